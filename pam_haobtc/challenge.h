@@ -1,0 +1,29 @@
+/* One login attempt's challenge: a fresh state, the authorize URL, and
+ * the link the person is shown. */
+#ifndef HB_CHALLENGE_H
+#define HB_CHALLENGE_H
+
+#include <stdbool.h>
+#include "http.h"
+#include "status.h"
+
+struct hb_challenge {
+    char *state;         /* travels through the browser */
+    char *poll_secret;   /* relay only: never leaves module and relay */
+    char *authorize_url; /* the provider's page for this state */
+    char *link;          /* what the QR encodes: short link or authorize */
+    char host[256];      /* this machine, as the person is told */
+    bool can_poll;       /* a relay session exists for this attempt */
+    struct hb_error relay_error; /* why not, when a relay is configured */
+};
+
+/* A new state (from a new poll secret when a relay is configured), the
+ * authorize URL, and with a relay the registered short link. The host name,
+ * user and rhost are shown on the relay's context page. A relay that cannot
+ * be reached leaves can_poll false in mode=auto and fails in mode=poll. */
+enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
+                                  const char *rhost, struct hb_challenge *ch,
+                                  struct hb_error *err);
+void hb_challenge_free(struct hb_challenge *ch);
+
+#endif

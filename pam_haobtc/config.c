@@ -1,0 +1,402 @@
+/* The configuration: defaults, the file, and module arguments on top, with
+ * every unknown key or bad value refused. */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "safefile.h"
+#include "secure.h"
+
+#define VALUE_MAX 1024
+
+void hb_config_init(struct hb_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = HB_MODE_AUTO;
+    cfg->qr = HB_QR_UTF8;
+    cfg->match = HB_MATCH_UUID;
+    cfg->timeout = 110;
+    cfg->http_timeout = 10;
+}
+
+void hb_config_free(struct hb_config *cfg)
+{
+    char **strings[] = {
+        &cfg->conf_path,          &cfg->site_url,     &cfg->authorize_url,
+        &cfg->token_url,          &cfg->resource_url, &cfg->client_id,
+        &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
+        &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
+    };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+    hb_free_secret(&cfg->client_secret);
+}
+
+static enum hb_status set_string(char **slot, const char *value,
+                                 struct hb_error *err)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return HB_OK;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(v, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(v, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_long(const char *v, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+static bool is_https_url(const char *v)
+{
+    return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && v[8] != '/';
+}
+
+/* A path to join to site_url, or an absolute https URL. */
+static bool is_endpoint(const char *v)
+{
+    return v[0] == '/' || is_https_url(v);
+}
+
+static enum hb_status bad_value(const char *key, const char *value,
+                                const char *expected, struct hb_error *err)
+{
+    /* Values of secret keys are never echoed. */
+    (void)value;
+    return hb_fail(err, HB_ERR_CONFIG, "bad value for %s: expected %s", key,
+                   expected);
+}
+
+enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
+                             const char *value, bool from_args,
+                             struct hb_error *err)
+{
+    if (strlen(value) > VALUE_MAX)
+        return hb_fail(err, HB_ERR_CONFIG, "value for %s is too long", key);
+    for (const char *c = value; *c != '\0'; c++) {
+        if (iscntrl((unsigned char)*c))
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "value for %s contains a control character", key);
+    }
+
+    if (strcmp(key, "client_secret") == 0) {
+        if (from_args)
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "client_secret is refused in module arguments "
+                           "(/etc/pam.d is world-readable); use the config "
+                           "file or client_secret_file");
+        if (value[0] == '\0')
+            return bad_value(key, value, "a non-empty secret", err);
+        hb_free_secret(&cfg->client_secret);
+        cfg->client_secret = strdup(value);
+        if (cfg->client_secret == NULL)
+            return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+        cfg->secret_in_file = true;
+        return HB_OK;
+    }
+
+    struct {
+        const char *key;
+        char **slot;
+        bool (*valid)(const char *);
+        const char *expected;
+    } strings[] = {
+        {"site_url", &cfg->site_url, is_https_url, "an https:// URL"},
+        {"authorize_url", &cfg->authorize_url, is_endpoint,
+         "a path starting with / or an https:// URL"},
+        {"token_url", &cfg->token_url, is_endpoint,
+         "a path starting with / or an https:// URL"},
+        {"resource_url", &cfg->resource_url, is_endpoint,
+         "a path starting with / or an https:// URL"},
+        {"relay_url", &cfg->relay_url, is_https_url, "an https:// URL"},
+        {"client_id", &cfg->client_id, NULL, "a client id"},
+        {"client_secret_file", &cfg->client_secret_file, NULL,
+         "an absolute path"},
+        {"redirect_uri", &cfg->redirect_uri, NULL, "an absolute URL"},
+        {"map_file", &cfg->map_file, NULL, "an absolute path"},
+        {"ca_file", &cfg->ca_file, NULL, "an absolute path"},
+        {"proxy", &cfg->proxy, NULL, "a proxy URL"},
+    };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (strcmp(key, strings[i].key) != 0)
+            continue;
+        bool ok = value[0] != '\0';
+        if (ok && strings[i].valid != NULL)
+            ok = strings[i].valid(value);
+        if (ok && strstr(strings[i].expected, "absolute path") != NULL)
+            ok = value[0] == '/';
+        if (ok && strcmp(key, "redirect_uri") == 0)
+            ok = is_https_url(value) || strncmp(value, "http://", 7) == 0;
+        if (!ok)
+            return bad_value(key, value, strings[i].expected, err);
+        return set_string(strings[i].slot, value, err);
+    }
+
+    if (strcmp(key, "mode") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->mode = HB_MODE_AUTO;
+        else if (strcmp(value, "paste") == 0)
+            cfg->mode = HB_MODE_PASTE;
+        else if (strcmp(value, "poll") == 0)
+            cfg->mode = HB_MODE_POLL;
+        else
+            return bad_value(key, value, "auto, paste or poll", err);
+    } else if (strcmp(key, "qr") == 0) {
+        if (strcmp(value, "utf8") == 0)
+            cfg->qr = HB_QR_UTF8;
+        else if (strcmp(value, "ascii") == 0)
+            cfg->qr = HB_QR_ASCII;
+        else if (strcmp(value, "off") == 0)
+            cfg->qr = HB_QR_OFF;
+        else
+            return bad_value(key, value, "utf8, ascii or off", err);
+    } else if (strcmp(key, "match") == 0) {
+        if (strcmp(value, "uuid") == 0)
+            cfg->match = HB_MATCH_UUID;
+        else if (strcmp(value, "username") == 0)
+            cfg->match = HB_MATCH_USERNAME;
+        else
+            return bad_value(key, value, "uuid or username", err);
+    } else if (strcmp(key, "same_name") == 0) {
+        if (!parse_bool(value, &cfg->same_name))
+            return bad_value(key, value, "yes or no", err);
+    } else if (strcmp(key, "debug") == 0) {
+        if (!parse_bool(value, &cfg->debug))
+            return bad_value(key, value, "yes or no", err);
+    } else if (strcmp(key, "timeout") == 0) {
+        if (!parse_long(value, 5, 3600, &cfg->timeout))
+            return bad_value(key, value, "seconds from 5 to 3600", err);
+    } else if (strcmp(key, "http_timeout") == 0) {
+        if (!parse_long(value, 1, 300, &cfg->http_timeout))
+            return bad_value(key, value, "seconds from 1 to 300", err);
+    } else {
+        return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
+    }
+    return HB_OK;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static enum hb_status parse_file(struct hb_config *cfg, char *text,
+                                 struct hb_error *err)
+{
+    unsigned line_no = 0;
+    char *line = text;
+    /* Walk lines by hand: strtok_r would merge empty lines and skew the
+     * line numbers that errors report. */
+    while (line != NULL) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        line_no++;
+        char *s = trim(line);
+        line = next;
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL)
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "%s line %u: expected 'key = value'", cfg->conf_path,
+                           line_no);
+        *eq = '\0';
+        char *key = trim(s);
+        char *value = trim(eq + 1);
+        enum hb_status status = hb_config_set(cfg, key, value, false, err);
+        if (status != HB_OK) {
+            char detail[HB_ERRMSG_MAX];
+            memcpy(detail, err->msg, sizeof(detail));
+            return hb_fail(err, status, "%s line %u: %s", cfg->conf_path,
+                           line_no, detail);
+        }
+    }
+    return HB_OK;
+}
+
+/* "path" on site_url, or the absolute URL as it is. */
+static enum hb_status resolve(const char *site, char **slot,
+                              const char *fallback, struct hb_error *err)
+{
+    const char *path = *slot != NULL ? *slot : fallback;
+    if (is_https_url(path))
+        return *slot != NULL ? HB_OK : set_string(slot, path, err);
+    size_t site_len = strlen(site);
+    while (site_len > 0 && site[site_len - 1] == '/')
+        site_len--;
+    size_t n = site_len + strlen(path) + 1;
+    char *joined = malloc(n);
+    if (joined == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    memcpy(joined, site, site_len);
+    memcpy(joined + site_len, path, strlen(path) + 1);
+    free(*slot);
+    *slot = joined;
+    return HB_OK;
+}
+
+enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
+{
+    enum hb_status status = HB_OK;
+    if (cfg->site_url == NULL)
+        status = set_string(&cfg->site_url, "https://haobtc.com", err);
+    if (status == HB_OK && cfg->map_file == NULL)
+        status = set_string(&cfg->map_file, HB_DEFAULT_MAP, err);
+    if (status == HB_OK)
+        status = resolve(cfg->site_url, &cfg->authorize_url,
+                         "/auth/oauth/authorize/", err);
+    if (status == HB_OK)
+        status = resolve(cfg->site_url, &cfg->token_url,
+                         "/auth/settings/oauth/get_token/", err);
+    if (status == HB_OK)
+        status = resolve(cfg->site_url, &cfg->resource_url,
+                         "/api/v1/user/profile", err);
+    if (status != HB_OK)
+        return status;
+
+    if (cfg->client_id == NULL)
+        return hb_fail(err, HB_ERR_CONFIG, "client_id is not set");
+    if (cfg->client_secret != NULL && cfg->client_secret_file != NULL)
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "set client_secret or client_secret_file, not both");
+    if (cfg->client_secret_file != NULL) {
+        char *text = NULL;
+        size_t len = 0;
+        status = hb_read_safe_file(cfg->client_secret_file, 0, true, &text,
+                                   &len, NULL, err);
+        if (status != HB_OK)
+            return status;
+        /* A trailing newline is how editors save files, not part of it. */
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            text[--len] = '\0';
+        if (len == 0 || strchr(text, '\n') != NULL) {
+            hb_free_secret(&text);
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "%s must hold the secret on one line",
+                           cfg->client_secret_file);
+        }
+        cfg->client_secret = text;
+    }
+    if (cfg->client_secret == NULL)
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "client_secret or client_secret_file is not set");
+    if (cfg->http_timeout > cfg->timeout)
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "http_timeout (%ld) is longer than timeout (%ld)",
+                       cfg->http_timeout, cfg->timeout);
+    if (cfg->mode == HB_MODE_POLL && cfg->relay_url == NULL)
+        return hb_fail(err, HB_ERR_CONFIG, "mode=poll needs relay_url");
+    /* The relay's callback is where haobtc must send the browser. */
+    if (cfg->relay_url != NULL && cfg->redirect_uri == NULL) {
+        const char *parts = cfg->relay_url;
+        size_t n = strlen(parts);
+        while (n > 0 && parts[n - 1] == '/')
+            n--;
+        cfg->redirect_uri = malloc(n + 4);
+        if (cfg->redirect_uri == NULL)
+            return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+        memcpy(cfg->redirect_uri, parts, n);
+        memcpy(cfg->redirect_uri + n, "/cb", 4);
+    }
+    return HB_OK;
+}
+
+enum hb_status hb_config_load(int argc, const char **argv,
+                              struct hb_config *cfg, struct hb_error *err)
+{
+    hb_config_init(cfg);
+    enum hb_status status = set_string(&cfg->conf_path, HB_DEFAULT_CONF, err);
+    for (int i = 0; status == HB_OK && i < argc; i++) {
+        if (strncmp(argv[i], "conf=", 5) == 0) {
+            if (argv[i][5] != '/')
+                return hb_fail(err, HB_ERR_CONFIG,
+                               "conf= needs an absolute path");
+            status = set_string(&cfg->conf_path, argv[i] + 5, err);
+        }
+    }
+    if (status != HB_OK)
+        return status;
+
+    char *text = NULL;
+    size_t len = 0;
+    mode_t mode = 0;
+    status =
+        hb_read_safe_file(cfg->conf_path, 0, false, &text, &len, &mode, err);
+    if (status != HB_OK)
+        return status;
+    status = parse_file(cfg, text, err);
+    hb_wipe(text, len);
+    free(text);
+    if (status != HB_OK)
+        return status;
+    if (cfg->secret_in_file && (mode & (S_IRGRP | S_IROTH)))
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "%s holds client_secret but is readable by group or "
+                       "others (mode %03o)",
+                       cfg->conf_path, (unsigned)(mode & 0777));
+
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "conf=", 5) == 0)
+            continue;
+        if (strcmp(arg, "debug") == 0) {
+            cfg->debug = true;
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg)
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "module argument %d is not key=value or debug",
+                           i + 1);
+        char key[64];
+        size_t key_len = (size_t)(eq - arg);
+        if (key_len >= sizeof(key))
+            return hb_fail(err, HB_ERR_CONFIG, "module argument key too long");
+        memcpy(key, arg, key_len);
+        key[key_len] = '\0';
+        status = hb_config_set(cfg, key, eq + 1, true, err);
+        if (status != HB_OK) {
+            char detail[HB_ERRMSG_MAX];
+            memcpy(detail, err->msg, sizeof(detail));
+            return hb_fail(err, status, "module argument %s: %s", key, detail);
+        }
+    }
+    return hb_config_finish(cfg, err);
+}

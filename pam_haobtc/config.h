@@ -1,0 +1,53 @@
+/* The module's configuration: defaults, the file, and module arguments. */
+#ifndef HB_CONFIG_H
+#define HB_CONFIG_H
+
+#include <stdbool.h>
+#include "status.h"
+
+#define HB_DEFAULT_CONF "/etc/security/pam_haobtc.conf"
+#define HB_DEFAULT_MAP "/etc/security/pam_haobtc.map"
+
+enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
+enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
+enum hb_match { HB_MATCH_UUID, HB_MATCH_USERNAME };
+
+struct hb_config {
+    char *conf_path;
+    char *site_url;
+    char *authorize_url; /* absolute after hb_config_finish() */
+    char *token_url;
+    char *resource_url;
+    char *client_id;
+    char *client_secret; /* wiped by hb_config_free() */
+    char *client_secret_file;
+    char *redirect_uri;
+    char *relay_url;
+    enum hb_mode mode;
+    enum hb_qr qr;
+    enum hb_match match;
+    char *map_file;
+    bool same_name;
+    long timeout;
+    long http_timeout;
+    char *ca_file;
+    char *proxy;
+    bool debug;
+    bool secret_in_file; /* client_secret came from the config file */
+};
+
+/* Loads the file named by conf= (or the default), then the module arguments
+ * on top; resolves relative URLs and reads client_secret_file. Every
+ * problem is HB_ERR_CONFIG with the file, line and key in err->msg. */
+enum hb_status hb_config_load(int argc, const char **argv,
+                              struct hb_config *cfg, struct hb_error *err);
+/* Parses one "key = value" setting; from_args refuses secrets. */
+enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
+                             const char *value, bool from_args,
+                             struct hb_error *err);
+void hb_config_init(struct hb_config *cfg);
+/* Checks required keys, joins paths to site_url, loads the secret file. */
+enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err);
+void hb_config_free(struct hb_config *cfg);
+
+#endif

@@ -1,0 +1,229 @@
+/* HTTPS requests with libcurl, locked down: https only, no redirects, no
+ * proxy from the environment, bounded time and bounded bodies. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+#include "secure.h"
+
+struct sink {
+    struct hb_response *resp;
+    size_t cap;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    struct sink *sink = user;
+    struct hb_response *resp = sink->resp;
+    size_t n = size * nmemb;
+    if (n > HB_HTTP_MAX_BODY - resp->len) {
+        resp->overflowed = 1;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    if (resp->len + n + 1 > sink->cap) {
+        size_t cap = sink->cap == 0 ? 4096 : sink->cap;
+        while (cap < resp->len + n + 1)
+            cap *= 2;
+        if (cap > HB_HTTP_MAX_BODY + 1)
+            cap = HB_HTTP_MAX_BODY + 1;
+        char *bigger = malloc(cap);
+        if (bigger == NULL)
+            return 0;
+        /* Copy and wipe rather than realloc: the old block may hold a
+         * token, and realloc would free it unwiped. */
+        if (resp->body != NULL) {
+            memcpy(bigger, resp->body, resp->len);
+            hb_wipe(resp->body, sink->cap);
+            free(resp->body);
+        }
+        resp->body = bigger;
+        sink->cap = cap;
+    }
+    memcpy(resp->body + resp->len, data, n);
+    resp->len += n;
+    resp->body[resp->len] = '\0';
+    return n;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    struct hb_http *http = user;
+    return http->cancel != NULL && *http->cancel != 0;
+}
+
+enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
+                            time_t deadline, struct hb_error *err)
+{
+    memset(http, 0, sizeof(*http));
+    http->cfg = cfg;
+    http->deadline = deadline;
+    CURL *curl = curl_easy_init();
+    if (curl == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
+    http->curl = curl;
+
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                          \
+    do {                                                                       \
+        if (rc == CURLE_OK)                                                    \
+            rc = curl_easy_setopt(curl, opt, val);                             \
+    } while (0)
+    SET(CURLOPT_PROTOCOLS_STR, "https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    /* An empty proxy turns off the *_proxy environment variables. */
+    SET(CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
+    if (cfg->ca_file != NULL)
+        SET(CURLOPT_CAINFO, cfg->ca_file);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HB_HTTP_MAX_BODY);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_XFERINFODATA, http);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_USERAGENT, "pam_haobtc/" PACKAGE_VERSION);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+#undef SET
+    if (rc != CURLE_OK) {
+        hb_http_close(http);
+        return hb_fail(err, HB_ERR_CONFIG, "libcurl refused an option: %s",
+                       curl_easy_strerror(rc));
+    }
+    return HB_OK;
+}
+
+void hb_http_close(struct hb_http *http)
+{
+    if (http->curl != NULL)
+        curl_easy_cleanup(http->curl);
+    http->curl = NULL;
+}
+
+void hb_response_free(struct hb_response *resp)
+{
+    if (resp->body != NULL) {
+        hb_wipe(resp->body, resp->len);
+        free(resp->body);
+    }
+    memset(resp, 0, sizeof(*resp));
+}
+
+char *hb_http_escape(struct hb_http *http, const char *s)
+{
+    char *escaped = curl_easy_escape(http->curl, s, 0);
+    if (escaped == NULL)
+        return NULL;
+    /* Hand back malloc memory so callers free every secret the same way. */
+    char *copy = strdup(escaped);
+    hb_wipe(escaped, strlen(escaped));
+    curl_free(escaped);
+    return copy;
+}
+
+/* The host part of url, for error messages: never the path or query. */
+static void url_host(const char *url, char *out, size_t n)
+{
+    const char *start = strstr(url, "://");
+    start = start != NULL ? start + 3 : url;
+    size_t len = strcspn(start, "/?#");
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, start, len);
+    out[len] = '\0';
+}
+
+static enum hb_status perform(struct hb_http *http, const char *url,
+                              long wait_s, struct hb_response *resp,
+                              struct hb_error *err)
+{
+    CURL *curl = http->curl;
+    char host[128];
+    url_host(url, host, sizeof(host));
+    memset(resp, 0, sizeof(*resp));
+
+    long connect_ms = http->cfg->http_timeout * 1000;
+    long total_ms = (http->cfg->http_timeout + wait_s) * 1000;
+    if (http->deadline != 0) {
+        long left_ms = (long)(http->deadline - time(NULL)) * 1000;
+        if (left_ms <= 0)
+            return hb_fail(err, HB_ERR_UNAVAIL,
+                           "login deadline passed before contacting %s", host);
+        if (left_ms < total_ms)
+            total_ms = left_ms;
+        if (left_ms < connect_ms)
+            connect_ms = left_ms;
+    }
+    struct sink sink = {resp, 0};
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
+
+    CURLcode rc = curl_easy_perform(curl);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+        if (resp->body == NULL) {
+            resp->body = calloc(1, 1);
+            if (resp->body == NULL)
+                return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+        }
+        return HB_OK;
+    }
+    int overflowed = resp->overflowed;
+    hb_response_free(resp);
+    if (overflowed || rc == CURLE_FILESIZE_EXCEEDED)
+        return hb_fail(err, HB_ERR_UNAVAIL,
+                       "%s sent a response larger than %d bytes", host,
+                       HB_HTTP_MAX_BODY);
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        return hb_fail(err, HB_ERR_UNAVAIL, "request to %s was cancelled",
+                       host);
+    if (rc == CURLE_OUT_OF_MEMORY)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory talking to %s", host);
+    return hb_fail(err, HB_ERR_UNAVAIL, "request to %s failed: %s", host,
+                   curl_easy_strerror(rc));
+}
+
+enum hb_status hb_http_post_form(struct hb_http *http, const char *url,
+                                 const char *form, long wait_s,
+                                 struct hb_response *resp, struct hb_error *err)
+{
+    struct curl_slist *headers =
+        curl_slist_append(NULL, "Accept: application/json");
+    if (headers == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(http->curl, CURLOPT_POSTFIELDS, form);
+    curl_easy_setopt(http->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)strlen(form));
+    enum hb_status status = perform(http, url, wait_s, resp, err);
+    curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(http->curl, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(http->curl, CURLOPT_HTTPGET, 1L);
+    curl_slist_free_all(headers);
+    return status;
+}
+
+enum hb_status hb_http_get(struct hb_http *http, const char *url,
+                           struct hb_response *resp, struct hb_error *err)
+{
+    struct curl_slist *headers =
+        curl_slist_append(NULL, "Accept: application/json");
+    if (headers == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    curl_easy_setopt(http->curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, headers);
+    enum hb_status status = perform(http, url, 0, resp, err);
+    curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
+    return status;
+}

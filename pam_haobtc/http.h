@@ -1,0 +1,42 @@
+/* A hardened libcurl client: one handle for one login, so the profile call
+ * reuses the token call's connection. */
+#ifndef HB_HTTP_H
+#define HB_HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+#include "config.h"
+#include "status.h"
+
+#define HB_HTTP_MAX_BODY (64 * 1024)
+
+struct hb_http {
+    void *curl; /* CURL *, kept opaque so callers need no curl headers */
+    const struct hb_config *cfg;
+    time_t deadline;      /* whole-login deadline, 0 for none */
+    volatile int *cancel; /* set non-zero to abort a transfer */
+};
+
+struct hb_response {
+    long status;
+    char *body; /* NUL-terminated; wiped when freed */
+    size_t len;
+    int overflowed;
+};
+
+enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
+                            time_t deadline, struct hb_error *err);
+void hb_http_close(struct hb_http *http);
+/* form is an application/x-www-form-urlencoded body, already escaped.
+ * wait_s lengthens the time limit for a long poll (0 for API calls). */
+enum hb_status hb_http_post_form(struct hb_http *http, const char *url,
+                                 const char *form, long wait_s,
+                                 struct hb_response *resp,
+                                 struct hb_error *err);
+enum hb_status hb_http_get(struct hb_http *http, const char *url,
+                           struct hb_response *resp, struct hb_error *err);
+void hb_response_free(struct hb_response *resp);
+/* curl-escaped copy of s, to free with hb_free_secret(). */
+char *hb_http_escape(struct hb_http *http, const char *s);
+
+#endif

@@ -1,0 +1,20 @@
+/* Talking to haobtc-relay: registering a login and long-polling its code. */
+#ifndef HB_RELAY_CLIENT_H
+#define HB_RELAY_CLIENT_H
+
+#include "http.h"
+#include "status.h"
+
+/* Registers a session for state/authorize_url and returns the short link.
+ * host, user and rhost are shown on the relay's context page. */
+enum hb_status hb_relay_register(struct hb_http *http, const char *state,
+                                 const char *authorize_url, const char *host,
+                                 const char *user, const char *rhost,
+                                 char **link, struct hb_error *err);
+/* Waits up to wait_s for the code of the session whose state derives from
+ * poll_secret. HB_OK with *code set, HB_ERR_PENDING when nothing arrived in
+ * time, HB_ERR_DENIED when the person denied or the session is gone. */
+enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
+                             long wait_s, char **code, struct hb_error *err);
+
+#endif

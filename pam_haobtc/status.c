@@ -1,0 +1,49 @@
+/* Filling in and naming the library's error results. */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+
+enum hb_status hb_fail(struct hb_error *err, enum hb_status status,
+                       const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->status = status;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+void hb_error_clear(struct hb_error *err)
+{
+    memset(err, 0, sizeof(*err));
+}
+
+const char *hb_status_name(enum hb_status status)
+{
+    switch (status) {
+    case HB_OK:
+        return "ok";
+    case HB_ERR_CONFIG:
+        return "configuration error";
+    case HB_ERR_UNAVAIL:
+        return "provider unavailable";
+    case HB_ERR_DENIED:
+        return "denied";
+    case HB_ERR_INPUT:
+        return "unusable answer";
+    case HB_ERR_CONV:
+        return "conversation failed";
+    case HB_ERR_NOMEM:
+        return "out of memory";
+    case HB_ERR_PENDING:
+        return "pending";
+    }
+    return "unknown";
+}

@@ -1,0 +1,73 @@
+# Shared by the shell tests and the driver: a test PKI, the mock provider
+# started on a free loopback port, and result lines in one format.
+# Sourced; expects HB_BUILD (build tree) and HB_SRC (source tree).
+
+hb_pass=0
+hb_fail=0
+
+# One result line per test, the same shape as cmocka's, so the driver can
+# count every test the same way.
+ok() { echo "[       OK ] $1"; hb_pass=$((hb_pass + 1)); }
+not_ok() { echo "[  FAILED  ] $1${2:+: $2}"; hb_fail=$((hb_fail + 1)); }
+check() { # check NAME COMMAND...
+    name=$1; shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+finish() { [ "$hb_fail" -eq 0 ]; }
+
+# wait_for_file FILE SECONDS
+wait_for_file() {
+    i=0
+    while [ ! -s "$1" ]; do
+        i=$((i + 1))
+        [ "$i" -gt $(($2 * 10)) ] && return 1
+        sleep 0.1
+    done
+}
+
+# start_mock DIR [extra mock options...]: sets MOCK_PID, MOCK_PORT, MOCK_URL
+start_mock() {
+    dir=$1; shift
+    rm -f "$dir/mock.port"
+    "$HB_BUILD/tools/haobtc-mock" --port 0 --port-file "$dir/mock.port" \
+        --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
+        --users "$HB_SRC/tests/data/users" --client-id test-client \
+        --client-secret test-secret --redirect-uri https://127.0.0.1/cb \
+        --blocked-client blocked-client \
+        --secrets-log "$dir/mock-secrets.txt" "$@" >>"$dir/mock.log" 2>&1 &
+    MOCK_PID=$!
+    if ! wait_for_file "$dir/mock.port" 10; then
+        echo "haobtc-mock did not start; its log:" >&2
+        cat "$dir/mock.log" >&2
+        return 1
+    fi
+    MOCK_PORT=$(cat "$dir/mock.port")
+    MOCK_URL="https://127.0.0.1:$MOCK_PORT"
+}
+
+stop_pid() {
+    [ -n "${1:-}" ] || return 0
+    kill "$1" 2>/dev/null || return 0
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ "$i" -lt 50 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# write_conf FILE key=value...: a root-owned 0600 config file
+write_conf() {
+    f=$1; shift
+    : >"$f"
+    chmod 600 "$f"
+    for kv in "$@"; do printf '%s\n' "$kv" | sed 's/=/ = /' >>"$f"; done
+}
+
+# approve USERNAME STATE: the simulated phone; prints the code
+approve() {
+    curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK_URL/mock/approve" \
+        --data-urlencode "client_id=test-client" \
+        --data-urlencode "username=$1" --data-urlencode "state=$2" |
+        sed -n 's/.*"auth_code" *: *"\([^"]*\)".*/\1/p'
+}

@@ -1,0 +1,414 @@
+/* The client against the bundled mock provider over real TLS: the whole
+ * exchange, connection reuse, every provider refusal, and every hostile
+ * answer the mock can be told to give. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "http.h"
+#include "provider.h"
+#include "secure.h"
+#include "testutil.h"
+
+struct login {
+    struct hb_config cfg;
+    struct hb_http http;
+    struct hb_error err;
+    char *token;
+    struct hb_profile profile;
+};
+
+static void open_login(struct login *l, const char *extra)
+{
+    memset(l, 0, sizeof(*l));
+    char *path = tu_conf(extra);
+    char *conf = tu_printf("conf=%s", path);
+    const char *argv[] = {conf};
+    if (hb_config_load(1, argv, &l->cfg, &l->err) != HB_OK)
+        fail_msg("config: %s", l->err.msg);
+    assert_int_equal(hb_http_open(&l->http, &l->cfg, time(NULL) + 30, &l->err),
+                     HB_OK);
+    free(conf);
+    free(path);
+}
+
+static void close_login(struct login *l)
+{
+    hb_free_secret(&l->token);
+    hb_profile_free(&l->profile);
+    hb_http_close(&l->http);
+    hb_config_free(&l->cfg);
+}
+
+static enum hb_status exchange(struct login *l, const char *user)
+{
+    char *state = hb_random_token(32);
+    char *code = tu_approve(user, state);
+    enum hb_status st = hb_get_token(&l->http, code, &l->token, &l->err);
+    if (st == HB_OK)
+        st = hb_get_profile(&l->http, l->token, &l->profile, &l->err);
+    free(code);
+    free(state);
+    return st;
+}
+
+static int clear_faults(void **state)
+{
+    (void)state;
+    tu_fault("none", "all", NULL);
+    free(tu_mock_post("/mock/layout", "layout=flat"));
+    return 0;
+}
+
+static void pasted_code_login_reaches_profile(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    assert_int_equal(exchange(&l, "alice"), HB_OK);
+    assert_string_equal(l.profile.uuid, "5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60");
+    assert_string_equal(l.profile.username, "alice");
+    assert_non_null(l.profile.address);
+    close_login(&l);
+}
+
+static void token_and_profile_share_one_connection(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    char *st = hb_random_token(32);
+    char *code = tu_approve("bob", st);
+    free(tu_mock_post("/mock/reset-stats", ""));
+    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err), HB_OK);
+    assert_int_equal(hb_get_profile(&l.http, l.token, &l.profile, &l.err),
+                     HB_OK);
+    /* Read the counters before this helper's own request adds one. */
+    long connections = tu_stat("connections");
+    assert_int_equal(connections, 2); /* ours, plus the stats request */
+    assert_int_equal(tu_stat("token_requests"), 1);
+    assert_int_equal(tu_stat("profile_requests"), 1);
+    free(code);
+    free(st);
+    close_login(&l);
+}
+
+static void later_token_path_works(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, "token_url = /auth/oauth/get_token/\n");
+    assert_int_equal(exchange(&l, "alice"), HB_OK);
+    close_login(&l);
+}
+
+static void nested_profile_layout_is_read(void **state)
+{
+    (void)state;
+    free(tu_mock_post("/mock/layout", "layout=nested"));
+    struct login l;
+    open_login(&l, NULL);
+    assert_int_equal(exchange(&l, "bob"), HB_OK);
+    assert_string_equal(l.profile.username, "bob");
+    assert_string_equal(l.profile.provider, "haobtc");
+    close_login(&l);
+}
+
+static void same_code_twice_is_40009(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    char *st = hb_random_token(32);
+    char *code = tu_approve("alice", st);
+    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err), HB_OK);
+    hb_free_secret(&l.token);
+    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err),
+                     HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40009);
+    free(code);
+    free(st);
+    close_login(&l);
+}
+
+static void unknown_code_is_40009(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    assert_int_equal(hb_get_token(&l.http, "made-up", &l.token, &l.err),
+                     HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40009);
+    close_login(&l);
+}
+
+static void expect_code(const char *extra, const char *user, long code)
+{
+    struct login l;
+    open_login(&l, extra);
+    assert_int_not_equal(exchange(&l, user), HB_OK);
+    assert_int_equal(l.err.status, HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, code);
+    close_login(&l);
+}
+
+static void wrong_secret_is_40007(void **state)
+{
+    (void)state;
+    char *path = tu_file("secret", "wrong-secret\n", 0600);
+    char *extra = tu_printf("client_secret_file = %s\n", path);
+    /* tu_conf sets client_secret too; the file must replace it. */
+    struct login l;
+    memset(&l, 0, sizeof(l));
+    char *text = tu_printf("site_url = %s\nca_file = %s\nclient_id = "
+                           "test-client\n%s",
+                           tu_env("MOCK_URL"), tu_env("HB_CA_FILE"), extra);
+    char *conf_path = tu_file("c.conf", text, 0600);
+    char *conf = tu_printf("conf=%s", conf_path);
+    const char *argv[] = {conf};
+    assert_int_equal(hb_config_load(1, argv, &l.cfg, &l.err), HB_OK);
+    assert_int_equal(hb_http_open(&l.http, &l.cfg, 0, &l.err), HB_OK);
+    assert_int_equal(exchange(&l, "alice"), HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40007);
+    assert_null(strstr(l.err.msg, "wrong-secret"));
+    close_login(&l);
+    free(conf);
+    free(conf_path);
+    free(text);
+    free(extra);
+    free(path);
+}
+
+static void redirect_mismatch_is_40006(void **state)
+{
+    (void)state;
+    expect_code("redirect_uri = https://127.0.0.1/elsewhere\n", "alice", 40006);
+}
+
+static void deleted_user_is_40011(void **state)
+{
+    (void)state;
+    expect_code(NULL, "ghost", 40011);
+}
+
+static void unauthorized_user_is_40012(void **state)
+{
+    (void)state;
+    expect_code(NULL, "mallory", 40012);
+}
+
+static void bad_access_token_is_40008(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    assert_int_equal(hb_get_profile(&l.http, "not-a-token", &l.profile, &l.err),
+                     HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40008);
+    close_login(&l);
+}
+
+static void every_forced_code_is_denied_with_that_code(void **state)
+{
+    (void)state;
+    for (long code = 40001; code <= 40015; code++) {
+        char *extra = tu_printf("code=%ld", code);
+        tu_fault("code", "token", extra);
+        struct login l;
+        open_login(&l, NULL);
+        assert_int_equal(exchange(&l, "alice"), HB_ERR_DENIED);
+        assert_int_equal(l.err.haobtc_code, code);
+        close_login(&l);
+        free(extra);
+    }
+}
+
+static void expect_unavailable(const char *mode, const char *target,
+                               const char *needle)
+{
+    tu_fault(mode, target, NULL);
+    struct login l;
+    open_login(&l, NULL);
+    enum hb_status st = exchange(&l, "alice");
+    if (st != HB_ERR_UNAVAIL)
+        fail_msg("fault %s on %s gave %s (%s)", mode, target,
+                 hb_status_name(st), l.err.msg);
+    if (needle != NULL && strstr(l.err.msg, needle) == NULL)
+        fail_msg("fault %s: message '%s' lacks '%s'", mode, l.err.msg, needle);
+    if (strcmp(target, "token") == 0)
+        assert_null(l.token);
+    close_login(&l);
+    tu_fault("none", "all", NULL);
+}
+
+static void token_html_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("html", "token", "not JSON");
+}
+static void token_malformed_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("malformed", "token", NULL);
+}
+static void token_body_over_cap_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("huge", "token", "larger than");
+}
+static void token_body_over_cap_without_length_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("huge_chunked", "token", "larger than");
+}
+static void token_deep_json_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("deep", "token", "deeper");
+}
+static void token_http_500_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("http500", "token", "HTTP 500");
+}
+static void token_connection_reset_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("reset", "token", "failed");
+}
+static void token_missing_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("no_token", "token", "no access_token");
+}
+static void token_empty_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("empty_token", "token", "empty");
+}
+static void token_number_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("number_token", "token", "not a string");
+}
+static void token_with_nul_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("nul_token", "token", "NUL");
+}
+static void profile_html_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("html", "profile", "not JSON");
+}
+static void profile_huge_is_unavailable(void **s)
+{
+    (void)s;
+    expect_unavailable("huge_chunked", "profile", "larger than");
+}
+
+static void stalled_provider_is_bounded_by_http_timeout(void **state)
+{
+    (void)state;
+    tu_fault("stall", "token", NULL);
+    struct login l;
+    open_login(&l, "http_timeout = 2\n");
+    time_t start = time(NULL);
+    assert_int_equal(exchange(&l, "alice"), HB_ERR_UNAVAIL);
+    time_t spent = time(NULL) - start;
+    assert_true(spent >= 1 && spent <= 4);
+    assert_non_null(strstr(l.err.msg, "Timeout"));
+    close_login(&l);
+    tu_fault("none", "all", NULL);
+}
+
+static void untrusted_certificate_is_unavailable(void **state)
+{
+    (void)state;
+    char *extra = tu_printf("ca_file = %s\n", tu_env("HB_UNTRUSTED_CA"));
+    struct login l;
+    open_login(&l, extra);
+    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+                     HB_ERR_UNAVAIL);
+    assert_non_null(strstr(l.err.msg, "certificate"));
+    close_login(&l);
+    free(extra);
+}
+
+static void wrong_host_name_is_unavailable(void **state)
+{
+    (void)state;
+    /* The certificate names 127.0.0.1 and haobtc.test, not localhost. */
+    char *extra =
+        tu_printf("site_url = https://localhost:%s\n", tu_env("MOCK_PORT"));
+    struct login l;
+    open_login(&l, extra);
+    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+                     HB_ERR_UNAVAIL);
+    close_login(&l);
+    free(extra);
+}
+
+static void unreachable_provider_is_unavailable(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, "site_url = https://127.0.0.1:1\n");
+    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+                     HB_ERR_UNAVAIL);
+    assert_non_null(strstr(l.err.msg, "127.0.0.1:1"));
+    close_login(&l);
+}
+
+static void passed_deadline_is_unavailable(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    l.http.deadline = time(NULL) - 1;
+    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+                     HB_ERR_UNAVAIL);
+    assert_non_null(strstr(l.err.msg, "deadline"));
+    close_login(&l);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_teardown(name, clear_faults)
+    const struct CMUnitTest tests[] = {
+        T(pasted_code_login_reaches_profile),
+        T(token_and_profile_share_one_connection),
+        T(later_token_path_works),
+        T(nested_profile_layout_is_read),
+        T(same_code_twice_is_40009),
+        T(unknown_code_is_40009),
+        T(wrong_secret_is_40007),
+        T(redirect_mismatch_is_40006),
+        T(deleted_user_is_40011),
+        T(unauthorized_user_is_40012),
+        T(bad_access_token_is_40008),
+        T(every_forced_code_is_denied_with_that_code),
+        T(token_html_is_unavailable),
+        T(token_malformed_is_unavailable),
+        T(token_body_over_cap_is_unavailable),
+        T(token_body_over_cap_without_length_is_unavailable),
+        T(token_deep_json_is_unavailable),
+        T(token_http_500_is_unavailable),
+        T(token_connection_reset_is_unavailable),
+        T(token_missing_is_unavailable),
+        T(token_empty_is_unavailable),
+        T(token_number_is_unavailable),
+        T(token_with_nul_is_unavailable),
+        T(profile_html_is_unavailable),
+        T(profile_huge_is_unavailable),
+        T(stalled_provider_is_bounded_by_http_timeout),
+        T(untrusted_certificate_is_unavailable),
+        T(wrong_host_name_is_unavailable),
+        T(unreachable_provider_is_unavailable),
+        T(passed_deadline_is_unavailable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

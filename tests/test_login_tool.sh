@@ -1,0 +1,40 @@
+# haobtc-login against the mock: a pasted-code login prints the profile and
+# the account it maps to; a reused code prints the haobtc code and text.
+. "$HB_SRC/tests/lib.sh"
+dir=$(mktemp -d "$HB_TEST_DIR/login.XXXXXX")
+printf 'uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 alice\n' >"$dir/map"
+write_conf "$dir/conf" "site_url=$MOCK_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "redirect_uri=https://127.0.0.1/cb" "map_file=$dir/map"
+
+# login CODE_OUT_FILE [reuse-code]: runs the tool, approving as alice
+login() {
+    coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_BUILD/tools/haobtc-login" -c "$dir/conf" -u alice 2>&1; }
+    local pid=$TOOL_PID
+    local url= line
+    while IFS= read -r -t 10 line <&"${TOOL[0]}"; do
+        case $line in https://*) url=$line; break ;; esac
+    done
+    [ -n "$url" ] || { echo "no link printed"; return 1; }
+    state=${url#*state=}; state=${state%%&*}
+    code=${2:-$(approve alice "$state")}
+    echo "$code" >"$1"
+    printf '%s\n' "$code" >&"${TOOL[1]}"
+    cat <&"${TOOL[0]}" >"$dir/out"
+    wait "$pid"
+}
+
+login "$dir/code"
+rc=$?
+check login_tool_exits_zero [ "$rc" -eq 0 ]
+check login_tool_prints_uuid grep -q 'haobtc uuid: *5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60' "$dir/out"
+check login_tool_prints_username grep -q 'haobtc username: *alice' "$dir/out"
+check login_tool_prints_mapping grep -q 'maps to: *alice (may log in)' "$dir/out"
+
+login "$dir/code2" "$(cat "$dir/code")"
+rc=$?
+check login_tool_reused_code_exits_one [ "$rc" -eq 1 ]
+check login_tool_reused_code_names_40009 \
+    grep -q '40009 invalid_authorization_code: authorization_code missing or expired' "$dir/out"
+check login_tool_never_prints_the_secret sh -c "! grep -q test-secret '$dir/out'"
+finish

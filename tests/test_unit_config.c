@@ -1,0 +1,347 @@
+/* The configuration contract: defaults, file and arguments, and every way a
+ * file or value is refused. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "testutil.h"
+
+static const char *base = "site_url = https://127.0.0.1:9\n"
+                          "client_id = test-client\n"
+                          "client_secret = test-secret\n";
+
+static enum hb_status load_text(const char *text, mode_t mode, int argc,
+                                const char **extra, struct hb_config *cfg,
+                                struct hb_error *err)
+{
+    char *path = tu_file("pam_haobtc.conf", text, mode);
+    char *conf = tu_printf("conf=%s", path);
+    const char *argv[8] = {conf};
+    for (int i = 0; i < argc; i++)
+        argv[i + 1] = extra[i];
+    enum hb_status status = hb_config_load(argc + 1, argv, cfg, err);
+    free(conf);
+    free(path);
+    return status;
+}
+
+static void defaults_follow_the_design(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(base, 0600, 0, NULL, &cfg, &err), HB_OK);
+    assert_string_equal(cfg.authorize_url,
+                        "https://127.0.0.1:9/auth/oauth/authorize/");
+    assert_string_equal(cfg.token_url,
+                        "https://127.0.0.1:9/auth/settings/oauth/get_token/");
+    assert_string_equal(cfg.resource_url,
+                        "https://127.0.0.1:9/api/v1/user/profile");
+    assert_int_equal(cfg.mode, HB_MODE_AUTO);
+    assert_int_equal(cfg.qr, HB_QR_UTF8);
+    assert_int_equal(cfg.match, HB_MATCH_UUID);
+    assert_string_equal(cfg.map_file, "/etc/security/pam_haobtc.map");
+    assert_false(cfg.same_name);
+    assert_int_equal(cfg.timeout, 110);
+    assert_int_equal(cfg.http_timeout, 10);
+    assert_null(cfg.proxy);
+    assert_false(cfg.debug);
+    hb_config_free(&cfg);
+}
+
+static void site_url_defaults_to_haobtc(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text("client_id = x\nclient_secret = y\n", 0600, 0,
+                               NULL, &cfg, &err),
+                     HB_OK);
+    assert_string_equal(cfg.site_url, "https://haobtc.com");
+    hb_config_free(&cfg);
+}
+
+static void absolute_endpoint_urls_are_kept(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    char *text = tu_printf("%stoken_url = https://bixin.example/auth/oauth/"
+                           "get_token/\nsite_url = https://127.0.0.1:9/\n",
+                           base);
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_OK);
+    assert_string_equal(cfg.token_url,
+                        "https://bixin.example/auth/oauth/get_token/");
+    assert_string_equal(cfg.resource_url,
+                        "https://127.0.0.1:9/api/v1/user/profile");
+    hb_config_free(&cfg);
+    free(text);
+}
+
+static void arguments_override_the_file(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    const char *args[] = {"mode=paste", "qr=off", "timeout=60", "debug",
+                          "match=username"};
+    assert_int_equal(load_text(base, 0600, 5, args, &cfg, &err), HB_OK);
+    assert_int_equal(cfg.mode, HB_MODE_PASTE);
+    assert_int_equal(cfg.qr, HB_QR_OFF);
+    assert_int_equal(cfg.timeout, 60);
+    assert_true(cfg.debug);
+    assert_int_equal(cfg.match, HB_MATCH_USERNAME);
+    hb_config_free(&cfg);
+}
+
+static void secret_in_arguments_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    const char *args[] = {"client_secret=hunter2"};
+    assert_int_equal(load_text(base, 0600, 1, args, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "client_secret is refused"));
+    assert_null(strstr(err.msg, "hunter2"));
+    hb_config_free(&cfg);
+}
+
+static void unknown_key_names_the_line(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    char *text = tu_printf("%s\n# comment\nclient_secrte = typo\n", base);
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "line 6: unknown key 'client_secrte'"));
+    hb_config_free(&cfg);
+    free(text);
+}
+
+static void bad_values_are_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "mode = sometimes\n",
+        "qr = png\n",
+        "match = email\n",
+        "timeout = 0\n",
+        "timeout = 99999\n",
+        "timeout = 12abc\n",
+        "http_timeout = -1\n",
+        "same_name = maybe\n",
+        "map_file = rel/map\n",
+        "ca_file = ca.pem\n",
+        "relay_url = http://relay\n",
+        "site_url = http://127.0.0.1:9\n",
+        "token_url = ftp://x/\n",
+        "authorize_url = auth\n",
+        "no equals sign\n",
+        "= value\n",
+        "http_timeout = 100\ntimeout = 50\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct hb_config cfg;
+        struct hb_error err = {0};
+        char *text = tu_printf("%s%s", base, bad[i]);
+        enum hb_status st = load_text(text, 0600, 0, NULL, &cfg, &err);
+        if (st != HB_ERR_CONFIG)
+            fail_msg("accepted: %s", bad[i]);
+        hb_config_free(&cfg);
+        free(text);
+    }
+}
+
+static void http_url_in_arguments_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    const char *args[] = {"site_url=http://127.0.0.1:9"};
+    assert_int_equal(load_text(base, 0600, 1, args, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "https://"));
+    hb_config_free(&cfg);
+}
+
+static void missing_client_id_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(
+        load_text("client_secret = s\n", 0600, 0, NULL, &cfg, &err),
+        HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "client_id is not set"));
+    hb_config_free(&cfg);
+}
+
+static void missing_secret_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text("client_id = c\n", 0600, 0, NULL, &cfg, &err),
+                     HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "client_secret"));
+    hb_config_free(&cfg);
+}
+
+static void symlinked_config_is_refused(void **state)
+{
+    (void)state;
+    char *real = tu_file("real.conf", base, 0600);
+    char *link = tu_printf("%s.link", real);
+    assert_int_equal(symlink(real, link), 0);
+    char *conf = tu_printf("conf=%s", link);
+    const char *argv[] = {conf};
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(hb_config_load(1, argv, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    hb_config_free(&cfg);
+    free(conf);
+    free(link);
+    free(real);
+}
+
+static void world_writable_config_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(base, 0602, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "writable by group or others"));
+    hb_config_free(&cfg);
+}
+
+static void group_writable_config_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(base, 0620, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    hb_config_free(&cfg);
+}
+
+static void readable_config_holding_secret_is_refused(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(base, 0644, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "readable by group or others"));
+    assert_null(strstr(err.msg, "test-secret"));
+    hb_config_free(&cfg);
+}
+
+static void config_owned_by_another_user_is_refused(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg("this test must run as root (CI does)");
+    char *path = tu_file("owned.conf", base, 0600);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    char *conf = tu_printf("conf=%s", path);
+    const char *argv[] = {conf};
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(hb_config_load(1, argv, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "owned by uid 65534"));
+    hb_config_free(&cfg);
+    free(conf);
+    free(path);
+}
+
+static void missing_config_is_refused(void **state)
+{
+    (void)state;
+    const char *argv[] = {"conf=/nonexistent/pam_haobtc.conf"};
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(hb_config_load(1, argv, &cfg, &err), HB_ERR_CONFIG);
+    hb_config_free(&cfg);
+}
+
+static void relative_conf_argument_is_refused(void **state)
+{
+    (void)state;
+    const char *argv[] = {"conf=pam_haobtc.conf"};
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(hb_config_load(1, argv, &cfg, &err), HB_ERR_CONFIG);
+    hb_config_free(&cfg);
+}
+
+static void secret_file_is_read_and_trimmed(void **state)
+{
+    (void)state;
+    char *secret = tu_file("secret", "s3cret-value\n", 0600);
+    char *text = tu_printf("client_id = c\nclient_secret_file = %s\n", secret);
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(text, 0644, 0, NULL, &cfg, &err), HB_OK);
+    assert_string_equal(cfg.client_secret, "s3cret-value");
+    hb_config_free(&cfg);
+    free(text);
+    free(secret);
+}
+
+static void readable_secret_file_is_refused(void **state)
+{
+    (void)state;
+    char *secret = tu_file("secret", "s3cret-value\n", 0640);
+    char *text = tu_printf("client_id = c\nclient_secret_file = %s\n", secret);
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(text, 0644, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_null(strstr(err.msg, "s3cret"));
+    hb_config_free(&cfg);
+    free(text);
+    free(secret);
+}
+
+static void oversized_config_is_refused(void **state)
+{
+    (void)state;
+    size_t n = 70 * 1024;
+    char *text = malloc(n + 1);
+    memset(text, '#', n);
+    text[n] = '\0';
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "larger than"));
+    hb_config_free(&cfg);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_follow_the_design),
+        cmocka_unit_test(site_url_defaults_to_haobtc),
+        cmocka_unit_test(absolute_endpoint_urls_are_kept),
+        cmocka_unit_test(arguments_override_the_file),
+        cmocka_unit_test(secret_in_arguments_is_refused),
+        cmocka_unit_test(unknown_key_names_the_line),
+        cmocka_unit_test(bad_values_are_refused),
+        cmocka_unit_test(http_url_in_arguments_is_refused),
+        cmocka_unit_test(missing_client_id_is_refused),
+        cmocka_unit_test(missing_secret_is_refused),
+        cmocka_unit_test(symlinked_config_is_refused),
+        cmocka_unit_test(world_writable_config_is_refused),
+        cmocka_unit_test(group_writable_config_is_refused),
+        cmocka_unit_test(readable_config_holding_secret_is_refused),
+        cmocka_unit_test(config_owned_by_another_user_is_refused),
+        cmocka_unit_test(missing_config_is_refused),
+        cmocka_unit_test(relative_conf_argument_is_refused),
+        cmocka_unit_test(secret_file_is_read_and_trimmed),
+        cmocka_unit_test(readable_secret_file_is_refused),
+        cmocka_unit_test(oversized_config_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

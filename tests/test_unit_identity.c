@@ -1,0 +1,261 @@
+/* Identity mapping: the map file, match modes, same_name, and names that
+ * must never match. Local accounts come from nss_wrapper (tests/data). */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "identity.h"
+#include "testutil.h"
+
+#define ALICE_UUID "5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60"
+
+static const char *map_text =
+    "# identity            local\n"
+    "uuid:" ALICE_UUID " alice\n"
+    "uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9 bob   # dashes and case\n"
+    "uuid:1111aaaa2222bbbb3333cccc4444dddd bob\n"
+    "uuid:1111aaaa2222bbbb3333cccc4444dddd carol\n"
+    "uuid:99999999999999999999999999999999 nosuchuser\n"
+    "username:alice alice\n"
+    "\n";
+
+struct fixture {
+    struct hb_config cfg;
+    char *map;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    hb_config_init(&f->cfg);
+    f->map = tu_file("map", map_text, 0644);
+    f->cfg.map_file = strdup(f->map);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    hb_config_free(&f->cfg);
+    free(f->map);
+    free(f);
+    return 0;
+}
+
+static enum hb_status check(struct fixture *f, const char *uuid,
+                            const char *username, const char *user,
+                            struct hb_error *err)
+{
+    struct hb_profile p = {(char *)uuid, (char *)username, NULL, NULL};
+    return hb_identity_check(&f->cfg, &p, user, err);
+}
+
+static void uuid_in_map_logs_in_as_mapped_user(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, ALICE_UUID, "alice", "alice", &err), HB_OK);
+}
+
+static void uuid_compares_without_case_or_dashes(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(
+        check(*state, "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "bob", "bob", &err),
+        HB_OK);
+    assert_int_equal(check(*state, "5F1C2A9E-0B7D-4C3E-8A6F-1B2C3D4E5F60", "x",
+                           "alice", &err),
+                     HB_OK);
+    assert_true(hb_uuid_equal("AB-cd", "abcd"));
+    assert_false(hb_uuid_equal("abcd", "abce"));
+    assert_false(hb_uuid_equal("abcg", "abcg"));
+}
+
+static void identity_mapped_to_another_user_is_denied(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, ALICE_UUID, "alice", "bob", &err),
+                     HB_ERR_DENIED);
+    assert_non_null(strstr(err.msg, "maps to local user alice, not bob"));
+}
+
+static void root_is_denied_to_someone_mapped_elsewhere(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, ALICE_UUID, "alice", "root", &err),
+                     HB_ERR_DENIED);
+}
+
+static void identity_with_two_accounts_may_use_either(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(
+        check(*state, "1111aaaa2222bbbb3333cccc4444dddd", "c", "carol", &err),
+        HB_OK);
+    assert_int_equal(
+        check(*state, "1111aaaa2222bbbb3333cccc4444dddd", "c", "bob", &err),
+        HB_OK);
+}
+
+static void identity_not_in_map_is_denied(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, "abcdef", "alice", "alice", &err),
+                     HB_ERR_DENIED);
+    assert_non_null(strstr(err.msg, "not in"));
+}
+
+static void unknown_local_user_is_denied_at_the_end(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, "99999999999999999999999999999999", "x",
+                           "nosuchuser", &err),
+                     HB_ERR_DENIED);
+    assert_non_null(strstr(err.msg, "does not exist"));
+}
+
+static void same_name_accepts_equal_username(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_ERR_DENIED);
+    f->cfg.same_name = true;
+    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_OK);
+    assert_int_equal(check(f, "abcdef", "bob", "alice", &err), HB_ERR_DENIED);
+}
+
+static void match_username_uses_username_entries(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.match = HB_MATCH_USERNAME;
+    assert_int_equal(check(f, "abcdef", "alice", "alice", &err), HB_OK);
+    /* uuid entries do not count under match=username */
+    assert_int_equal(check(f, ALICE_UUID, "alicia", "alice", &err),
+                     HB_ERR_DENIED);
+}
+
+static void shell_characters_in_username_are_denied(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.match = HB_MATCH_USERNAME;
+    f->cfg.same_name = true;
+    assert_int_equal(check(f, "abcdef", "al;ice$(id)", "alice", &err),
+                     HB_ERR_DENIED);
+    assert_non_null(strstr(err.msg, "not plain ASCII"));
+}
+
+static void lookalike_username_is_denied(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.match = HB_MATCH_USERNAME;
+    f->cfg.same_name = true;
+    /* Cyrillic а (U+0430) in place of Latin a */
+    assert_int_equal(check(f, "abcdef", "\xd0\xb0lice", "alice", &err),
+                     HB_ERR_DENIED);
+    assert_false(hb_username_is_plain("\xd0\xb0lice"));
+    assert_false(hb_username_is_plain(""));
+    assert_false(hb_username_is_plain("a b"));
+    assert_true(hb_username_is_plain("a.b_c-9"));
+}
+
+static void overlong_username_is_denied(void **state)
+{
+    (void)state;
+    char name[80];
+    memset(name, 'a', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    assert_false(hb_username_is_plain(name));
+    name[64] = '\0';
+    assert_true(hb_username_is_plain(name));
+}
+
+static void non_hex_uuid_is_denied(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(check(*state, "../../etc/passwd", "alice", "alice", &err),
+                     HB_ERR_DENIED);
+}
+
+static void writable_map_is_a_config_error(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    assert_int_equal(chmod(f->map, 0666), 0);
+    assert_int_equal(check(f, ALICE_UUID, "alice", "alice", &err),
+                     HB_ERR_CONFIG);
+}
+
+static void map_owned_by_another_user_is_a_config_error(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    assert_int_equal(chown(f->map, 65534, 65534), 0);
+    assert_int_equal(check(f, ALICE_UUID, "alice", "alice", &err),
+                     HB_ERR_CONFIG);
+}
+
+static void symlinked_map_is_a_config_error(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    char *link = tu_printf("%s.link", f->map);
+    assert_int_equal(symlink(f->map, link), 0);
+    free(f->cfg.map_file);
+    f->cfg.map_file = link;
+    assert_int_equal(check(f, ALICE_UUID, "alice", "alice", &err),
+                     HB_ERR_CONFIG);
+}
+
+static void malformed_map_line_is_a_config_error(void **state)
+{
+    struct fixture *f = *state;
+    const char *bad[] = {"uuid:abc\n",
+                         "email:a@b alice\n",
+                         "uuid:xyz alice\n",
+                         "uuid:abc alice extra\n",
+                         "username:al;ice alice\n",
+                         "uuid:abc al$ice\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct hb_error err = {0};
+        char *text = tu_printf("uuid:" ALICE_UUID " alice\n%s", bad[i]);
+        char *map = tu_file("map", text, 0644);
+        free(f->cfg.map_file);
+        f->cfg.map_file = map;
+        if (check(f, ALICE_UUID, "alice", "alice", &err) != HB_ERR_CONFIG)
+            fail_msg("accepted map line: %s", bad[i]);
+        assert_non_null(strstr(err.msg, "line 2"));
+        free(text);
+    }
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(uuid_in_map_logs_in_as_mapped_user),
+        T(uuid_compares_without_case_or_dashes),
+        T(identity_mapped_to_another_user_is_denied),
+        T(root_is_denied_to_someone_mapped_elsewhere),
+        T(identity_with_two_accounts_may_use_either),
+        T(identity_not_in_map_is_denied),
+        T(unknown_local_user_is_denied_at_the_end),
+        T(same_name_accepts_equal_username),
+        T(match_username_uses_username_entries),
+        T(shell_characters_in_username_are_denied),
+        T(lookalike_username_is_denied),
+        T(overlong_username_is_denied),
+        T(non_hex_uuid_is_denied),
+        T(writable_map_is_a_config_error),
+        T(map_owned_by_another_user_is_a_config_error),
+        T(symlinked_map_is_a_config_error),
+        T(malformed_map_line_is_a_config_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

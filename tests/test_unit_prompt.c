@@ -1,0 +1,143 @@
+/* The prompt's layout and the check of what the person types. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "prompt.h"
+#include "qr.h"
+#include "testutil.h"
+
+static enum hb_status answer(const char *text, char *out, size_t n)
+{
+    struct hb_error err = {0};
+    strncpy(out, text, n - 1);
+    out[n - 1] = '\0';
+    return hb_answer_check(out, &err);
+}
+
+static void pasted_code_is_trimmed_and_accepted(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(answer("  Ab-12_x.y~z \r\n", buf, sizeof(buf)), HB_OK);
+    assert_string_equal(buf, "Ab-12_x.y~z");
+}
+
+static void empty_answer_means_poll(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_int_equal(answer("", buf, sizeof(buf)), HB_ERR_PENDING);
+    assert_int_equal(answer("   \n", buf, sizeof(buf)), HB_ERR_PENDING);
+}
+
+static void four_kilobyte_code_is_refused(void **state)
+{
+    (void)state;
+    char *big = malloc(4097);
+    memset(big, 'a', 4096);
+    big[4096] = '\0';
+    struct hb_error err = {0};
+    assert_int_equal(hb_answer_check(big, &err), HB_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "longer than"));
+    free(big);
+}
+
+static void control_characters_are_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"abc\x1b[2Jdef", "abc\tdef",      "ab\x7f", "a b",
+                         "ab\xd0\xb0",    "code;rm -rf /", "a\rb"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char buf[64];
+        if (answer(bad[i], buf, sizeof(buf)) != HB_ERR_INPUT)
+            fail_msg("accepted answer %zu", i);
+    }
+}
+
+static void prompt_has_qr_then_link_then_question(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    hb_config_init(&cfg);
+    const char *link = "https://login.example.com/s/K7p2Qx";
+    char *p = hb_prompt_build(&cfg, "alice", "web01", link, true);
+    assert_non_null(p);
+    const char *intro = strstr(p, "Sign in with haobtc to log in as alice on "
+                                  "web01.\n");
+    const char *qr = strstr(p, "\xe2\x96\x88");
+    const char *at_link = strstr(p, link);
+    const char *question = strstr(p, "press Enter");
+    assert_true(intro == p);
+    assert_non_null(qr);
+    assert_true(qr < at_link && at_link < question);
+    /* The link stands alone on its line. */
+    assert_true(at_link[-1] == '\n' && at_link[strlen(link)] == '\n');
+    free(p);
+}
+
+static void short_link_fits_an_80x24_terminal(void **state)
+{
+    (void)state;
+    int rows = 0;
+    char *qr =
+        hb_qr_render("https://login.example.com/s/K7p2Qx", HB_QR_UTF8, &rows);
+    assert_non_null(qr);
+    assert_true(rows <= 17);
+    /* QR, link, question and the intro line all fit in 24 lines. */
+    assert_true(rows + 3 <= 24);
+    char *line = qr;
+    while (*line != '\0') {
+        char *end = strchr(line, '\n');
+        size_t cells = 0;
+        for (char *c = line; c < end; c++)
+            cells += ((unsigned char)*c & 0xc0) != 0x80;
+        assert_true(cells <= 80);
+        line = end + 1;
+    }
+    free(qr);
+}
+
+static void user_with_terminal_controls_is_not_echoed(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    hb_config_init(&cfg);
+    cfg.qr = HB_QR_OFF;
+    char *p = hb_prompt_build(&cfg, "evil\x1b]0;x\x07", "web01",
+                              "https://x/s/1", false);
+    assert_null(strchr(p, '\x1b'));
+    assert_non_null(strstr(p, "this account"));
+    assert_non_null(strstr(p, "paste the code"));
+    free(p);
+}
+
+static void qr_off_and_ascii(void **state)
+{
+    (void)state;
+    int rows = -1;
+    assert_null(hb_qr_render("x", HB_QR_OFF, &rows));
+    assert_int_equal(rows, 0);
+    char *qr = hb_qr_render("https://x/s/1", HB_QR_ASCII, &rows);
+    assert_non_null(qr);
+    for (char *c = qr; *c; c++)
+        assert_true(*c == '#' || *c == ' ' || *c == '\n');
+    free(qr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pasted_code_is_trimmed_and_accepted),
+        cmocka_unit_test(empty_answer_means_poll),
+        cmocka_unit_test(four_kilobyte_code_is_refused),
+        cmocka_unit_test(control_characters_are_refused),
+        cmocka_unit_test(prompt_has_qr_then_link_then_question),
+        cmocka_unit_test(short_link_fits_an_80x24_terminal),
+        cmocka_unit_test(user_with_terminal_controls_is_not_echoed),
+        cmocka_unit_test(qr_off_and_ascii),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,119 @@
+/* Interface between haobtc-relay's main, its endpoints and pages, and its
+ * store. */
+#ifndef HB_RELAY_H
+#define HB_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+/* Short enough that public-url + "/s/" + id keeps the QR code small. */
+#define RELAY_ID_LEN 8
+/* base64url(SHA-256(secret)) without padding. */
+#define RELAY_STATE_LEN 43
+#define RELAY_URL_MAX 2048
+#define RELAY_FIELD_MAX 255
+#define RELAY_CODE_MAX 512
+#define RELAY_SECRET_MAX 128
+
+enum relay_result {
+    RELAY_OK,
+    RELAY_DUPLICATE, /* a session with this state exists */
+    RELAY_FULL,      /* --max-sessions reached */
+    RELAY_UNKNOWN,   /* no live session (never was, expired, delivered) */
+    RELAY_ANSWERED,  /* the callback already came for this state */
+    RELAY_CODE,      /* poll: the code is handed out, the session is gone */
+    RELAY_DENIED,    /* poll: the person refused, the session is gone */
+    RELAY_PENDING,   /* poll: the wait elapsed without an answer */
+    RELAY_STOPPING,  /* the daemon is shutting down */
+    RELAY_FAILED     /* out of memory or no randomness */
+};
+
+struct relay_limits {
+    long max_sessions;
+    long session_ttl; /* seconds */
+    double rate;      /* tokens per second per client address */
+    double burst;     /* bucket size */
+};
+
+/* A copy of a session's context, owned by the caller (for pages and logs). */
+struct relay_view {
+    char *authorize_url;
+    char *host;
+    char *user;
+    char *rhost;
+    long seconds_left;
+};
+
+struct relay_store;
+
+struct relay_store *relay_store_new(const struct relay_limits *limits);
+void relay_store_free(struct relay_store *st);
+/* Wakes every waiting poll; later polls answer RELAY_STOPPING at once. */
+void relay_store_stop(struct relay_store *st);
+/* Drops expired sessions (also done on every insert). */
+void relay_store_purge(struct relay_store *st);
+size_t relay_store_count(struct relay_store *st);
+
+/* Inputs must already be validated; id_out receives the new short id. */
+enum relay_result relay_store_add(struct relay_store *st,
+                                  const char *authorize_url, const char *state,
+                                  const char *host, const char *user,
+                                  const char *rhost,
+                                  char id_out[RELAY_ID_LEN + 1]);
+/* RELAY_OK with *out filled (free with relay_view_clear), or RELAY_UNKNOWN. */
+enum relay_result relay_store_view(struct relay_store *st, const char *id,
+                                   struct relay_view *out);
+/* code NULL records a denial; ctx (may be NULL) receives user and host. */
+enum relay_result relay_store_answer(struct relay_store *st, const char *state,
+                                     const char *code, struct relay_view *ctx);
+/* Waits up to wait_s for the answer; on RELAY_CODE *code_out is the
+ * caller's to wipe and free. */
+enum relay_result relay_store_poll(struct relay_store *st, const char *state,
+                                   long wait_s, char **code_out);
+/* Token bucket per client address (NULL: one shared bucket); false with
+ * *retry_after (seconds) when empty. */
+bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
+                            long *retry_after);
+
+void relay_view_clear(struct relay_view *v);
+bool relay_is_id(const char *s);
+void relay_wipe(void *p, size_t n);
+
+/* What the endpoints need, set up once by main. */
+struct relay {
+    struct relay_store *store;
+    const char *public_url; /* the first public_len bytes, no trailing / */
+    size_t public_len;
+    const char *authorize_prefix;
+    long session_ttl;
+    long max_poll_wait;
+    bool quiet;
+};
+
+/* relay_main.c: an informational line on stderr unless --quiet. */
+__attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
+                                                     const char *fmt, ...);
+bool relay_parse_long(const char *s, long min, long max, long *out);
+
+/* relay_pages.c: the endpoints. A body is the request's own buffer,
+ * NUL-terminated, and is decoded in place. */
+enum MHD_Result relay_do_register(const struct relay *r,
+                                  struct MHD_Connection *c, char *body,
+                                  size_t len);
+enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
+                              char *body, size_t len);
+enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
+                              const char *id);
+enum MHD_Result relay_do_callback(const struct relay *r,
+                                  struct MHD_Connection *c);
+enum MHD_Result relay_do_health(const struct relay *r,
+                                struct MHD_Connection *c);
+/* {"ok":false,"error":reason}; hname/hval add a header when not NULL. */
+enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
+                                 const char *reason, const char *hname,
+                                 const char *hval);
+
+#endif

@@ -1,0 +1,649 @@
+/* haobtc-relay: options, HTTP handling and main of the daemon that carries
+ * an OAuth code from a person's phone to the PAM module waiting for it. */
+#include "autoconf.h"
+
+#include "relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#define BODY_MAX 4096
+#define PEM_MAX (1024 * 1024)
+#define FORM_TYPE "application/x-www-form-urlencoded"
+
+struct options {
+    char *listen;
+    long port;
+    char *port_file;
+    char *cert;
+    char *key;
+    char *public_url;
+    char *authorize_prefix;
+    long session_ttl;
+    long max_sessions;
+    long max_poll_wait;
+    long rate;
+    long burst;
+    bool quiet;
+};
+
+enum opt_kind { OPT_TEXT, OPT_NUMBER, OPT_FLAG };
+
+struct opt_def {
+    const char *name;
+    enum opt_kind kind;
+    long min, max;
+    size_t at; /* offset in struct options */
+};
+
+#define AT(field) offsetof(struct options, field)
+/* One table serves getopt_long and --config, so the names cannot drift. */
+static const struct opt_def opt_defs[] = {
+    {"listen", OPT_TEXT, 0, 0, AT(listen)},
+    {"port", OPT_NUMBER, 0, 65535, AT(port)},
+    {"port-file", OPT_TEXT, 0, 0, AT(port_file)},
+    {"cert", OPT_TEXT, 0, 0, AT(cert)},
+    {"key", OPT_TEXT, 0, 0, AT(key)},
+    {"public-url", OPT_TEXT, 0, 0, AT(public_url)},
+    {"authorize-prefix", OPT_TEXT, 0, 0, AT(authorize_prefix)},
+    {"session-ttl", OPT_NUMBER, 10, 86400, AT(session_ttl)},
+    {"max-sessions", OPT_NUMBER, 1, 1000000, AT(max_sessions)},
+    {"max-poll-wait", OPT_NUMBER, 0, 600, AT(max_poll_wait)},
+    {"rate", OPT_NUMBER, 1, 1000000, AT(rate)},
+    {"burst", OPT_NUMBER, 1, 1000000, AT(burst)},
+    {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
+};
+#define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP };
+
+struct server {
+    struct options opt;
+    struct relay relay;
+    atomic_int in_flight; /* requests begun and not yet completed */
+};
+
+/* Per request: progress and the body, which may hold a poll secret. */
+struct request {
+    bool answered; /* a response is queued or the body is not wanted */
+    bool too_big;
+    size_t len;
+    char body[BODY_MAX + 1];
+};
+
+void relay_say(const struct relay *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->quiet)
+        return;
+    /* Locked, so lines from connection threads do not interleave. */
+    flockfile(stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    funlockfile(stderr);
+}
+
+bool relay_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* where names the source ("--port", "relay.conf:3") for the error. */
+static bool apply_option(struct options *o, const struct opt_def *d,
+                         const char *value, const char *where)
+{
+    void *field = (char *)o + d->at;
+    char *copy;
+
+    switch (d->kind) {
+    case OPT_TEXT:
+        copy = value[0] != '\0' ? strdup(value) : NULL;
+        if (copy == NULL)
+            break;
+        free(*(char **)field);
+        *(char **)field = copy;
+        return true;
+    case OPT_NUMBER:
+        if (relay_parse_long(value, d->min, d->max, (long *)field))
+            return true;
+        fprintf(stderr, "haobtc-relay: %s: want a number from %ld to %ld\n",
+                where, d->min, d->max);
+        return false;
+    case OPT_FLAG:
+        /* A bare --quiet, or quiet = yes|no in a file. */
+        if (value == NULL || strcmp(value, "yes") == 0 ||
+            strcmp(value, "no") == 0) {
+            *(bool *)field = value == NULL || value[0] == 'y';
+            return true;
+        }
+        fprintf(stderr, "haobtc-relay: %s: want yes or no\n", where);
+        return false;
+    }
+    fprintf(stderr, "haobtc-relay: %s: empty value\n", where);
+    return false;
+}
+
+static char *trim(char *s)
+{
+    char *end = s + strlen(s);
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    while (end > s && strchr(" \t\r\n", end[-1]) != NULL)
+        *--end = '\0';
+    return s;
+}
+
+static bool read_config(struct options *o, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *line = NULL, where[512];
+    size_t cap = 0;
+    unsigned lineno = 0;
+    bool ok = f != NULL;
+
+    if (f == NULL)
+        fprintf(stderr, "haobtc-relay: %s: %s\n", path, strerror(errno));
+    while (ok && getline(&line, &cap, f) >= 0) {
+        char *key = trim(line), *eq = strchr(key, '=');
+        const struct opt_def *d = NULL;
+
+        snprintf(where, sizeof(where), "%s:%u", path, ++lineno);
+        if (key[0] == '\0' || key[0] == '#')
+            continue;
+        if (eq != NULL) {
+            *eq = '\0';
+            key = trim(key);
+        }
+        /* port_file reads as well as port-file. */
+        for (char *k = key; *k != '\0'; k++)
+            *k = *k == '_' ? '-' : *k;
+        for (size_t i = 0; i < N_OPTS && eq != NULL; i++) {
+            if (strcmp(key, opt_defs[i].name) == 0)
+                d = &opt_defs[i];
+        }
+        if (d == NULL)
+            fprintf(stderr, "haobtc-relay: %s: %s '%s'\n", where,
+                    eq == NULL ? "expected key = value, not" : "unknown key",
+                    key);
+        ok = d != NULL && apply_option(o, d, trim(eq + 1), where);
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return ok;
+}
+
+/* A base URL we will print into links: scheme, no spaces, no fragment. */
+static bool plain_url(const char *u)
+{
+    if (u == NULL ||
+        (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+        return false;
+    for (; *u != '\0'; u++) {
+        if ((unsigned char)*u <= ' ' || *u == 0x7f || *u == '#')
+            return false;
+    }
+    return true;
+}
+
+static void usage(FILE *to)
+{
+    fputs("Usage: haobtc-relay --public-url URL --authorize-prefix URL "
+          "[options]\n"
+          "  --config FILE          key = value lines, names as below\n"
+          "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
+          "  --port-file FILE       where to write the port listened on\n"
+          "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
+          "  --session-ttl S (300)  --max-sessions N (20000)\n"
+          "  --max-poll-wait S (60) --rate N (20) --burst N (60) --quiet\n",
+          to);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    struct option longs[N_OPTS + 3];
+    const char *config = NULL, *why = NULL;
+    char where[64];
+    int c, rc = 0;
+
+    for (size_t i = 0; i < N_OPTS; i++)
+        longs[i] = (struct option){
+            opt_defs[i].name,
+            opt_defs[i].kind == OPT_FLAG ? no_argument : required_argument,
+            NULL, 256 + (int)i};
+    longs[N_OPTS] =
+        (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    longs[N_OPTS + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    longs[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
+    /* Two passes: the file is read first, so flags anywhere override it. */
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        optind = 0;
+        while (rc == 0 &&
+               (c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+            if (c == OPT_HELP || c == '?') {
+                usage(c == '?' ? stderr : stdout);
+                rc = c == '?' ? 1 : -1;
+            } else if (c == OPT_CONFIG) {
+                config = optarg;
+            } else if (pass == 1) {
+                snprintf(where, sizeof(where), "--%s", opt_defs[c - 256].name);
+                rc = apply_option(o, &opt_defs[c - 256], optarg, where) ? 0 : 1;
+            }
+        }
+        if (pass == 0 && rc == 0 && optind < argc) {
+            fprintf(stderr, "haobtc-relay: stray argument '%s'\n",
+                    argv[optind]);
+            rc = 1;
+        }
+        if (pass == 0 && rc == 0 && config != NULL && !read_config(o, config))
+            rc = 1;
+    }
+    if (rc != 0)
+        return rc;
+    if (!plain_url(o->public_url) || strchr(o->public_url, '?') != NULL)
+        why = "--public-url: need an http(s) base URL";
+    else if (!plain_url(o->authorize_prefix))
+        why = "--authorize-prefix: need an http(s) URL";
+    else if ((o->cert == NULL) != (o->key == NULL))
+        why = "--cert and --key go together";
+    if (why != NULL)
+        fprintf(stderr, "haobtc-relay: %s\n", why);
+    return why != NULL;
+}
+
+enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PAGE, R_CB };
+
+static enum route route_of(const char *url)
+{
+    if (strcmp(url, "/health") == 0)
+        return R_HEALTH;
+    if (strcmp(url, "/api/v1/sessions") == 0)
+        return R_SESSIONS;
+    if (strcmp(url, "/api/v1/poll") == 0)
+        return R_POLL;
+    if (strncmp(url, "/s/", 3) == 0)
+        return R_PAGE;
+    if (strcmp(url, "/cb") == 0)
+        return R_CB;
+    return R_NONE;
+}
+
+/* Checks that need only the headers. An answer queued this early closes
+ * the connection, which suits refusals: no unwanted body is read. */
+static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  struct request *rq)
+{
+    const struct relay *r = &sv->relay;
+    enum route route = route_of(url);
+    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+               strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    bool wants_post = route == R_SESSIONS || route == R_POLL;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char after[32];
+    long retry = 1, length;
+    const char *v;
+
+    rq->answered = true; /* until every check below has passed */
+    if (route != R_HEALTH &&
+        !relay_store_rate_allow(r->store, ci != NULL ? ci->client_addr : NULL,
+                                &retry)) {
+        snprintf(after, sizeof(after), "%ld", retry);
+        return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
+                                MHD_HTTP_HEADER_RETRY_AFTER, after);
+    }
+    if (route == R_NONE)
+        return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
+    if (wants_post ? !post : !get)
+        return relay_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                "method not allowed", MHD_HTTP_HEADER_ALLOW,
+                                wants_post ? "POST" : "GET, HEAD");
+    if (!wants_post) {
+        rq->answered = false;
+        return MHD_YES;
+    }
+    v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (v == NULL || strncasecmp(v, FORM_TYPE, strlen(FORM_TYPE)) != 0 ||
+        (v[strlen(FORM_TYPE)] != '\0' && v[strlen(FORM_TYPE)] != ';'))
+        return relay_send_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                "form expected", NULL, NULL);
+    /* Refused before reading when the client says up front it is too big. */
+    v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (v != NULL && !relay_parse_long(v, 0, BODY_MAX, &length))
+        return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
+                                NULL, NULL);
+    rq->answered = false;
+    return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    struct server *sv = cls;
+    struct request *rq = *con_cls;
+
+    (void)version;
+    if (rq == NULL) {
+        rq = calloc(1, sizeof(*rq));
+        if (rq == NULL)
+            return MHD_NO;
+        *con_cls = rq;
+        atomic_fetch_add(&sv->in_flight, 1);
+        return first_call(sv, c, url, method, rq);
+    }
+    if (*upload_size != 0) {
+        /* Over the cap the rest is read and dropped, then answered 413. */
+        rq->too_big = rq->too_big || *upload_size > BODY_MAX - rq->len;
+        if (!rq->answered && !rq->too_big) {
+            memcpy(rq->body + rq->len, upload, *upload_size);
+            rq->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (rq->answered)
+        return MHD_YES;
+    rq->answered = true;
+    if (rq->too_big)
+        return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
+                                NULL, NULL);
+    /* Answered here, not on the first call, which would cost keep-alive. */
+    switch (route_of(url)) {
+    case R_HEALTH:
+        return relay_do_health(&sv->relay, c);
+    case R_PAGE:
+        return relay_do_page(&sv->relay, c, url + 3);
+    case R_CB:
+        return relay_do_callback(&sv->relay, c);
+    case R_SESSIONS:
+        return relay_do_register(&sv->relay, c, rq->body, rq->len);
+    default:
+        return relay_do_poll(&sv->relay, c, rq->body, rq->len);
+    }
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct server *sv = cls;
+    struct request *rq = *con_cls;
+
+    (void)c;
+    (void)toe;
+    if (rq == NULL)
+        return;
+    relay_wipe(rq, sizeof(*rq));
+    free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&sv->in_flight, 1);
+}
+
+/* Numeric addresses only: a name could resolve differently tomorrow. */
+static bool listen_address(const char *host, long port,
+                           struct sockaddr_storage *ss, bool *v6,
+                           bool *loopback)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    *v6 = inet_pton(AF_INET6, host, &a6->sin6_addr) == 1;
+    if (*v6) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+        return true;
+    }
+    if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+        fprintf(stderr, "haobtc-relay: --listen: not a numeric address\n");
+        return false;
+    }
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *loopback = ntohl(a4->sin_addr.s_addr) >> 24 == 127;
+    return true;
+}
+
+/* Reads a whole PEM file as MHD wants it: one NUL-terminated string. */
+static char *read_pem(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "re");
+    char *buf = f != NULL ? calloc(1, PEM_MAX + 1) : NULL;
+
+    *len = 0;
+    if (buf != NULL) {
+        /* Unbuffered, so no stdio copy of the key is left behind. */
+        setvbuf(f, NULL, _IONBF, 0);
+        *len = fread(buf, 1, PEM_MAX, f);
+        if (ferror(f) || !feof(f) || *len == 0) {
+            relay_wipe(buf, PEM_MAX);
+            free(buf);
+            buf = NULL;
+        }
+    }
+    if (buf == NULL)
+        fprintf(stderr, "haobtc-relay: %s: cannot read a PEM file\n", path);
+    if (f != NULL)
+        fclose(f);
+    return buf;
+}
+
+/* Written beside and renamed, so a reader never sees half a number. */
+static bool write_port_file(const char *path, unsigned port)
+{
+    char tmp[PATH_MAX];
+    char text[16];
+    int fd, n;
+    bool ok;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+        return false;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    n = snprintf(text, sizeof(text), "%u\n", port);
+    ok = write(fd, text, (size_t)n) == n;
+    ok = close(fd) == 0 && ok;
+    if (ok)
+        ok = rename(tmp, path) == 0;
+    if (!ok)
+        unlink(tmp);
+    return ok;
+}
+
+static void free_options(struct options *o)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (opt_defs[i].kind == OPT_TEXT)
+            free(*(char **)(void *)((char *)o + opt_defs[i].at));
+    }
+}
+
+static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
+                                const char *key_pem)
+{
+    const char *host = sv->opt.listen != NULL ? sv->opt.listen : "127.0.0.1";
+    /* ITC lets MHD_quiesce_daemon stop accepts before the final drain. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct sockaddr_storage addr;
+    bool v6 = false, loopback = false;
+    struct MHD_OptionItem ops[12];
+    size_t n = 0;
+
+    if (!listen_address(host, sv->opt.port, &addr, &v6, &loopback))
+        return NULL;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (cert_pem != NULL)
+        flags |= MHD_USE_TLS;
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
+    /* Each long poll holds a thread: the cap bounds threads and memory. */
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                       32768, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
+    ops[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};
+    /* On loopback every client is the TLS proxy, which a per-address cap
+     * would throttle as a whole. */
+    if (!loopback)
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                           64, NULL};
+    if (cert_pem != NULL) {
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                           (void *)cert_pem};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                           (void *)key_pem};
+    }
+    ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return MHD_start_daemon(flags, 0, NULL, NULL, handle, sv,
+                            MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
+                            MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+}
+
+/* Stops accepting, lets every waiting poll answer 503 (bounded), then has
+ * MHD join the connection threads. */
+static void stop(struct server *sv, struct MHD_Daemon *d)
+{
+    MHD_socket listener = MHD_INVALID_SOCKET;
+
+    if (d != NULL)
+        listener = MHD_quiesce_daemon(d);
+    if (sv->relay.store != NULL)
+        relay_store_stop(sv->relay.store);
+    /* A shutdown-only wait: the woken polls need a moment to send. */
+    for (int i = 0; d != NULL && i < 300 && atomic_load(&sv->in_flight) > 0;
+         i++) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (d != NULL)
+        MHD_stop_daemon(d);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+}
+
+int main(int argc, char **argv)
+{
+    struct server sv = {.opt = {.port = 8080,
+                                .session_ttl = 300,
+                                .max_sessions = 20000,
+                                .max_poll_wait = 60,
+                                .rate = 20,
+                                .burst = 60}};
+    struct relay *r = &sv.relay;
+    char *cert_pem = NULL, *key_pem = NULL;
+    size_t cert_len = 0, key_len = 0;
+    struct MHD_Daemon *d = NULL;
+    const union MHD_DaemonInfo *info;
+    unsigned port = 0;
+    sigset_t sigs;
+    int status = EXIT_FAILURE;
+    int rc = parse_options(argc, argv, &sv.opt);
+
+    if (rc != 0) {
+        free_options(&sv.opt);
+        return rc < 0 ? EXIT_SUCCESS : 2;
+    }
+    *r = (struct relay){.public_url = sv.opt.public_url,
+                        .public_len = strlen(sv.opt.public_url),
+                        .authorize_prefix = sv.opt.authorize_prefix,
+                        .session_ttl = sv.opt.session_ttl,
+                        .max_poll_wait = sv.opt.max_poll_wait,
+                        .quiet = sv.opt.quiet};
+    while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
+        r->public_len--;
+    if (r->public_len + 3 + RELAY_ID_LEN > 40)
+        relay_say(r,
+                  "note: short links are %zu characters; a shorter "
+                  "--public-url keeps the QR code small",
+                  r->public_len + 3 + RELAY_ID_LEN);
+    if (sv.opt.cert != NULL) {
+        cert_pem = read_pem(sv.opt.cert, &cert_len);
+        key_pem = read_pem(sv.opt.key, &key_len);
+        if (cert_pem == NULL || key_pem == NULL)
+            goto out;
+    }
+    r->store = relay_store_new(
+        &(struct relay_limits){sv.opt.max_sessions, sv.opt.session_ttl,
+                               (double)sv.opt.rate, (double)sv.opt.burst});
+    if (r->store == NULL) {
+        fputs("haobtc-relay: cannot set up the store\n", stderr);
+        goto out;
+    }
+    /* Blocked before any thread starts, so only sigtimedwait sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    d = start(&sv, cert_pem, key_pem);
+    if (d == NULL) {
+        fputs("haobtc-relay: cannot listen (address in use?)\n", stderr);
+        goto out;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    port = info != NULL ? info->port : 0;
+    if (sv.opt.port_file != NULL && !write_port_file(sv.opt.port_file, port)) {
+        fprintf(stderr, "haobtc-relay: %s: %s\n", sv.opt.port_file,
+                strerror(errno));
+        goto out;
+    }
+    relay_say(r, "listening on %s port %u (%s)",
+              sv.opt.listen != NULL ? sv.opt.listen : "127.0.0.1", port,
+              cert_pem != NULL ? "https" : "http");
+    for (;;) {
+        struct timespec tick = {10, 0};
+        int sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (sig < 0 && errno == EAGAIN)
+            relay_store_purge(r->store);
+    }
+    relay_say(r, "stopping");
+    status = EXIT_SUCCESS;
+out:
+    stop(&sv, d);
+    relay_store_free(r->store);
+    relay_wipe(key_pem, key_len);
+    free(key_pem);
+    free(cert_pem);
+    free_options(&sv.opt);
+    return status;
+}

@@ -1,0 +1,595 @@
+/* haobtc-relay's memory: login sessions, their codes and per-address rate
+ * limits, behind one mutex and one condition variable. */
+#include "autoconf.h"
+
+#include "relay.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+/* Bounded so a spray of addresses cannot grow the table; the address
+ * seen first is forgotten first. */
+#define RATE_SLOTS 4096
+#define RATE_BUCKETS 8192
+#define ADDR_MAX 16
+
+/* Base58's alphabet: no 0/O or I/l, so a link read aloud survives. */
+static const char id_alphabet[] =
+    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+#define ID_ALPHABET_LEN 58
+
+struct session {
+    struct session *id_next;    /* hash chain by short id */
+    struct session *state_next; /* hash chain by state */
+    struct session *older;      /* age list: equal TTLs make it expiry order */
+    struct session *newer;
+    long long expires_ms;
+    char *code; /* NULL until the callback; wiped when the session goes */
+    bool denied;
+    char id[RELAY_ID_LEN + 1];
+    char state[RELAY_STATE_LEN + 1];
+    /* One allocation holds the strings exactly sized: authorize_url at 0. */
+    unsigned short host_at, user_at, rhost_at;
+    char text[];
+};
+
+struct rate_slot {
+    unsigned char addr[ADDR_MAX];
+    unsigned char addr_len;
+    bool in_use;
+    int next; /* hash chain, -1 ends it */
+    unsigned bucket;
+    double tokens;
+    long long last_ms;
+};
+
+struct relay_store {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* an answer arrived, or the daemon stops */
+    struct session **by_id;
+    struct session **by_state;
+    size_t mask;
+    struct session *oldest;
+    struct session *newest;
+    size_t count;
+    size_t max_sessions;
+    long long ttl_ms;
+    bool stopping;
+    uint64_t hash_key[2];
+    double rate;
+    double burst;
+    struct rate_slot slots[RATE_SLOTS];
+    int rate_heads[RATE_BUCKETS];
+    int rate_next; /* ring position of the next slot to (re)use */
+};
+
+void relay_wipe(void *p, size_t n)
+{
+    if (p != NULL)
+        explicit_bzero(p, n);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
+{
+    v[0] += v[1];
+    v[1] = ROTL(v[1], 13);
+    v[1] ^= v[0];
+    v[0] = ROTL(v[0], 32);
+    v[2] += v[3];
+    v[3] = ROTL(v[3], 16);
+    v[3] ^= v[2];
+    v[0] += v[3];
+    v[3] = ROTL(v[3], 21);
+    v[3] ^= v[0];
+    v[2] += v[1];
+    v[1] = ROTL(v[1], 17);
+    v[1] ^= v[2];
+    v[2] = ROTL(v[2], 32);
+}
+
+/* SipHash-2-4 with a random key: anyone may register a state, so a plain
+ * hash would let a client pile every session into one chain. */
+static uint64_t keyed_hash(const uint64_t key[2], const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t v[4] = {
+        key[0] ^ 0x736f6d6570736575ULL, key[1] ^ 0x646f72616e646f6dULL,
+        key[0] ^ 0x6c7967656e657261ULL, key[1] ^ 0x7465646279746573ULL};
+    uint64_t m;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        m = 0;
+        for (int j = 7; j >= 0; j--)
+            m = (m << 8) | p[i + (size_t)j];
+        v[3] ^= m;
+        sip_round(v);
+        sip_round(v);
+        v[0] ^= m;
+    }
+    m = (uint64_t)len << 56;
+    for (size_t j = 0; i + j < len; j++)
+        m |= (uint64_t)p[i + j] << (8 * j);
+    v[3] ^= m;
+    sip_round(v);
+    sip_round(v);
+    v[0] ^= m;
+    v[2] ^= 0xff;
+    for (int r = 0; r < 4; r++)
+        sip_round(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static size_t slot_of(const struct relay_store *st, const char *s, size_t n)
+{
+    return (size_t)keyed_hash(st->hash_key, s, n) & st->mask;
+}
+
+bool relay_is_id(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n != RELAY_ID_LEN)
+        return false;
+    return strspn(s, id_alphabet) == n;
+}
+
+struct relay_store *relay_store_new(const struct relay_limits *limits)
+{
+    struct relay_store *st = calloc(1, sizeof(*st));
+    pthread_condattr_t attr;
+    size_t buckets = 16;
+    bool ok;
+
+    if (st == NULL)
+        return NULL;
+    while (buckets < (size_t)limits->max_sessions)
+        buckets *= 2;
+    st->mask = buckets - 1;
+    st->max_sessions = (size_t)limits->max_sessions;
+    st->ttl_ms = (long long)limits->session_ttl * 1000;
+    st->rate = limits->rate;
+    st->burst = limits->burst;
+    for (size_t i = 0; i < RATE_BUCKETS; i++)
+        st->rate_heads[i] = -1;
+    /* One array: the id chains' heads, then the state chains' heads. */
+    st->by_id = calloc(2 * buckets, sizeof(*st->by_id));
+    st->by_state = st->by_id != NULL ? st->by_id + buckets : NULL;
+    ok = st->by_id != NULL &&
+         getrandom(st->hash_key, sizeof(st->hash_key), 0) ==
+             (ssize_t)sizeof(st->hash_key) &&
+         pthread_condattr_init(&attr) == 0;
+    if (ok) {
+        /* Monotonic: a clock step cannot cut a long poll short or stretch
+         * it. */
+        ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&st->changed, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (ok && pthread_mutex_init(&st->lock, NULL) != 0) {
+        pthread_cond_destroy(&st->changed);
+        ok = false;
+    }
+    if (ok)
+        return st;
+    free(st->by_id);
+    free(st);
+    return NULL;
+}
+
+static void unlink_chain(struct session **head, struct session *s,
+                         size_t next_offset)
+{
+    /* Chains are short (keyed hash, table at least as large as the cap). */
+    while (*head != NULL && *head != s)
+        head = (struct session **)(void *)((char *)*head + next_offset);
+    if (*head == s)
+        *head = *(struct session **)(void *)((char *)s + next_offset);
+}
+
+static void remove_session(struct relay_store *st, struct session *s)
+{
+    unlink_chain(&st->by_id[slot_of(st, s->id, RELAY_ID_LEN)], s,
+                 offsetof(struct session, id_next));
+    unlink_chain(&st->by_state[slot_of(st, s->state, RELAY_STATE_LEN)], s,
+                 offsetof(struct session, state_next));
+    if (s->older != NULL)
+        s->older->newer = s->newer;
+    else
+        st->oldest = s->newer;
+    if (s->newer != NULL)
+        s->newer->older = s->older;
+    else
+        st->newest = s->older;
+    st->count--;
+    if (s->code != NULL) {
+        relay_wipe(s->code, strlen(s->code));
+        free(s->code);
+    }
+    free(s);
+}
+
+static void purge_locked(struct relay_store *st, long long now)
+{
+    while (st->oldest != NULL && st->oldest->expires_ms <= now)
+        remove_session(st, st->oldest);
+}
+
+void relay_store_free(struct relay_store *st)
+{
+    if (st == NULL)
+        return;
+    while (st->oldest != NULL)
+        remove_session(st, st->oldest);
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->changed);
+    free(st->by_id);
+    free(st);
+}
+
+void relay_store_stop(struct relay_store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->stopping = true;
+    pthread_cond_broadcast(&st->changed);
+    pthread_mutex_unlock(&st->lock);
+}
+
+void relay_store_purge(struct relay_store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    purge_locked(st, now_ms());
+    pthread_mutex_unlock(&st->lock);
+}
+
+size_t relay_store_count(struct relay_store *st)
+{
+    size_t n;
+
+    pthread_mutex_lock(&st->lock);
+    purge_locked(st, now_ms());
+    n = st->count;
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
+/* Expired but not yet purged sessions are found too: their ids are taken. */
+static struct session *find_id(struct relay_store *st, const char *id)
+{
+    struct session *s = st->by_id[slot_of(st, id, RELAY_ID_LEN)];
+
+    while (s != NULL && memcmp(s->id, id, RELAY_ID_LEN) != 0)
+        s = s->id_next;
+    return s;
+}
+
+/* The state is a hash of the poll secret, so compare it in constant time. */
+static struct session *find_state(struct relay_store *st, const char *state,
+                                  long long now)
+{
+    struct session *s = st->by_state[slot_of(st, state, RELAY_STATE_LEN)];
+
+    for (; s != NULL; s = s->state_next) {
+        if (CRYPTO_memcmp(s->state, state, RELAY_STATE_LEN) == 0)
+            return s->expires_ms > now ? s : NULL;
+    }
+    return NULL;
+}
+
+static bool new_id(struct relay_store *st, char id[RELAY_ID_LEN + 1])
+{
+    /* Rejection sampling keeps every character equally likely. */
+    const unsigned limit = 256 - 256 % ID_ALPHABET_LEN;
+
+    for (int attempt = 0; attempt < 16; attempt++) {
+        unsigned char rnd[32];
+        size_t n = 0;
+
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+            return false;
+        for (size_t i = 0; i < sizeof(rnd) && n < RELAY_ID_LEN; i++) {
+            if (rnd[i] < limit)
+                id[n++] = id_alphabet[rnd[i] % ID_ALPHABET_LEN];
+        }
+        id[n] = '\0';
+        if (n == RELAY_ID_LEN && find_id(st, id) == NULL)
+            return true;
+    }
+    return false;
+}
+
+enum relay_result relay_store_add(struct relay_store *st,
+                                  const char *authorize_url, const char *state,
+                                  const char *host, const char *user,
+                                  const char *rhost,
+                                  char id_out[RELAY_ID_LEN + 1])
+{
+    size_t url_len = strlen(authorize_url) + 1;
+    size_t host_len = strlen(host) + 1;
+    size_t user_len = strlen(user) + 1;
+    size_t rhost_len = strlen(rhost) + 1;
+    enum relay_result rc = RELAY_FAILED;
+    struct session *s;
+    long long now;
+
+    /* The offsets below are unsigned short; validation keeps well inside. */
+    if (url_len + host_len + user_len > 65535)
+        return RELAY_FAILED;
+    s = malloc(sizeof(*s) + url_len + host_len + user_len + rhost_len);
+    if (s == NULL)
+        return RELAY_FAILED;
+    memset(s, 0, sizeof(*s));
+    memcpy(s->state, state, RELAY_STATE_LEN);
+    s->host_at = (unsigned short)url_len;
+    s->user_at = (unsigned short)(url_len + host_len);
+    s->rhost_at = (unsigned short)(url_len + host_len + user_len);
+    memcpy(s->text, authorize_url, url_len);
+    memcpy(s->text + s->host_at, host, host_len);
+    memcpy(s->text + s->user_at, user, user_len);
+    memcpy(s->text + s->rhost_at, rhost, rhost_len);
+
+    pthread_mutex_lock(&st->lock);
+    now = now_ms();
+    purge_locked(st, now);
+    if (find_state(st, state, now) != NULL) {
+        rc = RELAY_DUPLICATE;
+    } else if (st->count >= st->max_sessions) {
+        rc = RELAY_FULL;
+    } else if (new_id(st, s->id)) {
+        size_t i = slot_of(st, s->id, RELAY_ID_LEN);
+        size_t j = slot_of(st, s->state, RELAY_STATE_LEN);
+
+        s->expires_ms = now + st->ttl_ms;
+        s->id_next = st->by_id[i];
+        st->by_id[i] = s;
+        s->state_next = st->by_state[j];
+        st->by_state[j] = s;
+        s->older = st->newest;
+        if (st->newest != NULL)
+            st->newest->newer = s;
+        else
+            st->oldest = s;
+        st->newest = s;
+        st->count++;
+        memcpy(id_out, s->id, RELAY_ID_LEN + 1);
+        s = NULL;
+        rc = RELAY_OK;
+    }
+    pthread_mutex_unlock(&st->lock);
+    free(s);
+    return rc;
+}
+
+void relay_view_clear(struct relay_view *v)
+{
+    free(v->authorize_url);
+    free(v->host);
+    free(v->user);
+    free(v->rhost);
+    memset(v, 0, sizeof(*v));
+}
+
+/* Copies what pages and logs need, so nothing points into a session that
+ * another thread may delete. */
+static bool copy_view(const struct session *s, struct relay_view *out,
+                      bool with_url, long long now)
+{
+    memset(out, 0, sizeof(*out));
+    out->host = strdup(s->text + s->host_at);
+    out->user = strdup(s->text + s->user_at);
+    out->rhost = strdup(s->text + s->rhost_at);
+    if (with_url)
+        out->authorize_url = strdup(s->text);
+    out->seconds_left = (long)((s->expires_ms - now + 999) / 1000);
+    if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
+        (with_url && out->authorize_url == NULL)) {
+        relay_view_clear(out);
+        return false;
+    }
+    return true;
+}
+
+enum relay_result relay_store_view(struct relay_store *st, const char *id,
+                                   struct relay_view *out)
+{
+    enum relay_result rc = RELAY_UNKNOWN;
+    struct session *s;
+    long long now;
+
+    if (!relay_is_id(id))
+        return RELAY_UNKNOWN;
+    pthread_mutex_lock(&st->lock);
+    now = now_ms();
+    s = find_id(st, id);
+    /* An answered login has nothing left to approve. */
+    if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied)
+        rc = copy_view(s, out, true, now) ? RELAY_OK : RELAY_FAILED;
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+enum relay_result relay_store_answer(struct relay_store *st, const char *state,
+                                     const char *code, struct relay_view *ctx)
+{
+    enum relay_result rc = RELAY_UNKNOWN;
+    char *copy = NULL;
+    struct session *s;
+    long long now;
+
+    if (code != NULL) {
+        copy = strdup(code);
+        if (copy == NULL)
+            return RELAY_FAILED;
+    }
+    pthread_mutex_lock(&st->lock);
+    now = now_ms();
+    s = find_state(st, state, now);
+    if (s == NULL) {
+        rc = RELAY_UNKNOWN;
+    } else if (s->code != NULL || s->denied) {
+        /* First answer wins: a second one may be an attacker's code. */
+        rc = RELAY_ANSWERED;
+    } else {
+        s->code = copy;
+        s->denied = copy == NULL;
+        copy = NULL;
+        if (ctx != NULL)
+            copy_view(s, ctx, false, now);
+        pthread_cond_broadcast(&st->changed);
+        rc = RELAY_OK;
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (copy != NULL) {
+        relay_wipe(copy, strlen(copy));
+        free(copy);
+    }
+    return rc;
+}
+
+enum relay_result relay_store_poll(struct relay_store *st, const char *state,
+                                   long wait_s, char **code_out)
+{
+    enum relay_result rc = RELAY_FAILED;
+    long long deadline;
+
+    *code_out = NULL;
+    pthread_mutex_lock(&st->lock);
+    deadline = now_ms() + (long long)wait_s * 1000;
+    for (;;) {
+        long long now = now_ms();
+        /* Looked up afresh after every wake: another poll with the same
+         * secret may have taken the code and freed the session. */
+        struct session *s = find_state(st, state, now);
+        long long until;
+        struct timespec ts;
+
+        if (s != NULL && s->code != NULL) {
+            /* Handed out once: the session goes with it. */
+            *code_out = s->code;
+            s->code = NULL;
+            remove_session(st, s);
+            rc = RELAY_CODE;
+            break;
+        }
+        if (s != NULL && s->denied) {
+            remove_session(st, s);
+            rc = RELAY_DENIED;
+            break;
+        }
+        /* An answer already there is still handed out while stopping. */
+        if (st->stopping || s == NULL) {
+            rc = st->stopping ? RELAY_STOPPING : RELAY_UNKNOWN;
+            break;
+        }
+        if (now >= deadline) {
+            rc = RELAY_PENDING;
+            break;
+        }
+        until = deadline < s->expires_ms ? deadline : s->expires_ms;
+        ts.tv_sec = (time_t)(until / 1000);
+        ts.tv_nsec = (long)(until % 1000) * 1000000;
+        pthread_cond_timedwait(&st->changed, &st->lock, &ts);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static struct rate_slot *rate_slot(struct relay_store *st,
+                                   const unsigned char *addr, size_t len,
+                                   long long now)
+{
+    unsigned b =
+        (unsigned)(keyed_hash(st->hash_key, addr, len) & (RATE_BUCKETS - 1));
+    struct rate_slot *r;
+    int i;
+
+    for (i = st->rate_heads[b]; i >= 0; i = st->slots[i].next) {
+        r = &st->slots[i];
+        if (r->addr_len == len && memcmp(r->addr, addr, len) == 0)
+            return r;
+    }
+    /* Full: the slot taken longest ago is reused (a ring, first in first
+     * out), which costs an address at most a fresh burst. */
+    i = st->rate_next;
+    st->rate_next = (st->rate_next + 1) % RATE_SLOTS;
+    r = &st->slots[i];
+    if (r->in_use) {
+        int *p = &st->rate_heads[r->bucket];
+        while (*p != i)
+            p = &st->slots[*p].next;
+        *p = r->next;
+    }
+    memcpy(r->addr, addr, len);
+    r->addr_len = (unsigned char)len;
+    r->in_use = true;
+    r->bucket = b;
+    r->tokens = st->burst;
+    r->last_ms = now;
+    r->next = st->rate_heads[b];
+    st->rate_heads[b] = i;
+    return r;
+}
+
+/* The key: an IPv4 address, or an IPv6 /64, which one host usually holds. */
+static size_t client_key(const struct sockaddr *sa, unsigned char key[ADDR_MAX])
+{
+    const struct in6_addr *a6;
+
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+               4);
+        return 4;
+    }
+    if (sa == NULL || sa->sa_family != AF_INET6)
+        return 0;
+    a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(a6)) {
+        memcpy(key, a6->s6_addr + 12, 4);
+        return 4;
+    }
+    memcpy(key, a6->s6_addr, 8);
+    return 8;
+}
+
+bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
+                            long *retry_after)
+{
+    unsigned char key[ADDR_MAX];
+    size_t key_len = client_key(sa, key);
+    struct rate_slot *r;
+    bool ok;
+    long long now;
+
+    pthread_mutex_lock(&st->lock);
+    now = now_ms();
+    r = rate_slot(st, key, key_len, now);
+    r->tokens += (double)(now - r->last_ms) / 1000.0 * st->rate;
+    if (r->tokens > st->burst)
+        r->tokens = st->burst;
+    r->last_ms = now;
+    ok = r->tokens >= 1.0;
+    if (ok)
+        r->tokens -= 1.0;
+    else
+        /* Whole seconds, rounded up, as Retry-After wants. */
+        *retry_after = (long)((1.0 - r->tokens) / st->rate) + 1;
+    pthread_mutex_unlock(&st->lock);
+    return ok;
+}
