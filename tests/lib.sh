@@ -45,6 +45,32 @@ start_mock() {
     MOCK_URL="https://127.0.0.1:$MOCK_PORT"
 }
 
+# free_port: a loopback port nobody listens on right now
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_relay DIR PROVIDER_PORT [extra relay options...]: the relay with the
+# test certificate, allowed to send browsers only to that provider's
+# authorize page; sets RELAY_PID, RELAY_PORT, RELAY_URL
+start_relay() {
+    dir=$1; port=$2; shift 2
+    rm -f "$dir/relay.port"
+    RELAY_PORT=$(free_port)
+    "$HB_BUILD/tools/haobtc-relay" --port "$RELAY_PORT" --port-file "$dir/relay.port" \
+        --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
+        --public-url "https://127.0.0.1:$RELAY_PORT" \
+        --authorize-prefix "https://127.0.0.1:$port/auth/oauth/authorize/" \
+        --rate 1000 --burst 1000 "$@" >>"$dir/relay.log" 2>&1 &
+    RELAY_PID=$!
+    if ! wait_for_file "$dir/relay.port" 10; then
+        echo "haobtc-relay did not start; its log:" >&2
+        cat "$dir/relay.log" >&2
+        return 1
+    fi
+    RELAY_URL="https://127.0.0.1:$RELAY_PORT"
+}
+
 stop_pid() {
     [ -n "${1:-}" ] || return 0
     kill "$1" 2>/dev/null || return 0

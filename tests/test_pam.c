@@ -13,112 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pamutil.h"
 #include "testutil.h"
-
-enum answer_kind { ANSWER_CODE, ANSWER_TEXT, ANSWER_FAIL, ANSWER_SAME_CODE };
-
-struct script {
-    enum answer_kind kind;
-    const char *approver; /* haobtc user the simulated phone approves as */
-    const char *text;     /* ANSWER_TEXT */
-    char *code;           /* the code handed over, kept for reuse tests */
-    char *prompt;         /* the last prompt, whole */
-    char messages[4096];  /* info and error messages, concatenated */
-    int prompts;
-};
-
-/* The link is the line that starts with https:// and its state= value is
- * what the phone approves. */
-static char *state_from_prompt(const char *prompt)
-{
-    const char *link = strstr(prompt, "\nhttps://");
-    assert_non_null(link);
-    const char *st = strstr(link, "state=");
-    assert_non_null(st);
-    st += 6;
-    return strndup(st, strcspn(st, "&\n"));
-}
-
-static int converse(int n, const struct pam_message **msg,
-                    struct pam_response **resp, void *data)
-{
-    struct script *s = data;
-    struct pam_response *out = calloc((size_t)n, sizeof(*out));
-    if (out == NULL)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < n; i++) {
-        switch (msg[i]->msg_style) {
-        case PAM_PROMPT_ECHO_ON:
-        case PAM_PROMPT_ECHO_OFF:
-            s->prompts++;
-            free(s->prompt);
-            s->prompt = strdup(msg[i]->msg);
-            if (s->kind == ANSWER_FAIL) {
-                free(out);
-                return PAM_CONV_ERR;
-            }
-            if (s->kind == ANSWER_TEXT) {
-                out[i].resp = strdup(s->text);
-            } else if (s->kind == ANSWER_SAME_CODE && s->code != NULL) {
-                out[i].resp = strdup(s->code);
-            } else {
-                char *state = state_from_prompt(msg[i]->msg);
-                free(s->code);
-                s->code = tu_approve(s->approver, state);
-                out[i].resp = strdup(s->code);
-                free(state);
-            }
-            break;
-        default:
-            strncat(s->messages, msg[i]->msg,
-                    sizeof(s->messages) - strlen(s->messages) - 2);
-            strcat(s->messages, "\n");
-            break;
-        }
-    }
-    *resp = out;
-    return PAM_SUCCESS;
-}
-
-/* The services exist before the process starts (pam_wrapper copies them
- * then, see tests/run-tests); each names HB_MODULE_CONF, which tests
- * rewrite. */
-static const char *module_conf(void)
-{
-    return tu_env("HB_MODULE_CONF");
-}
-
-static int run_service(const char *svc, const char *user, struct script *s,
-                       int flags)
-{
-    struct pam_testcase tests[] = {
-        pam_test_flags(PAMTEST_AUTHENTICATE, PAM_SUCCESS, flags),
-    };
-    enum pamtest_err perr =
-        _pamtest_conv(svc, user, converse, s, tests, 1, NULL);
-    if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
-        fail_msg("pamtest: %s", pamtest_strerror(perr));
-    return tests[0].op_rv;
-}
-
-/* Runs pam_authenticate for user on a config built from extra; returns the
- * PAM value. */
-static int authenticate_flags(const char *user, const char *extra,
-                              struct script *s, int flags)
-{
-    free(tu_conf_at(module_conf(), extra));
-    return run_service("haobtc", user, s, flags);
-}
 
 static int authenticate(const char *user, const char *extra, struct script *s)
 {
-    return authenticate_flags(user, extra, s, 0);
-}
-
-static void release(struct script *s)
-{
-    free(s->code);
-    free(s->prompt);
+    return pu_authenticate(user, extra, s, 0);
 }
 
 static int clear_faults(void **state)
@@ -136,21 +36,21 @@ static void pasted_code_login_succeeds(void **state)
     assert_int_equal(s.prompts, 1);
     assert_non_null(strstr(s.prompt, "log in as alice on "));
     assert_non_null(strstr(s.prompt, "paste the code"));
-    release(&s);
+    pu_release(&s);
 }
 
 static void success_exports_haobtc_identity(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    free(tu_conf_at(module_conf(), NULL));
+    free(tu_conf_at(pu_module_conf(), NULL));
     struct pam_testcase tests[] = {
         pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
         pam_test(PAMTEST_SETCRED, PAM_SUCCESS),
         pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
     };
     assert_int_equal(
-        _pamtest_conv("haobtc", "alice", converse, &s, tests, 3, NULL),
+        _pamtest_conv("haobtc", "alice", pu_converse, &s, tests, 3, NULL),
         PAMTEST_ERR_OK);
     char **env = tests[2].case_out.envlist;
     bool uuid = false, name = false;
@@ -161,80 +61,17 @@ static void success_exports_haobtc_identity(void **state)
     }
     assert_true(uuid && name);
     pamtest_free_env(env);
-    release(&s);
+    pu_release(&s);
 }
 
 static void prompt_is_shown_under_pam_silent(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(authenticate_flags("alice", NULL, &s, PAM_SILENT),
+    assert_int_equal(pu_authenticate("alice", NULL, &s, PAM_SILENT),
                      PAM_SUCCESS);
     assert_int_equal(s.prompts, 1);
-    release(&s);
-}
-
-/* Draws the prompt's half-block lines as a PBM image (light modules are the
- * ink) and asks zbarimg for the text. */
-static char *decode_prompt_qr(const char *prompt)
-{
-    const char *dir = tu_dir();
-    char *pbm = tu_printf("%s/qr.pbm", dir);
-    int width = 0, rows = 0;
-    char grid[200][200];
-    memset(grid, 0, sizeof(grid));
-    for (const char *line = prompt; *line != '\0';) {
-        const char *end = strchr(line, '\n');
-        if (end == NULL)
-            break;
-        if (strncmp(line, "\xe2\x96", 2) == 0 || line[0] == ' ') {
-            int x = 0;
-            for (const char *c = line; c < end && x < 200;) {
-                bool top = false, bottom = false;
-                if (strncmp(c, "\xe2\x96\x88", 3) == 0)
-                    top = bottom = true;
-                else if (strncmp(c, "\xe2\x96\x80", 3) == 0)
-                    top = true;
-                else if (strncmp(c, "\xe2\x96\x84", 3) == 0)
-                    bottom = true;
-                c += *c == ' ' ? 1 : 3;
-                /* light (ink) becomes white, 0 in PBM; dark becomes 1 */
-                grid[rows][x] = !top;
-                grid[rows + 1][x] = !bottom;
-                x++;
-            }
-            if (x > width)
-                width = x;
-            rows += 2;
-        }
-        line = end + 1;
-    }
-    assert_true(rows > 20 && width > 20);
-    const int scale = 4, quiet = 4;
-    FILE *f = fopen(pbm, "w");
-    int w = (width + 2 * quiet) * scale, h = (rows + 2 * quiet) * scale;
-    fprintf(f, "P1\n%d %d\n", w, h);
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            int gx = x / scale - quiet, gy = y / scale - quiet;
-            int dark =
-                gx >= 0 && gy >= 0 && gx < width && gy < rows && grid[gy][gx];
-            fputs(dark ? "1 " : "0 ", f);
-        }
-        fputc('\n', f);
-    }
-    fclose(f);
-    char *cmd = tu_printf("zbarimg --raw -q '%s' 2>/dev/null", pbm);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char text[2048] = "";
-    size_t got = fread(text, 1, sizeof(text) - 1, p);
-    text[got] = '\0';
-    pclose(p);
-    text[strcspn(text, "\n")] = '\0';
-    free(cmd);
-    free(pbm);
-    return strdup(text);
+    pu_release(&s);
 }
 
 static void prompt_qr_decodes_to_the_link(void **state)
@@ -244,11 +81,11 @@ static void prompt_qr_decodes_to_the_link(void **state)
     assert_int_equal(authenticate("alice", NULL, &s), PAM_SUCCESS);
     const char *link = strstr(s.prompt, "\nhttps://") + 1;
     char *expected = strndup(link, strcspn(link, "\n"));
-    char *decoded = decode_prompt_qr(s.prompt);
+    char *decoded = pu_decode_qr(s.prompt);
     assert_string_equal(decoded, expected);
     free(decoded);
     free(expected);
-    release(&s);
+    pu_release(&s);
 }
 
 static void provider_refusal_is_auth_err(void **state)
@@ -258,7 +95,7 @@ static void provider_refusal_is_auth_err(void **state)
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
     assert_non_null(strstr(s.messages, "not authorized"));
-    release(&s);
+    pu_release(&s);
 }
 
 static void unreachable_provider_is_authinfo_unavail(void **state)
@@ -269,7 +106,7 @@ static void unreachable_provider_is_authinfo_unavail(void **state)
         authenticate("alice", "site_url = https://127.0.0.1:1\n", &s),
         PAM_AUTHINFO_UNAVAIL);
     assert_non_null(strstr(s.messages, "unavailable"));
-    release(&s);
+    pu_release(&s);
 }
 
 static void stalled_provider_is_authinfo_unavail(void **state)
@@ -279,7 +116,7 @@ static void stalled_provider_is_authinfo_unavail(void **state)
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("alice", "http_timeout = 2\n", &s),
                      PAM_AUTHINFO_UNAVAIL);
-    release(&s);
+    pu_release(&s);
 }
 
 static void garbage_from_provider_is_authinfo_unavail(void **state)
@@ -288,7 +125,7 @@ static void garbage_from_provider_is_authinfo_unavail(void **state)
     tu_fault("html", "profile", NULL);
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTHINFO_UNAVAIL);
-    release(&s);
+    pu_release(&s);
 }
 
 static void untrusted_certificate_is_authinfo_unavail(void **state)
@@ -298,7 +135,7 @@ static void untrusted_certificate_is_authinfo_unavail(void **state)
     struct script s = {.kind = ANSWER_TEXT, .text = "somecode"};
     assert_int_equal(authenticate("alice", extra, &s), PAM_AUTHINFO_UNAVAIL);
     free(extra);
-    release(&s);
+    pu_release(&s);
 }
 
 static void code_used_twice_is_auth_err(void **state)
@@ -309,7 +146,7 @@ static void code_used_twice_is_auth_err(void **state)
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
     assert_non_null(strstr(s.messages, "authorization_code missing or "
                                        "expired"));
-    release(&s);
+    pu_release(&s);
 }
 
 static void four_kilobyte_code_is_auth_err(void **state)
@@ -321,7 +158,7 @@ static void four_kilobyte_code_is_auth_err(void **state)
     struct script s = {.kind = ANSWER_TEXT, .text = big};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
     free(big);
-    release(&s);
+    pu_release(&s);
 }
 
 static void code_with_control_characters_is_auth_err(void **state)
@@ -331,7 +168,7 @@ static void code_with_control_characters_is_auth_err(void **state)
                        .text = "abc\x1b[2J\x07"
                                "def"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void empty_answer_in_paste_mode_is_auth_err(void **state)
@@ -341,7 +178,7 @@ static void empty_answer_in_paste_mode_is_auth_err(void **state)
     assert_int_equal(authenticate("alice", "mode = paste\n", &s), PAM_AUTH_ERR);
     if (strstr(s.messages, "No code was entered") == NULL)
         fail_msg("messages: %s", s.messages);
-    release(&s);
+    pu_release(&s);
 }
 
 static void failing_conversation_is_conv_err(void **state)
@@ -349,7 +186,7 @@ static void failing_conversation_is_conv_err(void **state)
     (void)state;
     struct script s = {.kind = ANSWER_FAIL};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_CONV_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void identity_not_in_map_is_auth_err(void **state)
@@ -357,7 +194,7 @@ static void identity_not_in_map_is_auth_err(void **state)
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "al;ice$(id)"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void identity_mapped_to_another_user_is_auth_err(void **state)
@@ -365,7 +202,7 @@ static void identity_mapped_to_another_user_is_auth_err(void **state)
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("bob", NULL, &s), PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void nonexistent_local_user_is_auth_err_after_same_steps(void **state)
@@ -377,7 +214,7 @@ static void nonexistent_local_user_is_auth_err_after_same_steps(void **state)
     /* The same prompt and the same exchange as for a real account. */
     assert_int_equal(s.prompts, 1);
     assert_int_equal(tu_stat("token_requests"), before + 1);
-    release(&s);
+    pu_release(&s);
 }
 
 static void root_with_someone_elses_entry_is_auth_err(void **state)
@@ -385,7 +222,7 @@ static void root_with_someone_elses_entry_is_auth_err(void **state)
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("root", NULL, &s), PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void shell_characters_in_username_are_auth_err(void **state)
@@ -395,7 +232,7 @@ static void shell_characters_in_username_are_auth_err(void **state)
     assert_int_equal(
         authenticate("alice", "match = username\nsame_name = yes\n", &s),
         PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void lookalike_username_is_auth_err(void **state)
@@ -405,7 +242,7 @@ static void lookalike_username_is_auth_err(void **state)
     assert_int_equal(
         authenticate("alice", "match = username\nsame_name = yes\n", &s),
         PAM_AUTH_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 static void match_username_logs_in(void **state)
@@ -414,7 +251,7 @@ static void match_username_logs_in(void **state)
     struct script s = {.kind = ANSWER_CODE, .approver = "carol"};
     assert_int_equal(authenticate("carol", "match = username\n", &s),
                      PAM_SUCCESS);
-    release(&s);
+    pu_release(&s);
 }
 
 static void unsafe_map_file_is_service_err(void **state)
@@ -427,52 +264,51 @@ static void unsafe_map_file_is_service_err(void **state)
     assert_int_equal(authenticate("alice", extra, &s), PAM_SERVICE_ERR);
     free(extra);
     free(map);
-    release(&s);
+    pu_release(&s);
 }
 
 static void unsafe_config_file_is_service_err(void **state)
 {
     (void)state;
-    free(tu_conf_at(module_conf(), NULL));
-    assert_int_equal(chmod(module_conf(), 0666), 0);
+    free(tu_conf_at(pu_module_conf(), NULL));
+    assert_int_equal(chmod(pu_module_conf(), 0666), 0);
     struct script s = {.kind = ANSWER_TEXT, .text = "x"};
-    assert_int_equal(run_service("haobtc", "alice", &s, 0), PAM_SERVICE_ERR);
+    assert_int_equal(pu_run("haobtc", "alice", &s, 0), PAM_SERVICE_ERR);
     assert_int_equal(s.prompts, 0);
     assert_non_null(strstr(s.messages, "not configured correctly"));
-    release(&s);
+    pu_release(&s);
 }
 
 static void symlinked_config_is_service_err(void **state)
 {
     (void)state;
-    free(tu_conf_at(module_conf(), NULL));
-    char *link = tu_printf("%s.link", module_conf());
+    free(tu_conf_at(pu_module_conf(), NULL));
+    char *link = tu_printf("%s.link", pu_module_conf());
     unlink(link);
-    assert_int_equal(symlink(module_conf(), link), 0);
+    assert_int_equal(symlink(pu_module_conf(), link), 0);
     struct script s = {.kind = ANSWER_TEXT, .text = "x"};
-    assert_int_equal(run_service("haobtc-symlink", "alice", &s, 0),
-                     PAM_SERVICE_ERR);
+    assert_int_equal(pu_run("haobtc-symlink", "alice", &s, 0), PAM_SERVICE_ERR);
     free(link);
-    release(&s);
+    pu_release(&s);
 }
 
 static void config_missing_client_id_is_service_err(void **state)
 {
     (void)state;
-    tu_write(module_conf(), "client_secret = s\n", 0600);
+    tu_write(pu_module_conf(), "client_secret = s\n", 0600);
     struct script s = {.kind = ANSWER_TEXT, .text = "x"};
-    assert_int_equal(run_service("haobtc", "alice", &s, 0), PAM_SERVICE_ERR);
-    release(&s);
+    assert_int_equal(pu_run("haobtc", "alice", &s, 0), PAM_SERVICE_ERR);
+    pu_release(&s);
 }
 
 static void secret_in_module_arguments_is_service_err(void **state)
 {
     (void)state;
-    free(tu_conf_at(module_conf(), NULL));
+    free(tu_conf_at(pu_module_conf(), NULL));
     struct script s = {.kind = ANSWER_TEXT, .text = "x"};
-    assert_int_equal(run_service("haobtc-secret-arg", "alice", &s, 0),
+    assert_int_equal(pu_run("haobtc-secret-arg", "alice", &s, 0),
                      PAM_SERVICE_ERR);
-    release(&s);
+    pu_release(&s);
 }
 
 int main(void)

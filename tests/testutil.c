@@ -108,11 +108,10 @@ static size_t collect(char *p, size_t size, size_t n, void *user)
     return size * n;
 }
 
-static char *mock_request(const char *path, const char *form)
+char *tu_fetch(const char *url, const char *form)
 {
     CURL *curl = curl_easy_init();
     assert_non_null(curl);
-    char *url = tu_printf("%s%s", tu_env("MOCK_URL"), path);
     struct body b = {calloc(1, 1), 0};
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CAINFO, tu_env("HB_CA_FILE"));
@@ -124,10 +123,17 @@ static char *mock_request(const char *path, const char *form)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK)
-        fail_msg("mock request %s failed: %s", path, curl_easy_strerror(rc));
+        fail_msg("request to %s failed: %s", url, curl_easy_strerror(rc));
     curl_easy_cleanup(curl);
-    free(url);
     return b.data;
+}
+
+static char *mock_request(const char *path, const char *form)
+{
+    char *url = tu_printf("%s%s", tu_env("MOCK_URL"), path);
+    char *body = tu_fetch(url, form);
+    free(url);
+    return body;
 }
 
 char *tu_mock_post(const char *path, const char *form)
@@ -140,7 +146,7 @@ char *tu_mock_get(const char *path)
     return mock_request(path, NULL);
 }
 
-static char *json_member(const char *body, const char *key)
+char *json_member(const char *body, const char *key)
 {
     char *pattern = tu_printf("\"%s\"", key);
     const char *at = strstr(body, pattern);

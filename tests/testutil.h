@@ -27,6 +27,10 @@ void tu_write(const char *path, const char *content, mode_t mode);
 /* POSTs form to the mock's path; returns the body (caller frees). */
 char *tu_mock_post(const char *path, const char *form);
 char *tu_mock_get(const char *path);
+/* GET (form NULL) or POST form to any URL trusted by the test CA. */
+char *tu_fetch(const char *url, const char *form);
+/* A top-level string or number member of a flat JSON body, or NULL. */
+char *json_member(const char *body, const char *key);
 /* The simulated phone: a fresh code for username and state. */
 char *tu_approve(const char *username, const char *state);
 /* Sets a fault on the mock (mode "none" clears it). */

@@ -214,6 +214,20 @@ static bool plain_url(const char *u)
     return true;
 }
 
+/* A prefix that stops inside the host part ("https://127.0.0.1") would
+ * also match "https://127.0.0.1.evil.example/" or "...:@evil.example/":
+ * it must name a path, and the host part must not carry user info. */
+static bool prefix_pins_host(const char *u)
+{
+    const char *host = strstr(u, "://");
+    if (host == NULL)
+        return false;
+    host += 3;
+    size_t host_len = strcspn(host, "/?");
+    return host[host_len] == '/' && host_len > 0 &&
+           memchr(host, '@', host_len) == NULL;
+}
+
 static void usage(FILE *to)
 {
     fputs("Usage: haobtc-relay --public-url URL --authorize-prefix URL "
@@ -270,8 +284,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         return rc;
     if (!plain_url(o->public_url) || strchr(o->public_url, '?') != NULL)
         why = "--public-url: need an http(s) base URL";
-    else if (!plain_url(o->authorize_prefix))
-        why = "--authorize-prefix: need an http(s) URL";
+    else if (!plain_url(o->authorize_prefix) ||
+             !prefix_pins_host(o->authorize_prefix))
+        why = "--authorize-prefix: need an http(s) URL with a path";
     else if ((o->cert == NULL) != (o->key == NULL))
         why = "--cert and --key go together";
     if (why != NULL)

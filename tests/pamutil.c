@@ -1,0 +1,189 @@
+/* The scripted person at the PAM prompt, and the prompt's QR code read
+ * back with zbarimg. */
+#include "autoconf.h"
+
+#include <libpamtest.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pamutil.h"
+
+char *pu_link(const char *prompt)
+{
+    const char *link = strstr(prompt, "https://");
+    assert_non_null(link);
+    return strndup(link, strcspn(link, "\n "));
+}
+
+char *pu_query(const char *url, const char *name)
+{
+    char *key = tu_printf("%s=", name);
+    const char *at = strstr(url, key);
+    while (at != NULL && at != url && at[-1] != '?' && at[-1] != '&')
+        at = strstr(at + 1, key);
+    assert_non_null(at);
+    at += strlen(key);
+    free(key);
+    return strndup(at, strcspn(at, "&\n#"));
+}
+
+static char *answer_for(struct script *s, const char *prompt)
+{
+    if (s->prompts == 1 && s->phone != NULL)
+        s->phone(s, prompt);
+    switch (s->kind) {
+    case ANSWER_TEXT:
+        return strdup(s->text);
+    case ANSWER_ENTER:
+        return strdup("");
+    case ANSWER_SAME_CODE:
+        if (s->code != NULL)
+            return strdup(s->code);
+        /* The first run gets a fresh code. */
+        __attribute__((fallthrough));
+    default: {
+        char *link = pu_link(prompt);
+        char *state = pu_query(link, "state");
+        free(s->code);
+        s->code = tu_approve(s->approver, state);
+        free(state);
+        free(link);
+        return strdup(s->code);
+    }
+    }
+}
+
+int pu_converse(int n, const struct pam_message **msg,
+                struct pam_response **resp, void *data)
+{
+    struct script *s = data;
+    struct pam_response *out = calloc((size_t)n, sizeof(*out));
+    if (out == NULL)
+        return PAM_BUF_ERR;
+    for (int i = 0; i < n; i++) {
+        switch (msg[i]->msg_style) {
+        case PAM_PROMPT_ECHO_ON:
+        case PAM_PROMPT_ECHO_OFF:
+            s->prompts++;
+            free(s->prompt);
+            s->prompt = strdup(msg[i]->msg);
+            if (s->first_prompt == NULL)
+                s->first_prompt = strdup(msg[i]->msg);
+            if (s->kind == ANSWER_FAIL || s->prompts == s->fail_on_prompt) {
+                for (int k = 0; k < i; k++)
+                    free(out[k].resp);
+                free(out);
+                return PAM_CONV_ERR;
+            }
+            out[i].resp = answer_for(s, msg[i]->msg);
+            break;
+        default:
+            strncat(s->messages, msg[i]->msg,
+                    sizeof(s->messages) - strlen(s->messages) - 2);
+            strcat(s->messages, "\n");
+            break;
+        }
+    }
+    *resp = out;
+    return PAM_SUCCESS;
+}
+
+/* The services exist before the process starts (pam_wrapper copies them
+ * then, see tests/run-tests); each names HB_MODULE_CONF, which tests
+ * rewrite. */
+const char *pu_module_conf(void)
+{
+    return tu_env("HB_MODULE_CONF");
+}
+
+int pu_run(const char *svc, const char *user, struct script *s, int flags)
+{
+    struct pam_testcase tests[] = {
+        pam_test_flags(PAMTEST_AUTHENTICATE, PAM_SUCCESS, flags),
+    };
+    enum pamtest_err perr =
+        _pamtest_conv(svc, user, pu_converse, s, tests, 1, NULL);
+    if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
+        fail_msg("pamtest: %s", pamtest_strerror(perr));
+    return tests[0].op_rv;
+}
+
+int pu_authenticate(const char *user, const char *extra, struct script *s,
+                    int flags)
+{
+    free(tu_conf_at(pu_module_conf(), extra));
+    return pu_run("haobtc", user, s, flags);
+}
+
+void pu_release(struct script *s)
+{
+    free(s->code);
+    free(s->prompt);
+    free(s->first_prompt);
+    s->code = s->prompt = s->first_prompt = NULL;
+}
+
+/* Draws the prompt's half-block lines as a PBM image (light modules are the
+ * ink) and asks zbarimg for the text. */
+char *pu_decode_qr(const char *prompt)
+{
+    const char *dir = tu_dir();
+    char *pbm = tu_printf("%s/qr.pbm", dir);
+    int width = 0, rows = 0;
+    char grid[200][200];
+    memset(grid, 0, sizeof(grid));
+    for (const char *line = prompt; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (end == NULL)
+            break;
+        if (strncmp(line, "\xe2\x96", 2) == 0 || line[0] == ' ') {
+            int x = 0;
+            for (const char *c = line; c < end && x < 200;) {
+                bool top = false, bottom = false;
+                if (strncmp(c, "\xe2\x96\x88", 3) == 0)
+                    top = bottom = true;
+                else if (strncmp(c, "\xe2\x96\x80", 3) == 0)
+                    top = true;
+                else if (strncmp(c, "\xe2\x96\x84", 3) == 0)
+                    bottom = true;
+                c += *c == ' ' ? 1 : 3;
+                /* light (ink) becomes white, 0 in PBM; dark becomes 1 */
+                grid[rows][x] = !top;
+                grid[rows + 1][x] = !bottom;
+                x++;
+            }
+            if (x > width)
+                width = x;
+            rows += 2;
+        }
+        line = end + 1;
+    }
+    assert_true(rows > 20 && width > 20);
+    const int scale = 4, quiet = 4;
+    FILE *f = fopen(pbm, "w");
+    int w = (width + 2 * quiet) * scale, h = (rows + 2 * quiet) * scale;
+    fprintf(f, "P1\n%d %d\n", w, h);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            int gx = x / scale - quiet, gy = y / scale - quiet;
+            int dark =
+                gx >= 0 && gy >= 0 && gx < width && gy < rows && grid[gy][gx];
+            fputs(dark ? "1 " : "0 ", f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    char *cmd = tu_printf("zbarimg --raw -q '%s' 2>/dev/null", pbm);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char text[2048] = "";
+    size_t got = fread(text, 1, sizeof(text) - 1, p);
+    text[got] = '\0';
+    pclose(p);
+    text[strcspn(text, "\n")] = '\0';
+    free(cmd);
+    free(pbm);
+    return strdup(text);
+}

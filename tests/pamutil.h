@@ -1,0 +1,50 @@
+/* Driving the module through the real libpam in tests: a scripted person
+ * at the prompt, the service files, and reading the prompt's QR code. */
+#ifndef HB_PAMUTIL_H
+#define HB_PAMUTIL_H
+
+#include <security/pam_appl.h>
+
+#include "testutil.h"
+
+enum answer_kind {
+    ANSWER_CODE,      /* the phone approves, the person pastes the code */
+    ANSWER_TEXT,      /* the person types text */
+    ANSWER_FAIL,      /* the conversation fails */
+    ANSWER_SAME_CODE, /* the code from the previous run, again */
+    ANSWER_ENTER,     /* the person presses Enter (relay) */
+};
+
+struct script {
+    enum answer_kind kind;
+    const char *approver; /* haobtc user the simulated phone approves as */
+    const char *text;     /* ANSWER_TEXT */
+    /* Run on the first prompt before answering, as the person's phone
+     * would (may be NULL: nobody approves). */
+    void (*phone)(struct script *s, const char *prompt);
+    int fail_on_prompt; /* fail the conversation at this prompt (1-based) */
+    char *code;         /* the code handed over, kept for reuse tests */
+    char *prompt;       /* the last prompt, whole */
+    char *first_prompt;
+    char messages[4096]; /* info and error messages, concatenated */
+    int prompts;
+};
+
+int pu_converse(int n, const struct pam_message **msg,
+                struct pam_response **resp, void *data);
+/* The config file every service in tests/run-tests names. */
+const char *pu_module_conf(void);
+/* pam_authenticate through service svc; returns the PAM value. */
+int pu_run(const char *svc, const char *user, struct script *s, int flags);
+/* Writes the module config (tu_conf_at + extra), then pu_run("haobtc"). */
+int pu_authenticate(const char *user, const char *extra, struct script *s,
+                    int flags);
+void pu_release(struct script *s);
+/* The https:// line of a prompt (caller frees). */
+char *pu_link(const char *prompt);
+/* The value of name= in url's query (caller frees). */
+char *pu_query(const char *url, const char *name);
+/* Draws the prompt's QR lines into an image and decodes it with zbarimg. */
+char *pu_decode_qr(const char *prompt);
+
+#endif

@@ -1,0 +1,307 @@
+/* The module with the relay, through the real libpam: Enter after the
+ * phone approved, a long poll that ends as the code arrives, a fresh state
+ * and session every attempt, the prompt in 80x24, and what happens when the
+ * relay is down, the person denies, or nobody approves in time. */
+#include "autoconf.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pamutil.h"
+#include "testutil.h"
+
+/* The relay config: provider MOCK2, whose registered redirect is the
+ * relay's callback. */
+static char *relay_conf(const char *extra)
+{
+    return tu_printf("site_url = %s\nrelay_url = %s\nredirect_uri = %s/cb\n"
+                     "%s",
+                     tu_env("MOCK2_URL"), tu_env("RELAY_URL"),
+                     tu_env("RELAY_URL"), extra != NULL ? extra : "");
+}
+
+static int login(const char *user, const char *extra, struct script *s)
+{
+    char *conf = relay_conf(extra);
+    int rc = pu_authenticate(user, conf, s, 0);
+    free(conf);
+    return rc;
+}
+
+/* The phone: opens the short link, reads where "Continue" goes, approves
+ * there as the provider's page would, and follows the redirect back to the
+ * relay's callback. decision is "approve" or "deny". */
+static char *phone_act(const char *link, const char *user, bool approve)
+{
+    char *page = tu_fetch(link, NULL);
+    const char *cont = strstr(page, "id=\"continue\"");
+    assert_non_null(cont);
+    const char *tag = cont;
+    while (tag > page && *tag != '<')
+        tag--;
+    const char *href = strstr(tag, "href=\"");
+    assert_non_null(href);
+    href += 6;
+    char *raw = strndup(href, strcspn(href, "\""));
+    /* Undo the page's HTML escaping of '&' in the query. */
+    char *url = calloc(1, strlen(raw) + 1);
+    for (const char *r = raw, *end = raw + strlen(raw); r < end;) {
+        if (strncmp(r, "&amp;", 5) == 0) {
+            strcat(url, "&");
+            r += 5;
+        } else {
+            strncat(url, r++, 1);
+        }
+    }
+    assert_true(
+        strncmp(url, tu_env("MOCK2_URL"), strlen(tu_env("MOCK2_URL"))) == 0);
+    char *state = pu_query(url, "state");
+    char *location = NULL;
+    if (approve) {
+        char *form = tu_printf("client_id=test-client&username=%s&state=%s",
+                               user, state);
+        char *mock2 = tu_printf("%s/mock/approve", tu_env("MOCK2_URL"));
+        char *answer = tu_fetch(mock2, form);
+        location = json_member(answer, "location");
+        assert_non_null(location);
+        /* JSON escapes '/' as "\/" in json-c's default output. */
+        for (char *w = location, *r = location;; r++) {
+            if (r[0] == '\\' && r[1] == '/')
+                r++;
+            *w++ = *r;
+            if (*r == '\0')
+                break;
+        }
+        free(answer);
+        free(mock2);
+        free(form);
+    } else {
+        location = tu_printf("%s/cb?error=access_denied&state=%s",
+                             tu_env("RELAY_URL"), state);
+    }
+    char *done = tu_fetch(location, NULL);
+    free(location);
+    free(state);
+    free(url);
+    free(raw);
+    free(page);
+    return done;
+}
+
+static void phone_approves_alice(struct script *s, const char *prompt)
+{
+    (void)s;
+    char *link = pu_link(prompt);
+    free(phone_act(link, "alice", true));
+    free(link);
+}
+
+/* Approves, then reads the code off the relay's done page for pasting. */
+static void phone_shows_code(struct script *s, const char *prompt)
+{
+    char *link = pu_link(prompt);
+    char *done = phone_act(link, "alice", true);
+    const char *at = strstr(done, "id=\"code\"");
+    assert_non_null(at);
+    at = strchr(at, '>') + 1;
+    free(s->code);
+    s->code = strndup(at, strcspn(at, "<"));
+    free(done);
+    free(link);
+}
+
+static void phone_denies(struct script *s, const char *prompt)
+{
+    (void)s;
+    char *link = pu_link(prompt);
+    free(phone_act(link, "alice", false));
+    free(link);
+}
+
+struct later {
+    char *link;
+    pthread_t thread;
+};
+
+static void *approve_later(void *arg)
+{
+    struct later *l = arg;
+    sleep(1);
+    free(phone_act(l->link, "alice", true));
+    return NULL;
+}
+
+static struct later pending;
+static time_t approval_started;
+
+/* Approves a second after the person pressed Enter, so the module is
+ * already waiting in its long poll when the code arrives. */
+static void phone_approves_after_enter(struct script *s, const char *prompt)
+{
+    (void)s;
+    pending.link = pu_link(prompt);
+    approval_started = time(NULL);
+    assert_int_equal(
+        pthread_create(&pending.thread, NULL, approve_later, &pending), 0);
+}
+
+static void enter_after_approval_logs_in(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    char *link = pu_link(s.first_prompt);
+    char *prefix = tu_printf("%s/s/", tu_env("RELAY_URL"));
+    assert_true(strncmp(link, prefix, strlen(prefix)) == 0);
+    assert_non_null(strstr(s.first_prompt, "press Enter (or paste the code)"));
+    free(prefix);
+    free(link);
+    pu_release(&s);
+}
+
+static void long_poll_returns_as_the_code_arrives(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_after_enter};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    time_t took = time(NULL) - approval_started;
+    pthread_join(pending.thread, NULL);
+    free(pending.link);
+    assert_int_equal(s.prompts, 1);
+    assert_true(took <= 3);
+    pu_release(&s);
+}
+
+static void prompt_with_relay_fits_80x24_and_qr_is_the_short_link(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    int lines = 1;
+    size_t width = 0;
+    for (const char *c = s.first_prompt; *c != '\0'; c++) {
+        if (*c == '\n') {
+            lines++;
+            width = 0;
+        } else if (((unsigned char)*c & 0xc0) != 0x80) {
+            width++;
+            assert_true(width <= 80);
+        }
+    }
+    assert_true(lines <= 24);
+    char *link = pu_link(s.first_prompt);
+    char *decoded = pu_decode_qr(s.first_prompt);
+    assert_string_equal(decoded, link);
+    free(decoded);
+    free(link);
+    pu_release(&s);
+}
+
+static void every_attempt_gets_a_fresh_state_and_session(void **state)
+{
+    (void)state;
+    struct script a = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    struct script b = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", NULL, &a), PAM_SUCCESS);
+    assert_int_equal(login("alice", NULL, &b), PAM_SUCCESS);
+    char *la = pu_link(a.first_prompt), *lb = pu_link(b.first_prompt);
+    assert_string_not_equal(la, lb);
+    free(la);
+    free(lb);
+    pu_release(&a);
+    pu_release(&b);
+}
+
+static void pasted_code_still_works_with_a_relay(void **state)
+{
+    (void)state;
+    /* The person pastes the code the relay's done page shows instead of
+     * pressing Enter: it is used directly. */
+    struct script s = {.kind = ANSWER_SAME_CODE, .phone = phone_shows_code};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    pu_release(&s);
+}
+
+static void denial_on_the_phone_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_denies};
+    assert_int_equal(login("alice", NULL, &s), PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+static void unreachable_relay_in_auto_mode_falls_back_to_paste(void **state)
+{
+    (void)state;
+    /* MOCK_URL's registered redirect is https://127.0.0.1/cb. */
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(pu_authenticate("alice",
+                                     "relay_url = https://127.0.0.1:1\n"
+                                     "redirect_uri = https://127.0.0.1/cb\n",
+                                     &s, 0),
+                     PAM_SUCCESS);
+    assert_non_null(strstr(s.first_prompt, "paste the code shown"));
+    assert_non_null(strstr(s.first_prompt, "/auth/oauth/authorize/"));
+    pu_release(&s);
+}
+
+static void unreachable_relay_in_poll_mode_is_authinfo_unavail(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER};
+    assert_int_equal(pu_authenticate("alice",
+                                     "relay_url = https://127.0.0.1:1\n"
+                                     "mode = poll\n",
+                                     &s, 0),
+                     PAM_AUTHINFO_UNAVAIL);
+    assert_int_equal(s.prompts, 0);
+    pu_release(&s);
+}
+
+static void nobody_approving_ends_at_the_login_deadline(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER};
+    time_t start = time(NULL);
+    assert_int_equal(login("alice", "timeout = 6\nhttp_timeout = 2\n", &s),
+                     PAM_AUTH_ERR);
+    time_t took = time(NULL) - start;
+    assert_true(took >= 3 && took <= 8);
+    assert_true(s.prompts >= 2);
+    assert_non_null(strstr(s.prompt, "Not approved yet."));
+    pu_release(&s);
+}
+
+static void conversation_failing_while_waiting_is_conv_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .fail_on_prompt = 2};
+    assert_int_equal(login("alice", "timeout = 6\nhttp_timeout = 2\n", &s),
+                     PAM_CONV_ERR);
+    pu_release(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(enter_after_approval_logs_in),
+        cmocka_unit_test(long_poll_returns_as_the_code_arrives),
+        cmocka_unit_test(prompt_with_relay_fits_80x24_and_qr_is_the_short_link),
+        cmocka_unit_test(every_attempt_gets_a_fresh_state_and_session),
+        cmocka_unit_test(pasted_code_still_works_with_a_relay),
+        cmocka_unit_test(denial_on_the_phone_is_auth_err),
+        cmocka_unit_test(unreachable_relay_in_auto_mode_falls_back_to_paste),
+        cmocka_unit_test(unreachable_relay_in_poll_mode_is_authinfo_unavail),
+        cmocka_unit_test(nobody_approving_ends_at_the_login_deadline),
+        cmocka_unit_test(conversation_failing_while_waiting_is_conv_err),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
