@@ -18,10 +18,6 @@
 #include "relay_client.h"
 #include "secure.h"
 
-/* Below the relay's default longest wait, so it answers "pending" rather
- * than the connection timing out. */
-#define RELAY_WAIT_MAX 50
-
 int hb_pam_result(enum hb_status status)
 {
     switch (status) {
@@ -132,20 +128,6 @@ enum hb_status hb_pam_export(pam_handle_t *pamh,
     return status;
 }
 
-/* One long poll, as long as the login deadline allows and the relay
- * accepts; HB_ERR_PENDING when nothing came in that time. */
-static enum hb_status wait_for_relay(struct hb_http *http,
-                                     const struct hb_challenge *ch, char **code,
-                                     struct hb_error *err)
-{
-    long left = (long)(http->deadline - time(NULL)) - http->cfg->http_timeout;
-    if (left < 1)
-        return hb_fail(err, HB_ERR_DENIED,
-                       "the login timed out waiting for approval");
-    long wait = left < RELAY_WAIT_MAX ? left : RELAY_WAIT_MAX;
-    return hb_relay_poll(http, ch->poll_secret, wait, code, err);
-}
-
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    struct hb_http *http, const struct hb_challenge *ch,
@@ -182,7 +164,7 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
             status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
             break;
         }
-        status = wait_for_relay(http, ch, code, err);
+        status = hb_relay_wait(http, ch->poll_secret, code, err);
         if (status != HB_ERR_PENDING)
             break;
         /* Not approved yet: ask again, shortly, keeping the link. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "relay_client.h"
@@ -193,4 +194,15 @@ out:
     free(url);
     hb_free_secret(&form);
     return status;
+}
+
+enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
+                             char **code, struct hb_error *err)
+{
+    long left = (long)(http->deadline - time(NULL)) - http->cfg->http_timeout;
+    if (left < 1)
+        return hb_fail(err, HB_ERR_DENIED,
+                       "the login timed out waiting for approval");
+    long wait = left < HB_RELAY_WAIT_MAX ? left : HB_RELAY_WAIT_MAX;
+    return hb_relay_poll(http, poll_secret, wait, code, err);
 }

@@ -17,4 +17,13 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
 enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err);
 
+/* One long poll as long as the login deadline allows (at most
+ * HB_RELAY_WAIT_MAX seconds); HB_ERR_DENIED once the deadline has passed. */
+enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
+                             char **code, struct hb_error *err);
+
+/* Below the relay's default longest wait, so the relay answers "pending"
+ * rather than the connection timing out. */
+#define HB_RELAY_WAIT_MAX 50
+
 #endif

@@ -97,3 +97,21 @@ approve() {
         --data-urlencode "username=$1" --data-urlencode "state=$2" |
         sed -n 's/.*"auth_code" *: *"\([^"]*\)".*/\1/p'
 }
+
+# phone_approve LINK USER: the simulated phone with a relay: opens the short
+# link, follows "Continue" to the provider (MOCK2), approves as USER there,
+# and follows the redirect back to the relay's callback.
+phone_approve() {
+    local page href state location
+    page=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1") || return 1
+    href=$(printf '%s' "$page" | tr '\n' ' ' | grep -o '<a [^>]*id="continue"[^>]*>' |
+        sed -n 's/.*href="\([^"]*\)".*/\1/p')
+    href=${href//&amp;/&}
+    state=${href#*state=}; state=${state%%&*}
+    location=$(curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK2_URL/mock/approve" \
+        --data-urlencode client_id=test-client --data-urlencode "username=$2" \
+        --data-urlencode "state=$state" |
+        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's|\\/|/|g')
+    [ -n "$location" ] || return 1
+    curl -sS --cacert "$HB_PKI/ca.pem" "$location" >/dev/null
+}

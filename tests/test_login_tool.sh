@@ -37,4 +37,23 @@ check login_tool_reused_code_exits_one [ "$rc" -eq 1 ]
 check login_tool_reused_code_names_40009 \
     grep -q '40009 invalid_authorization_code: authorization_code missing or expired' "$dir/out"
 check login_tool_never_prints_the_secret sh -c "! grep -q test-secret '$dir/out'"
+
+# With a relay: the short link, Enter after the phone approved.
+write_conf "$dir/relay.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "relay_url=$RELAY_URL" "map_file=$dir/map"
+coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_BUILD/tools/haobtc-login" -c "$dir/relay.conf" -u alice 2>&1; }
+pid=$TOOL_PID
+link=
+while IFS= read -r -t 10 line <&"${TOOL[0]}"; do
+    case $line in https://*) link=$line; break ;; esac
+done
+check login_tool_relay_shows_short_link [ "${link#"$RELAY_URL"/s/}" != "$link" ]
+phone_approve "$link" alice
+printf '\n' >&"${TOOL[1]}"
+cat <&"${TOOL[0]}" >"$dir/out"
+wait "$pid"
+rc=$?
+check login_tool_relay_enter_completes [ "$rc" -eq 0 ]
+check login_tool_relay_maps_alice grep -q 'maps to: *alice (may log in)' "$dir/out"
 finish

@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "prompt.h"
 #include "provider.h"
+#include "relay_client.h"
 #include "secure.h"
 
 static void usage(FILE *to)
@@ -59,6 +60,43 @@ static char *read_code(void)
         return NULL;
     }
     return line;
+}
+
+/* Like the module: with a relay, Enter waits for the phone; a pasted code
+ * is used directly. */
+static enum hb_status obtain_code(struct hb_http *http,
+                                  const struct hb_challenge *ch, char **code,
+                                  struct hb_error *err)
+{
+    if (ch->relay_error.status != HB_OK)
+        fprintf(stderr, "haobtc-login: relay unavailable, paste instead: %s\n",
+                ch->relay_error.msg);
+    printf("%s\n%s\n%s",
+           ch->can_poll ? "Open this link and approve:"
+                        : "Open this link, approve, and paste the code shown:",
+           ch->link,
+           ch->can_poll ? "Press Enter once approved (or paste the code): "
+                        : "code: ");
+    fflush(stdout);
+    for (;;) {
+        *code = read_code();
+        if (*code == NULL)
+            return hb_fail(err, HB_ERR_INPUT, "no code was read");
+        enum hb_status status = hb_answer_check(*code, err);
+        if (status != HB_ERR_PENDING)
+            return status;
+        hb_free_secret(code);
+        if (!ch->can_poll)
+            return hb_fail(err, HB_ERR_INPUT, "no code was entered");
+        printf("waiting for approval...\n");
+        fflush(stdout);
+        status = hb_relay_wait(http, ch->poll_secret, code, err);
+        if (status != HB_ERR_PENDING)
+            return status;
+        printf("Not approved yet. Press Enter to keep waiting (or paste "
+               "the code): ");
+        fflush(stdout);
+    }
 }
 
 static void show(const char *label, const char *value)
@@ -125,19 +163,8 @@ int main(int argc, char **argv)
         status = hb_http_open(&http, &cfg, time(NULL) + cfg.timeout, &err);
     if (status == HB_OK)
         status = hb_challenge_start(&http, user, NULL, &ch, &err);
-    if (status == HB_OK) {
-        printf("Open this link, approve, and paste the code shown:\n%s\n"
-               "code: ",
-               ch.authorize_url);
-        fflush(stdout);
-        code = read_code();
-        if (code == NULL)
-            status = hb_fail(&err, HB_ERR_INPUT, "no code was read");
-        else
-            status = hb_answer_check(code, &err);
-        if (status == HB_ERR_PENDING)
-            status = hb_fail(&err, HB_ERR_INPUT, "no code was entered");
-    }
+    if (status == HB_OK)
+        status = obtain_code(&http, &ch, &code, &err);
     if (status == HB_OK)
         status = hb_get_token(&http, code, &token, &err);
     if (status == HB_OK) {
