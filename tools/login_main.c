@@ -65,18 +65,21 @@ static char *read_code(void)
 /* Like the module: with a relay, Enter waits for the phone; a pasted code
  * is used directly. */
 static enum hb_status obtain_code(struct hb_http *http,
-                                  const struct hb_challenge *ch, char **code,
+                                  const struct hb_config *cfg,
+                                  const struct hb_challenge *ch,
+                                  const char *user, char **code,
                                   struct hb_error *err)
 {
     if (ch->relay_error.status != HB_OK)
         fprintf(stderr, "haobtc-login: relay unavailable, paste instead: %s\n",
                 ch->relay_error.msg);
-    printf("%s\n%s\n%s",
-           ch->can_poll ? "Open this link and approve:"
-                        : "Open this link, approve, and paste the code shown:",
-           ch->link,
-           ch->can_poll ? "Press Enter once approved (or paste the code): "
-                        : "code: ");
+    /* The very prompt the module would show, QR code included. */
+    char *prompt = hb_prompt_build(cfg, user != NULL ? user : "your account",
+                                   ch->host, ch->link, ch->can_poll);
+    if (prompt == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
+    fputs(prompt, stdout);
+    free(prompt);
     fflush(stdout);
     for (;;) {
         *code = read_code();
@@ -164,7 +167,7 @@ int main(int argc, char **argv)
     if (status == HB_OK)
         status = hb_challenge_start(&http, user, NULL, &ch, &err);
     if (status == HB_OK)
-        status = obtain_code(&http, &ch, &code, &err);
+        status = obtain_code(&http, &cfg, &ch, user, &code, &err);
     if (status == HB_OK)
         status = hb_get_token(&http, code, &token, &err);
     if (status == HB_OK) {

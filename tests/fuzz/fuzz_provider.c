@@ -1,0 +1,63 @@
+/* libFuzzer target: everything the provider or the person can send that
+ * the module parses: token and profile answers, pasted codes, identities.
+ * The first byte picks the parser so one corpus covers all of them. */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity.h"
+#include "prompt.h"
+#include "provider.h"
+#include "secure.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    struct hb_error err = {0};
+    switch (data[0] % 3) {
+    case 0: {
+        char *token = NULL;
+        if (hb_parse_token_body(text, len, &token, &err) == HB_OK &&
+            (token == NULL || token[0] == '\0'))
+            abort();
+        hb_free_secret(&token);
+        break;
+    }
+    case 1: {
+        struct hb_profile profile;
+        if (hb_parse_profile_body(text, len, &profile, &err) == HB_OK) {
+            if (profile.uuid == NULL)
+                abort();
+            (void)hb_uuid_is_valid(profile.uuid);
+            (void)hb_username_is_plain(profile.username);
+            hb_profile_free(&profile);
+        }
+        break;
+    }
+    default: {
+        char *answer = malloc(len + 1);
+        if (answer == NULL)
+            return 0;
+        memcpy(answer, text, len);
+        answer[len] = '\0';
+        if (hb_answer_check(answer, &err) == HB_OK) {
+            /* An accepted code is plain URL-safe text and short. */
+            size_t n = strlen(answer);
+            if (n == 0 || n > HB_CODE_MAX ||
+                strspn(answer, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+                               "rstuvwxyz0123456789-._~+/=") != n)
+                abort();
+        }
+        free(answer);
+        break;
+    }
+    }
+    return 0;
+}
