@@ -3,7 +3,6 @@
 #include "autoconf.h"
 
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 
 #include <security/pam_ext.h>
@@ -77,9 +76,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         goto done;
 
     status = hb_pam_export(pamh, &profile, &err);
-    if (status == HB_OK && cfg.debug)
-        pam_syslog(pamh, LOG_INFO, "haobtc uuid %s logged in as %s",
-                   profile.uuid, user);
+    if (status == HB_OK)
+        hb_pam_log_success(pamh, user, &profile);
 
 done:
     if (status != HB_OK)

@@ -71,6 +71,25 @@ static const char *person_text(const struct hb_error *err, char *buf, size_t n)
     }
 }
 
+static const char *remote_host(pam_handle_t *pamh)
+{
+    const void *rhost = NULL;
+    if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS || rhost == NULL)
+        return "local";
+    return hb_pam_printable(rhost);
+}
+
+void hb_pam_log_success(pam_handle_t *pamh, const char *user,
+                        const struct hb_profile *profile)
+{
+    pam_syslog(pamh, LOG_INFO, "haobtc login for %s from %s: uuid %s%s%s",
+               hb_pam_printable(user), remote_host(pamh),
+               hb_pam_printable(profile->uuid),
+               hb_username_is_plain(profile->username) ? ", username " : "",
+               hb_username_is_plain(profile->username) ? profile->username
+                                                       : "");
+}
+
 void hb_pam_report(pam_handle_t *pamh, const struct hb_config *cfg,
                    const char *user, const struct hb_error *err)
 {

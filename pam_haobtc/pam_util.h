@@ -25,6 +25,9 @@ enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    struct hb_http *http, const struct hb_challenge *ch,
                    const char *user, char **code, struct hb_error *err);
+/* One line for the administrator: who logged in as whom, from where. */
+void hb_pam_log_success(pam_handle_t *pamh, const char *user,
+                        const struct hb_profile *profile);
 /* HAOBTC_UUID and HAOBTC_USERNAME for the session modules. */
 enum hb_status hb_pam_export(pam_handle_t *pamh,
                              const struct hb_profile *profile,
