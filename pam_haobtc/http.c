@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -54,7 +55,10 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     struct hb_http *http = user;
-    return http->cancel != NULL && *http->cancel != 0;
+    /* sshd runs PAM in a child of the connection's process; when the
+     * client goes away that process ends and the child is orphaned. Stop
+     * waiting for a person who is no longer there. */
+    return (long)getppid() != http->parent;
 }
 
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
@@ -63,6 +67,7 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     memset(http, 0, sizeof(*http));
     http->cfg = cfg;
     http->deadline = deadline;
+    http->parent = (long)getppid();
     CURL *curl = curl_easy_init();
     if (curl == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
@@ -185,7 +190,9 @@ static enum hb_status perform(struct hb_http *http, const char *url,
                        "%s sent a response larger than %d bytes", host,
                        HB_HTTP_MAX_BODY);
     if (rc == CURLE_ABORTED_BY_CALLBACK)
-        return hb_fail(err, HB_ERR_UNAVAIL, "request to %s was cancelled",
+        return hb_fail(err, HB_ERR_CONV,
+                       "request to %s was cancelled: the login's process "
+                       "went away",
                        host);
     if (rc == CURLE_OUT_OF_MEMORY)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory talking to %s", host);

@@ -13,8 +13,8 @@
 struct hb_http {
     void *curl; /* CURL *, kept opaque so callers need no curl headers */
     const struct hb_config *cfg;
-    time_t deadline;      /* whole-login deadline, 0 for none */
-    volatile int *cancel; /* set non-zero to abort a transfer */
+    time_t deadline; /* whole-login deadline, 0 for none */
+    long parent;     /* getppid() when opened: see on_progress */
 };
 
 struct hb_response {
