@@ -111,6 +111,39 @@ enum MHD_Result relay_do_callback(const struct relay *r,
                                   struct MHD_Connection *c);
 enum MHD_Result relay_do_health(const struct relay *r,
                                 struct MHD_Connection *c);
+
+/* relay_reply.c: building and sending answers. A page grows on the heap
+ * (zero-initialise it); a failed allocation is remembered and sending it
+ * then fails. Every body is wiped when MHD lets go of it. */
+struct relay_page {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+struct json_object;
+
+void relay_put(struct relay_page *p, const char *s);
+/* Safe in text and in quoted attributes alike. */
+void relay_put_escaped(struct relay_page *p, const char *s);
+void relay_page_start(struct relay_page *p, const char *title);
+/* Ends the page and sends it; the page's buffer is taken. */
+enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
+                                struct relay_page *p);
+/* A page with a title and a message; code (may be NULL) is shown in
+ * <code id="code"> for pasting. */
+enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
+                                   const char *title, const char *message,
+                                   const char *code);
+/* {"ok":ok}; relay_reply_add takes v even when o is NULL. */
+struct json_object *relay_reply_new(bool ok);
+void relay_reply_add(struct json_object *o, const char *k,
+                     struct json_object *v);
+/* Consumes o; secret wipes json-c's own copies (of a code) first;
+ * hname/hval add a header when not NULL. */
+enum MHD_Result relay_send_json(struct MHD_Connection *c, unsigned status,
+                                struct json_object *o, bool secret,
+                                const char *hname, const char *hval);
 /* {"ok":false,"error":reason}; hname/hval add a header when not NULL. */
 enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
                                  const char *reason, const char *hname,

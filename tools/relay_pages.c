@@ -1,5 +1,5 @@
-/* haobtc-relay's endpoints and what they answer: HTML pages (every value
- * escaped, nothing external) and JSON, each with the security headers. */
+/* haobtc-relay's endpoints: registering a login, the short link's context
+ * page, the provider's callback, the poll for the code, and health. */
 #include "autoconf.h"
 
 #include "relay.h"
@@ -11,236 +11,10 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
-#define HTML_TYPE "text/html; charset=utf-8"
 #define DEFAULT_POLL_WAIT 25
+#define WAIT_ASKED_MAX 3600
 #define UNKNOWN_LOGIN                                                          \
     "This is an unknown or expired login. Start again at your terminal."
-
-/* Inline because the CSP forbids anything fetched; sized for a phone. */
-static const char page_style[] =
-    "body{font:17px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;"
-    "color:#1c1e21}main{max-width:26em;margin:2em auto;padding:1.5em;"
-    "background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.12)}"
-    "h1{font-size:1.4em;margin:0 0 .6em}b{word-break:break-all}"
-    ".muted{color:#5f6368}.warn{background:#fff4e5;"
-    "border-left:4px solid #f29900;padding:.6em}a.button{display:block;"
-    "text-align:center;padding:.9em;margin-top:1em;background:#1a73e8;"
-    "color:#fff;text-decoration:none;border-radius:8px;font-weight:600}"
-    "code{display:block;padding:.8em;background:#eef0f3;border-radius:6px;"
-    "font-size:1.1em;word-break:break-all;user-select:all}";
-
-struct page {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
-
-static void put_n(struct page *p, const char *s, size_t n)
-{
-    if (p->failed)
-        return;
-    if (p->cap - p->len <= n) {
-        size_t cap = p->cap != 0 ? p->cap : 2048;
-        char *grown;
-
-        while (cap - p->len <= n)
-            cap *= 2;
-        /* Moved by hand rather than realloc: the old copy may hold a
-         * code, and it is wiped before it is freed. */
-        grown = malloc(cap);
-        if (grown == NULL) {
-            p->failed = true;
-            return;
-        }
-        if (p->data != NULL) {
-            memcpy(grown, p->data, p->len);
-            relay_wipe(p->data, p->cap);
-            free(p->data);
-        }
-        p->data = grown;
-        p->cap = cap;
-    }
-    memcpy(p->data + p->len, s, n);
-    p->len += n;
-    p->data[p->len] = '\0';
-}
-
-static void put(struct page *p, const char *s)
-{
-    put_n(p, s, strlen(s));
-}
-
-/* Safe in text and in quoted attributes alike. */
-static void put_escaped(struct page *p, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        const char *e = *s == '&'    ? "&amp;"
-                        : *s == '<'  ? "&lt;"
-                        : *s == '>'  ? "&gt;"
-                        : *s == '"'  ? "&quot;"
-                        : *s == '\'' ? "&#39;"
-                                     : NULL;
-        if (e != NULL)
-            put(p, e);
-        else
-            put_n(p, s, 1);
-    }
-}
-
-static void page_start(struct page *p, const char *title)
-{
-    put(p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, "
-           "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
-           "<title>");
-    put_escaped(p, title);
-    put(p, "</title><style>");
-    put(p, page_style);
-    put(p, "</style></head><body><main><h1>");
-    put_escaped(p, title);
-    put(p, "</h1>");
-}
-
-/* The heap body of a response and its size, wiped when MHD lets go:
- * pages and JSON may carry a code. */
-struct owned {
-    char *data;
-    size_t len;
-};
-
-static void owned_free(void *cls)
-{
-    struct owned *ob = cls;
-
-    relay_wipe(ob->data, ob->len);
-    free(ob->data);
-    free(ob);
-}
-
-/* Takes data; hname/hval add a header when not NULL. */
-static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
-                                 char *data, size_t len, const char *type,
-                                 const char *hname, const char *hval)
-{
-    struct owned *ob = data != NULL ? malloc(sizeof(*ob)) : NULL;
-    struct MHD_Response *resp;
-    enum MHD_Result ret;
-
-    if (ob == NULL) {
-        relay_wipe(data, len);
-        free(data);
-        return MHD_NO;
-    }
-    ob->data = data;
-    ob->len = len;
-    resp = MHD_create_response_from_buffer_with_free_callback_cls(
-        len, data, owned_free, ob);
-    if (resp == NULL) {
-        owned_free(ob);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'");
-    if (hname != NULL)
-        MHD_add_response_header(resp, hname, hval);
-    ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
-                                 struct page *p)
-{
-    put(p, "</main></body></html>\n");
-    if (p->failed) {
-        relay_wipe(p->data, p->cap);
-        free(p->data);
-        return MHD_NO;
-    }
-    return send_body(c, status, p->data, p->len, HTML_TYPE, NULL, NULL);
-}
-
-/* code (may be NULL) is shown in <code id="code"> for pasting. */
-static enum MHD_Result send_message(struct MHD_Connection *c, unsigned status,
-                                    const char *title, const char *message,
-                                    const char *code)
-{
-    struct page p = {0};
-
-    page_start(&p, title);
-    put(&p, "<p>");
-    put_escaped(&p, message);
-    put(&p, "</p>");
-    if (code != NULL) {
-        put(&p, "<p class=\"muted\">If your terminal asks for a code, paste "
-                "this one:</p><code id=\"code\">");
-        put_escaped(&p, code);
-        put(&p, "</code>");
-    }
-    return send_page(c, status, &p);
-}
-
-static struct json_object *reply_new(bool ok)
-{
-    struct json_object *o = json_object_new_object();
-
-    if (o != NULL)
-        json_object_object_add(o, "ok", json_object_new_boolean(ok));
-    return o;
-}
-
-static void reply_add(struct json_object *o, const char *k,
-                      struct json_object *v)
-{
-    if (o != NULL)
-        json_object_object_add(o, k, v);
-    else
-        json_object_put(v);
-}
-
-/* Consumes o; secret wipes json-c's own copies (of a code) first. */
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
-                                 struct json_object *o, bool secret,
-                                 const char *hname, const char *hval)
-{
-    const char *text = NULL;
-    char *copy = NULL;
-    size_t len = 0;
-
-    if (o != NULL)
-        text = json_object_to_json_string_length(
-            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    if (text != NULL)
-        copy = strndup(text, len);
-    if (secret && text != NULL) {
-        relay_wipe((char *)text, len);
-        json_object_object_foreach(o, k, v)
-        {
-            (void)k;
-            if (json_object_is_type(v, json_type_string))
-                relay_wipe((char *)json_object_get_string(v),
-                           (size_t)json_object_get_string_len(v));
-        }
-    }
-    json_object_put(o);
-    return send_body(c, status, copy, len, "application/json", hname, hval);
-}
-
-enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
-                                 const char *reason, const char *hname,
-                                 const char *hval)
-{
-    struct json_object *o = reply_new(false);
-
-    reply_add(o, "error", json_object_new_string(reason));
-    return send_json(c, status, o, false, hname, hval);
-}
 
 static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
                             const char *reason)
@@ -442,11 +216,11 @@ enum MHD_Result relay_do_register(const struct relay *r,
               f[F_HOST].value, rhost[0] != '\0' ? " from " : "", rhost);
     snprintf(link, sizeof(link), "%.*s/s/%s", (int)r->public_len, r->public_url,
              id);
-    o = reply_new(true);
-    reply_add(o, "id", json_object_new_string(id));
-    reply_add(o, "link", json_object_new_string(link));
-    reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
-    return send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
+    o = relay_reply_new(true);
+    relay_reply_add(o, "id", json_object_new_string(id));
+    relay_reply_add(o, "link", json_object_new_string(link));
+    relay_reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
+    return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
 }
 
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
@@ -465,26 +239,30 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
     if (f[0].len == 0 || f[0].len > RELAY_SECRET_MAX ||
         !is_b64url(f[0].value, f[0].len))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad secret");
+    /* A longer wait than --max-poll-wait is cut to it, not refused: the
+     * module asks for up to 50 s whatever this relay was started with. */
     if (f[1].value != NULL &&
-        !relay_parse_long(f[1].value, 0, r->max_poll_wait, &wait))
+        !relay_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad wait");
+    if (wait > r->max_poll_wait)
+        wait = r->max_poll_wait;
     if (!state_from_secret(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     rc = relay_store_poll(r->store, state, wait, &code);
     switch (rc) {
     case RELAY_CODE:
-        o = reply_new(true);
-        reply_add(o, "code", json_object_new_string(code));
+        o = relay_reply_new(true);
+        relay_reply_add(o, "code", json_object_new_string(code));
         relay_wipe(code, strlen(code));
         free(code);
         relay_say(r, "code handed out");
-        return send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
+        return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
     case RELAY_DENIED:
         return fail(c, MHD_HTTP_OK, "access_denied");
     case RELAY_PENDING:
-        o = reply_new(false);
-        reply_add(o, "pending", json_object_new_boolean(1));
-        return send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
+        o = relay_reply_new(false);
+        relay_reply_add(o, "pending", json_object_new_boolean(1));
+        return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
     case RELAY_STOPPING:
         return fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
     case RELAY_UNKNOWN:
@@ -499,24 +277,25 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
 {
     struct relay_view v;
     enum relay_result rc = relay_store_view(r->store, id, &v);
-    struct page p = {0};
+    struct relay_page p = {0};
     char left[64];
 
     if (rc == RELAY_UNKNOWN)
-        return send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
-                            "This login link has expired or is unknown.", NULL);
+        return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
+                                  "This login link has expired or is unknown.",
+                                  NULL);
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    page_start(&p, "Approve login");
-    put(&p, "<p>Log in as <b>");
-    put_escaped(&p, v.user);
-    put(&p, "</b> on <b>");
-    put_escaped(&p, v.host);
-    put(&p, "</b></p>");
+    relay_page_start(&p, "Approve login");
+    relay_put(&p, "<p>Log in as <b>");
+    relay_put_escaped(&p, v.user);
+    relay_put(&p, "</b> on <b>");
+    relay_put_escaped(&p, v.host);
+    relay_put(&p, "</b></p>");
     if (v.rhost[0] != '\0') {
-        put(&p, "<p>from <b>");
-        put_escaped(&p, v.rhost);
-        put(&p, "</b></p>");
+        relay_put(&p, "<p>from <b>");
+        relay_put_escaped(&p, v.rhost);
+        relay_put(&p, "</b></p>");
     }
     /* Rendered once: without JavaScript the page cannot count down. */
     if (v.seconds_left >= 60)
@@ -524,14 +303,15 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
                  v.seconds_left % 60);
     else
         snprintf(left, sizeof(left), "%ld s", v.seconds_left);
-    put(&p, "<p class=\"muted\">This link expires in ");
-    put(&p, left);
-    put(&p, ".</p><p class=\"warn\">Only continue if you started this login "
-            "yourself.</p><a id=\"continue\" class=\"button\" href=\"");
-    put_escaped(&p, v.authorize_url);
-    put(&p, "\">Continue to haobtc</a>");
+    relay_put(&p, "<p class=\"muted\">This link expires in ");
+    relay_put(&p, left);
+    relay_put(&p,
+              ".</p><p class=\"warn\">Only continue if you started this login "
+              "yourself.</p><a id=\"continue\" class=\"button\" href=\"");
+    relay_put_escaped(&p, v.authorize_url);
+    relay_put(&p, "\">Continue to haobtc</a>");
     relay_view_clear(&v);
-    return send_page(c, MHD_HTTP_OK, &p);
+    return relay_send_page(c, MHD_HTTP_OK, &p);
 }
 
 /* MHD has decoded the value; len also counts any decoded NUL. */
@@ -570,15 +350,15 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     enum relay_result rc;
 
     if (state == NULL || slen != RELAY_STATE_LEN || !is_b64url(state, slen))
-        return send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
-                            UNKNOWN_LOGIN, NULL);
+        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
+                                  UNKNOWN_LOGIN, NULL);
     /* Any provider error ends the login; access_denied is the usual one. */
     if (error == NULL && !code_ok(code, clen))
-        return send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
-                            clen == 0
-                                ? "The login provider sent no code."
-                                : "The login provider sent a malformed code.",
-                            NULL);
+        return relay_send_message(
+            c, MHD_HTTP_BAD_REQUEST, "Login failed",
+            clen == 0 ? "The login provider sent no code."
+                      : "The login provider sent a malformed code.",
+            NULL);
     rc = relay_store_answer(r->store, state, error == NULL ? code : NULL, &ctx);
     if (rc == RELAY_OK && ctx.user != NULL)
         relay_say(r, "login %s: %s on %s",
@@ -587,19 +367,21 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     switch (rc) {
     case RELAY_OK:
         if (error != NULL)
-            return send_message(c, MHD_HTTP_OK, "Login denied",
-                                "Login denied. You can close this page.", NULL);
-        return send_message(c, MHD_HTTP_OK, "Login approved",
-                            "Login approved \u2014 return to your terminal.",
-                            code);
+            return relay_send_message(c, MHD_HTTP_OK, "Login denied",
+                                      "Login denied. You can close this page.",
+                                      NULL);
+        return relay_send_message(
+            c, MHD_HTTP_OK, "Login approved",
+            "Login approved \u2014 return to your terminal.", code);
     case RELAY_UNKNOWN:
-        return send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
-                            UNKNOWN_LOGIN, NULL);
+        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
+                                  UNKNOWN_LOGIN, NULL);
     case RELAY_ANSWERED:
-        return send_message(c, MHD_HTTP_CONFLICT, "Already answered",
-                            "This login was already answered. You can close "
-                            "this page.",
-                            NULL);
+        return relay_send_message(
+            c, MHD_HTTP_CONFLICT, "Already answered",
+            "This login was already answered. You can close "
+            "this page.",
+            NULL);
     default:
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
@@ -607,9 +389,10 @@ enum MHD_Result relay_do_callback(const struct relay *r,
 
 enum MHD_Result relay_do_health(const struct relay *r, struct MHD_Connection *c)
 {
-    struct json_object *o = reply_new(true);
+    struct json_object *o = relay_reply_new(true);
 
-    reply_add(o, "sessions",
-              json_object_new_int64((int64_t)relay_store_count(r->store)));
-    return send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
+    relay_reply_add(
+        o, "sessions",
+        json_object_new_int64((int64_t)relay_store_count(r->store)));
+    return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
 }

@@ -1,0 +1,235 @@
+/* haobtc-relay's answers: HTML pages (every value escaped, nothing
+ * external) and JSON, each with the security headers, in buffers that are
+ * wiped when MHD lets go of them. */
+#include "autoconf.h"
+
+#include "relay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#define HTML_TYPE "text/html; charset=utf-8"
+
+/* Inline because the CSP forbids anything fetched; sized for a phone. */
+static const char page_style[] =
+    "body{font:17px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;"
+    "color:#1c1e21}main{max-width:26em;margin:2em auto;padding:1.5em;"
+    "background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.12)}"
+    "h1{font-size:1.4em;margin:0 0 .6em}b{word-break:break-all}"
+    ".muted{color:#5f6368}.warn{background:#fff4e5;"
+    "border-left:4px solid #f29900;padding:.6em}a.button{display:block;"
+    "text-align:center;padding:.9em;margin-top:1em;background:#1a73e8;"
+    "color:#fff;text-decoration:none;border-radius:8px;font-weight:600}"
+    "code{display:block;padding:.8em;background:#eef0f3;border-radius:6px;"
+    "font-size:1.1em;word-break:break-all;user-select:all}";
+
+static void put_n(struct relay_page *p, const char *s, size_t n)
+{
+    if (p->failed)
+        return;
+    if (p->cap - p->len <= n) {
+        size_t cap = p->cap != 0 ? p->cap : 2048;
+        char *grown;
+
+        while (cap - p->len <= n)
+            cap *= 2;
+        /* Moved by hand rather than realloc: the old copy may hold a
+         * code, and it is wiped before it is freed. */
+        grown = malloc(cap);
+        if (grown == NULL) {
+            p->failed = true;
+            return;
+        }
+        if (p->data != NULL) {
+            memcpy(grown, p->data, p->len);
+            relay_wipe(p->data, p->cap);
+            free(p->data);
+        }
+        p->data = grown;
+        p->cap = cap;
+    }
+    memcpy(p->data + p->len, s, n);
+    p->len += n;
+    p->data[p->len] = '\0';
+}
+
+void relay_put(struct relay_page *p, const char *s)
+{
+    put_n(p, s, strlen(s));
+}
+
+/* Safe in text and in quoted attributes alike. */
+void relay_put_escaped(struct relay_page *p, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        const char *e = *s == '&'    ? "&amp;"
+                        : *s == '<'  ? "&lt;"
+                        : *s == '>'  ? "&gt;"
+                        : *s == '"'  ? "&quot;"
+                        : *s == '\'' ? "&#39;"
+                                     : NULL;
+        if (e != NULL)
+            relay_put(p, e);
+        else
+            put_n(p, s, 1);
+    }
+}
+
+void relay_page_start(struct relay_page *p, const char *title)
+{
+    relay_put(
+        p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, "
+           "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
+           "<title>");
+    relay_put_escaped(p, title);
+    relay_put(p, "</title><style>");
+    relay_put(p, page_style);
+    relay_put(p, "</style></head><body><main><h1>");
+    relay_put_escaped(p, title);
+    relay_put(p, "</h1>");
+}
+
+/* The heap body of a response and its size, wiped when MHD lets go:
+ * pages and JSON may carry a code. */
+struct owned {
+    char *data;
+    size_t len;
+};
+
+static void owned_free(void *cls)
+{
+    struct owned *ob = cls;
+
+    relay_wipe(ob->data, ob->len);
+    free(ob->data);
+    free(ob);
+}
+
+/* Takes data; hname/hval add a header when not NULL. */
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
+                                 char *data, size_t len, const char *type,
+                                 const char *hname, const char *hval)
+{
+    struct owned *ob = data != NULL ? malloc(sizeof(*ob)) : NULL;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (ob == NULL) {
+        relay_wipe(data, len);
+        free(data);
+        return MHD_NO;
+    }
+    ob->data = data;
+    ob->len = len;
+    resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        len, data, owned_free, ob);
+    if (resp == NULL) {
+        owned_free(ob);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'");
+    if (hname != NULL)
+        MHD_add_response_header(resp, hname, hval);
+    ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
+                                struct relay_page *p)
+{
+    relay_put(p, "</main></body></html>\n");
+    if (p->failed) {
+        relay_wipe(p->data, p->cap);
+        free(p->data);
+        return MHD_NO;
+    }
+    return send_body(c, status, p->data, p->len, HTML_TYPE, NULL, NULL);
+}
+
+/* code (may be NULL) is shown in <code id="code"> for pasting. */
+enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
+                                   const char *title, const char *message,
+                                   const char *code)
+{
+    struct relay_page p = {0};
+
+    relay_page_start(&p, title);
+    relay_put(&p, "<p>");
+    relay_put_escaped(&p, message);
+    relay_put(&p, "</p>");
+    if (code != NULL) {
+        relay_put(&p,
+                  "<p class=\"muted\">If your terminal asks for a code, paste "
+                  "this one:</p><code id=\"code\">");
+        relay_put_escaped(&p, code);
+        relay_put(&p, "</code>");
+    }
+    return relay_send_page(c, status, &p);
+}
+
+struct json_object *relay_reply_new(bool ok)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (o != NULL)
+        json_object_object_add(o, "ok", json_object_new_boolean(ok));
+    return o;
+}
+
+void relay_reply_add(struct json_object *o, const char *k,
+                     struct json_object *v)
+{
+    if (o != NULL)
+        json_object_object_add(o, k, v);
+    else
+        json_object_put(v);
+}
+
+/* Consumes o; secret wipes json-c's own copies (of a code) first. */
+enum MHD_Result relay_send_json(struct MHD_Connection *c, unsigned status,
+                                struct json_object *o, bool secret,
+                                const char *hname, const char *hval)
+{
+    const char *text = NULL;
+    char *copy = NULL;
+    size_t len = 0;
+
+    if (o != NULL)
+        text = json_object_to_json_string_length(
+            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (text != NULL)
+        copy = strndup(text, len);
+    if (secret && text != NULL) {
+        relay_wipe((char *)text, len);
+        json_object_object_foreach(o, k, v)
+        {
+            (void)k;
+            if (json_object_is_type(v, json_type_string))
+                relay_wipe((char *)json_object_get_string(v),
+                           (size_t)json_object_get_string_len(v));
+        }
+    }
+    json_object_put(o);
+    return send_body(c, status, copy, len, "application/json", hname, hval);
+}
+
+enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
+                                 const char *reason, const char *hname,
+                                 const char *hval)
+{
+    struct json_object *o = relay_reply_new(false);
+
+    relay_reply_add(o, "error", json_object_new_string(reason));
+    return relay_send_json(c, status, o, false, hname, hval);
+}
