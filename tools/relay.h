@@ -96,6 +96,31 @@ struct relay {
 /* relay_main.c: an informational line on stderr unless --quiet. */
 __attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
                                                      const char *fmt, ...);
+
+/* relay_options.c: what the command line and --config asked for. Text
+ * fields are NULL when not given; relay_free_options frees them. */
+struct relay_options {
+    char *listen;
+    long port;
+    char *port_file;
+    char *cert;
+    char *key;
+    char *public_url;
+    char *authorize_prefix;
+    long session_ttl;
+    long max_sessions;
+    long max_poll_wait;
+    long rate;
+    long burst;
+    bool quiet;
+};
+
+/* Fills *o (defaults, then the --config file, then flags) and checks it:
+ * 0 to run, -1 after --help, 1 on an error already reported on stderr.
+ * Free *o with relay_free_options whatever it returns. */
+int relay_parse_options(int argc, char **argv, struct relay_options *o);
+void relay_free_options(struct relay_options *o);
+/* A whole decimal string within [min, max]. */
 bool relay_parse_long(const char *s, long min, long max, long *out);
 
 /* relay_pages.c: the endpoints. A body is the request's own buffer,

@@ -1,0 +1,249 @@
+/* haobtc-relay's options: one table read from the command line and from a
+ * --config file, checked before the daemon starts. */
+#include "autoconf.h"
+
+#include "relay.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_kind { OPT_TEXT, OPT_NUMBER, OPT_FLAG };
+
+struct opt_def {
+    const char *name;
+    enum opt_kind kind;
+    long min, max;
+    size_t at; /* offset in struct relay_options */
+};
+
+#define AT(field) offsetof(struct relay_options, field)
+/* One table serves getopt_long and --config, so the names cannot drift. */
+static const struct opt_def opt_defs[] = {
+    {"listen", OPT_TEXT, 0, 0, AT(listen)},
+    {"port", OPT_NUMBER, 0, 65535, AT(port)},
+    {"port-file", OPT_TEXT, 0, 0, AT(port_file)},
+    {"cert", OPT_TEXT, 0, 0, AT(cert)},
+    {"key", OPT_TEXT, 0, 0, AT(key)},
+    {"public-url", OPT_TEXT, 0, 0, AT(public_url)},
+    {"authorize-prefix", OPT_TEXT, 0, 0, AT(authorize_prefix)},
+    {"session-ttl", OPT_NUMBER, 10, 86400, AT(session_ttl)},
+    {"max-sessions", OPT_NUMBER, 1, 1000000, AT(max_sessions)},
+    {"max-poll-wait", OPT_NUMBER, 0, 600, AT(max_poll_wait)},
+    {"rate", OPT_NUMBER, 1, 1000000, AT(rate)},
+    {"burst", OPT_NUMBER, 1, 1000000, AT(burst)},
+    {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
+};
+#define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP };
+
+bool relay_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* where names the source ("--port", "relay.conf:3") for the error. */
+static bool apply_option(struct relay_options *o, const struct opt_def *d,
+                         const char *value, const char *where)
+{
+    void *field = (char *)o + d->at;
+    char *copy;
+
+    switch (d->kind) {
+    case OPT_TEXT:
+        copy = value[0] != '\0' ? strdup(value) : NULL;
+        if (copy == NULL)
+            break;
+        free(*(char **)field);
+        *(char **)field = copy;
+        return true;
+    case OPT_NUMBER:
+        if (relay_parse_long(value, d->min, d->max, (long *)field))
+            return true;
+        fprintf(stderr, "haobtc-relay: %s: want a number from %ld to %ld\n",
+                where, d->min, d->max);
+        return false;
+    case OPT_FLAG:
+        /* A bare --quiet, or quiet = yes|no in a file. */
+        if (value == NULL || strcmp(value, "yes") == 0 ||
+            strcmp(value, "no") == 0) {
+            *(bool *)field = value == NULL || value[0] == 'y';
+            return true;
+        }
+        fprintf(stderr, "haobtc-relay: %s: want yes or no\n", where);
+        return false;
+    }
+    fprintf(stderr, "haobtc-relay: %s: empty value\n", where);
+    return false;
+}
+
+static char *trim(char *s)
+{
+    char *end = s + strlen(s);
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    while (end > s && strchr(" \t\r\n", end[-1]) != NULL)
+        *--end = '\0';
+    return s;
+}
+
+static bool read_config(struct relay_options *o, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *line = NULL, where[512];
+    size_t cap = 0;
+    unsigned lineno = 0;
+    bool ok = f != NULL;
+
+    if (f == NULL)
+        fprintf(stderr, "haobtc-relay: %s: %s\n", path, strerror(errno));
+    while (ok && getline(&line, &cap, f) >= 0) {
+        char *key = trim(line), *eq = strchr(key, '=');
+        const struct opt_def *d = NULL;
+
+        snprintf(where, sizeof(where), "%s:%u", path, ++lineno);
+        if (key[0] == '\0' || key[0] == '#')
+            continue;
+        if (eq != NULL) {
+            *eq = '\0';
+            key = trim(key);
+        }
+        /* port_file reads as well as port-file. */
+        for (char *k = key; *k != '\0'; k++)
+            *k = *k == '_' ? '-' : *k;
+        for (size_t i = 0; i < N_OPTS && eq != NULL; i++) {
+            if (strcmp(key, opt_defs[i].name) == 0)
+                d = &opt_defs[i];
+        }
+        if (d == NULL)
+            fprintf(stderr, "haobtc-relay: %s: %s '%s'\n", where,
+                    eq == NULL ? "expected key = value, not" : "unknown key",
+                    key);
+        ok = d != NULL && apply_option(o, d, trim(eq + 1), where);
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return ok;
+}
+
+/* A base URL we will print into links: scheme, no spaces, no fragment. */
+static bool plain_url(const char *u)
+{
+    if (u == NULL ||
+        (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+        return false;
+    for (; *u != '\0'; u++) {
+        if ((unsigned char)*u <= ' ' || *u == 0x7f || *u == '#')
+            return false;
+    }
+    return true;
+}
+
+/* A prefix that stops inside the host part ("https://127.0.0.1") would
+ * also match "https://127.0.0.1.evil.example/" or "...:@evil.example/":
+ * it must name a path, and the host part must not carry user info. */
+static bool prefix_pins_host(const char *u)
+{
+    const char *host = strstr(u, "://");
+    if (host == NULL)
+        return false;
+    host += 3;
+    size_t host_len = strcspn(host, "/?");
+    return host[host_len] == '/' && host_len > 0 &&
+           memchr(host, '@', host_len) == NULL;
+}
+
+static void usage(FILE *to)
+{
+    fputs("Usage: haobtc-relay --public-url URL --authorize-prefix URL "
+          "[options]\n"
+          "  --config FILE          key = value lines, names as below\n"
+          "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
+          "  --port-file FILE       where to write the port listened on\n"
+          "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
+          "  --session-ttl S (300)  --max-sessions N (20000)\n"
+          "  --max-poll-wait S (60) --rate N (20) --burst N (60) --quiet\n",
+          to);
+}
+
+int relay_parse_options(int argc, char **argv, struct relay_options *o)
+{
+    struct option longs[N_OPTS + 3];
+    const char *config = NULL, *why = NULL;
+    char where[64];
+    int c, rc = 0;
+
+    /* The defaults usage() shows, kept beside it so the two agree. */
+    *o = (struct relay_options){.port = 8080,
+                                .session_ttl = 300,
+                                .max_sessions = 20000,
+                                .max_poll_wait = 60,
+                                .rate = 20,
+                                .burst = 60};
+    for (size_t i = 0; i < N_OPTS; i++)
+        longs[i] = (struct option){
+            opt_defs[i].name,
+            opt_defs[i].kind == OPT_FLAG ? no_argument : required_argument,
+            NULL, 256 + (int)i};
+    longs[N_OPTS] =
+        (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    longs[N_OPTS + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    longs[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
+    /* Two passes: the file is read first, so flags anywhere override it. */
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        optind = 0;
+        while (rc == 0 &&
+               (c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+            if (c == OPT_HELP || c == '?') {
+                usage(c == '?' ? stderr : stdout);
+                rc = c == '?' ? 1 : -1;
+            } else if (c == OPT_CONFIG) {
+                config = optarg;
+            } else if (pass == 1) {
+                snprintf(where, sizeof(where), "--%s", opt_defs[c - 256].name);
+                rc = apply_option(o, &opt_defs[c - 256], optarg, where) ? 0 : 1;
+            }
+        }
+        if (pass == 0 && rc == 0 && optind < argc) {
+            fprintf(stderr, "haobtc-relay: stray argument '%s'\n",
+                    argv[optind]);
+            rc = 1;
+        }
+        if (pass == 0 && rc == 0 && config != NULL && !read_config(o, config))
+            rc = 1;
+    }
+    if (rc != 0)
+        return rc;
+    if (!plain_url(o->public_url) || strchr(o->public_url, '?') != NULL)
+        why = "--public-url: need an http(s) base URL";
+    else if (!plain_url(o->authorize_prefix) ||
+             !prefix_pins_host(o->authorize_prefix))
+        why = "--authorize-prefix: need an http(s) URL with a path";
+    else if ((o->cert == NULL) != (o->key == NULL))
+        why = "--cert and --key go together";
+    if (why != NULL)
+        fprintf(stderr, "haobtc-relay: %s\n", why);
+    return why != NULL;
+}
+
+void relay_free_options(struct relay_options *o)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (opt_defs[i].kind == OPT_TEXT)
+            free(*(char **)(void *)((char *)o + opt_defs[i].at));
+    }
+}
