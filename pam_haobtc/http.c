@@ -55,10 +55,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     struct hb_http *http = user;
-    /* sshd runs PAM in a child of the connection's process; when the
-     * client goes away that process ends and the child is orphaned. Stop
-     * waiting for a person who is no longer there. */
-    return (long)getppid() != http->parent;
+    /* Stop waiting for a person who is no longer there. */
+    return hb_presence_lost(&http->presence);
 }
 
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
@@ -67,7 +65,7 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     memset(http, 0, sizeof(*http));
     http->cfg = cfg;
     http->deadline = deadline;
-    http->parent = (long)getppid();
+    hb_presence_note(&http->presence);
     CURL *curl = curl_easy_init();
     if (curl == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
@@ -191,8 +189,8 @@ static enum hb_status perform(struct hb_http *http, const char *url,
                        HB_HTTP_MAX_BODY);
     if (rc == CURLE_ABORTED_BY_CALLBACK)
         return hb_fail(err, HB_ERR_CONV,
-                       "request to %s was cancelled: the login's process "
-                       "went away",
+                       "request to %s was cancelled: the person's "
+                       "connection went away",
                        host);
     if (rc == CURLE_OUT_OF_MEMORY)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory talking to %s", host);

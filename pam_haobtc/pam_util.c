@@ -34,6 +34,8 @@ int hb_pam_result(enum hb_status status)
     case HB_ERR_DENIED:
     case HB_ERR_INPUT:
     case HB_ERR_PENDING:
+    case HB_ERR_EXPIRED:
+    case HB_ERR_REJECTED:
         return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
@@ -56,6 +58,10 @@ static const char *person_text(const struct hb_error *err, char *buf, size_t n)
         return "That is not a haobtc code.";
     case HB_ERR_PENDING:
         return "No code was entered.";
+    case HB_ERR_EXPIRED:
+        return "No approval arrived in time.";
+    case HB_ERR_REJECTED:
+        return "The sign-in was denied on the haobtc page.";
     case HB_ERR_DENIED:
         if (err->haobtc_code != 0) {
             const struct hb_code_info *info = hb_code_lookup(err->haobtc_code);
@@ -186,6 +192,13 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
         status = hb_relay_wait(http, ch->poll_secret, code, err);
         if (status != HB_ERR_PENDING)
             break;
+        /* Asking again is pointless when no poll would fit before the
+         * deadline: end the attempt now, not at sshd's LoginGraceTime. */
+        if (!hb_relay_time_left(http)) {
+            status = hb_fail(err, HB_ERR_EXPIRED,
+                             "the login timed out waiting for approval");
+            break;
+        }
         /* Not approved yet: ask again, shortly, keeping the link. */
         free(prompt);
         prompt = hb_prompt_again(cfg, ch->link);

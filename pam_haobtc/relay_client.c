@@ -176,10 +176,10 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
         } else if (resp.status == 200 && is_pending) {
             status = hb_fail(err, HB_ERR_PENDING, "not approved yet");
         } else if (strcmp(why, "access_denied") == 0) {
-            status = hb_fail(err, HB_ERR_DENIED,
+            status = hb_fail(err, HB_ERR_REJECTED,
                              "the login was denied on the haobtc page");
         } else if (resp.status == 404) {
-            status = hb_fail(err, HB_ERR_DENIED,
+            status = hb_fail(err, HB_ERR_EXPIRED,
                              "the relay no longer knows this login (expired "
                              "or already used)");
         } else {
@@ -196,12 +196,22 @@ out:
     return status;
 }
 
+static long seconds_to_wait(const struct hb_http *http)
+{
+    return (long)(http->deadline - time(NULL)) - http->cfg->http_timeout;
+}
+
+bool hb_relay_time_left(const struct hb_http *http)
+{
+    return seconds_to_wait(http) >= 1;
+}
+
 enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
                              char **code, struct hb_error *err)
 {
-    long left = (long)(http->deadline - time(NULL)) - http->cfg->http_timeout;
+    long left = seconds_to_wait(http);
     if (left < 1)
-        return hb_fail(err, HB_ERR_DENIED,
+        return hb_fail(err, HB_ERR_EXPIRED,
                        "the login timed out waiting for approval");
     long wait = left < HB_RELAY_WAIT_MAX ? left : HB_RELAY_WAIT_MAX;
     return hb_relay_poll(http, poll_secret, wait, code, err);

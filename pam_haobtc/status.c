@@ -44,6 +44,10 @@ const char *hb_status_name(enum hb_status status)
         return "out of memory";
     case HB_ERR_PENDING:
         return "pending";
+    case HB_ERR_EXPIRED:
+        return "expired";
+    case HB_ERR_REJECTED:
+        return "denied on the haobtc page";
     }
     return "unknown";
 }

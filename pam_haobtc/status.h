@@ -13,7 +13,9 @@ enum hb_status {
     HB_ERR_INPUT,   /* the person's answer is unusable */
     HB_ERR_CONV,    /* the conversation function failed */
     HB_ERR_NOMEM,
-    HB_ERR_PENDING, /* relay: no code yet (not an error to the person) */
+    HB_ERR_PENDING,  /* relay: no code yet (not an error to the person) */
+    HB_ERR_EXPIRED,  /* no approval before the deadline, or the login expired */
+    HB_ERR_REJECTED, /* the person pressed "deny" on the haobtc page */
 };
 
 #define HB_ERRMSG_MAX 256

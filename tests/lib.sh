@@ -106,7 +106,7 @@ phone_approve() {
     page=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1") || return 1
     href=$(printf '%s' "$page" | tr '\n' ' ' | grep -o '<a [^>]*id="continue"[^>]*>' |
         sed -n 's/.*href="\([^"]*\)".*/\1/p')
-    href=${href//&amp;/&}
+    href=${href//&amp;/\&}
     state=${href#*state=}; state=${state%%&*}
     location=$(curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK2_URL/mock/approve" \
         --data-urlencode client_id=test-client --data-urlencode "username=$2" \

@@ -40,6 +40,8 @@ static int exit_code(enum hb_status status)
     case HB_ERR_DENIED:
     case HB_ERR_INPUT:
     case HB_ERR_PENDING:
+    case HB_ERR_EXPIRED:
+    case HB_ERR_REJECTED:
         return 1;
     case HB_ERR_UNAVAIL:
         return 2;

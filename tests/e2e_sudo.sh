@@ -1,0 +1,116 @@
+#!/bin/bash
+# End to end with sudo: Debian's sudo authenticates alice through
+# examples/pam.d/sudo as it is, in a private mount namespace; alice runs
+# "sudo id -un" in an 80x24 UTF-8 terminal (tmux), read from the screen.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
+HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
+. "$HB_SRC/tests/lib.sh"
+. "$HB_SRC/tests/e2e-lib.sh"
+e2e_enter "$0" "$@"
+e2e_setup e2e_sudo
+e2e_pam_service sudo
+cat >"$E2E_DIR/etc/sudoers" <<'EOF'
+Defaults env_reset
+Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+Defaults lecture=never
+root  ALL=(ALL:ALL) ALL
+alice ALL=(ALL:ALL) ALL
+EOF
+chmod 440 "$E2E_DIR/etc/sudoers"
+mount --bind "$E2E_DIR/etc/sudoers" /etc/sudoers || exit 1
+
+# sudo_term NAME: alice, in a terminal of her own, forgets any earlier sudo
+# and runs "sudo id -un"; its output goes to NAME.out.
+sudo_term() {
+    e2e_term "$1" "$E2E_DIR/$1.out" su -s /bin/bash alice -c 'sudo -k; sudo id -un'
+}
+
+# ran_as_root NAME / did_not_run NAME: how sudo ended.
+ran_as_root() {
+    e2e_wait_end "$1" 15 && [ "$(e2e_exit_status "$1")" = 0 ] &&
+        [ "$(cat "$E2E_DIR/$1.out")" = root ] || { e2e_show "$1"; return 1; }
+}
+did_not_run() {
+    e2e_wait_end "$1" 15 && [ "$(e2e_exit_status "$1")" != 0 ] &&
+        [ ! -s "$E2E_DIR/$1.out" ] || { e2e_show "$1"; return 1; }
+}
+
+# sudo passes PAM_SILENT; the module's prompt must show all the same: the
+# question, the QR code (which scans to the link) and the link.
+prompt_is_shown() {
+    local all link
+    all=$(e2e_scrollback s1)
+    link=$(printf '%s\n' "$all" | grep -oE '^https://[^ ]+/auth/oauth/authorize/[^ ]+$')
+    printf '%s\n' "$all" | grep -q '^Sign in with haobtc to log in as alice on ' &&
+        [ -n "$link" ] &&
+        [ "$(printf '%s\n' "$all" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ] ||
+        { e2e_show s1; return 1; }
+}
+
+e2e_conf paste timeout=60 http_timeout=5
+sudo_term s1
+if e2e_wait_text s1 'paste the code shown' 10; then
+    check sudo_prompt_is_shown_despite_pam_silent prompt_is_shown
+    e2e_type s1 -l "$(approve alice "$(e2e_state s1)")"
+    e2e_type s1 Enter
+    check sudo_pasted_code_runs_the_command_as_root ran_as_root s1
+else
+    e2e_show s1
+    not_ok sudo_prompt_is_shown_despite_pam_silent
+fi
+
+# Three failed tries: bob's haobtc account, a code that was never issued,
+# bob again. Each try is a new sign-in with a new state; the command never
+# runs.
+three_failures() {
+    local n states=()
+    for n in 1 2 3; do
+        e2e_wait_count s2 'paste the code shown' "$n" 15 || { e2e_show s2; return 1; }
+        states+=("$(e2e_state s2)")
+        case $n in
+        2) e2e_type s2 -l not-a-code-anyone-issued ;;
+        *) e2e_type s2 -l "$(approve bob "${states[-1]}")" ;;
+        esac
+        e2e_type s2 Enter
+    done
+    did_not_run s2 || return 1
+    local all
+    all=$(e2e_scrollback s2)
+    [ "$(printf '%s\n' "$all" | grep -c 'Sorry, try again')" = 2 ] &&
+        printf '%s\n' "$all" | grep -q '3 incorrect password attempts' &&
+        printf '%s\n' "$all" | grep -q 'This haobtc account may not log in to this account' &&
+        printf '%s\n' "$all" | grep -q 'authorization_code missing or expired' ||
+        { e2e_show s2; return 1; }
+    echo "states: ${states[*]}"
+    [ -n "${states[0]}" ] && [ -n "${states[1]}" ] && [ -n "${states[2]}" ] &&
+        [ "$(printf '%s\n' "${states[@]}" | sort -u | wc -l)" = 3 ]
+}
+sudo_term s2
+check sudo_three_refused_tries_each_with_a_fresh_state_run_nothing three_failures
+
+# With the relay: a wrong code fails the first try; the second try has its
+# own short link and state, and the phone's approval there runs the command.
+fresh_session_then_success() {
+    local link1 link2 state1 state2
+    e2e_wait_count s3 'press Enter' 1 10 || { e2e_show s3; return 1; }
+    link1=$(e2e_link s3)
+    state1=$(e2e_relay_state "$link1")
+    e2e_type s3 -l wrong-code
+    e2e_type s3 Enter
+    e2e_wait_count s3 'press Enter' 2 15 || { e2e_show s3; return 1; }
+    link2=$(e2e_link s3)
+    state2=$(e2e_relay_state "$link2")
+    echo "links: $link1 $link2; states: $state1 $state2"
+    [ "$link1" != "$link2" ] && [ -n "$state1" ] && [ -n "$state2" ] &&
+        [ "$state1" != "$state2" ] || { e2e_show s3; return 1; }
+    phone_approve "$link2" alice
+    e2e_type s3 Enter
+    ran_as_root s3 && e2e_scrollback s3 | grep -q 'Sorry, try again'
+}
+e2e_conf relay timeout=60 http_timeout=5
+sudo_term s3
+check sudo_relay_second_try_has_a_fresh_link_and_runs_the_command fresh_session_then_success
+
+finish
