@@ -86,55 +86,69 @@ static const char *known_reason(json_object *obj)
     return "no known reason";
 }
 
+/* POSTs pairs to the relay's path and parses the JSON answer into *obj
+ * (the caller puts it); the form is wiped, as it may carry the secret. */
+static enum hb_status relay_call(struct hb_http *http, const char *what,
+                                 const char *path, const char *const *pairs,
+                                 long wait_s, long *http_status,
+                                 json_object **obj, struct hb_error *err)
+{
+    *obj = NULL;
+    char *url = relay_endpoint(http->cfg, path);
+    char *form = form_of(http, pairs);
+    enum hb_status status = HB_ERR_NOMEM;
+    struct hb_response resp = {0};
+    if (url == NULL || form == NULL)
+        hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    else
+        status = hb_http_post_form(http, url, form, wait_s, &resp, err);
+    if (status == HB_OK) {
+        *http_status = resp.status;
+        status = hb_json_parse_object(resp.body, resp.len, obj, err);
+        if (status != HB_OK) {
+            char detail[HB_ERRMSG_MAX];
+            memcpy(detail, err->msg, sizeof(detail));
+            status = hb_fail(err, status, "relay %s answer (HTTP %ld): %s",
+                             what, resp.status, detail);
+        }
+    }
+    hb_response_free(&resp);
+    free(url);
+    hb_free_secret(&form);
+    return status;
+}
+
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *authorize_url, const char *host,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err)
 {
     *link = NULL;
-    char *url = relay_endpoint(http->cfg, "/api/v1/sessions");
     const char *pairs[] = {"authorize_url", authorize_url, "state", state,
                            "host",          host,          "user",  user,
                            "rhost",         rhost,         NULL};
-    char *form = form_of(http, pairs);
-    enum hb_status status = HB_ERR_NOMEM;
-    if (url == NULL || form == NULL) {
-        hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    struct hb_response resp;
-    status = hb_http_post_form(http, url, form, 0, &resp, err);
-    if (status != HB_OK)
-        goto out;
     json_object *obj = NULL;
-    status = hb_json_parse_object(resp.body, resp.len, &obj, err);
-    if (status == HB_OK) {
-        const char *got = hb_json_string(obj, "link");
-        if (resp.status != 201 || got == NULL) {
-            status = hb_fail(err, HB_ERR_UNAVAIL,
-                             "relay refused the session (HTTP %ld: %s)",
-                             resp.status, known_reason(obj));
-        } else if (strncmp(got, "https://", 8) != 0 || strlen(got) > LINK_MAX ||
-                   strcspn(got, " \t\r\n\x1b") != strlen(got)) {
-            status = hb_fail(err, HB_ERR_UNAVAIL,
-                             "relay answered a link that is not a plain "
-                             "https URL");
-        } else {
-            *link = strdup(got);
-            if (*link == NULL)
-                status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        }
+    long http_status = 0;
+    enum hb_status status = relay_call(http, "session", "/api/v1/sessions",
+                                       pairs, 0, &http_status, &obj, err);
+    if (status != HB_OK)
+        return status;
+    const char *got = hb_json_string(obj, "link");
+    if (http_status != 201 || got == NULL) {
+        status = hb_fail(err, HB_ERR_UNAVAIL,
+                         "relay refused the session (HTTP %ld: %s)",
+                         http_status, known_reason(obj));
+    } else if (strncmp(got, "https://", 8) != 0 || strlen(got) > LINK_MAX ||
+               strcspn(got, " \t\r\n\x1b") != strlen(got)) {
+        status = hb_fail(err, HB_ERR_UNAVAIL,
+                         "relay answered a link that is not a plain https "
+                         "URL");
     } else {
-        char detail[HB_ERRMSG_MAX];
-        memcpy(detail, err->msg, sizeof(detail));
-        status = hb_fail(err, status, "relay session answer (HTTP %ld): %s",
-                         resp.status, detail);
+        *link = strdup(got);
+        if (*link == NULL)
+            status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     }
     json_object_put(obj);
-    hb_response_free(&resp);
-out:
-    free(url);
-    free(form);
     return status;
 }
 
@@ -144,55 +158,36 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     *code = NULL;
     char wait[24];
     snprintf(wait, sizeof(wait), "%ld", wait_s);
-    char *url = relay_endpoint(http->cfg, "/api/v1/poll");
     const char *pairs[] = {"secret", poll_secret, "wait", wait, NULL};
-    char *form = form_of(http, pairs);
-    enum hb_status status = HB_ERR_NOMEM;
-    if (url == NULL || form == NULL) {
-        hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    struct hb_response resp;
-    status = hb_http_post_form(http, url, form, wait_s, &resp, err);
-    if (status != HB_OK)
-        goto out;
     json_object *obj = NULL;
-    status = hb_json_parse_object(resp.body, resp.len, &obj, err);
-    if (status != HB_OK) {
-        status =
-            hb_fail(err, HB_ERR_UNAVAIL,
-                    "relay poll answer (HTTP %ld) is not JSON", resp.status);
+    long http_status = 0;
+    enum hb_status status = relay_call(http, "poll", "/api/v1/poll", pairs,
+                                       wait_s, &http_status, &obj, err);
+    if (status != HB_OK)
+        return status;
+    const char *got = hb_json_string(obj, "code");
+    const char *why = known_reason(obj);
+    json_object *pending = NULL;
+    bool is_pending = json_object_object_get_ex(obj, "pending", &pending) &&
+                      json_object_get_boolean(pending);
+    if (http_status == 200 && got != NULL) {
+        *code = strdup(got);
+        if (*code == NULL)
+            status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    } else if (http_status == 200 && is_pending) {
+        status = hb_fail(err, HB_ERR_PENDING, "not approved yet");
+    } else if (strcmp(why, "access_denied") == 0) {
+        status = hb_fail(err, HB_ERR_REJECTED,
+                         "the login was denied on the haobtc page");
+    } else if (http_status == 404) {
+        status = hb_fail(err, HB_ERR_EXPIRED,
+                         "the relay no longer knows this login (expired or "
+                         "already used)");
     } else {
-        const char *got = hb_json_string(obj, "code");
-        const char *why = known_reason(obj);
-        json_object *pending = NULL;
-        bool is_pending = json_object_object_get_ex(obj, "pending", &pending) &&
-                          json_object_get_boolean(pending);
-        if (resp.status == 200 && got != NULL) {
-            *code = strdup(got);
-            status = *code != NULL
-                         ? HB_OK
-                         : hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        } else if (resp.status == 200 && is_pending) {
-            status = hb_fail(err, HB_ERR_PENDING, "not approved yet");
-        } else if (strcmp(why, "access_denied") == 0) {
-            status = hb_fail(err, HB_ERR_REJECTED,
-                             "the login was denied on the haobtc page");
-        } else if (resp.status == 404) {
-            status = hb_fail(err, HB_ERR_EXPIRED,
-                             "the relay no longer knows this login (expired "
-                             "or already used)");
-        } else {
-            status =
-                hb_fail(err, HB_ERR_UNAVAIL, "relay poll failed (HTTP %ld: %s)",
-                        resp.status, why);
-        }
+        status = hb_fail(err, HB_ERR_UNAVAIL,
+                         "relay poll failed (HTTP %ld: %s)", http_status, why);
     }
     json_object_put(obj);
-    hb_response_free(&resp);
-out:
-    free(url);
-    hb_free_secret(&form);
     return status;
 }
 

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "codes.h"
+
 #include <microhttpd.h>
 
 /* Hex of 32 random bytes plus the terminator. */
@@ -25,13 +27,6 @@ struct mock_user {
     char *username;
     char *address;
     enum mock_user_status status;
-};
-
-struct mock_code_text {
-    long code;
-    const char *name;
-    const char *english;
-    const char *chinese;
 };
 
 enum mock_status { MOCK_OK = 0, MOCK_NOT_FOUND, MOCK_FULL, MOCK_ERROR };
@@ -75,7 +70,6 @@ struct mock_fault {
 };
 
 /* NULL for a code outside the provider's table. */
-const struct mock_code_text *mock_code_lookup(long code);
 
 /* users_file NULL selects the built-in users. */
 int mock_store_init(const char *users_file, long code_ttl, long token_ttl);

@@ -206,7 +206,8 @@ struct json_object *mock_ok_object(void)
 enum MHD_Result mock_send_error(struct MHD_Connection *c,
                                 const struct mock_request *req, long code)
 {
-    const struct mock_code_text *t = mock_code_lookup(code);
+    /* The same table the module reads: one source for every text. */
+    const struct hb_code_info *t = hb_code_lookup(code);
     struct json_object *obj = json_object_new_object();
     char message[256];
 

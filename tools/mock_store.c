@@ -35,35 +35,6 @@ struct table {
     size_t used;
 };
 
-static const struct mock_code_text code_table[] = {
-    {40001, "missing_parameter", "missing parameter", "缺少参数"},
-    {40002, "invalid_client_id", "invalid client_id", "非法client_id"},
-    {40003, "unregistered_address", "request address not registered",
-     "请求地址未注册"},
-    {40004, "invalid_grant_type", "wrong grant_type", "错误的 grant_type"},
-    {40005, "invalid_response_type", "wrong response_type",
-     "错误的 response_type"},
-    {40006, "redirect_uri_mismatch", "redirect_uri mismatch",
-     "redirect_uri不匹配"},
-    {40007, "client_secret_mismatch", "client_secret mismatch",
-     "client_secret不匹配"},
-    {40008, "invalid_access_token", "access_token missing or expired",
-     "access_token 不存在或者已过期"},
-    {40009, "invalid_authorization_code",
-     "authorization_code missing or expired",
-     "authorization_code 不存在或已过期"},
-    {40010, "invalid_refresh_token", "refresh_token missing or expired",
-     "refresh_token 不存在或已过期"},
-    {40011, "invalid_user", "user missing or deleted",
-     "用户不存在或者已被删除"},
-    {40012, "invalid_credential", "not authorized", "未授权"},
-    {40013, "invalid_request_scheme", "invalid request scheme",
-     "错误的请求协议"},
-    {40014, "invalid_request_method", "invalid request method",
-     "错误的请求方法"},
-    {40015, "application_blocked", "oauth application blocked", "oauth 被禁用"},
-};
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mock_user *users;
 static size_t n_users;
@@ -77,15 +48,6 @@ static unsigned fault_targets;
 static long fault_left;
 static int layout_nested;
 static int secrets_fd = -1;
-
-const struct mock_code_text *mock_code_lookup(long code)
-{
-    for (size_t i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++) {
-        if (code_table[i].code == code)
-            return &code_table[i];
-    }
-    return NULL;
-}
 
 static void user_free(struct mock_user *u)
 {
