@@ -324,17 +324,8 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
     if (cfg->mode == HB_MODE_POLL && cfg->relay_url == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "mode=poll needs relay_url");
     /* The relay's callback is where haobtc must send the browser. */
-    if (cfg->relay_url != NULL && cfg->redirect_uri == NULL) {
-        const char *parts = cfg->relay_url;
-        size_t n = strlen(parts);
-        while (n > 0 && parts[n - 1] == '/')
-            n--;
-        cfg->redirect_uri = malloc(n + 4);
-        if (cfg->redirect_uri == NULL)
-            return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        memcpy(cfg->redirect_uri, parts, n);
-        memcpy(cfg->redirect_uri + n, "/cb", 4);
-    }
+    if (cfg->relay_url != NULL && cfg->redirect_uri == NULL)
+        return resolve(cfg->relay_url, &cfg->redirect_uri, "/cb", err);
     return HB_OK;
 }
 

@@ -192,13 +192,6 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
         status = hb_relay_wait(http, ch->poll_secret, code, err);
         if (status != HB_ERR_PENDING)
             break;
-        /* Asking again is pointless when no poll would fit before the
-         * deadline: end the attempt now, not at sshd's LoginGraceTime. */
-        if (!hb_relay_time_left(http)) {
-            status = hb_fail(err, HB_ERR_EXPIRED,
-                             "the login timed out waiting for approval");
-            break;
-        }
         /* Not approved yet: ask again, shortly, keeping the link. */
         free(prompt);
         prompt = hb_prompt_again(cfg, ch->link);

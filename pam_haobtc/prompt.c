@@ -8,6 +8,7 @@
 #include "identity.h"
 #include "prompt.h"
 #include "qr.h"
+#include "secure.h"
 
 static const char *question_for(const struct hb_config *cfg, bool can_poll)
 {
@@ -55,7 +56,8 @@ static bool is_code_char(unsigned char c)
 
 enum hb_status hb_answer_check(char *answer, struct hb_error *err)
 {
-    size_t len = strnlen(answer, 4 * HB_CODE_MAX);
+    size_t whole = strlen(answer);
+    size_t len = whole;
     while (len > 0 && (answer[len - 1] == ' ' || answer[len - 1] == '\t' ||
                        answer[len - 1] == '\r' || answer[len - 1] == '\n'))
         len--;
@@ -77,6 +79,8 @@ enum hb_status hb_answer_check(char *answer, struct hb_error *err)
                            "code has");
     }
     memmove(answer, answer + start, len);
-    answer[len] = '\0';
+    /* The bytes past the new end may still hold part of the code, and the
+     * caller wipes only up to the terminator. */
+    hb_wipe(answer + len, whole - len);
     return HB_OK;
 }

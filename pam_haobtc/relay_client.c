@@ -196,11 +196,6 @@ static long seconds_to_wait(const struct hb_http *http)
     return (long)(http->deadline - time(NULL)) - http->cfg->http_timeout;
 }
 
-bool hb_relay_time_left(const struct hb_http *http)
-{
-    return seconds_to_wait(http) >= 1;
-}
-
 enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
                              char **code, struct hb_error *err)
 {
@@ -209,5 +204,11 @@ enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
         return hb_fail(err, HB_ERR_EXPIRED,
                        "the login timed out waiting for approval");
     long wait = left < HB_RELAY_WAIT_MAX ? left : HB_RELAY_WAIT_MAX;
-    return hb_relay_poll(http, poll_secret, wait, code, err);
+    enum hb_status status = hb_relay_poll(http, poll_secret, wait, code, err);
+    /* "Pending" promises that waiting again can help; once no poll would
+     * fit before the deadline, the login is over instead. */
+    if (status == HB_ERR_PENDING && seconds_to_wait(http) < 1)
+        status = hb_fail(err, HB_ERR_EXPIRED,
+                         "the login timed out waiting for approval");
+    return status;
 }

@@ -2,8 +2,6 @@
 #ifndef HB_RELAY_CLIENT_H
 #define HB_RELAY_CLIENT_H
 
-#include <stdbool.h>
-
 #include "http.h"
 #include "status.h"
 
@@ -20,12 +18,10 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err);
 
 /* One long poll as long as the login deadline allows (at most
- * HB_RELAY_WAIT_MAX seconds); HB_ERR_EXPIRED once the deadline has passed. */
+ * HB_RELAY_WAIT_MAX seconds); HB_ERR_EXPIRED once no further poll
+ * would fit before the deadline. */
 enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
                              char **code, struct hb_error *err);
-
-/* Whether a poll of at least a second still fits before the deadline. */
-bool hb_relay_time_left(const struct hb_http *http);
 
 /* Below the relay's default longest wait, so the relay answers "pending"
  * rather than the connection timing out. */
