@@ -10,6 +10,7 @@
 #include "provider.h"
 #include "relay_client.h"
 #include "secure.h"
+#include "token.h"
 
 #define SECRET_BYTES 32
 

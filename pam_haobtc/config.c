@@ -118,11 +118,13 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                            "file or client_secret_file");
         if (value[0] == '\0')
             return bad_value(key, value, "a non-empty secret", err);
+        cfg->secret_in_file = true;
+        if (cfg->without_secret)
+            return HB_OK;
         hb_free_secret(&cfg->client_secret);
         cfg->client_secret = strdup(value);
         if (cfg->client_secret == NULL)
             return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        cfg->secret_in_file = true;
         return HB_OK;
     }
 
@@ -293,10 +295,11 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
 
     if (cfg->client_id == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "client_id is not set");
-    if (cfg->client_secret != NULL && cfg->client_secret_file != NULL)
+    bool inline_secret = cfg->secret_in_file || cfg->client_secret != NULL;
+    if (inline_secret && cfg->client_secret_file != NULL)
         return hb_fail(err, HB_ERR_CONFIG,
                        "set client_secret or client_secret_file, not both");
-    if (cfg->client_secret_file != NULL) {
+    if (cfg->client_secret_file != NULL && !cfg->without_secret) {
         char *text = NULL;
         size_t len = 0;
         status = hb_read_safe_file(cfg->client_secret_file, 0, true, &text,
@@ -314,7 +317,7 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
         }
         cfg->client_secret = text;
     }
-    if (cfg->client_secret == NULL)
+    if (!inline_secret && cfg->client_secret_file == NULL)
         return hb_fail(err, HB_ERR_CONFIG,
                        "client_secret or client_secret_file is not set");
     if (cfg->http_timeout > cfg->timeout)
@@ -329,10 +332,11 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
     return HB_OK;
 }
 
-enum hb_status hb_config_load(int argc, const char **argv,
-                              struct hb_config *cfg, struct hb_error *err)
+static enum hb_status load(int argc, const char **argv, bool without_secret,
+                           struct hb_config *cfg, struct hb_error *err)
 {
     hb_config_init(cfg);
+    cfg->without_secret = without_secret;
     enum hb_status status = set_string(&cfg->conf_path, HB_DEFAULT_CONF, err);
     for (int i = 0; status == HB_OK && i < argc; i++) {
         if (strncmp(argv[i], "conf=", 5) == 0) {
@@ -390,4 +394,17 @@ enum hb_status hb_config_load(int argc, const char **argv,
         }
     }
     return hb_config_finish(cfg, err);
+}
+
+enum hb_status hb_config_load(int argc, const char **argv,
+                              struct hb_config *cfg, struct hb_error *err)
+{
+    return load(argc, argv, false, cfg, err);
+}
+
+enum hb_status hb_config_load_without_secret(int argc, const char **argv,
+                                             struct hb_config *cfg,
+                                             struct hb_error *err)
+{
+    return load(argc, argv, true, cfg, err);
 }

@@ -34,6 +34,9 @@ struct hb_config {
     char *proxy;
     bool debug;
     bool secret_in_file; /* client_secret came from the config file */
+    /* The module's view: every key checked, but the secret is left for the
+     * helper to read, so the PAM application never holds it. */
+    bool without_secret;
 };
 
 /* Loads the file named by conf= (or the default), then the module arguments
@@ -41,6 +44,10 @@ struct hb_config {
  * problem is HB_ERR_CONFIG with the file, line and key in err->msg. */
 enum hb_status hb_config_load(int argc, const char **argv,
                               struct hb_config *cfg, struct hb_error *err);
+/* The same checks, without reading or keeping the client secret. */
+enum hb_status hb_config_load_without_secret(int argc, const char **argv,
+                                             struct hb_config *cfg,
+                                             struct hb_error *err);
 /* Parses one "key = value" setting; from_args refuses secrets. */
 enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                              const char *value, bool from_args,

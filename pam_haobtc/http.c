@@ -2,6 +2,7 @@
  * proxy from the environment, bounded time and bounded bodies. */
 #include "autoconf.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,8 +56,12 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     struct hb_http *http = user;
-    /* Stop waiting for a person who is no longer there. */
-    return hb_presence_lost(&http->presence);
+    if (http->watch_fd < 0)
+        return 0;
+    /* The module says nothing while a request runs: anything readable on
+     * its socket is a hang-up (the login ended), so stop waiting. */
+    struct pollfd pfd = {.fd = http->watch_fd, .events = POLLIN | POLLRDHUP};
+    return poll(&pfd, 1, 0) != 0;
 }
 
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
@@ -65,7 +70,7 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     memset(http, 0, sizeof(*http));
     http->cfg = cfg;
     http->deadline = deadline;
-    hb_presence_note(&http->presence);
+    http->watch_fd = -1;
     CURL *curl = curl_easy_init();
     if (curl == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
@@ -85,6 +90,9 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     /* An empty proxy turns off the *_proxy environment variables. */
     SET(CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
+    /* An empty list, so no_proxy/NO_PROXY cannot exempt a host from the
+     * configured proxy (libcurl reads them unless this is set). */
+    SET(CURLOPT_NOPROXY, "");
     if (cfg->ca_file != NULL)
         SET(CURLOPT_CAINFO, cfg->ca_file);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HB_HTTP_MAX_BODY);
@@ -189,9 +197,7 @@ static enum hb_status perform(struct hb_http *http, const char *url,
                        HB_HTTP_MAX_BODY);
     if (rc == CURLE_ABORTED_BY_CALLBACK)
         return hb_fail(err, HB_ERR_CONV,
-                       "request to %s was cancelled: the person's "
-                       "connection went away",
-                       host);
+                       "request to %s was cancelled: the login ended", host);
     if (rc == CURLE_OUT_OF_MEMORY)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory talking to %s", host);
     return hb_fail(err, HB_ERR_UNAVAIL, "request to %s failed: %s", host,

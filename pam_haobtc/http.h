@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <time.h>
 #include "config.h"
-#include "presence.h"
 #include "status.h"
 
 #define HB_HTTP_MAX_BODY (64 * 1024)
@@ -14,8 +13,8 @@
 struct hb_http {
     void *curl; /* CURL *, kept opaque so callers need no curl headers */
     const struct hb_config *cfg;
-    time_t deadline;             /* whole-login deadline, 0 for none */
-    struct hb_presence presence; /* see on_progress */
+    time_t deadline; /* whole-login deadline, 0 for none */
+    int watch_fd;    /* the module's end: a hang-up cancels (-1: none) */
 };
 
 struct hb_response {

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include "config.h"
-#include "provider.h"
+#include "profile.h"
 #include "status.h"
 
 bool hb_username_is_plain(const char *name);

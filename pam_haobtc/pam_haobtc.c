@@ -8,12 +8,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "challenge.h"
 #include "config.h"
-#include "http.h"
+#include "helper_client.h"
 #include "identity.h"
 #include "pam_util.h"
-#include "provider.h"
 #include "secure.h"
 
 /* The same delay pam_unix asks for, so failures cost an attacker time. */
@@ -23,19 +21,19 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                                    const char **argv)
 {
     struct hb_config cfg;
-    struct hb_http http = {0};
-    struct hb_challenge challenge = {0};
+    struct hb_helper helper = {0};
+    struct hb_offer offer = {0};
     struct hb_profile profile = {0};
     struct hb_error err = {0};
     const char *user = NULL;
+    const char *from = "local";
     char *code = NULL;
-    char *token = NULL;
     enum hb_status status = HB_ERR_DENIED;
     (void)flags;
 
     pam_fail_delay(pamh, FAIL_DELAY_USEC);
 
-    status = hb_config_load(argc, argv, &cfg, &err);
+    status = hb_config_load_without_secret(argc, argv, &cfg, &err);
     if (status != HB_OK)
         goto done;
 
@@ -46,28 +44,26 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                     "cannot get the user name: %s", pam_strerror(pamh, rc));
         goto done;
     }
+    const char *rhost = hb_pam_rhost(pamh, &from);
 
-    status = hb_http_open(&http, &cfg, time(NULL) + cfg.timeout, &err);
-    if (status != HB_OK)
-        goto done;
-
-    const void *rhost = NULL;
-    if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
-        rhost = NULL;
-    status = hb_challenge_start(&http, user, rhost, &challenge, &err);
+    /* Everything that reaches the network runs in the helper, away from
+     * this process's environment, descriptors and memory. */
+    status = hb_helper_start(&helper, time(NULL) + cfg.timeout, true, &err);
     if (status != HB_OK)
         goto done;
 
     status =
-        hb_pam_obtain_code(pamh, &cfg, &http, &challenge, user, &code, &err);
+        hb_helper_challenge(&helper, argc, argv, user, rhost, &offer, &err);
     if (status != HB_OK)
         goto done;
 
-    status = hb_get_token(&http, code, &token, &err);
+    status = hb_pam_obtain_code(pamh, &cfg, &helper, &offer, user, &code, &err);
     if (status != HB_OK)
         goto done;
 
-    status = hb_get_profile(&http, token, &profile, &err);
+    /* The token exchange and the profile fetch, in the helper. */
+    status = hb_helper_exchange(&helper, code, &profile, &err);
+    hb_free_secret(&code);
     if (status != HB_OK)
         goto done;
 
@@ -77,16 +73,15 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 
     status = hb_pam_export(pamh, &profile, &err);
     if (status == HB_OK)
-        hb_pam_log_success(pamh, user, &profile);
+        hb_pam_log_success(pamh, user, from, &profile);
 
 done:
     if (status != HB_OK)
-        hb_pam_report(pamh, &cfg, user, &err);
-    hb_free_secret(&token);
+        hb_pam_report(pamh, user, from, &err);
     hb_free_secret(&code);
     hb_profile_free(&profile);
-    hb_challenge_free(&challenge);
-    hb_http_close(&http);
+    hb_offer_free(&offer);
+    hb_helper_stop(&helper);
     hb_config_free(&cfg);
     return hb_pam_result(status);
 }

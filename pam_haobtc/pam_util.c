@@ -1,6 +1,7 @@
 /* PAM glue: results, logs, the conversation and the PAM environment. */
 #include "autoconf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,9 @@
 
 #include "codes.h"
 #include "identity.h"
+#include "logsafe.h"
 #include "pam_util.h"
 #include "prompt.h"
-#include "relay_client.h"
 #include "secure.h"
 
 int hb_pam_result(enum hb_status status)
@@ -41,9 +42,33 @@ int hb_pam_result(enum hb_status status)
     return PAM_AUTH_ERR;
 }
 
-const char *hb_pam_printable(const char *name)
+void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
 {
-    return hb_username_is_plain(name) ? name : "(unprintable name)";
+    char raw[1024];
+    /* Four bytes out for each byte in, at worst. */
+    char shown[4 * sizeof(raw)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    va_end(ap);
+    hb_log_escape(raw, shown, sizeof(shown));
+    pam_syslog(pamh, priority, "%s", shown);
+}
+
+const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown)
+{
+    const void *item = NULL;
+    if (pam_get_item(pamh, PAM_RHOST, &item) != PAM_SUCCESS || item == NULL ||
+        ((const char *)item)[0] == '\0') {
+        *shown = "local";
+        return NULL;
+    }
+    if (!hb_host_is_valid(item)) {
+        *shown = "(not a host)";
+        return NULL;
+    }
+    *shown = item;
+    return item;
 }
 
 static const char *person_text(const struct hb_error *err, char *buf, size_t n)
@@ -77,36 +102,21 @@ static const char *person_text(const struct hb_error *err, char *buf, size_t n)
     }
 }
 
-static const char *remote_host(pam_handle_t *pamh)
-{
-    const void *rhost = NULL;
-    if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS || rhost == NULL)
-        return "local";
-    return hb_pam_printable(rhost);
-}
-
-void hb_pam_log_success(pam_handle_t *pamh, const char *user,
+void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
                         const struct hb_profile *profile)
 {
-    pam_syslog(pamh, LOG_INFO, "haobtc login for %s from %s: uuid %s%s%s",
-               hb_pam_printable(user), remote_host(pamh),
-               hb_pam_printable(profile->uuid),
-               hb_username_is_plain(profile->username) ? ", username " : "",
-               hb_username_is_plain(profile->username) ? profile->username
-                                                       : "");
+    hb_pam_log(pamh, LOG_INFO, "haobtc login for %s from %s: uuid %s%s%s", user,
+               from, profile->uuid,
+               profile->username != NULL ? ", username " : "",
+               profile->username != NULL ? profile->username : "");
 }
 
-void hb_pam_report(pam_handle_t *pamh, const struct hb_config *cfg,
-                   const char *user, const struct hb_error *err)
+void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
+                   const struct hb_error *err)
 {
-    const void *rhost = NULL;
-    if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
-        rhost = NULL;
     int prio = err->status == HB_ERR_CONFIG ? LOG_ERR : LOG_NOTICE;
-    pam_syslog(pamh, prio, "haobtc login for %s from %s failed: %s",
-               user != NULL ? hb_pam_printable(user) : "(no user)",
-               rhost != NULL ? hb_pam_printable(rhost) : "local", err->msg);
-    (void)cfg;
+    hb_pam_log(pamh, prio, "haobtc login for %s from %s failed: %s",
+               user != NULL ? user : "(no user)", from, err->msg);
     if (err->status == HB_ERR_CONV)
         return;
     char buf[HB_ERRMSG_MAX];
@@ -155,15 +165,20 @@ enum hb_status hb_pam_export(pam_handle_t *pamh,
 
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
-                   struct hb_http *http, const struct hb_challenge *ch,
+                   struct hb_helper *helper, const struct hb_offer *offer,
                    const char *user, char **code, struct hb_error *err)
 {
     *code = NULL;
-    if (ch->relay_error.status != HB_OK)
-        pam_syslog(pamh, LOG_WARNING,
+    if (offer->relay_error[0] != '\0')
+        hb_pam_log(pamh, LOG_WARNING,
                    "relay unavailable, asking for a pasted code instead: %s",
-                   ch->relay_error.msg);
-    char *prompt = hb_prompt_build(cfg, user, ch->host, ch->link, ch->can_poll);
+                   offer->relay_error);
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
+    char *prompt =
+        hb_prompt_build(cfg, user, host, offer->link, offer->can_poll);
     if (prompt == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
 
@@ -174,9 +189,10 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
             status = err->status;
             break;
         }
-        /* In poll mode whatever is typed just means "go and look". */
+        /* In poll mode whatever is typed just means "go and look"; it may
+         * still be a code, so it is wiped whole, not just cut short. */
         if (cfg->mode == HB_MODE_POLL)
-            answer[0] = '\0';
+            hb_wipe(answer, strlen(answer));
         status = hb_answer_check(answer, err);
         if (status == HB_OK) {
             *code = answer;
@@ -185,16 +201,16 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
         hb_free_secret(&answer);
         if (status != HB_ERR_PENDING)
             break;
-        if (!ch->can_poll) {
+        if (!offer->can_poll) {
             status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
             break;
         }
-        status = hb_relay_wait(http, ch->poll_secret, code, err);
+        status = hb_helper_wait(helper, err);
         if (status != HB_ERR_PENDING)
             break;
         /* Not approved yet: ask again, shortly, keeping the link. */
         free(prompt);
-        prompt = hb_prompt_again(cfg, ch->link);
+        prompt = hb_prompt_again(cfg, offer->link);
         if (prompt == NULL) {
             status = hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
             break;

@@ -5,34 +5,40 @@
 
 #include <security/pam_modules.h>
 
-#include "challenge.h"
 #include "config.h"
-#include "http.h"
-#include "provider.h"
+#include "helper_client.h"
+#include "profile.h"
 #include "status.h"
 
 /* The one place library statuses become PAM return values. */
 int hb_pam_result(enum hb_status status);
+/* Every line the module logs goes through here: control characters,
+ * non-ASCII bytes (bidi overrides among them) and backslashes escaped in
+ * the whole message, whatever its fields hold. */
+void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* PAM_RHOST when it is a host name or address (NULL otherwise), and in
+ * *shown what the logs call it: the host, "local", or "(not a host)". */
+const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown);
 /* Logs why the login failed and tells the person in one line. */
-void hb_pam_report(pam_handle_t *pamh, const struct hb_config *cfg,
-                   const char *user, const struct hb_error *err);
+void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
+                   const struct hb_error *err);
 /* Shows prompt (PAM_PROMPT_ECHO_ON) and returns the answer, or NULL with
  * err filled when the conversation failed. */
 char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, struct hb_error *err);
-/* Asks until the person pastes a code (or, with a relay, until pressing
- * Enter lets the relay hand it over); *code is wiped by the caller. */
+/* Asks until the person pastes a code (*code, wiped by the caller) or,
+ * with a relay, until pressing Enter lets the helper get it from the relay
+ * (*code stays NULL: the code never comes to this process). */
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
-                   struct hb_http *http, const struct hb_challenge *ch,
+                   struct hb_helper *helper, const struct hb_offer *offer,
                    const char *user, char **code, struct hb_error *err);
 /* One line for the administrator: who logged in as whom, from where. */
-void hb_pam_log_success(pam_handle_t *pamh, const char *user,
+void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
                         const struct hb_profile *profile);
 /* HAOBTC_UUID and HAOBTC_USERNAME for the session modules. */
 enum hb_status hb_pam_export(pam_handle_t *pamh,
                              const struct hb_profile *profile,
                              struct hb_error *err);
-/* The name to print for user: itself when plain, a placeholder otherwise. */
-const char *hb_pam_printable(const char *name);
 
 #endif

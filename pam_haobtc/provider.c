@@ -315,12 +315,3 @@ enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
         hb_profile_free(profile);
     return status;
 }
-
-void hb_profile_free(struct hb_profile *profile)
-{
-    free(profile->uuid);
-    free(profile->username);
-    free(profile->address);
-    free(profile->provider);
-    memset(profile, 0, sizeof(*profile));
-}

@@ -4,18 +4,8 @@
 
 #include "config.h"
 #include "http.h"
+#include "profile.h"
 #include "status.h"
-
-#define HB_UUID_MAX 64
-#define HB_USERNAME_MAX 64
-
-/* As the provider sent it; identity.c decides what is acceptable. */
-struct hb_profile {
-    char *uuid;
-    char *username; /* may be NULL */
-    char *address;  /* may be NULL */
-    char *provider; /* may be NULL */
-};
 
 /* The URL the person opens; state is escaped here. */
 char *hb_authorize_url(struct hb_http *http, const char *state);
@@ -26,7 +16,6 @@ enum hb_status hb_get_token(struct hb_http *http, const char *code,
                             char **access_token, struct hb_error *err);
 enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
                               struct hb_profile *profile, struct hb_error *err);
-void hb_profile_free(struct hb_profile *profile);
 
 /* Exposed for unit tests: interpreting bodies without a network. */
 enum hb_status hb_parse_token_body(const char *body, size_t len,

@@ -206,7 +206,7 @@ e2e_module_dir() {
     [ -n "$unix" ] || { e2e_say "cannot find the PAM module directory"; return 1; }
     dir=$(dirname "$(readlink -f "$unix")")
     cp -a "$dir" "$E2E_DIR/pam-modules" || return 1
-    install -o root -g root -m 644 "$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so" \
+    install -o root -g root -m 644 "$HB_BUILD/tests/.libs/pam_haobtc.so" \
         "$E2E_DIR/pam-modules/" || return 1
     mount --bind "$E2E_DIR/pam-modules" "$dir"
 }

@@ -45,7 +45,7 @@ write_conf "$bdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "relay_url=$RELAY_URL" "redirect_uri=$RELAY_URL/cb" "map_file=$bdir/map"
 printf 'auth required %s conf=%s\n' \
-    "$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so" "$bdir/conf" >"$bdir/pam.d/haobtc-browser"
+    "$HB_MODULE" "$bdir/conf" >"$bdir/pam.d/haobtc-browser"
 
 coproc PT {
     LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \

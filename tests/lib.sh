@@ -4,6 +4,9 @@
 
 hb_pass=0
 hb_fail=0
+# The module and haobtc-login that start this build tree's helper.
+HB_MODULE=${HB_MODULE:-$HB_BUILD/tests/.libs/pam_haobtc.so}
+HB_LOGIN=${HB_LOGIN:-$HB_BUILD/tests/haobtc-login}
 
 # One result line per test, the same shape as cmocka's, so the driver can
 # count every test the same way.

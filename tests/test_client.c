@@ -11,6 +11,7 @@
 #include "http.h"
 #include "provider.h"
 #include "secure.h"
+#include "token.h"
 #include "testutil.h"
 
 struct login {

@@ -9,7 +9,7 @@ write_conf "$dir/conf" "site_url=$MOCK_URL" "ca_file=$HB_PKI/ca.pem" \
 
 # login CODE_OUT_FILE [reuse-code]: runs the tool, approving as alice
 login() {
-    coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_BUILD/tools/haobtc-login" -c "$dir/conf" -u alice 2>&1; }
+    coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/conf" -u alice 2>&1; }
     local pid=$TOOL_PID
     local url= line
     while IFS= read -r -t 10 line <&"${TOOL[0]}"; do
@@ -42,7 +42,7 @@ check login_tool_never_prints_the_secret sh -c "! grep -q test-secret '$dir/out'
 write_conf "$dir/relay.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "relay_url=$RELAY_URL" "map_file=$dir/map"
-coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_BUILD/tools/haobtc-login" -c "$dir/relay.conf" -u alice 2>&1; }
+coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/relay.conf" -u alice 2>&1; }
 pid=$TOOL_PID
 link=
 while IFS= read -r -t 10 line <&"${TOOL[0]}"; do

@@ -9,7 +9,7 @@ write_conf "$dir/conf" "site_url=$MOCK_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "redirect_uri=https://127.0.0.1/cb" "map_file=$dir/map"
 printf 'auth required %s conf=%s\n' \
-    "$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so" "$dir/conf" >"$dir/pam.d/haobtc"
+    "$HB_MODULE" "$dir/conf" >"$dir/pam.d/haobtc"
 
 run_pamtester() { # run_pamtester USER APPROVER
     coproc PT {

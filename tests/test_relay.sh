@@ -282,7 +282,7 @@ write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "relay_url=$main_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map"
 printf 'auth required %s conf=%s\n' \
-    "$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so" "$pdir/conf" >"$pdir/pam.d/haobtc-relay"
+    "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-relay"
 
 # The QR's half-block lines as a PBM (light modules are the ink, so a
 # space is dark), with a quiet zone, read by zbarimg.

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "provider.h"
 #include "secure.h"
+#include "token.h"
 #include "testutil.h"
 
 static enum hb_status token(const char *body, char **out, struct hb_error *err)

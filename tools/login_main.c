@@ -8,14 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "challenge.h"
 #include "config.h"
-#include "http.h"
+#include "helper_client.h"
 #include "identity.h"
 #include "prompt.h"
-#include "provider.h"
-#include "relay_client.h"
 #include "secure.h"
 
 static void usage(FILE *to)
@@ -64,42 +62,57 @@ static char *read_code(void)
     return line;
 }
 
-/* Like the module: with a relay, Enter waits for the phone; a pasted code
- * is used directly. */
-static enum hb_status obtain_code(struct hb_http *http,
+/* Like the module: with a relay, Enter lets the helper wait for the
+ * phone; a pasted code is handed to the helper. *code stays NULL when the
+ * helper got the code from the relay. */
+static enum hb_status obtain_code(struct hb_helper *helper,
                                   const struct hb_config *cfg,
-                                  const struct hb_challenge *ch,
+                                  const struct hb_offer *offer,
                                   const char *user, char **code,
                                   struct hb_error *err)
 {
-    if (ch->relay_error.status != HB_OK)
+    *code = NULL;
+    if (offer->relay_error[0] != '\0')
         fprintf(stderr, "haobtc-login: relay unavailable, paste instead: %s\n",
-                ch->relay_error.msg);
+                offer->relay_error);
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
     /* The very prompt the module would show, QR code included. */
     char *prompt = hb_prompt_build(cfg, user != NULL ? user : "your account",
-                                   ch->host, ch->link, ch->can_poll);
+                                   host, offer->link, offer->can_poll);
     if (prompt == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
     fputs(prompt, stdout);
     free(prompt);
     fflush(stdout);
     for (;;) {
-        *code = read_code();
-        if (*code == NULL)
+        char *answer = read_code();
+        if (answer == NULL)
             return hb_fail(err, HB_ERR_INPUT, "no code was read");
-        enum hb_status status = hb_answer_check(*code, err);
+        if (cfg->mode == HB_MODE_POLL)
+            hb_wipe(answer, strlen(answer));
+        enum hb_status status = hb_answer_check(answer, err);
+        if (status == HB_OK) {
+            *code = answer;
+            return HB_OK;
+        }
+        hb_free_secret(&answer);
         if (status != HB_ERR_PENDING)
             return status;
-        hb_free_secret(code);
-        if (!ch->can_poll)
-            return hb_fail(err, HB_ERR_INPUT, "no code was entered");
+        if (!offer->can_poll)
+            return hb_fail(err, HB_ERR_PENDING, "no code was entered");
         printf("waiting for approval...\n");
         fflush(stdout);
-        status = hb_relay_wait(http, ch->poll_secret, code, err);
+        status = hb_helper_wait(helper, err);
         if (status != HB_ERR_PENDING)
             return status;
-        printf("Not approved yet. Press Enter to keep waiting (or paste "
-               "the code): ");
+        printf("Not approved yet. %s\n%s", offer->link,
+               cfg->mode == HB_MODE_POLL
+                   ? "Approve on your phone, then press Enter: "
+                   : "Approve on your phone, then press Enter (or paste the "
+                     "code): ");
         fflush(stdout);
     }
 }
@@ -157,26 +170,27 @@ int main(int argc, char **argv)
         args[k++] = argv[i];
 
     struct hb_config cfg;
-    struct hb_http http = {0};
-    struct hb_challenge ch = {0};
+    struct hb_helper helper = {0};
+    struct hb_offer offer = {0};
     struct hb_profile profile = {0};
     struct hb_error err = {0};
     char *code = NULL;
-    char *token = NULL;
-    enum hb_status status = hb_config_load(k, args, &cfg, &err);
+    /* The same split as a login: this process never holds the secret or
+     * the token; the helper does the network part. */
+    enum hb_status status = hb_config_load_without_secret(k, args, &cfg, &err);
     if (status == HB_OK)
-        status = hb_http_open(&http, &cfg, time(NULL) + cfg.timeout, &err);
+        status =
+            hb_helper_start(&helper, time(NULL) + cfg.timeout, false, &err);
     if (status == HB_OK)
-        status = hb_challenge_start(&http, user, NULL, &ch, &err);
+        status =
+            hb_helper_challenge(&helper, k, args, user, NULL, &offer, &err);
     if (status == HB_OK)
-        status = obtain_code(&http, &cfg, &ch, user, &code, &err);
+        status = obtain_code(&helper, &cfg, &offer, user, &code, &err);
     if (status == HB_OK)
-        status = hb_get_token(&http, code, &token, &err);
+        status = hb_helper_exchange(&helper, code, &profile, &err);
+    hb_free_secret(&code);
     if (status == HB_OK) {
         printf("token exchange:   ok\n");
-        status = hb_get_profile(&http, token, &profile, &err);
-    }
-    if (status == HB_OK) {
         show("haobtc uuid:", profile.uuid);
         show("haobtc username:", profile.username);
         show("address:", profile.address);
@@ -198,11 +212,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "haobtc-login: %s: %s\n", hb_status_name(status),
                 err.msg);
 
-    hb_free_secret(&token);
-    hb_free_secret(&code);
     hb_profile_free(&profile);
-    hb_challenge_free(&ch);
-    hb_http_close(&http);
+    hb_offer_free(&offer);
+    hb_helper_stop(&helper);
     hb_config_free(&cfg);
     free(args);
     free(conf_arg);

@@ -1,5 +1,6 @@
-/* libFuzzer target: everything the provider or the person can send that
- * the module parses: token and profile answers, pasted codes, identities.
+/* libFuzzer target: everything the provider, the person or the other end
+ * of the helper's socketpair can send that we parse: token and profile
+ * answers, pasted codes, identities, helper frames, log escaping.
  * The first byte picks the parser so one corpus covers all of them. */
 #include "autoconf.h"
 
@@ -10,7 +11,9 @@
 #include "identity.h"
 #include "prompt.h"
 #include "provider.h"
+#include "logsafe.h"
 #include "secure.h"
+#include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     struct hb_error err = {0};
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0: {
         char *token = NULL;
         if (hb_parse_token_body(text, len, &token, &err) == HB_OK &&
@@ -39,6 +42,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)hb_username_is_plain(profile.username);
             hb_profile_free(&profile);
         }
+        break;
+    }
+    case 3: {
+        struct hb_wire frame;
+        if (hb_wire_decode(data + 1, len, &frame, &err) == HB_OK) {
+            for (int i = 0; i < frame.n_fields; i++) {
+                char shown[64];
+                size_t n = hb_log_escape(hb_wire_field(&frame, i), shown,
+                                         sizeof(shown));
+                /* Escaped text is printable ASCII that fits. */
+                if (n >= sizeof(shown) || strlen(shown) != n ||
+                    strspn(shown, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDE"
+                                  "FGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijk"
+                                  "lmnopqrstuvwxyz{|}~") != n)
+                    abort();
+            }
+        }
+        hb_wire_clear(&frame);
         break;
     }
     default: {

@@ -1,0 +1,229 @@
+/* The helper's side of one login: read the configuration and the secret,
+ * make the challenge, wait on the relay, exchange the code and fetch the
+ * profile, answering the module one frame at a time. The token and the
+ * client secret never leave this process. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "challenge.h"
+#include "config.h"
+#include "helper.h"
+#include "http.h"
+#include "prompt.h"
+#include "provider.h"
+#include "relay_client.h"
+#include "secure.h"
+#include "wire.h"
+
+/* The module sends its first frame at once; a module that does not is
+ * not one. */
+#define START_WAIT 30
+/* Past the login's deadline, the module has given up on us. */
+#define DEADLINE_GRACE 5
+
+struct login {
+    int fd;
+    time_t deadline;
+    struct hb_config cfg;
+    bool have_cfg;
+    struct hb_http http;
+    struct hb_challenge ch;
+    char *relay_code; /* from the relay, until the exchange */
+};
+
+static enum hb_status send_error(int fd, const struct hb_error *err)
+{
+    struct hb_wire w;
+    char status[16], code[24];
+    snprintf(status, sizeof(status), "%d", (int)err->status);
+    snprintf(code, sizeof(code), "%ld", err->haobtc_code);
+    hb_wire_init(&w, HB_WIRE_ERROR);
+    hb_wire_add(&w, status);
+    hb_wire_add(&w, code);
+    hb_wire_add(&w, err->msg);
+    struct hb_error ignored;
+    return hb_wire_send(fd, &w, &ignored);
+}
+
+static enum hb_status send_bare(int fd, int type)
+{
+    struct hb_wire w;
+    struct hb_error ignored;
+    hb_wire_init(&w, type);
+    return hb_wire_send(fd, &w, &ignored);
+}
+
+static bool parse_deadline(const char *s, time_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    time_t now = time(NULL);
+    /* The module computed it a moment ago from a timeout of 5..3600 s. */
+    if (errno != 0 || end == s || *end != '\0' || v < (long long)now - 60 ||
+        v > (long long)now + 3700)
+        return false;
+    *out = (time_t)v;
+    return true;
+}
+
+static enum hb_status start(struct login *l, struct hb_error *err)
+{
+    struct hb_wire in;
+    enum hb_status status =
+        hb_wire_recv(l->fd, time(NULL) + START_WAIT, NULL, NULL, &in, err);
+    if (status == HB_OK && in.type != HB_WIRE_START)
+        status = hb_fail(err, HB_ERR_UNAVAIL, "the module did not start");
+    if (status == HB_OK &&
+        (in.n_fields < 4 || strcmp(in.field[0], HB_WIRE_VERSION) != 0))
+        status = hb_fail(err, HB_ERR_CONFIG,
+                         "pam_haobtc.so and haobtc-helper are from different "
+                         "versions; reinstall both");
+    if (status == HB_OK && !parse_deadline(in.field[1], &l->deadline))
+        status = hb_fail(err, HB_ERR_UNAVAIL, "the module sent a bad deadline");
+    if (status == HB_OK) {
+        const char *user = in.field[2];
+        const char *rhost = in.field[3][0] != '\0' ? in.field[3] : NULL;
+        status = hb_config_load(in.n_fields - 4, in.field + 4, &l->cfg, err);
+        l->have_cfg = true;
+        if (status == HB_OK) {
+            time_t own = time(NULL) + l->cfg.timeout;
+            if (own < l->deadline)
+                l->deadline = own;
+            /* However the network behaves, this process ends soon after
+             * the login would have. */
+            alarm((unsigned)(l->deadline - time(NULL) + 2 * DEADLINE_GRACE));
+            status = hb_http_open(&l->http, &l->cfg, l->deadline, err);
+        }
+        if (status == HB_OK) {
+            l->http.watch_fd = l->fd;
+            status = hb_challenge_start(&l->http, user[0] != '\0' ? user : NULL,
+                                        rhost, &l->ch, err);
+        }
+    }
+    hb_wire_clear(&in);
+    if (status != HB_OK)
+        return status;
+
+    struct hb_wire out;
+    hb_wire_init(&out, HB_WIRE_CHALLENGE);
+    if (!hb_wire_add(&out, l->ch.link) ||
+        !hb_wire_add(&out, l->ch.can_poll ? "poll" : "paste") ||
+        !hb_wire_add(&out, l->ch.relay_error.status != HB_OK
+                               ? l->ch.relay_error.msg
+                               : ""))
+        return hb_fail(err, HB_ERR_UNAVAIL, "the challenge does not fit");
+    return hb_wire_send(l->fd, &out, err);
+}
+
+static enum hb_status wait_relay(struct login *l, struct hb_error *err)
+{
+    if (!l->ch.can_poll)
+        return hb_fail(err, HB_ERR_UNAVAIL,
+                       "asked to wait on a relay this login does not use");
+    hb_free_secret(&l->relay_code);
+    return hb_relay_wait(&l->http, l->ch.poll_secret, &l->relay_code, err);
+}
+
+static enum hb_status exchange(struct login *l, const char *pasted,
+                               struct hb_error *err)
+{
+    char *code = NULL;
+    enum hb_status status = HB_OK;
+    if (pasted[0] != '\0') {
+        code = strdup(pasted);
+        if (code == NULL)
+            return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+        /* The module checked it too; this process does not rely on that. */
+        status = hb_answer_check(code, err);
+        if (status == HB_ERR_PENDING)
+            status = hb_fail(err, HB_ERR_INPUT, "the pasted code is empty");
+    } else if (l->relay_code != NULL) {
+        code = l->relay_code;
+        l->relay_code = NULL;
+    } else {
+        status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
+    }
+    char *token = NULL;
+    struct hb_profile profile = {0};
+    if (status == HB_OK)
+        status = hb_get_token(&l->http, code, &token, err);
+    hb_free_secret(&code);
+    if (status == HB_OK)
+        status = hb_get_profile(&l->http, token, &profile, err);
+    hb_free_secret(&token);
+    if (status != HB_OK)
+        return status;
+
+    struct hb_wire out;
+    hb_wire_init(&out, HB_WIRE_PROFILE);
+    const char *fields[] = {profile.uuid, profile.username, profile.address,
+                            profile.provider};
+    for (int i = 0; i < 4 && status == HB_OK; i++)
+        if (!hb_wire_add(&out, fields[i] != NULL ? fields[i] : ""))
+            status =
+                hb_fail(err, HB_ERR_UNAVAIL, "the haobtc profile is too large");
+    hb_profile_free(&profile);
+    if (status == HB_OK)
+        status = hb_wire_send(l->fd, &out, err);
+    return status;
+}
+
+/* Frames after the challenge: waits until the relay has the code or the
+ * login ends, then one exchange. Returns when the login is over. */
+static enum hb_status serve_answers(struct login *l, struct hb_error *err)
+{
+    for (;;) {
+        struct hb_wire in;
+        enum hb_status status = hb_wire_recv(
+            l->fd, l->deadline + DEADLINE_GRACE, NULL, NULL, &in, err);
+        if (status != HB_OK)
+            return status;
+        if (in.type == HB_WIRE_WAIT && in.n_fields == 0) {
+            status = wait_relay(l, err);
+            hb_wire_clear(&in);
+            if (status == HB_OK)
+                status = send_bare(l->fd, HB_WIRE_APPROVED);
+            else if (status == HB_ERR_PENDING)
+                status = send_bare(l->fd, HB_WIRE_PENDING);
+            else
+                return status;
+            if (status != HB_OK)
+                return status;
+            continue;
+        }
+        if (in.type == HB_WIRE_EXCHANGE && in.n_fields == 1)
+            status = exchange(l, in.field[0], err);
+        else
+            status = hb_fail(err, HB_ERR_UNAVAIL,
+                             "the module sent frame %d out of turn", in.type);
+        hb_wire_clear(&in);
+        return status;
+    }
+}
+
+int hb_helper_serve(int fd)
+{
+    struct login l;
+    memset(&l, 0, sizeof(l));
+    l.fd = fd;
+    struct hb_error err = {0};
+    enum hb_status status = start(&l, &err);
+    if (status == HB_OK)
+        status = serve_answers(&l, &err);
+    /* An answer the module is no longer there to read is no loss. */
+    if (status != HB_OK)
+        send_error(fd, &err);
+    hb_free_secret(&l.relay_code);
+    hb_challenge_free(&l.ch);
+    hb_http_close(&l.http);
+    if (l.have_cfg)
+        hb_config_free(&l.cfg);
+    return status == HB_OK ? 0 : 1;
+}

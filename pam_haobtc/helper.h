@@ -1,0 +1,12 @@
+/* The helper's side of one login: everything that touches the network or
+ * the client secret, driven by the module over the socketpair. */
+#ifndef HB_HELPER_H
+#define HB_HELPER_H
+
+/* The descriptor the module hands the helper its socketpair on. */
+#define HB_HELPER_FD 3
+
+/* Serves one login on fd until it ends; returns the exit status. */
+int hb_helper_serve(int fd);
+
+#endif

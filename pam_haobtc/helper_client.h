@@ -1,0 +1,64 @@
+/* Starting the network helper and talking to it: the only way the module
+ * (and haobtc-login) reach the relay and the provider. */
+#ifndef HB_HELPER_CLIENT_H
+#define HB_HELPER_CLIENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "presence.h"
+#include "profile.h"
+#include "status.h"
+
+struct hb_helper {
+    bool started; /* zero-initialised: nothing to stop */
+    pid_t pid;
+    int fd;
+    time_t deadline; /* the whole login's */
+    bool chld_saved;
+    struct sigaction old_chld;
+    bool watch_presence;
+    struct hb_presence presence;
+};
+
+/* What the helper made of this attempt: the link to show, whether Enter
+ * can wait on the relay, and why not when a relay is configured. */
+struct hb_offer {
+    char *link;
+    bool can_poll;
+    char relay_error[HB_ERRMSG_MAX];
+};
+
+/* The helper's fixed path, set when the program is built (helper_path.c):
+ * nothing at run time chooses it. */
+const char *hb_helper_path(void);
+
+/* Starts the helper from hb_helper_path() with an empty environment,
+ * descriptors 0-2 on /dev/null and fd 3 a socketpair, and SIGCHLD at its
+ * default until hb_helper_stop. watch_presence: a person who leaves (see
+ * presence.h) cancels a wait. */
+enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
+                               bool watch_presence, struct hb_error *err);
+/* Hands the helper the module arguments (it reads the configuration and
+ * the secret itself) and the login's user and rhost; it answers with the
+ * challenge. */
+enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
+                                   const char **argv, const char *user,
+                                   const char *rhost, struct hb_offer *offer,
+                                   struct hb_error *err);
+/* One wait on the relay: HB_OK once the relay handed the helper the code,
+ * HB_ERR_PENDING when not yet, another status when the login is over. */
+enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err);
+/* The token exchange and profile fetch, in the helper: with the pasted
+ * code, or with the relay's when code is NULL. */
+enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
+                                  struct hb_profile *profile,
+                                  struct hb_error *err);
+/* Ends the helper (whatever it is doing), reaps exactly it, and gives
+ * SIGCHLD back to the application. Safe on a helper never started. */
+void hb_helper_stop(struct hb_helper *h);
+void hb_offer_free(struct hb_offer *offer);
+
+#endif

@@ -1,0 +1,17 @@
+/* Tokens for the network side: random URL-safe strings, the relay state
+ * derived from a poll secret, and constant-time comparison (OpenSSL). */
+#ifndef HB_TOKEN_H
+#define HB_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Random URL-safe token of n_bytes of entropy, base64url without padding. */
+char *hb_random_token(size_t n_bytes);
+bool hb_ct_equal(const void *a, const void *b, size_t n);
+/* Constant time in the length of b (the expected value). */
+bool hb_ct_streq(const char *given, const char *expected);
+/* base64url(SHA-256(s)), no padding: the relay's state for poll secret s. */
+char *hb_state_from_secret(const char *secret);
+
+#endif

@@ -1,0 +1,65 @@
+/* The module-helper protocol: length-prefixed frames of NUL-free string
+ * fields over one socketpair, bounded in size and field count. */
+#ifndef HB_WIRE_H
+#define HB_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "status.h"
+
+/* Raised when the frames change incompatibly: module and helper are
+ * installed together, so a mismatch means a half-finished upgrade. */
+#define HB_WIRE_VERSION "1"
+
+#define HB_WIRE_MAX 16384 /* body bytes: type, then fields */
+#define HB_WIRE_FIELDS 40
+
+enum hb_wire_type {
+    /* module -> helper */
+    HB_WIRE_START = 1, /* version, deadline, host, user, rhost, args... */
+    HB_WIRE_WAIT,      /* wait on the relay for this login's code */
+    HB_WIRE_EXCHANGE,  /* pasted answer, or "" for the relay's code */
+    /* helper -> module */
+    HB_WIRE_CHALLENGE, /* link, "poll"|"paste", relay error or "" */
+    HB_WIRE_PENDING,   /* the relay has nothing yet */
+    HB_WIRE_APPROVED,  /* the relay handed over the code; it stays here */
+    HB_WIRE_PROFILE,   /* uuid, username, address, provider */
+    HB_WIRE_ERROR,     /* status, haobtc code, message */
+};
+
+/* One decoded frame. Fields point into store; a frame may carry a code, so
+ * hb_wire_clear wipes it. */
+struct hb_wire {
+    int type;
+    int n_fields;
+    const char *field[HB_WIRE_FIELDS];
+    size_t used;
+    char store[HB_WIRE_MAX + HB_WIRE_FIELDS];
+};
+
+void hb_wire_init(struct hb_wire *w, int type);
+/* false when the frame would outgrow the limits. */
+bool hb_wire_add(struct hb_wire *w, const char *s);
+void hb_wire_clear(struct hb_wire *w);
+/* The field, or "" when the frame has fewer. */
+const char *hb_wire_field(const struct hb_wire *w, int i);
+
+/* Called about once a second while waiting: true stops the wait. */
+typedef bool (*hb_wire_cancel_fn)(void *arg);
+
+/* Sends the frame whole; a peer that went away is HB_ERR_UNAVAIL (never a
+ * SIGPIPE: su and sudo must not die of it). */
+enum hb_status hb_wire_send(int fd, const struct hb_wire *w,
+                            struct hb_error *err);
+/* Receives one frame before deadline (0: no deadline). cancel (may be
+ * NULL) is polled while waiting; when it says stop, HB_ERR_CONV. */
+enum hb_status hb_wire_recv(int fd, time_t deadline, hb_wire_cancel_fn cancel,
+                            void *arg, struct hb_wire *w, struct hb_error *err);
+/* Parses a frame body (type byte and fields), as hb_wire_recv does after
+ * reading it; exposed for the fuzz target. */
+enum hb_status hb_wire_decode(const unsigned char *body, size_t len,
+                              struct hb_wire *w, struct hb_error *err);
+
+#endif
