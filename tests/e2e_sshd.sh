@@ -147,8 +147,8 @@ else
 fi
 
 # The connection drops while the module waits on the relay: sshd ends the
-# PAM process, and with it the poll, at once.
-relay_conns() { ss -Htnp state established "( dport = :${RELAY_URL##*:} )" | grep -c '"sshd"'; }
+# PAM process, and with it the helper and its poll, at once.
+relay_conns() { ss -Htnp state established "( dport = :${RELAY_URL##*:} )" | grep -cE '"(sshd|haobtc-helper)"'; }
 drop_ends_the_poll() {
     local ssh_pid n=0
     ssh_pid=$(e2e_pid x1)
