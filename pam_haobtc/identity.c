@@ -3,13 +3,21 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "identity.h"
+#include "logsafe.h"
 #include "safefile.h"
+
+#define LOGIN_DEFS "/etc/login.defs"
+#define UID_MIN_DEFAULT 1000
+/* Room for a 64-byte name escaped in part: error texts stay well under
+ * HB_ERRMSG_MAX, and a longer or stranger name is shown cut short. */
+#define NAME_SHOWN_MAX 96
 
 bool hb_username_is_plain(const char *name)
 {
@@ -58,12 +66,97 @@ bool hb_uuid_equal(const char *a, const char *b)
            uuid_normalize(b, nb, sizeof(nb)) && strcmp(na, nb) == 0;
 }
 
-static bool local_user_exists(const char *name)
+static bool local_uid(const char *name, uid_t *uid)
 {
     struct passwd pw, *found = NULL;
     char buf[4096];
-    return getpwnam_r(name, &pw, buf, sizeof(buf), &found) == 0 &&
-           found != NULL;
+    if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
+        return false;
+    *uid = found->pw_uid;
+    return true;
+}
+
+static bool local_user_exists(const char *name)
+{
+    uid_t uid;
+    return local_uid(name, &uid);
+}
+
+/* The value of a "UID_MIN N" line; (uid_t)-1 when the line is about
+ * something else, 0 when the value is not a decimal number from 1 to the
+ * largest real uid. */
+static uid_t parse_uid_min_line(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    /* "UID_MIN" alone is that key with a bad value; "UID_MINX" is not it. */
+    if (strncmp(line, "UID_MIN", 7) != 0 ||
+        (line[7] != '\0' && strchr(" \t\r", line[7]) == NULL))
+        return (uid_t)-1;
+    const char *start = line + 7;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(start, &end, 10);
+    if (errno != 0 || end == start || v < 1 ||
+        (unsigned long)v >= (unsigned long)(uid_t)-1)
+        return 0;
+    while (*end == ' ' || *end == '\t' || *end == '\r')
+        end++;
+    return *end == '\0' ? (uid_t)v : 0;
+}
+
+uid_t hb_uid_min(const char *login_defs_path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct hb_error err = {0};
+    /* A login.defs anyone but root could change says nothing about which
+     * accounts are the system's, so it counts as missing. */
+    if (hb_read_safe_file(login_defs_path, 0, false, &text, &len, NULL, &err) !=
+        HB_OK)
+        return UID_MIN_DEFAULT;
+    /* The last UID_MIN line wins, as in shadow's own reading of the file;
+     * when that line is garbage the default applies. */
+    uid_t found = (uid_t)-1;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        uid_t v = parse_uid_min_line(line);
+        if (v != (uid_t)-1)
+            found = v;
+    }
+    free(text);
+    return found == (uid_t)-1 || found == 0 ? UID_MIN_DEFAULT : found;
+}
+
+/* same_name trusts a haobtc username, and haobtc usernames are first come,
+ * first served: anyone may register "root" or "alice". So it applies only
+ * to ordinary accounts that the map does not already give to someone. */
+static enum hb_status same_name_allowed(const char *user, bool named_in_map,
+                                        struct hb_error *err)
+{
+    char shown[NAME_SHOWN_MAX];
+    hb_log_escape(user, shown, sizeof(shown));
+    uid_t uid;
+    if (!local_uid(user, &uid))
+        return hb_fail(err, HB_ERR_DENIED,
+                       "same_name does not apply: local user %s does not "
+                       "exist",
+                       shown);
+    uid_t uid_min = hb_uid_min(LOGIN_DEFS);
+    if (uid == 0 || uid < uid_min)
+        return hb_fail(err, HB_ERR_DENIED,
+                       "same_name never maps to system account %s (uid %lu < "
+                       "UID_MIN %lu)",
+                       shown, (unsigned long)uid, (unsigned long)uid_min);
+    if (named_in_map)
+        return hb_fail(err, HB_ERR_DENIED,
+                       "same_name does not apply: the map names local user "
+                       "%s for another identity",
+                       shown);
+    return HB_OK;
 }
 
 /* Whether one map line's identity names this profile. */
@@ -126,6 +219,7 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
 
     /* An identity may map to several accounts; the one being logged in to
      * wins, otherwise the first names the account in the error. */
+    bool names_pam_user = false;
     unsigned line_no = 0;
     char *line = text;
     while (line != NULL && status == HB_OK) {
@@ -151,7 +245,12 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
         }
         status =
             check_entry_syntax(cfg->map_file, line_no, identity, user, err);
-        if (status != HB_OK || !entry_matches(cfg, identity, profile))
+        if (status != HB_OK)
+            continue;
+        /* Any entry, uuid: or username:, whatever match says. */
+        if (strcmp(user, pam_user) == 0)
+            names_pam_user = true;
+        if (!entry_matches(cfg, identity, profile))
             continue;
         if (local[0] == '\0' || strcmp(user, pam_user) == 0) {
             if (strlen(user) >= n) {
@@ -167,8 +266,14 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
 
     if (local[0] == '\0' && cfg->same_name &&
         hb_username_is_plain(profile->username) &&
-        strcmp(profile->username, pam_user) == 0)
+        strcmp(profile->username, pam_user) == 0) {
+        status = same_name_allowed(pam_user, names_pam_user, err);
+        if (status != HB_OK)
+            return status;
+        if (strlen(pam_user) >= n)
+            return hb_fail(err, HB_ERR_CONFIG, "local name too long");
         memcpy(local, pam_user, strlen(pam_user) + 1);
+    }
     if (local[0] == '\0')
         return hb_fail(err, HB_ERR_DENIED, "haobtc identity is not in %s%s",
                        cfg->map_file,
@@ -187,12 +292,16 @@ enum hb_status hb_identity_check(const struct hb_config *cfg,
         hb_identity_lookup(cfg, profile, pam_user, local, sizeof(local), err);
     if (status != HB_OK)
         return status;
+    /* pam_user is whatever the caller typed, newlines included. */
+    char local_shown[NAME_SHOWN_MAX], user_shown[NAME_SHOWN_MAX];
+    hb_log_escape(local, local_shown, sizeof(local_shown));
+    hb_log_escape(pam_user, user_shown, sizeof(user_shown));
     if (strcmp(local, pam_user) != 0)
         return hb_fail(err, HB_ERR_DENIED,
-                       "haobtc identity maps to local user %s, not %s", local,
-                       pam_user);
+                       "haobtc identity maps to local user %s, not %s",
+                       local_shown, user_shown);
     if (!local_user_exists(pam_user))
         return hb_fail(err, HB_ERR_DENIED, "local user %s does not exist",
-                       pam_user);
+                       user_shown);
     return HB_OK;
 }

@@ -3,6 +3,7 @@
 #define HB_IDENTITY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "config.h"
 #include "profile.h"
 #include "status.h"
@@ -11,9 +12,16 @@ bool hb_username_is_plain(const char *name);
 bool hb_uuid_is_valid(const char *uuid);
 bool hb_uuid_equal(const char *a, const char *b);
 
+/* The first uid of ordinary accounts: UID_MIN in login_defs_path (normally
+ * /etc/login.defs), 1000 when the file is missing or unsafe, or its
+ * UID_MIN line missing or not a number. */
+uid_t hb_uid_min(const char *login_defs_path);
+
 /* The local account the profile maps to, written into local (size n).
- * HB_ERR_DENIED when the map has no entry (and same_name does not apply),
- * HB_ERR_CONFIG when the map file is unsafe or malformed. */
+ * HB_ERR_DENIED when the map has no entry and same_name does not apply:
+ * same_name never gives uid 0, an account below UID_MIN, or an account the
+ * map names for any identity. HB_ERR_CONFIG when the map file is unsafe or
+ * malformed. */
 enum hb_status hb_identity_lookup(const struct hb_config *cfg,
                                   const struct hb_profile *profile,
                                   const char *pam_user, char *local, size_t n,

@@ -112,7 +112,7 @@ static enum hb_status parse_answer(const char *body, size_t len,
     }
     status = read_verdict(*out, http_status, what, err);
     if (status != HB_OK) {
-        json_object_put(*out);
+        hb_json_put_wiped(*out);
         *out = NULL;
     }
     return status;
@@ -161,8 +161,8 @@ enum hb_status hb_parse_token_body(const char *body, size_t len,
         parse_answer(body, len, 200, "token request", &obj, err);
     if (status == HB_OK)
         status = token_from(obj, access_token, err);
-    /* json-c keeps its own copy of the token; it goes with the object. */
-    json_object_put(obj);
+    /* json-c keeps its own copy of the token; it is wiped with the object. */
+    hb_json_put_wiped(obj);
     return status;
 }
 
@@ -204,7 +204,7 @@ enum hb_status hb_get_token(struct hb_http *http, const char *code,
                               &obj, err);
         if (status == HB_OK)
             status = token_from(obj, access_token, err);
-        json_object_put(obj);
+        hb_json_put_wiped(obj);
         hb_response_free(&resp);
     }
 out:
@@ -278,7 +278,7 @@ enum hb_status hb_parse_profile_body(const char *body, size_t len,
         parse_answer(body, len, 200, "profile request", &obj, err);
     if (status == HB_OK)
         status = profile_from(obj, profile, err);
-    json_object_put(obj);
+    hb_json_put_wiped(obj);
     if (status != HB_OK)
         hb_profile_free(profile);
     return status;
@@ -309,7 +309,7 @@ enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
                           &obj, err);
     if (status == HB_OK)
         status = profile_from(obj, profile, err);
-    json_object_put(obj);
+    hb_json_put_wiped(obj);
     hb_response_free(&resp);
     if (status != HB_OK)
         hb_profile_free(profile);

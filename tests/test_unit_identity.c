@@ -122,10 +122,157 @@ static void same_name_accepts_equal_username(void **state)
 {
     struct fixture *f = *state;
     struct hb_error err = {0};
-    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_ERR_DENIED);
+    /* dave: uid 1004, named nowhere in the map. */
+    assert_int_equal(check(f, "abcdef", "dave", "dave", &err), HB_ERR_DENIED);
     f->cfg.same_name = true;
-    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_OK);
-    assert_int_equal(check(f, "abcdef", "bob", "alice", &err), HB_ERR_DENIED);
+    assert_int_equal(check(f, "abcdef", "dave", "dave", &err), HB_OK);
+    assert_int_equal(check(f, "abcdef", "dave", "alice", &err), HB_ERR_DENIED);
+}
+
+/* What hb_uid_min reads on this host: the messages below quote it. */
+static unsigned long host_uid_min(void)
+{
+    return (unsigned long)hb_uid_min("/etc/login.defs");
+}
+
+static void same_name_never_maps_to_root(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.same_name = true;
+    assert_int_equal(check(f, "abcdef", "root", "root", &err), HB_ERR_DENIED);
+    char *want = tu_printf("same_name never maps to system account root "
+                           "(uid 0 < UID_MIN %lu)",
+                           host_uid_min());
+    assert_string_equal(err.msg, want);
+    free(want);
+}
+
+static void same_name_never_maps_to_an_account_below_uid_min(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.same_name = true;
+    /* daemonish has uid 999 in tests/data/passwd. */
+    assert_true(host_uid_min() > 999);
+    assert_int_equal(check(f, "abcdef", "daemonish", "daemonish", &err),
+                     HB_ERR_DENIED);
+    char *want = tu_printf("same_name never maps to system account daemonish "
+                           "(uid 999 < UID_MIN %lu)",
+                           host_uid_min());
+    assert_string_equal(err.msg, want);
+    free(want);
+}
+
+static void
+same_name_never_maps_to_an_account_mapped_for_someone_else(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.same_name = true;
+    /* The map gives bob to two uuids; a haobtc user who registered "bob"
+     * is neither of them. */
+    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_ERR_DENIED);
+    assert_string_equal(err.msg, "same_name does not apply: the map names "
+                                 "local user bob for another identity");
+    /* Under match=username the uuid lines still say whose bob is. */
+    f->cfg.match = HB_MATCH_USERNAME;
+    assert_int_equal(check(f, "abcdef", "bob", "bob", &err), HB_ERR_DENIED);
+    assert_string_equal(err.msg, "same_name does not apply: the map names "
+                                 "local user bob for another identity");
+}
+
+static void
+same_name_never_maps_to_an_account_with_a_username_entry(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    char *map = tu_file("map", "username:davidm dave\n", 0644);
+    free(f->cfg.map_file);
+    f->cfg.map_file = map;
+    f->cfg.same_name = true;
+    /* match=uuid ignores the line for matching, not for ownership. */
+    assert_int_equal(check(f, "abcdef", "dave", "dave", &err), HB_ERR_DENIED);
+    assert_string_equal(err.msg, "same_name does not apply: the map names "
+                                 "local user dave for another identity");
+}
+
+static void same_name_to_a_missing_account_is_denied(void **state)
+{
+    struct fixture *f = *state;
+    struct hb_error err = {0};
+    f->cfg.same_name = true;
+    assert_int_equal(check(f, "abcdef", "ghost", "ghost", &err), HB_ERR_DENIED);
+    assert_string_equal(err.msg,
+                        "same_name does not apply: local user ghost does "
+                        "not exist");
+}
+
+static void user_name_with_newline_is_escaped_in_the_error(void **state)
+{
+    struct hb_error err = {0};
+    assert_int_equal(
+        check(*state, ALICE_UUID, "alice", "bob\nFAKE: accepted\x1b[2J", &err),
+        HB_ERR_DENIED);
+    assert_string_equal(err.msg, "haobtc identity maps to local user alice, "
+                                 "not bob\\x0aFAKE: accepted\\x1b[2J");
+    assert_null(strchr(err.msg, '\n'));
+}
+
+static unsigned long uid_min_of(const char *content, mode_t mode)
+{
+    char *path = tu_file("login.defs", content, mode);
+    unsigned long v = (unsigned long)hb_uid_min(path);
+    free(path);
+    return v;
+}
+
+static void uid_min_is_read_from_login_defs(void **state)
+{
+    (void)state;
+    assert_int_equal(uid_min_of("UID_MIN 2000\n", 0644), 2000);
+    assert_int_equal(uid_min_of("# a comment\n"
+                                "#UID_MIN 5\n"
+                                "MAIL_DIR /var/mail\n"
+                                "UID_MINIMUM 7\n"
+                                "  UID_MIN\t\t\t 1500 \n"
+                                "UID_MAX 60000\n",
+                                0644),
+                     1500);
+    /* The last line wins, as shadow reads it. */
+    assert_int_equal(uid_min_of("UID_MIN 2000\nUID_MIN 3000\n", 0644), 3000);
+}
+
+static void uid_min_defaults_to_1000_without_a_file(void **state)
+{
+    (void)state;
+    char *path = tu_printf("%s/no-such-login.defs", tu_dir());
+    assert_int_equal(hb_uid_min(path), 1000);
+    free(path);
+    assert_int_equal(uid_min_of("UID_MAX 60000\n", 0644), 1000);
+    assert_int_equal(uid_min_of("", 0644), 1000);
+}
+
+static void uid_min_defaults_to_1000_for_garbage(void **state)
+{
+    (void)state;
+    const char *bad[] = {"UID_MIN\n",
+                         "UID_MIN lots\n",
+                         "UID_MIN 12abc\n",
+                         "UID_MIN -5\n",
+                         "UID_MIN 0\n",
+                         "UID_MIN 0x7d0\n",
+                         "UID_MIN 99999999999999999999999\n",
+                         "UID_MIN 4294967295\n",
+                         "UID_MIN \"2000\"\n",
+                         "UID_MIN 2000\nUID_MIN junk\n",
+                         "UID_MIN 2000\nUID_MIN\n",
+                         "\x01\x02\xff garbage"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (uid_min_of(bad[i], 0644) != 1000)
+            fail_msg("UID_MIN taken from garbage #%zu", i);
+    /* A file others could write says nothing. */
+    assert_int_equal(uid_min_of("UID_MIN 2000\n", 0666), 1000);
 }
 
 static void match_username_uses_username_entries(void **state)
@@ -247,6 +394,15 @@ int main(void)
         T(identity_not_in_map_is_denied),
         T(unknown_local_user_is_denied_at_the_end),
         T(same_name_accepts_equal_username),
+        T(same_name_never_maps_to_root),
+        T(same_name_never_maps_to_an_account_below_uid_min),
+        T(same_name_never_maps_to_an_account_mapped_for_someone_else),
+        T(same_name_never_maps_to_an_account_with_a_username_entry),
+        T(same_name_to_a_missing_account_is_denied),
+        T(user_name_with_newline_is_escaped_in_the_error),
+        T(uid_min_is_read_from_login_defs),
+        T(uid_min_defaults_to_1000_without_a_file),
+        T(uid_min_defaults_to_1000_for_garbage),
         T(match_username_uses_username_entries),
         T(shell_characters_in_username_are_denied),
         T(lookalike_username_is_denied),

@@ -8,6 +8,7 @@
 #include "codes.h"
 #include "config.h"
 #include "http.h"
+#include "json.h"
 #include "provider.h"
 #include "secure.h"
 #include "token.h"
@@ -202,6 +203,157 @@ static void json_ten_thousand_levels_deep_is_unavailable(void **state)
     free(body);
 }
 
+/* Whether all n bytes at p are zero. */
+static bool all_zero(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '\0')
+            return false;
+    return true;
+}
+
+/* The storage json-c holds for a string member, observed through an extra
+ * reference the test keeps on the tree. */
+static const char *storage(json_object *obj, const char *key, size_t *n)
+{
+    json_object *member = NULL;
+    assert_true(json_object_object_get_ex(obj, key, &member));
+    assert_true(json_object_is_type(member, json_type_string));
+    *n = (size_t)json_object_get_string_len(member);
+    return json_object_get_string(member);
+}
+
+static void put_wiped_zeroes_every_string_value(void **state)
+{
+    (void)state;
+    json_object *obj = json_object_new_object();
+    json_object *nested = json_object_new_object();
+    json_object *list = json_object_new_array();
+    json_object *inner = json_object_new_object();
+    json_object_object_add(obj, "access_token",
+                           json_object_new_string("tok-SECRET-0123456789"));
+    json_object_object_add(obj, "s", json_object_new_string("ab"));
+    json_object_object_add(obj, "n", json_object_new_int(5));
+    json_object_object_add(obj, "nested", nested);
+    json_object_object_add(nested, "list", list);
+    json_object_array_add(list, json_object_new_string("code-SECRET"));
+    json_object_array_add(list, inner);
+    json_object_object_add(inner, "deep",
+                           json_object_new_string("poll-SECRET"));
+
+    size_t n_tok, n_s, n_deep;
+    const char *tok = storage(obj, "access_token", &n_tok);
+    const char *s = storage(obj, "s", &n_s);
+    const char *deep = storage(inner, "deep", &n_deep);
+    json_object *code_obj = json_object_array_get_idx(list, 0);
+    const char *code = json_object_get_string(code_obj);
+    size_t n_code = (size_t)json_object_get_string_len(code_obj);
+    assert_int_equal(n_tok, 21);
+    assert_string_equal(code, "code-SECRET");
+
+    /* The extra reference keeps the tree alive to look at afterwards. */
+    json_object_get(obj);
+    hb_json_put_wiped(obj);
+    assert_true(all_zero(tok, n_tok));
+    assert_true(all_zero(s, n_s));
+    assert_true(all_zero(code, n_code));
+    assert_true(all_zero(deep, n_deep));
+    /* Only the values: lengths, keys and numbers are as they were. */
+    assert_int_equal(
+        json_object_get_string_len(json_object_object_get(obj, "access_token")),
+        21);
+    long n = 0;
+    assert_true(hb_json_int(obj, "n", &n));
+    assert_int_equal(n, 5);
+    json_object_put(obj);
+    hb_json_put_wiped(NULL);
+}
+
+/* {"a":{"a":...{"a":"SECRET"}...}} with levels objects. */
+static char *nested_body(int levels)
+{
+    size_t n = (size_t)levels * 6 + 8 + (size_t)levels + 1;
+    char *body = malloc(n);
+    assert_non_null(body);
+    char *p = body;
+    for (int i = 0; i < levels; i++) {
+        memcpy(p, "{\"a\":", 5);
+        p += 5;
+    }
+    memcpy(p, "\"SECRET\"", 8);
+    p += 8;
+    memset(p, '}', (size_t)levels);
+    p[levels] = '\0';
+    return body;
+}
+
+static void put_wiped_reaches_strings_as_deep_as_the_parser_goes(void **state)
+{
+    (void)state;
+    struct hb_error err = {0};
+    json_object *obj = NULL;
+    /* The deepest answer hb_json_parse_object accepts... */
+    char *body = nested_body(HB_JSON_MAX_DEPTH - 1);
+    assert_int_equal(hb_json_parse_object(body, strlen(body), &obj, &err),
+                     HB_OK);
+    free(body);
+    body = nested_body(HB_JSON_MAX_DEPTH);
+    json_object *too_deep = NULL;
+    assert_int_equal(hb_json_parse_object(body, strlen(body), &too_deep, &err),
+                     HB_ERR_UNAVAIL);
+    assert_non_null(strstr(err.msg, "deeper"));
+    free(body);
+
+    /* ...has its innermost string wiped. */
+    json_object *at = obj;
+    for (int i = 0; i < HB_JSON_MAX_DEPTH - 2; i++)
+        assert_true(json_object_object_get_ex(at, "a", &at));
+    size_t n = 0;
+    const char *secret = storage(at, "a", &n);
+    assert_string_equal(secret, "SECRET");
+    json_object_get(obj);
+    hb_json_put_wiped(obj);
+    assert_true(all_zero(secret, n));
+    json_object_put(obj);
+}
+
+static void tokener_keeps_no_copy_of_a_half_parsed_token(void **state)
+{
+    (void)state;
+    /* A complete access_token, then the answer breaks off. */
+    const char *body = "{\"access_token\":\"tok-SECRET-0123456789-abcdefghij-"
+                       "0123456789\",\"x\":";
+    size_t len = strlen(body);
+    json_tokener *tok = hb_json_tokener_new(len);
+    assert_non_null(tok);
+    /* tok->pb and tok->stack are json-c internals (public in 0.16): the
+     * test looks at them to see what the tokener keeps. */
+    char *buf = tok->pb->buf;
+    assert_true((size_t)tok->pb->size > len);
+    assert_null(json_tokener_parse_ex(tok, body, (int)len));
+    assert_int_equal(json_tokener_get_error(tok), json_tokener_continue);
+    /* The 43-byte token went through pb without it growing: no freed,
+     * unwiped copy of it was left behind. */
+    assert_ptr_equal(tok->pb->buf, buf);
+
+    json_object *partial = tok->stack[0].current;
+    assert_non_null(partial);
+    size_t n = 0;
+    const char *secret = storage(partial, "access_token", &n);
+    assert_int_equal(n, 43);
+    json_object_get(partial);
+    hb_json_tokener_free(tok);
+    assert_true(all_zero(secret, n));
+    json_object_put(partial);
+    hb_json_tokener_free(NULL);
+}
+
+static void too_large_input_gets_no_tokener(void **state)
+{
+    (void)state;
+    assert_null(hb_json_tokener_new((size_t)INT32_MAX));
+}
+
 static enum hb_status profile(const char *body, struct hb_profile *p,
                               struct hb_error *err)
 {
@@ -343,6 +495,10 @@ int main(void)
         cmocka_unit_test(trailing_data_is_unavailable),
         cmocka_unit_test(array_instead_of_object_is_unavailable),
         cmocka_unit_test(json_ten_thousand_levels_deep_is_unavailable),
+        cmocka_unit_test(put_wiped_zeroes_every_string_value),
+        cmocka_unit_test(put_wiped_reaches_strings_as_deep_as_the_parser_goes),
+        cmocka_unit_test(tokener_keeps_no_copy_of_a_half_parsed_token),
+        cmocka_unit_test(too_large_input_gets_no_tokener),
         cmocka_unit_test(flat_profile_is_read),
         cmocka_unit_test(nested_profile_with_privider_is_read),
         cmocka_unit_test(profile_without_user_info_is_unavailable),
