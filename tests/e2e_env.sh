@@ -204,14 +204,17 @@ helper_env_is_empty() {
         { WHY="/proc/$HF_PID/environ has $HF_ENV_BYTES bytes: $HF_ENV_NAMES"; return 1; }
 }
 # helper_fds_ok [tcp]: 0, 1 and 2 on /dev/null, 3 a unix socket, nothing
-# else; with "tcp", the helper's own network connections (TCP sockets) may
-# be open too (after the relay registration, waiting on the relay).
+# else; with "tcp", sockets the helper opened itself after it started may
+# be open too (waiting on the relay: its kept-alive TCP connection to the
+# relay, and the socketpair libcurl wakes its event loop with). Anything
+# inherited would sit among these numbers only if it were a socket, and
+# the helper closes every descriptor above 3 before it does anything.
 helper_fds_ok() {
     [ -n "$HF_PID" ] || { WHY=$HF_WHY; return 1; }
     printf '%s\n' "$HF_FDS" | awk -v tcp_ok="${1:-}" '
         $1 <= 2 && $2 == "/dev/null" { n++; next }
         $1 == 3 && $3 == "unix" { n++; next }
-        $1 > 3 && $3 == "tcp" && tcp_ok == "tcp" { next }
+        $1 > 3 && ($3 == "tcp" || $3 == "unix") && tcp_ok == "tcp" { next }
         { bad = 1 }
         END { exit !(n == 4 && !bad) }' ||
         { WHY="descriptors: $(printf '%s\n' "$HF_FDS" | oneline)"; return 1; }
