@@ -40,6 +40,11 @@ int pu_run(const char *svc, const char *user, struct script *s, int flags);
 int pu_authenticate(const char *user, const char *extra, struct script *s,
                     int flags);
 void pu_release(struct script *s);
+/* pam_authenticate through service "haobtc" with PAM_RHOST set (NULL:
+ * unset); *log gets everything the module and libpam logged meanwhile
+ * (pam_wrapper's SYSLOG lines; caller frees). */
+int pu_run_logged(const char *user, const char *rhost, struct script *s,
+                  char **log);
 /* The https:// line of a prompt (caller frees). */
 char *pu_link(const char *prompt);
 /* The value of name= in url's query (caller frees). */

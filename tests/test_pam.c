@@ -311,6 +311,145 @@ static void secret_in_module_arguments_is_service_err(void **state)
     pu_release(&s);
 }
 
+/* Whether some logged record (after pam_wrapper's "SYSLOG(n): " prefix)
+ * starts with text. pam_wrapper's own trace lines print the user name
+ * raw; only the module's syslog records are ours to judge. */
+static bool logged_line_starts_with(const char *log, const char *text)
+{
+    for (const char *at = strstr(log, "SYSLOG("); at != NULL;
+         at = strstr(at + 1, "SYSLOG(")) {
+        const char *msg = strstr(at, "): ");
+        if (msg != NULL && strncmp(msg + 3, text, strlen(text)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Every syslog record is printable ASCII to its end of line. */
+static bool syslog_records_are_plain(const char *log)
+{
+    for (const char *at = strstr(log, "SYSLOG("); at != NULL;
+         at = strstr(at + 1, "SYSLOG(")) {
+        for (const char *c = at; *c != '\0' && *c != '\n'; c++) {
+            unsigned char b = (unsigned char)*c;
+            if (b < 0x20 || b > 0x7e)
+                return false;
+        }
+    }
+    return true;
+}
+
+static void newline_in_user_name_cannot_forge_a_log_line(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), NULL));
+    struct script s = {.kind = ANSWER_TEXT, .text = "made-up-code"};
+    char *log = NULL;
+    int rc = pu_run_logged(
+        "alice\nhaobtc login for root from 10.0.0.1: uuid 5f1c2a9e", NULL, &s,
+        &log);
+    assert_int_equal(rc, PAM_AUTH_ERR);
+    assert_false(logged_line_starts_with(log, "haobtc login for root"));
+    assert_true(syslog_records_are_plain(log));
+    assert_non_null(
+        strstr(log, "haobtc login for alice\\x0ahaobtc login for root from "
+                    "10.0.0.1: uuid 5f1c2a9e from local failed: "));
+    free(log);
+    pu_release(&s);
+}
+
+static void bidi_override_in_user_name_is_escaped_in_the_log(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), NULL));
+    struct script s = {.kind = ANSWER_TEXT, .text = "made-up-code"};
+    char *log = NULL;
+    assert_int_equal(pu_run_logged("root\xe2\x80\xae (admin)", NULL, &s, &log),
+                     PAM_AUTH_ERR);
+    assert_non_null(strstr(log, "haobtc login for root\\xe2\\x80\\xae (admin) "
+                                "from local failed"));
+    assert_true(syslog_records_are_plain(log));
+    free(log);
+    pu_release(&s);
+}
+
+static void ipv6_remote_host_is_logged_whole(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), NULL));
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    char *log = NULL;
+    assert_int_equal(pu_run_logged("alice", "2001:db8::7", &s, &log),
+                     PAM_SUCCESS);
+    assert_non_null(strstr(log, "haobtc login for alice from 2001:db8::7: "
+                                "uuid 5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60"));
+    free(log);
+    pu_release(&s);
+}
+
+static void remote_host_that_is_no_host_is_not_logged(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), NULL));
+    struct script s = {.kind = ANSWER_TEXT, .text = "made-up-code"};
+    char *log = NULL;
+    assert_int_equal(
+        pu_run_logged("alice", "10.0.0.1\nhaobtc login for root", &s, &log),
+        PAM_AUTH_ERR);
+    assert_non_null(strstr(log, "haobtc login for alice from (not a host) "
+                                "failed"));
+    assert_false(logged_line_starts_with(log, "haobtc login for root"));
+    free(log);
+    pu_release(&s);
+}
+
+static void same_name_never_logs_a_stranger_in_as_root(void **state)
+{
+    (void)state;
+    /* haobtc usernames are first come, first served: someone registered
+     * "root". */
+    struct script s = {.kind = ANSWER_CODE, .approver = "root"};
+    assert_int_equal(authenticate("root", "same_name = yes\n", &s),
+                     PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+/* A config whose map file holds only map_text. */
+static int authenticate_with_map(const char *user, const char *map_text,
+                                 struct script *s)
+{
+    char *map = tu_file("map", map_text, 0644);
+    char *extra = tu_printf("same_name = yes\nmap_file = %s\n", map);
+    int rc = authenticate(user, extra, s);
+    free(extra);
+    free(map);
+    return rc;
+}
+
+static void same_name_never_applies_to_an_account_the_map_names(void **state)
+{
+    (void)state;
+    /* Local dave belongs to alice's haobtc identity; the haobtc user who
+     * registered "dave" is someone else. */
+    struct script s = {.kind = ANSWER_CODE, .approver = "dave"};
+    assert_int_equal(
+        authenticate_with_map(
+            "dave", "uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 dave\n", &s),
+        PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+static void same_name_logs_an_ordinary_unmapped_user_in(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE, .approver = "dave"};
+    assert_int_equal(
+        authenticate_with_map(
+            "dave", "uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 alice\n", &s),
+        PAM_SUCCESS);
+    pu_release(&s);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_teardown(name, clear_faults)
@@ -341,6 +480,13 @@ int main(void)
         T(symlinked_config_is_service_err),
         T(config_missing_client_id_is_service_err),
         T(secret_in_module_arguments_is_service_err),
+        T(newline_in_user_name_cannot_forge_a_log_line),
+        T(bidi_override_in_user_name_is_escaped_in_the_log),
+        T(ipv6_remote_host_is_logged_whole),
+        T(remote_host_that_is_no_host_is_not_logged),
+        T(same_name_never_logs_a_stranger_in_as_root),
+        T(same_name_never_applies_to_an_account_the_map_names),
+        T(same_name_logs_an_ordinary_unmapped_user_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
