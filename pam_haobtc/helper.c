@@ -98,7 +98,8 @@ static enum hb_status start(struct login *l, struct hb_error *err)
                 l->deadline = own;
             /* However the network behaves, this process ends soon after
              * the login would have. */
-            alarm((unsigned)(l->deadline - time(NULL) + 2 * DEADLINE_GRACE));
+            long left = (long)(l->deadline - time(NULL));
+            alarm((unsigned)((left > 0 ? left : 0) + 2 * DEADLINE_GRACE));
             status = hb_http_open(&l->http, &l->cfg, l->deadline, err);
         }
         if (status == HB_OK) {
