@@ -6,10 +6,12 @@
  * socket, which the PAM process inherited, leaving ESTABLISHED. */
 #include "autoconf.h"
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "presence.h"
@@ -24,21 +26,44 @@ static bool established(int fd)
            info.tcpi_state == TCP_ESTABLISHED;
 }
 
+/* Counts the connection on fd if it is an established TCP one. */
+static void note_fd(struct hb_presence *p, int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof(type);
+    struct stat st;
+    if (p->conns >= HB_PRESENCE_CONNS ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        type != SOCK_STREAM || !established(fd) || fstat(fd, &st) != 0)
+        return;
+    p->fd[p->conns] = fd;
+    p->ino[p->conns] = (unsigned long)st.st_ino;
+    p->conns++;
+}
+
 void hb_presence_note(struct hb_presence *p)
 {
     p->parent = (long)getppid();
     p->conns = 0;
-    for (int fd = 0; fd < FD_SCAN_MAX && p->conns < HB_PRESENCE_CONNS; fd++) {
-        int type = 0;
-        socklen_t len = sizeof(type);
-        struct stat st;
-        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-            type != SOCK_STREAM || !established(fd) || fstat(fd, &st) != 0)
-            continue;
-        p->fd[p->conns] = fd;
-        p->ino[p->conns] = (unsigned long)st.st_ino;
-        p->conns++;
+    /* The open descriptors only, rather than a getsockopt on every number
+     * up to FD_SCAN_MAX; without /proc, every number it is. */
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        for (int fd = 0; fd < FD_SCAN_MAX; fd++)
+            note_fd(p, fd);
+        return;
     }
+    int own = dirfd(dir);
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        char *end = NULL;
+        long fd = strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || fd < 0 ||
+            fd >= FD_SCAN_MAX || fd == own)
+            continue;
+        note_fd(p, (int)fd);
+    }
+    closedir(dir);
 }
 
 bool hb_presence_lost(const struct hb_presence *p)
