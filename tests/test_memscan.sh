@@ -7,7 +7,7 @@
 . "$HB_SRC/tests/lib.sh"
 
 # The module under test: the only line to change when its path changes.
-memscan_module=$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so
+memscan_module=$HB_MODULE
 
 pam_app=$HB_BUILD/tests/pam-app
 if [ "$(id -u)" -ne 0 ]; then
