@@ -34,6 +34,10 @@ struct hb_config {
     char *proxy;
     bool debug;
     bool secret_in_file; /* client_secret came from the config file */
+    /* Relay authentication (issue 9): the fleet key signs every request
+     * to the relay; read from fleet_key_file, wiped by hb_config_free(). */
+    char *fleet_key_file;
+    char *fleet_key;
 };
 
 /* Loads the file named by conf= (or the default), then the module arguments

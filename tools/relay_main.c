@@ -85,6 +85,8 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     bool wants_post = route == R_SESSIONS || route == R_POLL;
+    /* The context page is shown (GET) and its Continue posted (POST). */
+    bool page_post = route == R_PAGE && post;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char after[32];
@@ -101,11 +103,18 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     }
     if (route == R_NONE)
         return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
-    if (wants_post ? !post : !get)
+    if (wants_post ? !post : !(get || page_post))
         return relay_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method not allowed", MHD_HTTP_HEADER_ALLOW,
-                                wants_post ? "POST" : "GET, HEAD");
-    if (!wants_post) {
+                                wants_post        ? "POST"
+                                : route == R_PAGE ? "GET, HEAD, POST"
+                                                  : "GET, HEAD");
+    /* Refused before the body is read: only modules of the fleet sign. */
+    if (wants_post && !relay_auth_present(c))
+        return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthenticated",
+                                MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "HMAC-SHA256");
+    if (!wants_post && !page_post) {
         rq->answered = false;
         return MHD_YES;
     }
@@ -132,6 +141,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
     struct server *sv = cls;
     struct request *rq = *con_cls;
+    const char *why;
 
     (void)version;
     if (rq == NULL) {
@@ -163,14 +173,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
     case R_PAGE:
+        if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+            return relay_do_continue(&sv->relay, c, url + 3, rq->body, rq->len);
         return relay_do_page(&sv->relay, c, url + 3);
     case R_CB:
         return relay_do_callback(&sv->relay, c);
-    case R_SESSIONS:
-        return relay_do_register(&sv->relay, c, rq->body, rq->len);
     default:
-        return relay_do_poll(&sv->relay, c, rq->body, rq->len);
+        break;
     }
+    why = relay_auth_check(sv->relay.auth, c, method, url, rq->body, rq->len);
+    if (why != NULL) {
+        relay_say(&sv->relay, "refused an unauthenticated %s: %s",
+                  route_of(url) == R_SESSIONS ? "registration" : "poll", why);
+        return relay_send_error(
+            c,
+            strcmp(why, "busy") == 0       ? MHD_HTTP_SERVICE_UNAVAILABLE
+            : strcmp(why, "internal") == 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR
+                                           : MHD_HTTP_UNAUTHORIZED,
+            why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
+    }
+    if (route_of(url) == R_SESSIONS)
+        return relay_do_register(&sv->relay, c, rq->body, rq->len);
+    return relay_do_poll(&sv->relay, c, rq->body, rq->len);
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -328,6 +352,51 @@ static void stop(struct server *sv, struct MHD_Daemon *d)
         close(listener);
 }
 
+/* The provider's authorize URL for a state, up to the state's value:
+ * authorize-url?response_type=code&client_id=ID&redirect_uri=PUBLIC/cb&
+ * state=; and the origin (scheme://host[:port]) of the public URL. */
+static bool build_continue(struct relay *r, const struct relay_options *o)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *au = o->authorize_url;
+    char cb[RELAY_URL_MAX], enc[3 * RELAY_URL_MAX + 1];
+    size_t e = 0, host_end;
+    int n;
+
+    n = snprintf(cb, sizeof(cb), "%.*s/cb", (int)r->public_len, r->public_url);
+    if (n < 0 || (size_t)n >= sizeof(cb))
+        return false;
+    for (const char *p = cb; *p != '\0'; p++) {
+        if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-._~",
+                   *p) != NULL) {
+            enc[e++] = *p;
+        } else {
+            enc[e++] = '%';
+            enc[e++] = hex[(unsigned char)*p >> 4];
+            enc[e++] = hex[(unsigned char)*p & 15];
+        }
+    }
+    enc[e] = '\0';
+    if (asprintf(
+            &r->continue_prefix,
+            "%s%sresponse_type=code&client_id=%s&redirect_uri=%s&state=", au,
+            strchr(au, '?') == NULL                                  ? "?"
+            : au[strlen(au) - 1] == '?' || au[strlen(au) - 1] == '&' ? ""
+                                                                     : "&",
+            o->client_id, enc) < 0) {
+        r->continue_prefix = NULL;
+        return false;
+    }
+    host_end = (size_t)(strstr(r->public_url, "://") - r->public_url) + 3;
+    host_end += strcspn(r->public_url + host_end, "/?");
+    if (host_end > r->public_len)
+        host_end = r->public_len;
+    snprintf(r->origin, sizeof(r->origin), "%.*s", (int)host_end,
+             r->public_url);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     struct server sv = {0};
@@ -347,12 +416,16 @@ int main(int argc, char **argv)
     }
     *r = (struct relay){.public_url = sv.opt.public_url,
                         .public_len = strlen(sv.opt.public_url),
-                        .authorize_prefix = sv.opt.authorize_prefix,
                         .session_ttl = sv.opt.session_ttl,
                         .max_poll_wait = sv.opt.max_poll_wait,
                         .quiet = sv.opt.quiet};
     while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
         r->public_len--;
+    if (!build_continue(r, &sv.opt))
+        goto out;
+    r->auth = relay_auth_new(sv.opt.fleet_key_file);
+    if (r->auth == NULL)
+        goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
         relay_say(r,
                   "note: short links are %zu characters; a shorter "
@@ -405,6 +478,8 @@ int main(int argc, char **argv)
 out:
     stop(&sv, d);
     relay_store_free(r->store);
+    relay_auth_free(r->auth);
+    free(r->continue_prefix);
     relay_wipe(key_pem, key_len);
     free(key_pem);
     free(cert_pem);

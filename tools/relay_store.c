@@ -35,8 +35,11 @@ struct session {
     bool denied;
     char id[RELAY_ID_LEN + 1];
     char state[RELAY_STATE_LEN + 1];
-    /* One allocation holds the strings exactly sized: authorize_url at 0. */
-    unsigned short host_at, user_at, rhost_at;
+    char csrf[RELAY_TOKEN_LEN + 1];
+    char cookie[RELAY_TOKEN_LEN + 1];
+    char tag_key[RELAY_TAG_KEY_LEN + 1];
+    /* One allocation holds the strings exactly sized: host at 0. */
+    unsigned short user_at, rhost_at;
     char text[];
 };
 
@@ -315,13 +318,23 @@ static bool new_id(struct relay_store *st, char id[RELAY_ID_LEN + 1])
     return false;
 }
 
-enum relay_result relay_store_add(struct relay_store *st,
-                                  const char *authorize_url, const char *state,
-                                  const char *host, const char *user,
-                                  const char *rhost,
+/* A random token of RELAY_TOKEN_LEN base64url characters. */
+static bool new_token(char out[RELAY_TOKEN_LEN + 1])
+{
+    unsigned char rnd[16];
+
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return false;
+    relay_b64url(rnd, sizeof(rnd), out);
+    relay_wipe(rnd, sizeof(rnd));
+    return true;
+}
+
+enum relay_result relay_store_add(struct relay_store *st, const char *state,
+                                  const char *tag_key, const char *host,
+                                  const char *user, const char *rhost,
                                   char id_out[RELAY_ID_LEN + 1])
 {
-    size_t url_len = strlen(authorize_url) + 1;
     size_t host_len = strlen(host) + 1;
     size_t user_len = strlen(user) + 1;
     size_t rhost_len = strlen(rhost) + 1;
@@ -330,18 +343,22 @@ enum relay_result relay_store_add(struct relay_store *st,
     long long now;
 
     /* The offsets below are unsigned short; validation keeps well inside. */
-    if (url_len + host_len + user_len > 65535)
+    if (host_len + user_len + rhost_len > 65535)
         return RELAY_FAILED;
-    s = malloc(sizeof(*s) + url_len + host_len + user_len + rhost_len);
+    s = malloc(sizeof(*s) + host_len + user_len + rhost_len);
     if (s == NULL)
         return RELAY_FAILED;
     memset(s, 0, sizeof(*s));
     memcpy(s->state, state, RELAY_STATE_LEN);
-    s->host_at = (unsigned short)url_len;
-    s->user_at = (unsigned short)(url_len + host_len);
-    s->rhost_at = (unsigned short)(url_len + host_len + user_len);
-    memcpy(s->text, authorize_url, url_len);
-    memcpy(s->text + s->host_at, host, host_len);
+    memcpy(s->tag_key, tag_key, RELAY_TAG_KEY_LEN);
+    if (!new_token(s->csrf) || !new_token(s->cookie)) {
+        relay_wipe(s, sizeof(*s));
+        free(s);
+        return RELAY_FAILED;
+    }
+    s->user_at = (unsigned short)host_len;
+    s->rhost_at = (unsigned short)(host_len + user_len);
+    memcpy(s->text, host, host_len);
     memcpy(s->text + s->user_at, user, user_len);
     memcpy(s->text + s->rhost_at, rhost, rhost_len);
 
@@ -373,33 +390,35 @@ enum relay_result relay_store_add(struct relay_store *st,
         rc = RELAY_OK;
     }
     pthread_mutex_unlock(&st->lock);
+    if (s != NULL)
+        relay_wipe(s, sizeof(*s));
     free(s);
     return rc;
 }
 
 void relay_view_clear(struct relay_view *v)
 {
-    free(v->authorize_url);
     free(v->host);
     free(v->user);
     free(v->rhost);
-    memset(v, 0, sizeof(*v));
+    relay_wipe(v, sizeof(*v));
 }
 
 /* Copies what pages and logs need, so nothing points into a session that
  * another thread may delete. */
 static bool copy_view(const struct session *s, struct relay_view *out,
-                      bool with_url, long long now)
+                      long long now)
 {
     memset(out, 0, sizeof(*out));
-    out->host = strdup(s->text + s->host_at);
+    memcpy(out->state, s->state, sizeof(out->state));
+    memcpy(out->csrf, s->csrf, sizeof(out->csrf));
+    memcpy(out->cookie, s->cookie, sizeof(out->cookie));
+    memcpy(out->tag_key, s->tag_key, sizeof(out->tag_key));
+    out->host = strdup(s->text);
     out->user = strdup(s->text + s->user_at);
     out->rhost = strdup(s->text + s->rhost_at);
-    if (with_url)
-        out->authorize_url = strdup(s->text);
     out->seconds_left = (long)((s->expires_ms - now + 999) / 1000);
-    if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
-        (with_url && out->authorize_url == NULL)) {
+    if (out->host == NULL || out->user == NULL || out->rhost == NULL) {
         relay_view_clear(out);
         return false;
     }
@@ -420,14 +439,17 @@ enum relay_result relay_store_view(struct relay_store *st, const char *id,
     s = find_id(st, id);
     /* An answered login has nothing left to approve. */
     if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied)
-        rc = copy_view(s, out, true, now) ? RELAY_OK : RELAY_FAILED;
+        rc = copy_view(s, out, now) ? RELAY_OK : RELAY_FAILED;
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
 
 enum relay_result relay_store_answer(struct relay_store *st, const char *state,
-                                     const char *code, struct relay_view *ctx)
+                                     const char *code,
+                                     relay_cookie_fn *cookie_of, void *cls,
+                                     struct relay_view *ctx)
 {
+    const char *cookie;
     enum relay_result rc = RELAY_UNKNOWN;
     char *copy = NULL;
     struct session *s;
@@ -441,8 +463,13 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
     pthread_mutex_lock(&st->lock);
     now = now_ms();
     s = find_state(st, state, now);
+    cookie = s != NULL ? cookie_of(cls, s->id) : NULL;
     if (s == NULL) {
         rc = RELAY_UNKNOWN;
+    } else if (cookie == NULL || strlen(cookie) != RELAY_TOKEN_LEN ||
+               CRYPTO_memcmp(cookie, s->cookie, RELAY_TOKEN_LEN) != 0) {
+        /* This browser never pressed Continue on the context page. */
+        rc = RELAY_NO_COOKIE;
     } else if (s->code != NULL || s->denied) {
         /* First answer wins: a second one may be an attacker's code. */
         rc = RELAY_ANSWERED;
@@ -451,7 +478,7 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
         s->denied = copy == NULL;
         copy = NULL;
         if (ctx != NULL)
-            copy_view(s, ctx, false, now);
+            copy_view(s, ctx, now);
         pthread_cond_broadcast(&st->changed);
         rc = RELAY_OK;
     }
