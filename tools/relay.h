@@ -46,9 +46,11 @@ enum relay_result {
 
 struct relay_limits {
     long max_sessions;
-    long session_ttl; /* seconds */
-    double rate;      /* tokens per second per client address */
-    double burst;     /* bucket size */
+    long session_ttl;   /* seconds */
+    double rate;        /* tokens per second per client address */
+    double burst;       /* bucket size */
+    double module_rate; /* the same for signed module requests */
+    double module_burst;
 };
 
 /* A copy of a session's context, owned by the caller (for pages and logs). */
@@ -65,6 +67,16 @@ struct relay_view {
 
 struct relay_store;
 struct relay_auth;
+struct relay_net;
+
+/* relay_net.c: trusted proxies (a comma-separated list, may be NULL);
+ * NULL after a message on stderr. */
+struct relay_net *relay_net_new(const char *trusted);
+void relay_net_free(struct relay_net *n);
+bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa);
+/* The client's address (see relay_net.c) into *out. */
+void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
+                      struct sockaddr_storage *out);
 
 /* relay_auth.c: the fleet key. NULL after a message on stderr. */
 struct relay_auth *relay_auth_new(const char *path);
@@ -109,10 +121,11 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
  * caller's to wipe and free. */
 enum relay_result relay_store_poll(struct relay_store *st, const char *state,
                                    long wait_s, char **code_out);
-/* Token bucket per client address (NULL: one shared bucket); false with
+/* Token bucket per client address (NULL: one shared bucket), phones'
+ * requests and modules' (module true) counted apart; false with
  * *retry_after (seconds) when empty. */
-bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
-                            long *retry_after);
+bool relay_store_rate_allow(struct relay_store *st, bool module,
+                            const struct sockaddr *sa, long *retry_after);
 
 void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);
@@ -124,6 +137,7 @@ struct relay {
     const char *public_url; /* the first public_len bytes, no trailing / */
     size_t public_len;
     struct relay_auth *auth;
+    struct relay_net *net;
     /* The provider's authorize URL up to the state's value, built from
      * the options: the only place a browser is ever sent. */
     char *continue_prefix;
@@ -154,6 +168,9 @@ struct relay_options {
     long max_poll_wait;
     long rate;
     long burst;
+    long module_rate;
+    long module_burst;
+    char *trusted_proxy;
     bool quiet;
 };
 

@@ -87,16 +87,18 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     bool wants_post = route == R_SESSIONS || route == R_POLL;
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct sockaddr_storage client;
     char after[32];
     long retry = 1, length;
     const char *v;
 
     rq->answered = true; /* until every check below has passed */
+    relay_net_client(r->net, c, &client);
+    /* Modules and phones have budgets of their own, so a flood of page
+     * views cannot starve polls, nor a busy fleet the phones. */
     if (route != R_HEALTH &&
-        !relay_store_rate_allow(r->store, ci != NULL ? ci->client_addr : NULL,
-                                &retry)) {
+        !relay_store_rate_allow(r->store, wants_post,
+                                (const struct sockaddr *)&client, &retry)) {
         snprintf(after, sizeof(after), "%ld", retry);
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
                                 MHD_HTTP_HEADER_RETRY_AFTER, after);
@@ -426,6 +428,9 @@ int main(int argc, char **argv)
     r->auth = relay_auth_new(sv.opt.fleet_key_file);
     if (r->auth == NULL)
         goto out;
+    r->net = relay_net_new(sv.opt.trusted_proxy);
+    if (r->net == NULL)
+        goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
         relay_say(r,
                   "note: short links are %zu characters; a shorter "
@@ -437,9 +442,10 @@ int main(int argc, char **argv)
         if (cert_pem == NULL || key_pem == NULL)
             goto out;
     }
-    r->store = relay_store_new(
-        &(struct relay_limits){sv.opt.max_sessions, sv.opt.session_ttl,
-                               (double)sv.opt.rate, (double)sv.opt.burst});
+    r->store = relay_store_new(&(struct relay_limits){
+        sv.opt.max_sessions, sv.opt.session_ttl, (double)sv.opt.rate,
+        (double)sv.opt.burst, (double)sv.opt.module_rate,
+        (double)sv.opt.module_burst});
     if (r->store == NULL) {
         fputs("haobtc-relay: cannot set up the store\n", stderr);
         goto out;
@@ -479,6 +485,7 @@ out:
     stop(&sv, d);
     relay_store_free(r->store);
     relay_auth_free(r->auth);
+    relay_net_free(r->net);
     free(r->continue_prefix);
     relay_wipe(key_pem, key_len);
     free(key_pem);

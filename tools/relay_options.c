@@ -38,6 +38,9 @@ static const struct opt_def opt_defs[] = {
     {"max-poll-wait", OPT_NUMBER, 0, 600, AT(max_poll_wait)},
     {"rate", OPT_NUMBER, 1, 1000000, AT(rate)},
     {"burst", OPT_NUMBER, 1, 1000000, AT(burst)},
+    {"module-rate", OPT_NUMBER, 1, 1000000, AT(module_rate)},
+    {"module-burst", OPT_NUMBER, 1, 1000000, AT(module_burst)},
+    {"trusted-proxy", OPT_TEXT, 0, 0, AT(trusted_proxy)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -169,18 +172,24 @@ static bool names_a_path(const char *u)
 
 static void usage(FILE *to)
 {
-    fputs("Usage: haobtc-relay --public-url URL --fleet-key-file FILE\n"
-          "         --authorize-url URL --client-id ID [options]\n"
-          "  --config FILE          key = value lines, names as below\n"
-          "  --fleet-key-file FILE  the key modules sign requests with\n"
-          "  --authorize-url URL    the provider's authorize page\n"
-          "  --client-id ID         the client registered with the provider\n"
-          "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
-          "  --port-file FILE       where to write the port listened on\n"
-          "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
-          "  --session-ttl S (300)  --max-sessions N (20000)\n"
-          "  --max-poll-wait S (60) --rate N (20) --burst N (60) --quiet\n",
-          to);
+    fputs(
+        "Usage: haobtc-relay --public-url URL --fleet-key-file FILE\n"
+        "         --authorize-url URL --client-id ID [options]\n"
+        "  --config FILE          key = value lines, names as below\n"
+        "  --fleet-key-file FILE  the key modules sign requests with\n"
+        "  --authorize-url URL    the provider's authorize page\n"
+        "  --client-id ID         the client registered with the provider\n"
+        "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
+        "  --port-file FILE       where to write the port listened on\n"
+        "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
+        "  --session-ttl S (300)  --max-sessions N (20000)\n"
+        "  --max-poll-wait S (60) --quiet\n"
+        "  --rate N (20) --burst N (60)   per client, phones' requests\n"
+        "  --module-rate N (100) --module-burst N (1000)   per client,\n"
+        "                         signed module requests (register, poll)\n"
+        "  --trusted-proxy ADDR[,ADDR...]  take the client address from\n"
+        "                         X-Forwarded-For on connections from these\n",
+        to);
 }
 
 int relay_parse_options(int argc, char **argv, struct relay_options *o)
@@ -196,7 +205,9 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
                                 .max_sessions = 20000,
                                 .max_poll_wait = 60,
                                 .rate = 20,
-                                .burst = 60};
+                                .burst = 60,
+                                .module_rate = 100,
+                                .module_burst = 1000};
     for (size_t i = 0; i < N_OPTS; i++)
         longs[i] = (struct option){
             opt_defs[i].name,

@@ -18,7 +18,7 @@
  * seen first is forgotten first. */
 #define RATE_SLOTS 4096
 #define RATE_BUCKETS 8192
-#define ADDR_MAX 16
+#define ADDR_MAX 17 /* a kind byte, then up to 16 of address */
 
 /* Base58's alphabet: no 0/O or I/l, so a link read aloud survives. */
 static const char id_alphabet[] =
@@ -66,8 +66,8 @@ struct relay_store {
     long long ttl_ms;
     bool stopping;
     uint64_t hash_key[2];
-    double rate;
-    double burst;
+    double rate[2]; /* [0] phones, [1] modules */
+    double burst[2];
     struct rate_slot slots[RATE_SLOTS];
     int rate_heads[RATE_BUCKETS];
     int rate_next; /* ring position of the next slot to (re)use */
@@ -168,8 +168,10 @@ struct relay_store *relay_store_new(const struct relay_limits *limits)
     st->mask = buckets - 1;
     st->max_sessions = (size_t)limits->max_sessions;
     st->ttl_ms = (long long)limits->session_ttl * 1000;
-    st->rate = limits->rate;
-    st->burst = limits->burst;
+    st->rate[0] = limits->rate;
+    st->burst[0] = limits->burst;
+    st->rate[1] = limits->module_rate;
+    st->burst[1] = limits->module_burst;
     for (size_t i = 0; i < RATE_BUCKETS; i++)
         st->rate_heads[i] = -1;
     /* One array: the id chains' heads, then the state chains' heads. */
@@ -540,7 +542,7 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
 
 static struct rate_slot *rate_slot(struct relay_store *st,
                                    const unsigned char *addr, size_t len,
-                                   long long now)
+                                   double burst, long long now)
 {
     unsigned b =
         (unsigned)(keyed_hash(st->hash_key, addr, len) & (RATE_BUCKETS - 1));
@@ -567,56 +569,60 @@ static struct rate_slot *rate_slot(struct relay_store *st,
     r->addr_len = (unsigned char)len;
     r->in_use = true;
     r->bucket = b;
-    r->tokens = st->burst;
+    r->tokens = burst;
     r->last_ms = now;
     r->next = st->rate_heads[b];
     st->rate_heads[b] = i;
     return r;
 }
 
-/* The key: an IPv4 address, or an IPv6 /64, which one host usually holds. */
-static size_t client_key(const struct sockaddr *sa, unsigned char key[ADDR_MAX])
+/* The key: the kind, then an IPv4 address, or an IPv6 /64, which one
+ * host usually holds. */
+static size_t client_key(bool module, const struct sockaddr *sa,
+                         unsigned char key[ADDR_MAX])
 {
     const struct in6_addr *a6;
 
+    key[0] = module;
     if (sa != NULL && sa->sa_family == AF_INET) {
-        memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-               4);
-        return 4;
+        memcpy(key + 1,
+               &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return 5;
     }
     if (sa == NULL || sa->sa_family != AF_INET6)
-        return 0;
+        return 1;
     a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
     if (IN6_IS_ADDR_V4MAPPED(a6)) {
-        memcpy(key, a6->s6_addr + 12, 4);
-        return 4;
+        memcpy(key + 1, a6->s6_addr + 12, 4);
+        return 5;
     }
-    memcpy(key, a6->s6_addr, 8);
-    return 8;
+    memcpy(key + 1, a6->s6_addr, 8);
+    return 9;
 }
 
-bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
-                            long *retry_after)
+bool relay_store_rate_allow(struct relay_store *st, bool module,
+                            const struct sockaddr *sa, long *retry_after)
 {
     unsigned char key[ADDR_MAX];
-    size_t key_len = client_key(sa, key);
+    size_t key_len = client_key(module, sa, key);
+    double rate = st->rate[module], burst = st->burst[module];
     struct rate_slot *r;
     bool ok;
     long long now;
 
     pthread_mutex_lock(&st->lock);
     now = now_ms();
-    r = rate_slot(st, key, key_len, now);
-    r->tokens += (double)(now - r->last_ms) / 1000.0 * st->rate;
-    if (r->tokens > st->burst)
-        r->tokens = st->burst;
+    r = rate_slot(st, key, key_len, burst, now);
+    r->tokens += (double)(now - r->last_ms) / 1000.0 * rate;
+    if (r->tokens > burst)
+        r->tokens = burst;
     r->last_ms = now;
     ok = r->tokens >= 1.0;
     if (ok)
         r->tokens -= 1.0;
     else
         /* Whole seconds, rounded up, as Retry-After wants. */
-        *retry_after = (long)((1.0 - r->tokens) / st->rate) + 1;
+        *retry_after = (long)((1.0 - r->tokens) / rate) + 1;
     pthread_mutex_unlock(&st->lock);
     return ok;
 }
