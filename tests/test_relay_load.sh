@@ -1,8 +1,9 @@
 # haobtc-relay under load and abuse, with its default limits: 100
 # concurrent logins behind one trusted proxy all succeed; one client
-# flooding at 50 requests/s does not stop another's login; a slowloris of
-# 500 connections does not stop 20 logins; and the module rides out a poll
-# answered 429 (Retry-After: 1) to PAM_SUCCESS.
+# flooding at 50 requests/s does not stop another's login; X-Forwarded-For
+# counts only from a trusted proxy; a slowloris of 500 connections for 30 s
+# does not stop 20 logins; and the module rides out a poll answered 429
+# (Retry-After: 1) to PAM_SUCCESS.
 # A "login" here is the relay's part of one, as module and phone make it:
 # signed registration, context page, Continue (cookie), callback, signed
 # long poll that hands out the code.
@@ -180,6 +181,72 @@ for i in 1 2 3 4 5 6; do
 done >"$tdir/spoofed.out"
 is forwarded_for_a_client_sent_itself_before_the_proxys_does_not_count \
     404,404,404,404,404,429 "$(paste -sd, "$tdir/spoofed.out")"
+
+# --- slowloris: 500 connections from one address (127.0.0.2) trickle a
+# request a byte a second for 30 s (HB_SLOWLORIS_S); meanwhile 20 logins
+# from other clients (behind the proxy) all succeed. The address holds at
+# most --max-client-connections (32), and each connection is cut at the
+# receive deadline (10 s) however it trickles.
+own_relay slow --trusted-proxy 127.0.0.1 || exit 1
+slow_url=$own_url
+python3 - "$slow_url" 500 "${HB_SLOWLORIS_S:-30}" >"$tdir/slow.out" <<'PY' &
+import asyncio, os, ssl, sys, time
+base, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+held, opened, longest = 0, 0, 0.0
+end = time.monotonic() + secs
+
+async def one():
+    global held, opened, longest
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        try:
+            r, w = await asyncio.wait_for(asyncio.open_connection(
+                host, int(port), ssl=ctx, local_addr=("127.0.0.2", 0)), 5)
+        except Exception:
+            await asyncio.sleep(1)
+            continue
+        opened += 1
+        held += 1
+        try:
+            w.write(b"GET /s/AAAAAAAA HTTP/1.1\r\nHost: relay\r\n")
+            while time.monotonic() < end:
+                await w.drain()
+                await asyncio.sleep(1)
+                w.write(b"X")
+                if r.at_eof():
+                    break
+                try:
+                    if await asyncio.wait_for(r.read(1), 0.01) == b"":
+                        break
+                except asyncio.TimeoutError:
+                    pass
+        except Exception:
+            pass
+        finally:
+            held -= 1
+            if time.monotonic() < end:
+                longest = max(longest, time.monotonic() - t0)
+            w.close()
+
+async def main():
+    await asyncio.gather(*(one() for _ in range(n)))
+asyncio.run(main())
+print("opened %d longest %.1f" % (opened, longest))
+PY
+slow_pid=$!
+pids+=("$slow_pid")
+sleep 3
+logins "$slow_url" 20 >"$tdir/slow-logins.out"
+is logins_during_a_500_connection_slowloris_all_succeed "ok 20" "$(head -n 1 "$tdir/slow-logins.out")"
+wait "$slow_pid"
+read -r _ opened _ longest <"$tdir/slow.out"
+if [ -n "$longest" ] && [ "${longest%.*}" -le 13 ]; then
+    ok "a_trickling_connection_is_cut_at_the_receive_deadline (longest ${longest} s, $opened connections)"
+else
+    not_ok a_trickling_connection_is_cut_at_the_receive_deadline "$(cat "$tdir/slow.out")"
+fi
 
 # --- the module rides out a poll answered 429 with Retry-After: 1
 # (module budget: 1 request, 1 a second): PAM_SUCCESS, a second or so late

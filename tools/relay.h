@@ -69,10 +69,26 @@ struct relay_store;
 struct relay_auth;
 struct relay_net;
 
-/* relay_net.c: trusted proxies (a comma-separated list, may be NULL);
- * NULL after a message on stderr. */
-struct relay_net *relay_net_new(const char *trusted);
+/* relay_net.c: trusted proxies (a comma-separated list, may be NULL), the
+ * seconds a request's headers and body may take (counted from the
+ * connection or the previous answer, not restarted by each byte), and
+ * the connections one address may hold (trusted proxies exempt); NULL
+ * after a message on stderr. */
+struct relay_net *relay_net_new(const char *trusted, long receive_s,
+                                long per_client_max);
+/* Starts the thread that cuts connections past their deadline. */
+bool relay_net_watch(struct relay_net *n);
 void relay_net_free(struct relay_net *n);
+/* For MHD: the accept policy (per-address cap) and connection notices. */
+enum MHD_Result relay_net_accept(void *cls, const struct sockaddr *sa,
+                                 socklen_t len);
+void relay_net_notify(void *cls, struct MHD_Connection *c,
+                      void **socket_context,
+                      enum MHD_ConnectionNotificationCode toe);
+/* A request was received whole and is being answered (no deadline: long
+ * polls wait), or its answer is done (the next one has a deadline). */
+void relay_net_handling(struct relay_net *n, struct MHD_Connection *c);
+void relay_net_answered(struct relay_net *n, struct MHD_Connection *c);
 bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa);
 /* The client's address (see relay_net.c) into *out. */
 void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
@@ -171,6 +187,8 @@ struct relay_options {
     long module_rate;
     long module_burst;
     char *trusted_proxy;
+    long receive_timeout;
+    long max_client_connections;
     bool quiet;
 };
 

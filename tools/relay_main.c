@@ -24,6 +24,11 @@
 #include <microhttpd.h>
 
 #define BODY_MAX 4096
+/* Each connection holds a thread (long polls wait in theirs). */
+#define CONNECTIONS_MAX 1024
+/* Above this many requests in flight, phones' page views and Continues
+ * wait (503): what is left is kept for module polls and callbacks. */
+#define PAGES_UNTIL 768
 #define PEM_MAX (1024 * 1024)
 #define FORM_TYPE "application/x-www-form-urlencoded"
 
@@ -105,6 +110,9 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     }
     if (route == R_NONE)
         return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
+    if (route == R_PAGE && atomic_load(&sv->in_flight) > PAGES_UNTIL)
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (wants_post ? !post : !(get || page_post))
         return relay_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method not allowed", MHD_HTTP_HEADER_ALLOW,
@@ -167,6 +175,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (rq->answered)
         return MHD_YES;
     rq->answered = true;
+    /* Received whole: no deadline while it is answered (a long poll). */
+    relay_net_handling(sv->relay.net, c);
     if (rq->too_big)
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
@@ -205,8 +215,8 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     struct server *sv = cls;
     struct request *rq = *con_cls;
 
-    (void)c;
     (void)toe;
+    relay_net_answered(sv->relay.net, c);
     if (rq == NULL)
         return;
     relay_wipe(rq, sizeof(*rq));
@@ -309,17 +319,13 @@ static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
         flags |= MHD_USE_TLS;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
     /* Each long poll holds a thread: the cap bounds threads and memory. */
-    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                       CONNECTIONS_MAX, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                        32768, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};
-    /* On loopback every client is the TLS proxy, which a per-address cap
-     * would throttle as a whole. */
-    if (!loopback)
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                           64, NULL};
     if (cert_pem != NULL) {
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
                                            (void *)cert_pem};
@@ -327,9 +333,15 @@ static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
                                            (void *)key_pem};
     }
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(flags, 0, NULL, NULL, handle, sv,
-                            MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
-                            MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    (void)loopback;
+    return MHD_start_daemon(flags, 0, relay_net_accept, sv->relay.net, handle,
+                            sv, MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
+                            /* Per-address caps and the receive deadline
+                             * (relay_net.c): MHD's own per-IP limit
+                             * cannot spare the trusted proxies. */
+                            MHD_OPTION_NOTIFY_CONNECTION, relay_net_notify,
+                            sv->relay.net, MHD_OPTION_ARRAY, ops,
+                            MHD_OPTION_END);
 }
 
 /* Stops accepting, lets every waiting poll answer 503 (bounded), then has
@@ -428,8 +440,9 @@ int main(int argc, char **argv)
     r->auth = relay_auth_new(sv.opt.fleet_key_file);
     if (r->auth == NULL)
         goto out;
-    r->net = relay_net_new(sv.opt.trusted_proxy);
-    if (r->net == NULL)
+    r->net = relay_net_new(sv.opt.trusted_proxy, sv.opt.receive_timeout,
+                           sv.opt.max_client_connections);
+    if (r->net == NULL || !relay_net_watch(r->net))
         goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
         relay_say(r,

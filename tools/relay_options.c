@@ -41,6 +41,9 @@ static const struct opt_def opt_defs[] = {
     {"module-rate", OPT_NUMBER, 1, 1000000, AT(module_rate)},
     {"module-burst", OPT_NUMBER, 1, 1000000, AT(module_burst)},
     {"trusted-proxy", OPT_TEXT, 0, 0, AT(trusted_proxy)},
+    {"receive-timeout", OPT_NUMBER, 1, 300, AT(receive_timeout)},
+    {"max-client-connections", OPT_NUMBER, 1, 100000,
+     AT(max_client_connections)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -207,7 +210,9 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
                                 .rate = 20,
                                 .burst = 60,
                                 .module_rate = 100,
-                                .module_burst = 1000};
+                                .module_burst = 1000,
+                                .receive_timeout = 10,
+                                .max_client_connections = 32};
     for (size_t i = 0; i < N_OPTS; i++)
         longs[i] = (struct option){
             opt_defs[i].name,
