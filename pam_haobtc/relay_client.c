@@ -14,6 +14,9 @@
 #define LINK_MAX 512
 /* A busy relay's Retry-After is honoured up to this; none means 1 s. */
 #define RETRY_AFTER_MAX 30
+/* Connection failures in a row a long poll rides out (a proxy's idle
+ * cut, a relay restart) before the relay counts as unreachable. */
+#define DROPPED_MAX 3
 
 static char *relay_endpoint(const struct hb_config *cfg, const char *path)
 {
@@ -152,6 +155,8 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
         hb_fail(err, HB_ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* A relay that stays unreachable is reported, not waited out. */
+    int dropped = 0;
     for (;;) {
         status = signed_post(http, url, path, form, wait_s, &resp, err);
         long delay_ms = -1;
@@ -159,7 +164,8 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
             long after = resp.retry_after > 0 ? resp.retry_after : 1;
             delay_ms =
                 (after < RETRY_AFTER_MAX ? after : RETRY_AFTER_MAX) * 1000L;
-        } else if (status == HB_ERR_UNAVAIL && retry_dropped) {
+        } else if (status == HB_ERR_UNAVAIL && retry_dropped &&
+                   ++dropped <= DROPPED_MAX) {
             delay_ms = 1000;
         }
         /* The next try must fit, its wait included, before giving up. */

@@ -100,6 +100,13 @@ approve() {
         sed -n 's/.*"auth_code" *: *"\([^"]*\)".*/\1/p'
 }
 
+# paste_answer STATE CODE: what a page without a relay shows for pasting,
+# CODE:TAG with TAG = base64url(HMAC-SHA256(key = STATE, CODE)), first 8
+paste_answer() {
+    printf '%s:%s' "$2" "$(printf %s "$2" | openssl dgst -sha256 -mac HMAC \
+        -macopt "key:$1" -binary | basenc --base64url | cut -c1-8)"
+}
+
 # phone_continue LINK JAR: the simulated phone opens the short link and
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).

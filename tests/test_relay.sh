@@ -238,6 +238,8 @@ check refused_continues_set_no_cookie lacks hb_ "$jar"
 # own form: Sec-Fetch-Site decides then.
 hdr=(-H "Origin: null" -H "Sec-Fetch-Site: cross-site")
 is continue_with_origin_null_posted_cross_site_is_403 403 "$(cont "$link" "$jar")"
+hdr=(-H "Origin: null")
+is continue_with_origin_null_and_no_fetch_metadata_is_403 403 "$(cont "$link" "$jar")"
 hdr=(-H "Origin: null" -H "Sec-Fetch-Site: same-origin")
 is continue_with_origin_null_from_the_page_itself_is_303 303 "$(cont "$link" "$tdir/null.jar")"
 hdr=(-H "Origin: $main_url" -H "Sec-Fetch-Site: same-origin")

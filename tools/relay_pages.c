@@ -346,9 +346,11 @@ static bool same_origin(const struct relay *r, struct MHD_Connection *c)
     if (site != NULL && strcmp(site, "same-origin") != 0)
         return false;
     /* Under Referrer-Policy: no-referrer a browser sends "Origin: null"
-     * even for its own form; Sec-Fetch-Site above then tells. */
-    return origin == NULL || strcmp(origin, "null") == 0 ||
-           strcmp(origin, r->origin) == 0;
+     * even for its own form; only Sec-Fetch-Site can vouch for it then (a
+     * sandboxed frame elsewhere says null too). */
+    if (origin != NULL && strcmp(origin, "null") == 0)
+        return site != NULL;
+    return origin == NULL || strcmp(origin, r->origin) == 0;
 }
 
 enum MHD_Result relay_do_continue(const struct relay *r,
