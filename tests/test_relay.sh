@@ -257,6 +257,24 @@ else
     not_ok continue_cookie_lives_no_longer_than_the_session "$age"
 fi
 
+# More ways to reach the provider without the page: each refused, none
+# sets the cookie.
+is continue_for_an_unknown_link_is_404 404 "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' \
+    --data csrf=AAAAAAAAAAAAAAAAAAAAAA "$main_url/s/AAAAAAAA")"
+is continue_that_is_not_a_form_is_415 415 "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data '{}' "$link")"
+csrf_now=$(curl "${ca[@]}" "$link" | grep -o 'name="csrf" value="[^"]*"' | sed 's/.*value="\([^"]*\)"/\1/')
+is continue_with_the_csrf_value_twice_is_403 403 "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' \
+    --data "csrf=$csrf_now&csrf=$csrf_now" "$link")"
+is continue_with_the_csrf_value_in_the_query_only_is_403 403 "$(curl "${ca[@]}" -o /dev/null \
+    -w '%{http_code}' --data x=1 "$link?csrf=$csrf_now")"
+is continue_with_an_oversized_body_is_413 413 "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' \
+    --data "csrf=$csrf_now&pad=$(head -c 6000 /dev/zero | tr '\0' a)" "$link")"
+is continue_by_put_is_405 405 "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' -X PUT \
+    --data "csrf=$csrf_now" "$link")"
+is raw_provider_link_then_callback_without_the_page_is_403 403 \
+    "$(get "$main_url/cb?code=phished-code&state=$S")"
+
 # Whatever a registration carries, the link is built from the relay's own
 # options: an authorize URL, client_id or redirect_uri in the form is not
 # a field the relay reads.

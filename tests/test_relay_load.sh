@@ -22,13 +22,13 @@ trap cleanup EXIT
 is() {
     if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "want '$2', got '$3'"; fi
 }
-own_relay() { # own_relay NAME OPTIONS...: sets own_url, own_pid
+own_relay() { # own_relay NAME OPTIONS...: sets own_url
     local name=$1
     shift
     mkdir -p "$tdir/$name"
     start_relay "$tdir/$name" "$MOCK2_PORT" "$@" || return 1
     pids+=("$RELAY_PID")
-    own_url=$RELAY_URL own_pid=$RELAY_PID
+    own_url=$RELAY_URL
     RELAY_URL=$main_url
 }
 
