@@ -63,7 +63,7 @@ start_relay() {
         --public-url "https://127.0.0.1:$RELAY_PORT" \
         --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
         --authorize-url "https://127.0.0.1:$port/auth/oauth/authorize/" \
-        --rate 1000 --burst 1000 "$@" >>"$dir/relay.log" 2>&1 &
+        --rate 1000 --burst 1000 --module-rate 1000 --module-burst 10000 "$@" >>"$dir/relay.log" 2>&1 &
     RELAY_PID=$!
     if ! wait_for_file "$dir/relay.port" 10; then
         echo "haobtc-relay did not start; its log:" >&2

@@ -161,7 +161,7 @@ fi
 
 # Under AddressSanitizer freed memory waits in a quarantine (256 MiB by
 # default) that would swamp the figure; a small one keeps it meaningful.
-ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=4 own_relay flood --max-sessions 1000 --rate 100000 --burst 100000 || exit 1
+ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=4 own_relay flood --max-sessions 1000 --rate 100000 --burst 100000 --module-rate 100000 --module-burst 100000 || exit 1
 flood_url=$own_url flood_pid=$own_pid
 own_relay rate --rate 1 --burst 5 --module-rate 1 --module-burst 5 || exit 1
 rate_url=$own_url
