@@ -141,10 +141,9 @@ PY
 }
 
 # --- the default limits (given here over the suite's own: rate 20, burst
-# 60; modules 100, 1000) behind one trusted proxy: the proxy is 127.0.0.1,
-# every phone has its own address
-own_relay fair --rate 20 --burst 60 --module-rate 100 --module-burst 1000 \
-    --trusted-proxy 127.0.0.1 || exit 1
+# 60; modules 100, 1000) and the default trusted proxy (loopback) behind
+# one proxy address: 127.0.0.1, every phone with its own X-Forwarded-For
+own_relay fair --rate 20 --burst 60 --module-rate 100 --module-burst 1000 || exit 1
 fair_url=$own_url
 logins "$fair_url" 100 >"$tdir/fair.out"
 is concurrent_logins_behind_one_trusted_proxy_all_succeed "ok 100" "$(head -n 1 "$tdir/fair.out")"
@@ -162,14 +161,14 @@ fi
 
 # --- X-Forwarded-For counts only from a trusted proxy: a client that sets
 # it itself still shares one budget (burst 5 here)
-own_relay untrusted --rate 1 --burst 5 || exit 1
+own_relay untrusted --rate 1 --burst 5 --trusted-proxy none || exit 1
 for i in 1 2 3 4 5 6; do
     curl "${ca[@]}" -o /dev/null -w '%{http_code}\n' -H "X-Forwarded-For: 192.0.2.$i" \
         "$own_url/s/AAAAAAAA"
 done >"$tdir/untrusted.out"
 is forwarded_for_from_an_untrusted_peer_is_ignored 404,404,404,404,404,429 \
     "$(paste -sd, "$tdir/untrusted.out")"
-own_relay proxied --rate 1 --burst 5 --trusted-proxy 127.0.0.1 || exit 1
+own_relay proxied --rate 1 --burst 5 || exit 1
 for i in 1 2 3 4 5 6; do
     curl "${ca[@]}" -o /dev/null -w '%{http_code}\n' \
         -H "X-Forwarded-For: 192.0.2.9, 192.0.2.$i" "$own_url/s/AAAAAAAA"
@@ -189,7 +188,7 @@ is forwarded_for_a_client_sent_itself_before_the_proxys_does_not_count \
 # from other clients (behind the proxy) all succeed. The address holds at
 # most --max-client-connections (32), and each connection is cut at the
 # receive deadline (10 s) however it trickles.
-own_relay slow --trusted-proxy 127.0.0.1 || exit 1
+own_relay slow || exit 1
 slow_url=$own_url
 python3 - "$slow_url" 500 "${HB_SLOWLORIS_S:-30}" >"$tdir/slow.out" <<'PY' &
 import asyncio, os, ssl, sys, time

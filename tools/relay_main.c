@@ -440,8 +440,13 @@ int main(int argc, char **argv)
     r->auth = relay_auth_new(sv.opt.fleet_key_file);
     if (r->auth == NULL)
         goto out;
-    r->net = relay_net_new(sv.opt.trusted_proxy, sv.opt.receive_timeout,
-                           sv.opt.max_client_connections);
+    /* The TLS proxy the README recommends runs on this host: loopback is
+     * trusted unless told otherwise ("none" trusts nobody). */
+    r->net = relay_net_new(
+        sv.opt.trusted_proxy == NULL                ? "127.0.0.1,::1"
+        : strcmp(sv.opt.trusted_proxy, "none") == 0 ? NULL
+                                                    : sv.opt.trusted_proxy,
+        sv.opt.receive_timeout, sv.opt.max_client_connections);
     if (r->net == NULL || !relay_net_watch(r->net))
         goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)

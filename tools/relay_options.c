@@ -175,24 +175,24 @@ static bool names_a_path(const char *u)
 
 static void usage(FILE *to)
 {
-    fputs(
-        "Usage: haobtc-relay --public-url URL --fleet-key-file FILE\n"
-        "         --authorize-url URL --client-id ID [options]\n"
-        "  --config FILE          key = value lines, names as below\n"
-        "  --fleet-key-file FILE  the key modules sign requests with\n"
-        "  --authorize-url URL    the provider's authorize page\n"
-        "  --client-id ID         the client registered with the provider\n"
-        "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
-        "  --port-file FILE       where to write the port listened on\n"
-        "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
-        "  --session-ttl S (300)  --max-sessions N (20000)\n"
-        "  --max-poll-wait S (60) --quiet\n"
-        "  --rate N (20) --burst N (60)   per client, phones' requests\n"
-        "  --module-rate N (100) --module-burst N (1000)   per client,\n"
-        "                         signed module requests (register, poll)\n"
-        "  --trusted-proxy ADDR[,ADDR...]  take the client address from\n"
-        "                         X-Forwarded-For on connections from these\n",
-        to);
+    fputs("Usage: haobtc-relay --public-url URL --fleet-key-file FILE\n"
+          "         --authorize-url URL --client-id ID [options]\n"
+          "  --config FILE          key = value lines, names as below\n"
+          "  --fleet-key-file FILE  the key modules sign requests with\n"
+          "  --authorize-url URL    the provider's authorize page\n"
+          "  --client-id ID         the client registered with the provider\n"
+          "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
+          "  --port-file FILE       where to write the port listened on\n"
+          "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
+          "  --session-ttl S (300)  --max-sessions N (20000)\n"
+          "  --max-poll-wait S (60) --quiet\n"
+          "  --rate N (20) --burst N (60)   per client, phones' requests\n"
+          "  --module-rate N (100) --module-burst N (1000)   per client,\n"
+          "                         signed module requests (register, poll)\n"
+          "  --trusted-proxy ADDR[,ADDR...]|none (127.0.0.1,::1)  take the\n"
+          "                         client address from X-Forwarded-For on\n"
+          "                         connections from these\n",
+          to);
 }
 
 int relay_parse_options(int argc, char **argv, struct relay_options *o)
