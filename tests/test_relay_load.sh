@@ -175,6 +175,13 @@ for i in 1 2 3 4 5 6; do
 done >"$tdir/proxied.out"
 is forwarded_for_last_hop_from_a_trusted_proxy_is_the_client 404,404,404,404,404,404 \
     "$(paste -sd, "$tdir/proxied.out")"
+long=$(printf '10.9.8.7, %.0s' $(seq 400))
+for i in 1 2 3 4 5 6; do
+    curl "${ca[@]}" -o /dev/null -w '%{http_code}\n' \
+        -H "X-Forwarded-For: ${long}192.0.2.$i" "$own_url/s/AAAAAAAA"
+done >"$tdir/long.out"
+is forwarded_for_of_4_kib_still_counts_its_last_hop 404,404,404,404,404,404 \
+    "$(paste -sd, "$tdir/long.out")"
 for i in 1 2 3 4 5 6; do
     curl "${ca[@]}" -o /dev/null -w '%{http_code}\n' \
         -H "X-Forwarded-For: 192.0.2.$i" -H "X-Forwarded-For: 198.51.100.1" \

@@ -344,27 +344,30 @@ bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa)
 struct xff {
     char text[XFF_MAX];
     size_t len;
-    bool overflow;
 };
 
 /* Every X-Forwarded-For header, in order, joined with commas: a client
- * can send its own, and the proxy's hop is the last one. */
+ * can send its own, and the proxy's hop is the last one. Only the right
+ * end is kept when it is long: that is the part that counts, and a hop cut
+ * in two at the left no longer parses, which ends the walk there. */
 static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind,
                                    const char *key, const char *value)
 {
     struct xff *x = cls;
-    size_t n;
+    size_t n, room = sizeof(x->text) - 1;
 
     (void)kind;
     if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
         return MHD_YES;
     n = strlen(value);
-    if (x->len + n + 2 > sizeof(x->text)) {
-        /* Keep the right end, which is the part that counts. */
-        x->overflow = true;
-        x->len = 0;
-        if (n + 1 > sizeof(x->text))
-            return MHD_YES;
+    if (n >= room) {
+        value += n - (room - 1);
+        n = room - 1;
+    }
+    if (x->len > 0 && x->len + 1 + n > room) {
+        size_t drop = x->len + 1 + n - room;
+        memmove(x->text, x->text + drop, x->len - drop);
+        x->len -= drop;
     }
     if (x->len > 0)
         x->text[x->len++] = ',';
