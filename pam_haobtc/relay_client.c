@@ -83,6 +83,26 @@ static const char *known_reason(json_object *obj)
     return "no known reason";
 }
 
+/* The form of pairs with a random "nonce" field added. */
+static char *form_with_nonce(struct hb_http *http, const char *const *pairs)
+{
+    char *nonce = hb_random_token(16);
+    const char *all[16];
+    size_t n = 0;
+    if (nonce == NULL)
+        return NULL;
+    for (; pairs[n] != NULL && n + 4 < 16; n += 2) {
+        all[n] = pairs[n];
+        all[n + 1] = pairs[n + 1];
+    }
+    all[n] = "nonce";
+    all[n + 1] = nonce;
+    all[n + 2] = NULL;
+    char *form = form_of(http, all);
+    free(nonce);
+    return form;
+}
+
 /* Sleeps ms milliseconds plus up to a second of jitter (so modules that
  * were told the same Retry-After do not come back in step); false when
  * the person went away meanwhile. */
@@ -135,29 +155,25 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
 {
     *obj = NULL;
     char *url = relay_endpoint(http->cfg, path);
-    /* A nonce makes every request's bytes, and so its signature, unique:
-     * the relay refuses a signature it has seen. */
-    char *nonce = hb_random_token(16);
-    const char *signed_pairs[16];
-    size_t n = 0;
-    for (; pairs[n] != NULL && n + 4 < 16; n += 2) {
-        signed_pairs[n] = pairs[n];
-        signed_pairs[n + 1] = pairs[n + 1];
-    }
-    signed_pairs[n] = "nonce";
-    signed_pairs[n + 1] = nonce;
-    signed_pairs[n + 2] = NULL;
-    char *form = nonce != NULL ? form_of(http, signed_pairs) : NULL;
-    free(nonce);
+    char *form = NULL;
     enum hb_status status = HB_ERR_NOMEM;
     struct hb_response resp = {0};
-    if (url == NULL || form == NULL) {
+    if (url == NULL) {
         hb_fail(err, HB_ERR_NOMEM, "out of memory");
         goto out;
     }
     /* A relay that stays unreachable is reported, not waited out. */
     int dropped = 0;
     for (;;) {
+        /* A fresh nonce every try makes its bytes, and so its signature,
+         * new: the relay refuses a signature it has seen, and it may have
+         * seen a try whose answer never came back. */
+        hb_free_secret(&form);
+        form = form_with_nonce(http, pairs);
+        if (form == NULL) {
+            status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
+            goto out;
+        }
         status = signed_post(http, url, path, form, wait_s, &resp, err);
         long delay_ms = -1;
         if (status == HB_OK && (resp.status == 429 || resp.status == 503)) {
@@ -167,6 +183,12 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
         } else if (status == HB_ERR_UNAVAIL && retry_dropped &&
                    ++dropped <= DROPPED_MAX) {
             delay_ms = 1000;
+        } else if (status == HB_OK && resp.status == 401 &&
+                   strstr(resp.body, "\"replayed signature\"") != NULL &&
+                   ++dropped <= DROPPED_MAX) {
+            /* Our own bytes, sent twice: libcurl resends a request by
+             * itself when a kept-alive connection dies under it. */
+            delay_ms = 0;
         }
         /* The next try must fit, its wait included, before giving up. */
         if (delay_ms < 0 ||

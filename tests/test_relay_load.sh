@@ -11,7 +11,7 @@
 . "$HB_SRC/tests/lib.sh"
 tdir=$(mktemp -d "$HB_TEST_DIR/load.XXXXXX")
 ca=(--cacert "$HB_PKI/ca.pem" -sS --max-time 15)
-main_url=$RELAY_URL
+main_url=$RELAY_URL main_port=$RELAY_PORT
 pids=()
 pt_pid=
 cleanup() {
@@ -296,7 +296,7 @@ t0=$(date +%s%3N)
 printf '\n' >&"${PT[1]}"
 timeout 30 cat <&"${PT[0]}" >"$pdir/out"
 took=$(($(date +%s%3N) - t0))
-wait "$pt_pid" 2>/dev/null
+stop_pid "$pt_pid" # only if it still waits at a prompt
 pt_pid=
 grep -a SYSLOG "$pdir/out" >>"$HB_TEST_DIR/module-syslog.txt"
 check poll_answered_429_with_retry_after_still_ends_in_pam_success \
@@ -306,6 +306,95 @@ if [ "$took" -ge 900 ] && [ "$took" -lt 6000 ]; then
 else
     not_ok the_module_waited_for_retry_after "${took} ms"
 fi
+
+# --- a long poll whose connection drops (a proxy's idle cut) is asked
+# again: a TCP relay in front of the relay cuts the first connection that
+# lasts over 1.5 s; the phone approves 3 s after Enter; PAM_SUCCESS.
+python3 - "$main_port" "$tdir/cutter.port" >"$tdir/cutter.log" 2>&1 <<'PY' &
+import socket, sys, threading, time
+target, port_file = int(sys.argv[1]), sys.argv[2]
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(64)
+open(port_file + ".tmp", "w").write("%d\n" % srv.getsockname()[1])
+import os
+os.rename(port_file + ".tmp", port_file)
+cut = [False]
+lock = threading.Lock()
+
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+def serve(c):
+    u = socket.create_connection(("127.0.0.1", target))
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+    time.sleep(1.5)
+    with lock:
+        first = not cut[0]
+        if first and c.fileno() != -1:
+            try:
+                c.getpeername()
+            except OSError:
+                return
+            cut[0] = True
+    if first:
+        print("cut a connection that lasted 1.5 s", flush=True)
+        for s in (c, u):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+cutter_pid=$!
+pids+=("$cutter_pid")
+wait_for_file "$tdir/cutter.port" 10
+cutter_url=https://127.0.0.1:$(cat "$tdir/cutter.port")
+write_conf "$pdir/conf2" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "relay_url=$cutter_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+    "fleet_key_file=$HB_FLEET_KEY"
+printf 'auth required %s conf=%s\n' \
+    "$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so" "$pdir/conf2" >"$pdir/pam.d/haobtc-cut"
+coproc PT {
+    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
+    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+        pamtester -v haobtc-cut alice authenticate 2>&1
+}
+pt_pid=$PT_PID
+link=
+while IFS= read -r -t 15 line <&"${PT[0]}"; do
+    case $line in https://*) link=$line; break ;; esac
+done
+printf '\n' >&"${PT[1]}"
+(sleep 3 && phone_approve "$link" alice) &
+phone_pid=$!
+timeout 40 cat <&"${PT[0]}" >"$pdir/out2"
+stop_pid "$pt_pid" # only if it still waits at a prompt
+pt_pid=
+wait "$phone_pid"
+grep -a SYSLOG "$pdir/out2" >>"$HB_TEST_DIR/module-syslog.txt"
+check the_proxy_cut_the_first_long_poll grep -q 'cut a connection' "$tdir/cutter.log"
+check dropped_long_poll_is_asked_again_and_ends_in_pam_success \
+    grep -q 'pamtester: successfully authenticated' "$pdir/out2"
 
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
