@@ -406,6 +406,36 @@ else
     not_ok long_poll_answers_within_1s_of_the_callback "${lag} ms"
 fi
 
+# --- a newer poll for the same login supersedes a waiting one (a module
+# retries after its connection dropped, the relay has not noticed): the
+# older answers "pending" at once and never takes the code
+P4=$(new_secret)
+S4=$(state_of "$P4")
+register "$main_url" "$S4"
+cont "$link" "$tdir/j4" >/dev/null
+(out=$tdir/old-poll post "$main_url/api/v1/poll" "secret=$P4" wait=10 >"$tdir/old-poll.st"; ms >"$tdir/old-poll.at") &
+old_pid=$!
+pids+=("$old_pid")
+sleep 0.5
+(out=$tdir/new-poll post "$main_url/api/v1/poll" "secret=$P4" wait=10 >"$tdir/new-poll.st") &
+new_pid=$!
+pids+=("$new_pid")
+superseded_at=$(ms)
+wait "$old_pid"
+is older_poll_answers_pending_when_superseded "200 {\"ok\":false,\"pending\":true}" \
+    "$(cat "$tdir/old-poll.st") $(cat "$tdir/old-poll")"
+lag=$(($(cat "$tdir/old-poll.at") - superseded_at))
+if [ "$lag" -lt 2000 ]; then
+    ok "older_poll_steps_aside_at_once (${lag} ms)"
+else
+    not_ok older_poll_steps_aside_at_once "${lag} ms"
+fi
+sleep 0.3
+getc "$tdir/j4" "$main_url/cb?code=newest-poll-code&state=$S4" >/dev/null
+wait "$new_pid"
+is newest_poll_gets_the_code "200 {\"ok\":true,\"code\":\"newest-poll-code\"}" \
+    "$(cat "$tdir/new-poll.st") $(cat "$tdir/new-poll")"
+
 # --- a flood of registrations meets --max-sessions, memory stays small
 rss_before=$(rss_kib "$flood_pid")
 hammer "$flood_url" register 1001 >"$tdir/flood.out"

@@ -33,6 +33,9 @@ struct session {
     long long expires_ms;
     char *code; /* NULL until the callback; wiped when the session goes */
     bool denied;
+    /* The latest poll's number: an earlier one still waiting belongs to a
+     * connection its module gave up on, and must not take the code. */
+    unsigned poll_gen;
     char id[RELAY_ID_LEN + 1];
     char state[RELAY_STATE_LEN + 1];
     char csrf[RELAY_TOKEN_LEN + 1];
@@ -497,6 +500,8 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
 {
     enum relay_result rc = RELAY_FAILED;
     long long deadline;
+    unsigned gen = 0;
+    bool first = true;
 
     *code_out = NULL;
     pthread_mutex_lock(&st->lock);
@@ -509,6 +514,18 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
         long long until;
         struct timespec ts;
 
+        if (first && s != NULL) {
+            /* The newest poll is the live one (a module retries when its
+             * connection drops, while the relay may not have noticed):
+             * an older waiter steps aside. */
+            gen = ++s->poll_gen;
+            pthread_cond_broadcast(&st->changed);
+        }
+        first = false;
+        if (s != NULL && s->poll_gen != gen) {
+            rc = RELAY_PENDING;
+            break;
+        }
         if (s != NULL && s->code != NULL) {
             /* Handed out once: the session goes with it. */
             *code_out = s->code;
