@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "challenge.h"
 #include "provider.h"
 #include "relay_client.h"
@@ -13,6 +14,88 @@
 #include "token.h"
 
 #define SECRET_BYTES 32
+/* The relay's bounds for what its context page shows. */
+#define SHOWN_HOST_MAX 253
+#define SHOWN_USER_MAX 128
+
+/* Printable ASCII for the relay's page: other bytes (controls, bidi
+ * overrides, any UTF-8) as \xNN, a backslash doubled, cut with "..." to
+ * max bytes. */
+static char *shown(const char *s, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = malloc(max + 1);
+    size_t o = 0;
+    if (out == NULL)
+        return NULL;
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        size_t need = c >= 0x20 && c < 0x7f ? (c == '\\' ? 2 : 1) : 4;
+        if (o + need > max - 3) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (need == 1) {
+            out[o++] = (char)c;
+        } else if (need == 2) {
+            out[o++] = '\\';
+            out[o++] = '\\';
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* scheme://host[:port] of an URL, as a length of its text. */
+static size_t origin_len(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return 0;
+    p += 3;
+    return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+/* Whether haobtc sends the phone back to this relay (its /cb). */
+static bool redirect_is_relay(const struct hb_config *cfg)
+{
+    if (cfg->redirect_uri == NULL || cfg->relay_url == NULL)
+        return false;
+    size_t n = origin_len(cfg->relay_url);
+    return n > 0 && origin_len(cfg->redirect_uri) == n &&
+           strncmp(cfg->redirect_uri, cfg->relay_url, n) == 0;
+}
+
+static enum hb_status register_shown(struct hb_http *http, const char *user,
+                                     const char *rhost, struct hb_challenge *ch,
+                                     struct hb_error *err)
+{
+    char *s_host = shown(ch->host, SHOWN_HOST_MAX);
+    char *s_user = shown(user, SHOWN_USER_MAX);
+    char *s_rhost = shown(rhost, SHOWN_HOST_MAX);
+    char *tag_key = hb_tag_key_for(ch->poll_secret);
+    enum hb_status status;
+    if (s_host == NULL || s_user == NULL || s_rhost == NULL || tag_key == NULL)
+        status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    else
+        status = hb_relay_register(http, ch->state, tag_key, s_host, s_user,
+                                   s_rhost, &ch->link, err);
+    free(s_host);
+    free(s_user);
+    free(s_rhost);
+    if (status == HB_OK) {
+        ch->tag_key = tag_key;
+        tag_key = NULL;
+    }
+    hb_free_secret(&tag_key);
+    return status;
+}
 
 enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
                                   const char *rhost, struct hb_challenge *ch,
@@ -39,20 +122,31 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
 
     if (cfg->relay_url != NULL && cfg->mode != HB_MODE_PASTE) {
-        enum hb_status status =
-            hb_relay_register(http, ch->state, ch->authorize_url, ch->host,
-                              user, rhost, &ch->link, err);
+        enum hb_status status = register_shown(http, user, rhost, ch, err);
         if (status == HB_OK) {
             ch->can_poll = true;
             return HB_OK;
         }
-        /* In auto mode a pasted code still works without the relay. */
-        if (cfg->mode == HB_MODE_POLL || status == HB_ERR_NOMEM)
+        if (cfg->mode == HB_MODE_POLL || status == HB_ERR_NOMEM ||
+            status == HB_ERR_CONV)
             return status;
+        /* A pasted code works without the relay only when haobtc sends
+         * the phone somewhere else: its page would not load otherwise. */
+        if (redirect_is_relay(cfg)) {
+            char detail[HB_ERRMSG_MAX];
+            memcpy(detail, err->msg, sizeof(detail));
+            return hb_fail(err, HB_ERR_UNAVAIL,
+                           "the relay cannot be reached, and haobtc would "
+                           "send the phone to that same relay, so there is "
+                           "no code to paste either: %s",
+                           detail);
+        }
         ch->relay_error = *err;
     }
+    /* Without a relay session the tag's key is the state (README). */
+    ch->tag_key = strdup(ch->state);
     ch->link = strdup(ch->authorize_url);
-    if (ch->link == NULL)
+    if (ch->link == NULL || ch->tag_key == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
     return HB_OK;
 }
@@ -61,6 +155,7 @@ void hb_challenge_free(struct hb_challenge *ch)
 {
     hb_free_secret(&ch->poll_secret);
     hb_free_secret(&ch->state);
+    hb_free_secret(&ch->tag_key);
     free(ch->authorize_url);
     free(ch->link);
     memset(ch, 0, sizeof(*ch));

@@ -10,6 +10,7 @@
 struct hb_challenge {
     char *state;         /* travels through the browser */
     char *poll_secret;   /* relay only: never leaves module and relay */
+    char *tag_key;       /* keys the tag a pasted code must carry */
     char *authorize_url; /* the provider's page for this state */
     char *link;          /* what the QR encodes: short link or authorize */
     char host[256];      /* this machine, as the person is told */
@@ -19,8 +20,11 @@ struct hb_challenge {
 
 /* A new state (from a new poll secret when a relay is configured), the
  * authorize URL, and with a relay the registered short link. The host name,
- * user and rhost are shown on the relay's context page. A relay that cannot
- * be reached leaves can_poll false in mode=auto and fails in mode=poll. */
+ * user and rhost are shown on the relay's context page (as printable ASCII:
+ * other bytes as \xNN, long values cut). A relay that cannot be reached
+ * fails in mode=poll, and in mode=auto when redirect_uri sends the phone
+ * to that same relay (HB_ERR_UNAVAIL); otherwise mode=auto leaves can_poll
+ * false and the person pastes the code from the redirect page. */
 enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
                                   const char *rhost, struct hb_challenge *ch,
                                   struct hb_error *err);

@@ -37,6 +37,9 @@ void hb_config_free(struct hb_config *cfg)
         *strings[i] = NULL;
     }
     hb_free_secret(&cfg->client_secret);
+    free(cfg->fleet_key_file);
+    cfg->fleet_key_file = NULL;
+    hb_free_secret(&cfg->fleet_key);
 }
 
 static enum hb_status set_string(char **slot, const char *value,
@@ -149,6 +152,7 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         {"map_file", &cfg->map_file, NULL, "an absolute path"},
         {"ca_file", &cfg->ca_file, NULL, "an absolute path"},
         {"proxy", &cfg->proxy, NULL, "a proxy URL"},
+        {"fleet_key_file", &cfg->fleet_key_file, NULL, "an absolute path"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (strcmp(key, strings[i].key) != 0)
@@ -274,6 +278,41 @@ static enum hb_status resolve(const char *site, char **slot,
     return HB_OK;
 }
 
+/* ---- Relay authentication (issue 9): the fleet key, one line in a
+ * root-owned file nobody else can read, required with a relay. */
+static enum hb_status load_fleet_key(struct hb_config *cfg,
+                                     struct hb_error *err)
+{
+    if (cfg->relay_url == NULL)
+        return HB_OK;
+    if (cfg->fleet_key_file == NULL)
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "relay_url needs fleet_key_file (the relay refuses "
+                       "requests not signed with the fleet key)");
+    /* Like the client secret, only the helper holds the key. */
+    if (cfg->without_secret)
+        return HB_OK;
+    char *text = NULL;
+    size_t len = 0;
+    enum hb_status status =
+        hb_read_safe_file(cfg->fleet_key_file, 0, true, &text, &len, NULL, err);
+    if (status != HB_OK)
+        return status;
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+        text[--len] = '\0';
+    if (len < 16 || strchr(text, '\n') != NULL) {
+        hb_free_secret(&text);
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "%s must hold the fleet key on one line (at least 16 "
+                       "characters)",
+                       cfg->fleet_key_file);
+    }
+    hb_free_secret(&cfg->fleet_key);
+    cfg->fleet_key = text;
+    return HB_OK;
+}
+/* ---- end of relay authentication */
+
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
 {
     enum hb_status status = HB_OK;
@@ -326,6 +365,9 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
                        cfg->http_timeout, cfg->timeout);
     if (cfg->mode == HB_MODE_POLL && cfg->relay_url == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "mode=poll needs relay_url");
+    status = load_fleet_key(cfg, err);
+    if (status != HB_OK)
+        return status;
     /* The relay's callback is where haobtc must send the browser. */
     if (cfg->relay_url != NULL && cfg->redirect_uri == NULL)
         return resolve(cfg->relay_url, &cfg->redirect_uri, "/cb", err);

@@ -37,6 +37,10 @@ struct hb_config {
     /* The module's view: every key checked, but the secret is left for the
      * helper to read, so the PAM application never holds it. */
     bool without_secret;
+    /* Relay authentication (issue 9): the fleet key signs every request
+     * to the relay; read from fleet_key_file, wiped by hb_config_free(). */
+    char *fleet_key_file;
+    char *fleet_key;
 };
 
 /* Loads the file named by conf= (or the default), then the module arguments

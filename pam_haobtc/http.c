@@ -182,6 +182,10 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+        curl_off_t retry = 0;
+        if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
+            retry > 0)
+            resp->retry_after = retry > 3600 ? 3600 : (long)retry;
         if (resp->body == NULL) {
             resp->body = calloc(1, 1);
             if (resp->body == NULL)
@@ -208,8 +212,27 @@ enum hb_status hb_http_post_form(struct hb_http *http, const char *url,
                                  const char *form, long wait_s,
                                  struct hb_response *resp, struct hb_error *err)
 {
+    return hb_http_post_form_with(http, url, form, NULL, wait_s, resp, err);
+}
+
+enum hb_status hb_http_post_form_with(struct hb_http *http, const char *url,
+                                      const char *form,
+                                      const char *const *extra, long wait_s,
+                                      struct hb_response *resp,
+                                      struct hb_error *err)
+{
     struct curl_slist *headers =
         curl_slist_append(NULL, "Accept: application/json");
+    for (size_t i = 0; headers != NULL && extra != NULL && extra[i] != NULL;
+         i++) {
+        struct curl_slist *more = curl_slist_append(headers, extra[i]);
+        if (more == NULL) {
+            curl_slist_free_all(headers);
+            headers = NULL;
+        } else {
+            headers = more;
+        }
+    }
     if (headers == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
     curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, headers);

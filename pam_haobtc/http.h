@@ -22,6 +22,7 @@ struct hb_response {
     char *body; /* NUL-terminated; wiped when freed */
     size_t len;
     int overflowed;
+    long retry_after; /* seconds from a Retry-After header, 0 if none */
 };
 
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
@@ -33,6 +34,12 @@ enum hb_status hb_http_post_form(struct hb_http *http, const char *url,
                                  const char *form, long wait_s,
                                  struct hb_response *resp,
                                  struct hb_error *err);
+/* The same with extra "Name: value" header lines (NULL-terminated). */
+enum hb_status hb_http_post_form_with(struct hb_http *http, const char *url,
+                                      const char *form,
+                                      const char *const *headers, long wait_s,
+                                      struct hb_response *resp,
+                                      struct hb_error *err);
 enum hb_status hb_http_get(struct hb_http *http, const char *url,
                            struct hb_response *resp, struct hb_error *err);
 void hb_response_free(struct hb_response *resp);

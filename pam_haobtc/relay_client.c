@@ -1,16 +1,24 @@
 /* The module's side of the relay protocol (see tools/relay_pages.c). */
 #include "autoconf.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fleetkey.h"
 #include "json.h"
 #include "relay_client.h"
 #include "secure.h"
+#include "token.h"
 
 #define LINK_MAX 512
+/* A busy relay's Retry-After is honoured up to this; none means 1 s. */
+#define RETRY_AFTER_MAX 30
+/* Connection failures in a row a long poll rides out (a proxy's idle
+ * cut, a relay restart) before the relay counts as unreachable. */
+#define DROPPED_MAX 3
 
 static char *relay_endpoint(const struct hb_config *cfg, const char *path)
 {
@@ -63,22 +71,13 @@ static char *form_of(struct hb_http *http, const char *const *pairs)
  * anything else is not echoed into logs. */
 static const char *known_reason(json_object *obj)
 {
-    static const char *const words[] = {"busy",
-                                        "rate limited",
-                                        "duplicate state",
-                                        "bad state",
-                                        "bad authorize_url",
-                                        "authorize_url outside prefix",
-                                        "authorize_url lacks state",
-                                        "bad host",
-                                        "bad user",
-                                        "bad rhost",
-                                        "bad form",
-                                        "bad secret",
-                                        "bad wait",
-                                        "shutting down",
-                                        "unknown",
-                                        "access_denied"};
+    static const char *const words[] = {
+        "busy",          "rate limited",    "duplicate state",
+        "bad state",     "bad tag_key",     "unauthenticated",
+        "bad signature", "stale signature", "replayed signature",
+        "bad host",      "bad user",        "bad rhost",
+        "bad form",      "bad secret",      "bad wait",
+        "shutting down", "unknown",         "access_denied"};
     const char *why = hb_json_string(obj, "error");
     for (size_t i = 0; why != NULL && i < sizeof(words) / sizeof(*words); i++)
         if (strcmp(why, words[i]) == 0)
@@ -86,22 +85,128 @@ static const char *known_reason(json_object *obj)
     return "no known reason";
 }
 
+/* The form of pairs with a random "nonce" field added. */
+static char *form_with_nonce(struct hb_http *http, const char *const *pairs)
+{
+    char *nonce = hb_random_token(16);
+    const char *all[16];
+    size_t n = 0;
+    if (nonce == NULL)
+        return NULL;
+    for (; pairs[n] != NULL && n + 4 < 16; n += 2) {
+        all[n] = pairs[n];
+        all[n + 1] = pairs[n + 1];
+    }
+    all[n] = "nonce";
+    all[n + 1] = nonce;
+    all[n + 2] = NULL;
+    char *form = form_of(http, all);
+    free(nonce);
+    return form;
+}
+
+/* Sleeps ms milliseconds plus up to a second of jitter (so modules that
+ * were told the same Retry-After do not come back in step); false when
+ * the person went away meanwhile. */
+static bool pause_with_jitter(struct hb_http *http, long ms)
+{
+    unsigned short rnd = 0;
+    if (!hb_random_bytes(&rnd, sizeof(rnd)))
+        rnd = 0;
+    ms += rnd % 1000;
+    for (; ms > 0; ms -= 100) {
+        /* The module says nothing while we wait: anything readable on its
+         * socket means the login ended. */
+        struct pollfd pfd = {.fd = http->watch_fd,
+                             .events = POLLIN | POLLRDHUP};
+        if (http->watch_fd >= 0 && poll(&pfd, 1, 0) != 0)
+            return false;
+        struct timespec step = {0, (ms < 100 ? ms : 100) * 1000000L};
+        nanosleep(&step, NULL);
+    }
+    return true;
+}
+
+/* One signed POST: the fleet key's HMAC over method, path, timestamp and
+ * body, in the two headers the relay checks. */
+static enum hb_status signed_post(struct hb_http *http, const char *url,
+                                  const char *path, const char *form,
+                                  long wait_s, struct hb_response *resp,
+                                  struct hb_error *err)
+{
+    const struct hb_config *cfg = http->cfg;
+    if (cfg->fleet_key == NULL)
+        return hb_fail(err, HB_ERR_CONFIG, "no fleet key to sign with");
+    char ts[24], sig[HB_MAC_B64_LEN + 1];
+    snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+    if (!hb_fleet_sign(cfg->fleet_key, "POST", path, ts, form, sig))
+        return hb_fail(err, HB_ERR_NOMEM, "cannot sign the relay request");
+    char ts_line[64], sig_line[96];
+    snprintf(ts_line, sizeof(ts_line), "%s: %s", HB_TS_HEADER, ts);
+    snprintf(sig_line, sizeof(sig_line), "%s: %s", HB_SIG_HEADER, sig);
+    const char *headers[] = {ts_line, sig_line, NULL};
+    return hb_http_post_form_with(http, url, form, headers, wait_s, resp, err);
+}
+
 /* POSTs pairs to the relay's path and parses the JSON answer into *obj
- * (the caller puts it); the form is wiped, as it may carry the secret. */
+ * (the caller puts it); the form is wiped, as it may carry the secret.
+ * A relay that answers 429 or 503 is asked again after its Retry-After
+ * (with jitter) while the deadline allows; with retry_dropped, so is one
+ * whose connection failed (a long poll cut by a proxy or a restart). */
 static enum hb_status relay_call(struct hb_http *http, const char *what,
                                  const char *path, const char *const *pairs,
-                                 long wait_s, long *http_status,
+                                 long wait_s, bool retry_dropped,
+                                 time_t give_up, long *http_status,
                                  json_object **obj, struct hb_error *err)
 {
     *obj = NULL;
     char *url = relay_endpoint(http->cfg, path);
-    char *form = form_of(http, pairs);
+    char *form = NULL;
     enum hb_status status = HB_ERR_NOMEM;
     struct hb_response resp = {0};
-    if (url == NULL || form == NULL)
+    if (url == NULL) {
         hb_fail(err, HB_ERR_NOMEM, "out of memory");
-    else
-        status = hb_http_post_form(http, url, form, wait_s, &resp, err);
+        goto out;
+    }
+    /* A relay that stays unreachable is reported, not waited out. */
+    int dropped = 0;
+    for (;;) {
+        /* A fresh nonce every try makes its bytes, and so its signature,
+         * new: the relay refuses a signature it has seen, and it may have
+         * seen a try whose answer never came back. */
+        hb_free_secret(&form);
+        form = form_with_nonce(http, pairs);
+        if (form == NULL) {
+            status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        status = signed_post(http, url, path, form, wait_s, &resp, err);
+        long delay_ms = -1;
+        if (status == HB_OK && (resp.status == 429 || resp.status == 503)) {
+            long after = resp.retry_after > 0 ? resp.retry_after : 1;
+            delay_ms =
+                (after < RETRY_AFTER_MAX ? after : RETRY_AFTER_MAX) * 1000L;
+        } else if (status == HB_ERR_UNAVAIL && retry_dropped &&
+                   ++dropped <= DROPPED_MAX) {
+            delay_ms = 1000;
+        } else if (status == HB_OK && resp.status == 401 &&
+                   strstr(resp.body, "\"replayed signature\"") != NULL &&
+                   ++dropped <= DROPPED_MAX) {
+            /* Our own bytes, sent twice: libcurl resends a request by
+             * itself when a kept-alive connection dies under it. */
+            delay_ms = 0;
+        }
+        /* The next try must fit, its wait included, before giving up. */
+        if (delay_ms < 0 ||
+            time(NULL) + (delay_ms + 1000) / 1000 + wait_s >= give_up)
+            break;
+        hb_response_free(&resp);
+        if (!pause_with_jitter(http, delay_ms)) {
+            status =
+                hb_fail(err, HB_ERR_CONV, "the person's connection went away");
+            goto out;
+        }
+    }
     if (status == HB_OK) {
         *http_status = resp.status;
         status = hb_json_parse_object(resp.body, resp.len, obj, err);
@@ -112,32 +217,51 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
                              what, resp.status, detail);
         }
     }
+out:
     hb_response_free(&resp);
     free(url);
     hb_free_secret(&form);
     return status;
 }
 
+/* A 401 means the two ends do not share a key, or a clock is off. */
+static enum hb_status refused(struct hb_error *err, const char *what,
+                              long http_status, json_object *obj)
+{
+    const char *why = known_reason(obj);
+    if (http_status == 401)
+        return hb_fail(err, HB_ERR_UNAVAIL,
+                       "relay refused the %s as unauthenticated (%s): check "
+                       "that fleet_key_file holds the relay's fleet key and "
+                       "that both clocks are right",
+                       what, why);
+    return hb_fail(err, HB_ERR_UNAVAIL, "relay refused the %s (HTTP %ld: %s)",
+                   what, http_status, why);
+}
+
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
-                                 const char *authorize_url, const char *host,
+                                 const char *tag_key, const char *host,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err)
 {
     *link = NULL;
-    const char *pairs[] = {"authorize_url", authorize_url, "state", state,
-                           "host",          host,          "user",  user,
-                           "rhost",         rhost,         NULL};
+    const char *pairs[] = {"state", state, "tag_key", tag_key, "host", host,
+                           "user",  user,  "rhost",   rhost,   NULL};
     json_object *obj = NULL;
     long http_status = 0;
-    enum hb_status status = relay_call(http, "session", "/api/v1/sessions",
-                                       pairs, 0, &http_status, &obj, err);
+    /* The person waits for the prompt meanwhile: a busy relay gets one
+     * request timeout's worth of retries, not the whole login's. */
+    time_t give_up = time(NULL) + http->cfg->http_timeout;
+    if (http->deadline != 0 && http->deadline < give_up)
+        give_up = http->deadline;
+    enum hb_status status =
+        relay_call(http, "session", "/api/v1/sessions", pairs, 0, false,
+                   give_up, &http_status, &obj, err);
     if (status != HB_OK)
         return status;
     const char *got = hb_json_string(obj, "link");
     if (http_status != 201 || got == NULL) {
-        status = hb_fail(err, HB_ERR_UNAVAIL,
-                         "relay refused the session (HTTP %ld: %s)",
-                         http_status, known_reason(obj));
+        status = refused(err, "session", http_status, obj);
     } else if (strncmp(got, "https://", 8) != 0 || strlen(got) > LINK_MAX ||
                strcspn(got, " \t\r\n\x1b") != strlen(got)) {
         status = hb_fail(err, HB_ERR_UNAVAIL,
@@ -148,7 +272,7 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
         if (*link == NULL)
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     }
-    json_object_put(obj);
+    hb_json_put_wiped(obj);
     return status;
 }
 
@@ -161,8 +285,12 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     const char *pairs[] = {"secret", poll_secret, "wait", wait, NULL};
     json_object *obj = NULL;
     long http_status = 0;
-    enum hb_status status = relay_call(http, "poll", "/api/v1/poll", pairs,
-                                       wait_s, &http_status, &obj, err);
+    time_t give_up = http->deadline != 0
+                         ? http->deadline
+                         : time(NULL) + http->cfg->http_timeout + wait_s;
+    enum hb_status status =
+        relay_call(http, "poll", "/api/v1/poll", pairs, wait_s, true, give_up,
+                   &http_status, &obj, err);
     if (status != HB_OK)
         return status;
     const char *got = hb_json_string(obj, "code");
@@ -184,10 +312,9 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                          "the relay no longer knows this login (expired or "
                          "already used)");
     } else {
-        status = hb_fail(err, HB_ERR_UNAVAIL,
-                         "relay poll failed (HTTP %ld: %s)", http_status, why);
+        status = refused(err, "poll", http_status, obj);
     }
-    json_object_put(obj);
+    hb_json_put_wiped(obj);
     return status;
 }
 

@@ -5,15 +5,21 @@
 #include "http.h"
 #include "status.h"
 
-/* Registers a session for state/authorize_url and returns the short link.
- * host, user and rhost are shown on the relay's context page. */
+/* Registers a session for state and returns the short link; the relay
+ * builds the provider's link itself. host, user and rhost (printable
+ * ASCII, see hb_challenge_start) are shown on the relay's context page;
+ * tag_key keys the tag its done page shows beside the code. Every request
+ * is signed with the fleet key; a relay answering 429 or 503 is asked
+ * again within http_timeout. */
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
-                                 const char *authorize_url, const char *host,
+                                 const char *tag_key, const char *host,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err);
 /* Waits up to wait_s for the code of the session whose state derives from
- * poll_secret. HB_OK with *code set, HB_ERR_PENDING when nothing arrived in
- * time, HB_ERR_DENIED when the person denied or the session is gone. */
+ * poll_secret; 429/503 (after Retry-After, with jitter) and dropped
+ * connections are retried within the login deadline. HB_OK with *code set,
+ * HB_ERR_PENDING when nothing arrived in time, HB_ERR_DENIED when the person
+ * denied or the session is gone. */
 enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err);
 

@@ -135,6 +135,8 @@ e2e_services() {
     fi
     export HB_PKI=$E2E_DIR/pki
     sh "$HB_SRC/tests/make-ca" "$HB_PKI" || return 1
+    export HB_FLEET_KEY=$E2E_DIR/fleet.key
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$HB_FLEET_KEY") || return 1
     mkdir -p "$E2E_DIR/svc" "$E2E_DIR/svc/relay"
     start_mock "$E2E_DIR/svc" || return 1
     E2E_PIDS+=("$MOCK_PID")
@@ -229,7 +231,8 @@ e2e_conf() {
     local how=$1
     shift
     if [ "$how" = relay ]; then
-        set -- site_url="$MOCK2_URL" relay_url="$RELAY_URL" "$@"
+        set -- site_url="$MOCK2_URL" relay_url="$RELAY_URL" \
+            fleet_key_file="$HB_FLEET_KEY" "$@"
     else
         set -- site_url="$MOCK_URL" redirect_uri=https://127.0.0.1/cb "$@"
     fi
@@ -361,11 +364,11 @@ e2e_state() { e2e_scrollback "$1" | grep -oE '[?&]state=[^& ]+' | tail -n1 | cut
 # e2e_relay_state LINK: the state in the address the relay's page for a
 # short link sends the phone on to.
 e2e_relay_state() {
-    local href
-    href=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1" | tr '\n' ' ' |
-        grep -o '<a [^>]*id="continue"[^>]*>' | sed -n 's/.*href="\([^"]*\)".*/\1/p')
-    href=${href//&amp;/\&}
-    href=${href#*state=}
+    local href jar
+    jar=$(mktemp "$E2E_DIR/jar.XXXXXX")
+    href=$(phone_continue "$1" "$jar")
+    rm -f "$jar"
+    href=${href##*[?&]state=}
     echo "${href%%&*}"
 }
 

@@ -43,7 +43,8 @@ mkdir -p "$bdir/pam.d"
 printf 'uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 alice\n' >"$bdir/map"
 write_conf "$bdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
-    "relay_url=$RELAY_URL" "redirect_uri=$RELAY_URL/cb" "map_file=$bdir/map"
+    "relay_url=$RELAY_URL" "redirect_uri=$RELAY_URL/cb" "map_file=$bdir/map" \
+    "fleet_key_file=$HB_FLEET_KEY"
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$bdir/conf" >"$bdir/pam.d/haobtc-browser"
 

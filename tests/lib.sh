@@ -54,8 +54,9 @@ free_port() {
 }
 
 # start_relay DIR PROVIDER_PORT [extra relay options...]: the relay with the
-# test certificate, allowed to send browsers only to that provider's
-# authorize page; sets RELAY_PID, RELAY_PORT, RELAY_URL
+# test certificate and the fleet key $HB_FLEET_KEY, sending browsers to that
+# provider's authorize page as client test-client; sets RELAY_PID,
+# RELAY_PORT, RELAY_URL
 start_relay() {
     dir=$1; port=$2; shift 2
     rm -f "$dir/relay.port"
@@ -63,8 +64,9 @@ start_relay() {
     "$HB_BUILD/tools/haobtc-relay" --port "$RELAY_PORT" --port-file "$dir/relay.port" \
         --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
         --public-url "https://127.0.0.1:$RELAY_PORT" \
-        --authorize-prefix "https://127.0.0.1:$port/auth/oauth/authorize/" \
-        --rate 1000 --burst 1000 "$@" >>"$dir/relay.log" 2>&1 &
+        --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+        --authorize-url "https://127.0.0.1:$port/auth/oauth/authorize/" \
+        --rate 1000 --burst 1000 --module-rate 1000 --module-burst 10000 "$@" >>"$dir/relay.log" 2>&1 &
     RELAY_PID=$!
     if ! wait_for_file "$dir/relay.port" 10; then
         echo "haobtc-relay did not start; its log:" >&2
@@ -101,20 +103,44 @@ approve() {
         sed -n 's/.*"auth_code" *: *"\([^"]*\)".*/\1/p'
 }
 
-# phone_approve LINK USER: the simulated phone with a relay: opens the short
-# link, follows "Continue" to the provider (MOCK2), approves as USER there,
-# and follows the redirect back to the relay's callback.
-phone_approve() {
-    local page href state location
+# paste_answer STATE CODE: what a page without a relay shows for pasting,
+# CODE:TAG with TAG = base64url(HMAC-SHA256(key = STATE, CODE)), first 8
+paste_answer() {
+    printf '%s:%s' "$2" "$(printf %s "$2" | openssl dgst -sha256 -mac HMAC \
+        -macopt "key:$1" -binary | basenc --base64url | cut -c1-8)"
+}
+
+# phone_continue LINK JAR: the simulated phone opens the short link and
+# presses Continue (a POST with the page's anti-CSRF value), keeping the
+# cookie in JAR; prints where the relay sends it (the provider's page).
+phone_continue() {
+    local page action csrf
     page=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1") || return 1
-    href=$(printf '%s' "$page" | tr '\n' ' ' | grep -o '<a [^>]*id="continue"[^>]*>' |
-        sed -n 's/.*href="\([^"]*\)".*/\1/p')
-    href=${href//&amp;/\&}
-    state=${href#*state=}; state=${state%%&*}
+    page=$(printf '%s' "$page" | tr '\n' ' ')
+    action=$(printf '%s' "$page" | grep -o '<form method="post" action="[^"]*"' |
+        sed 's/.*action="\([^"]*\)"/\1/')
+    csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' |
+        sed 's/.*value="\([^"]*\)"/\1/')
+    [ -n "$action" ] && [ -n "$csrf" ] || return 1
+    curl -sS --cacert "$HB_PKI/ca.pem" -c "$2" -b "$2" -o /dev/null \
+        -w '%{redirect_url}' --data-urlencode "csrf=$csrf" "$action"
+}
+
+# phone_approve LINK USER: the simulated phone with a relay: opens the short
+# link, presses Continue (which sets the relay's cookie), approves as USER
+# at the provider (MOCK2), and follows the redirect back to the relay's
+# callback with the cookie.
+phone_approve() {
+    local jar href state location rc=1
+    jar=$(mktemp "${HB_TEST_DIR:-/tmp}/jar.XXXXXX") || return 1
+    href=$(phone_continue "$1" "$jar")
+    state=${href##*[?&]state=}; state=${state%%&*}
     location=$(curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK2_URL/mock/approve" \
         --data-urlencode client_id=test-client --data-urlencode "username=$2" \
         --data-urlencode "state=$state" |
         sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's|\\/|/|g')
-    [ -n "$location" ] || return 1
-    curl -sS --cacert "$HB_PKI/ca.pem" "$location" >/dev/null
+    [ -n "$state" ] && [ -n "$location" ] &&
+        curl -sS --cacert "$HB_PKI/ca.pem" -b "$jar" "$location" >/dev/null && rc=0
+    rm -f "$jar"
+    return $rc
 }

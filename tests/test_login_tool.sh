@@ -41,7 +41,7 @@ check login_tool_never_prints_the_secret sh -c "! grep -q test-secret '$dir/out'
 # With a relay: the short link, Enter after the phone approved.
 write_conf "$dir/relay.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
-    "relay_url=$RELAY_URL" "map_file=$dir/map"
+    "relay_url=$RELAY_URL" "map_file=$dir/map" "fleet_key_file=$HB_FLEET_KEY"
 coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/relay.conf" -u alice 2>&1; }
 pid=$TOOL_PID
 link=

@@ -304,6 +304,64 @@ static void readable_secret_file_is_refused(void **state)
     free(secret);
 }
 
+/* Relay authentication: the fleet key is required with a relay, read
+ * like a secret file, and never echoed. */
+static void relay_without_fleet_key_file_is_refused(void **state)
+{
+    (void)state;
+    char *text = tu_printf("%srelay_url = https://127.0.0.1:7\n", base);
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "relay_url needs fleet_key_file"));
+    hb_config_free(&cfg);
+    free(text);
+}
+
+static void fleet_key_file_is_read_and_trimmed(void **state)
+{
+    (void)state;
+    char *key =
+        tu_file("fleet.key", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n", 0600);
+    char *text = tu_printf("%srelay_url = https://127.0.0.1:7\n"
+                           "fleet_key_file = %s\n",
+                           base, key);
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_OK);
+    assert_string_equal(cfg.fleet_key, "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==");
+    hb_config_free(&cfg);
+    assert_null(cfg.fleet_key);
+    free(text);
+    free(key);
+}
+
+static void readable_or_short_fleet_key_file_is_refused(void **state)
+{
+    (void)state;
+    const struct {
+        const char *content;
+        mode_t mode;
+    } cases[] = {{"Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n", 0644},
+                 {"Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n", 0660},
+                 {"short\n", 0600},
+                 {"Zm9vYmFyYmF6cXV4\nMTIzNDU2Nzg5MA==\n", 0600}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *key = tu_file("fleet.key", cases[i].content, cases[i].mode);
+        char *text = tu_printf("%srelay_url = https://127.0.0.1:7\n"
+                               "fleet_key_file = %s\n",
+                               base, key);
+        struct hb_config cfg;
+        struct hb_error err = {0};
+        assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err),
+                         HB_ERR_CONFIG);
+        assert_null(strstr(err.msg, "Zm9v"));
+        hb_config_free(&cfg);
+        free(text);
+        free(key);
+    }
+}
+
 static void oversized_config_is_refused(void **state)
 {
     (void)state;
@@ -341,6 +399,9 @@ int main(void)
         cmocka_unit_test(relative_conf_argument_is_refused),
         cmocka_unit_test(secret_file_is_read_and_trimmed),
         cmocka_unit_test(readable_secret_file_is_refused),
+        cmocka_unit_test(relay_without_fleet_key_file_is_refused),
+        cmocka_unit_test(fleet_key_file_is_read_and_trimmed),
+        cmocka_unit_test(readable_or_short_fleet_key_file_is_refused),
         cmocka_unit_test(oversized_config_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

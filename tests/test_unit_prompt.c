@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
+#include "challenge.h"
 #include "config.h"
 #include "prompt.h"
 #include "qr.h"
@@ -127,6 +129,57 @@ static void qr_off_and_ascii(void **state)
     free(qr);
 }
 
+/* The tags that bind a pasted code to its attempt, against vectors made
+ * with Python's hmac (and the README's openssl line). */
+static void answer_tag_and_tag_key_match_the_documented_formulas(void **state)
+{
+    (void)state;
+    char tag[HB_TAG_LEN + 1];
+    assert_true(hb_answer_tag("state-abc", "code-123", tag));
+    assert_string_equal(tag, "-DOFzegq");
+    char *key = hb_tag_key_for("secret-P");
+    assert_string_equal(key, "mp4D4pKaiOYLyu1uNTs20C69inRxVPj0ZfLO8n1LPuk");
+    free(key);
+}
+
+static enum hb_status unbind(const char *text, char **code,
+                             struct hb_error *err)
+{
+    struct hb_challenge ch = {.tag_key = (char *)"state-abc"};
+    char buf[128];
+    strncpy(buf, text, sizeof(buf) - 1);
+    buf[sizeof(buf) - 1] = '\0';
+    return hb_answer_unbind(buf, &ch, code, err);
+}
+
+static void pasted_code_with_this_attempts_tag_is_accepted(void **state)
+{
+    (void)state;
+    struct hb_error err = {0};
+    char *code = NULL;
+    assert_int_equal(unbind(" code-123:-DOFzegq \r\n", &code, &err), HB_OK);
+    assert_string_equal(code, "code-123");
+    free(code);
+}
+
+static void bare_wrong_or_malformed_tags_are_refused(void **state)
+{
+    (void)state;
+    struct hb_error err = {0};
+    char *code = NULL;
+    assert_int_equal(unbind("code-123", &code, &err), HB_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "a bare code is not accepted"));
+    assert_int_equal(unbind("code-123:-DOFzegQ", &code, &err), HB_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "approved for another login attempt"));
+    assert_int_equal(unbind("code-124:-DOFzegq", &code, &err), HB_ERR_INPUT);
+    assert_int_equal(unbind("code-123:-DOFzeg", &code, &err), HB_ERR_INPUT);
+    assert_int_equal(unbind("code-123:-DOFzegqq", &code, &err), HB_ERR_INPUT);
+    assert_int_equal(unbind(":-DOFzegq", &code, &err), HB_ERR_INPUT);
+    assert_int_equal(unbind("co de:-DOFzegq", &code, &err), HB_ERR_INPUT);
+    assert_null(code);
+    assert_int_equal(unbind("  \r\n", &code, &err), HB_ERR_PENDING);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +191,9 @@ int main(void)
         cmocka_unit_test(short_link_fits_an_80x24_terminal),
         cmocka_unit_test(user_with_terminal_controls_is_not_echoed),
         cmocka_unit_test(qr_off_and_ascii),
+        cmocka_unit_test(answer_tag_and_tag_key_match_the_documented_formulas),
+        cmocka_unit_test(pasted_code_with_this_attempts_tag_is_accepted),
+        cmocka_unit_test(bare_wrong_or_malformed_tags_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

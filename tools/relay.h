@@ -14,7 +14,19 @@
 /* base64url(SHA-256(secret)) without padding. */
 #define RELAY_STATE_LEN 43
 #define RELAY_URL_MAX 2048
-#define RELAY_FIELD_MAX 255
+/* What a context page shows is printable ASCII within these lengths. */
+#define RELAY_HOST_MAX 253
+#define RELAY_USER_MAX 128
+/* A per-session random value (16 bytes, base64url): the Continue form's
+ * anti-CSRF field, and the cookie that lets a browser's callback count. */
+#define RELAY_TOKEN_LEN 22
+/* The key of a session's paste tags: base64url of 32 bytes. */
+#define RELAY_TAG_KEY_LEN 43
+#define RELAY_TAG_LEN 8
+/* Module requests: signed with the fleet key, fresh within the window. */
+#define RELAY_AUTH_WINDOW 60
+#define RELAY_TS_HEADER "X-Haobtc-Timestamp"
+#define RELAY_SIG_HEADER "X-Haobtc-Signature"
 #define RELAY_CODE_MAX 512
 #define RELAY_SECRET_MAX 128
 
@@ -24,6 +36,7 @@ enum relay_result {
     RELAY_FULL,      /* --max-sessions reached */
     RELAY_UNKNOWN,   /* no live session (never was, expired, delivered) */
     RELAY_ANSWERED,  /* the callback already came for this state */
+    RELAY_NO_COOKIE, /* callback: the browser never passed the context page */
     RELAY_CODE,      /* poll: the code is handed out, the session is gone */
     RELAY_DENIED,    /* poll: the person refused, the session is gone */
     RELAY_PENDING,   /* poll: the wait elapsed without an answer */
@@ -33,14 +46,19 @@ enum relay_result {
 
 struct relay_limits {
     long max_sessions;
-    long session_ttl; /* seconds */
-    double rate;      /* tokens per second per client address */
-    double burst;     /* bucket size */
+    long session_ttl;   /* seconds */
+    double rate;        /* tokens per second per client address */
+    double burst;       /* bucket size */
+    double module_rate; /* the same for signed module requests */
+    double module_burst;
 };
 
 /* A copy of a session's context, owned by the caller (for pages and logs). */
 struct relay_view {
-    char *authorize_url;
+    char state[RELAY_STATE_LEN + 1];
+    char csrf[RELAY_TOKEN_LEN + 1];
+    char cookie[RELAY_TOKEN_LEN + 1];
+    char tag_key[RELAY_TAG_KEY_LEN + 1];
     char *host;
     char *user;
     char *rhost;
@@ -48,6 +66,47 @@ struct relay_view {
 };
 
 struct relay_store;
+struct relay_auth;
+struct relay_net;
+
+/* relay_net.c: trusted proxies (a comma-separated list, may be NULL), the
+ * seconds a request's headers and body may take (counted from the
+ * connection or the previous answer, not restarted by each byte), and
+ * the connections one address may hold (trusted proxies exempt); NULL
+ * after a message on stderr. */
+struct relay_net *relay_net_new(const char *trusted, long receive_s,
+                                long per_client_max);
+/* Starts the thread that cuts connections past their deadline. */
+bool relay_net_watch(struct relay_net *n);
+void relay_net_free(struct relay_net *n);
+/* For MHD: the accept policy (per-address cap) and connection notices. */
+enum MHD_Result relay_net_accept(void *cls, const struct sockaddr *sa,
+                                 socklen_t len);
+void relay_net_notify(void *cls, struct MHD_Connection *c,
+                      void **socket_context,
+                      enum MHD_ConnectionNotificationCode toe);
+/* A request was received whole and is being answered (no deadline: long
+ * polls wait), or its answer is done (the next one has a deadline). */
+void relay_net_handling(struct relay_net *n, struct MHD_Connection *c);
+void relay_net_answered(struct relay_net *n, struct MHD_Connection *c);
+bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa);
+/* The client's address (see relay_net.c) into *out. */
+void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
+                      struct sockaddr_storage *out);
+
+/* relay_auth.c: the fleet key. NULL after a message on stderr. */
+struct relay_auth *relay_auth_new(const char *path);
+void relay_auth_free(struct relay_auth *a);
+/* Whether the request carries the signature headers at all. */
+bool relay_auth_present(struct MHD_Connection *c);
+/* NULL when the request is signed, fresh and new; else the reason. */
+const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
+                             const char *method, const char *path,
+                             const char *body, size_t len);
+bool relay_hmac(const void *key, size_t key_len, const void *msg,
+                size_t msg_len, unsigned char mac[32]);
+/* base64url without padding; out holds (n * 4 + 2) / 3 + 1 bytes. */
+void relay_b64url(const unsigned char *in, size_t n, char *out);
 
 struct relay_store *relay_store_new(const struct relay_limits *limits);
 void relay_store_free(struct relay_store *st);
@@ -58,25 +117,31 @@ void relay_store_purge(struct relay_store *st);
 size_t relay_store_count(struct relay_store *st);
 
 /* Inputs must already be validated; id_out receives the new short id. */
-enum relay_result relay_store_add(struct relay_store *st,
-                                  const char *authorize_url, const char *state,
-                                  const char *host, const char *user,
-                                  const char *rhost,
+enum relay_result relay_store_add(struct relay_store *st, const char *state,
+                                  const char *tag_key, const char *host,
+                                  const char *user, const char *rhost,
                                   char id_out[RELAY_ID_LEN + 1]);
 /* RELAY_OK with *out filled (free with relay_view_clear), or RELAY_UNKNOWN. */
 enum relay_result relay_store_view(struct relay_store *st, const char *id,
                                    struct relay_view *out);
-/* code NULL records a denial; ctx (may be NULL) receives user and host. */
+/* The browser's cookie for the session with this short id, or NULL. */
+typedef const char *relay_cookie_fn(void *cls, const char *id);
+/* code NULL records a denial; only a browser whose cookie (looked up with
+ * cookie_of) is the session's gets this far, else RELAY_NO_COOKIE and
+ * nothing is stored. ctx (may be NULL) receives user, host and tag key. */
 enum relay_result relay_store_answer(struct relay_store *st, const char *state,
-                                     const char *code, struct relay_view *ctx);
+                                     const char *code,
+                                     relay_cookie_fn *cookie_of, void *cls,
+                                     struct relay_view *ctx);
 /* Waits up to wait_s for the answer; on RELAY_CODE *code_out is the
  * caller's to wipe and free. */
 enum relay_result relay_store_poll(struct relay_store *st, const char *state,
                                    long wait_s, char **code_out);
-/* Token bucket per client address (NULL: one shared bucket); false with
+/* Token bucket per client address (NULL: one shared bucket), phones'
+ * requests and modules' (module true) counted apart; false with
  * *retry_after (seconds) when empty. */
-bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
-                            long *retry_after);
+bool relay_store_rate_allow(struct relay_store *st, bool module,
+                            const struct sockaddr *sa, long *retry_after);
 
 void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);
@@ -87,7 +152,12 @@ struct relay {
     struct relay_store *store;
     const char *public_url; /* the first public_len bytes, no trailing / */
     size_t public_len;
-    const char *authorize_prefix;
+    struct relay_auth *auth;
+    struct relay_net *net;
+    /* The provider's authorize URL up to the state's value, built from
+     * the options: the only place a browser is ever sent. */
+    char *continue_prefix;
+    char origin[RELAY_URL_MAX]; /* scheme://host[:port] of public_url */
     long session_ttl;
     long max_poll_wait;
     bool quiet;
@@ -106,12 +176,19 @@ struct relay_options {
     char *cert;
     char *key;
     char *public_url;
-    char *authorize_prefix;
+    char *fleet_key_file;
+    char *authorize_url;
+    char *client_id;
     long session_ttl;
     long max_sessions;
     long max_poll_wait;
     long rate;
     long burst;
+    long module_rate;
+    long module_burst;
+    char *trusted_proxy;
+    long receive_timeout;
+    long max_client_connections;
     bool quiet;
 };
 
@@ -132,6 +209,10 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
                               char *body, size_t len);
 enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
                               const char *id);
+/* The context page's Continue: sets the cookie, 303 to the provider. */
+enum MHD_Result relay_do_continue(const struct relay *r,
+                                  struct MHD_Connection *c, const char *id,
+                                  char *body, size_t len);
 enum MHD_Result relay_do_callback(const struct relay *r,
                                   struct MHD_Connection *c);
 enum MHD_Result relay_do_health(const struct relay *r,
@@ -160,6 +241,9 @@ enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
 enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
                                    const char *title, const char *message,
                                    const char *code);
+/* 303 to location, setting cookie (a whole Set-Cookie value). */
+enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
+                                    const char *location, const char *cookie);
 /* {"ok":ok}; relay_reply_add takes v even when o is NULL. */
 struct json_object *relay_reply_new(bool ok);
 void relay_reply_add(struct json_object *o, const char *k,

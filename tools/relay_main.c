@@ -24,6 +24,11 @@
 #include <microhttpd.h>
 
 #define BODY_MAX 4096
+/* Each connection holds a thread (long polls wait in theirs). */
+#define CONNECTIONS_MAX 1024
+/* Above this many requests in flight, phones' page views and Continues
+ * wait (503): what is left is kept for module polls and callbacks. */
+#define PAGES_UNTIL 768
 #define PEM_MAX (1024 * 1024)
 #define FORM_TYPE "application/x-www-form-urlencoded"
 
@@ -85,27 +90,41 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     bool wants_post = route == R_SESSIONS || route == R_POLL;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    /* The context page is shown (GET) and its Continue posted (POST). */
+    bool page_post = route == R_PAGE && post;
+    struct sockaddr_storage client;
     char after[32];
     long retry = 1, length;
     const char *v;
 
     rq->answered = true; /* until every check below has passed */
+    relay_net_client(r->net, c, &client);
+    /* Modules and phones have budgets of their own, so a flood of page
+     * views cannot starve polls, nor a busy fleet the phones. */
     if (route != R_HEALTH &&
-        !relay_store_rate_allow(r->store, ci != NULL ? ci->client_addr : NULL,
-                                &retry)) {
+        !relay_store_rate_allow(r->store, wants_post,
+                                (const struct sockaddr *)&client, &retry)) {
         snprintf(after, sizeof(after), "%ld", retry);
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
                                 MHD_HTTP_HEADER_RETRY_AFTER, after);
     }
     if (route == R_NONE)
         return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
-    if (wants_post ? !post : !get)
+    if (route == R_PAGE && atomic_load(&sv->in_flight) > PAGES_UNTIL)
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (wants_post ? !post : !(get || page_post))
         return relay_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method not allowed", MHD_HTTP_HEADER_ALLOW,
-                                wants_post ? "POST" : "GET, HEAD");
-    if (!wants_post) {
+                                wants_post        ? "POST"
+                                : route == R_PAGE ? "GET, HEAD, POST"
+                                                  : "GET, HEAD");
+    /* Refused before the body is read: only modules of the fleet sign. */
+    if (wants_post && !relay_auth_present(c))
+        return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthenticated",
+                                MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "HMAC-SHA256");
+    if (!wants_post && !page_post) {
         rq->answered = false;
         return MHD_YES;
     }
@@ -132,6 +151,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
     struct server *sv = cls;
     struct request *rq = *con_cls;
+    const char *why;
 
     (void)version;
     if (rq == NULL) {
@@ -155,6 +175,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (rq->answered)
         return MHD_YES;
     rq->answered = true;
+    /* Received whole: no deadline while it is answered (a long poll). */
+    relay_net_handling(sv->relay.net, c);
     if (rq->too_big)
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
@@ -163,14 +185,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
     case R_PAGE:
+        if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+            return relay_do_continue(&sv->relay, c, url + 3, rq->body, rq->len);
         return relay_do_page(&sv->relay, c, url + 3);
     case R_CB:
         return relay_do_callback(&sv->relay, c);
-    case R_SESSIONS:
-        return relay_do_register(&sv->relay, c, rq->body, rq->len);
     default:
-        return relay_do_poll(&sv->relay, c, rq->body, rq->len);
+        break;
     }
+    why = relay_auth_check(sv->relay.auth, c, method, url, rq->body, rq->len);
+    if (why != NULL) {
+        relay_say(&sv->relay, "refused an unauthenticated %s: %s",
+                  route_of(url) == R_SESSIONS ? "registration" : "poll", why);
+        return relay_send_error(
+            c,
+            strcmp(why, "busy") == 0       ? MHD_HTTP_SERVICE_UNAVAILABLE
+            : strcmp(why, "internal") == 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR
+                                           : MHD_HTTP_UNAUTHORIZED,
+            why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
+    }
+    if (route_of(url) == R_SESSIONS)
+        return relay_do_register(&sv->relay, c, rq->body, rq->len);
+    return relay_do_poll(&sv->relay, c, rq->body, rq->len);
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -179,8 +215,8 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     struct server *sv = cls;
     struct request *rq = *con_cls;
 
-    (void)c;
     (void)toe;
+    relay_net_answered(sv->relay.net, c);
     if (rq == NULL)
         return;
     relay_wipe(rq, sizeof(*rq));
@@ -283,17 +319,13 @@ static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
         flags |= MHD_USE_TLS;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
     /* Each long poll holds a thread: the cap bounds threads and memory. */
-    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                       CONNECTIONS_MAX, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                        32768, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};
-    /* On loopback every client is the TLS proxy, which a per-address cap
-     * would throttle as a whole. */
-    if (!loopback)
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                           64, NULL};
     if (cert_pem != NULL) {
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
                                            (void *)cert_pem};
@@ -301,9 +333,15 @@ static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
                                            (void *)key_pem};
     }
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(flags, 0, NULL, NULL, handle, sv,
-                            MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
-                            MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    (void)loopback;
+    return MHD_start_daemon(flags, 0, relay_net_accept, sv->relay.net, handle,
+                            sv, MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
+                            /* Per-address caps and the receive deadline
+                             * (relay_net.c): MHD's own per-IP limit
+                             * cannot spare the trusted proxies. */
+                            MHD_OPTION_NOTIFY_CONNECTION, relay_net_notify,
+                            sv->relay.net, MHD_OPTION_ARRAY, ops,
+                            MHD_OPTION_END);
 }
 
 /* Stops accepting, lets every waiting poll answer 503 (bounded), then has
@@ -328,6 +366,51 @@ static void stop(struct server *sv, struct MHD_Daemon *d)
         close(listener);
 }
 
+/* The provider's authorize URL for a state, up to the state's value:
+ * authorize-url?response_type=code&client_id=ID&redirect_uri=PUBLIC/cb&
+ * state=; and the origin (scheme://host[:port]) of the public URL. */
+static bool build_continue(struct relay *r, const struct relay_options *o)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *au = o->authorize_url;
+    char cb[RELAY_URL_MAX], enc[3 * RELAY_URL_MAX + 1];
+    size_t e = 0, host_end;
+    int n;
+
+    n = snprintf(cb, sizeof(cb), "%.*s/cb", (int)r->public_len, r->public_url);
+    if (n < 0 || (size_t)n >= sizeof(cb))
+        return false;
+    for (const char *p = cb; *p != '\0'; p++) {
+        if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-._~",
+                   *p) != NULL) {
+            enc[e++] = *p;
+        } else {
+            enc[e++] = '%';
+            enc[e++] = hex[(unsigned char)*p >> 4];
+            enc[e++] = hex[(unsigned char)*p & 15];
+        }
+    }
+    enc[e] = '\0';
+    if (asprintf(
+            &r->continue_prefix,
+            "%s%sresponse_type=code&client_id=%s&redirect_uri=%s&state=", au,
+            strchr(au, '?') == NULL                                  ? "?"
+            : au[strlen(au) - 1] == '?' || au[strlen(au) - 1] == '&' ? ""
+                                                                     : "&",
+            o->client_id, enc) < 0) {
+        r->continue_prefix = NULL;
+        return false;
+    }
+    host_end = (size_t)(strstr(r->public_url, "://") - r->public_url) + 3;
+    host_end += strcspn(r->public_url + host_end, "/?");
+    if (host_end > r->public_len)
+        host_end = r->public_len;
+    snprintf(r->origin, sizeof(r->origin), "%.*s", (int)host_end,
+             r->public_url);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     struct server sv = {0};
@@ -347,12 +430,25 @@ int main(int argc, char **argv)
     }
     *r = (struct relay){.public_url = sv.opt.public_url,
                         .public_len = strlen(sv.opt.public_url),
-                        .authorize_prefix = sv.opt.authorize_prefix,
                         .session_ttl = sv.opt.session_ttl,
                         .max_poll_wait = sv.opt.max_poll_wait,
                         .quiet = sv.opt.quiet};
     while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
         r->public_len--;
+    if (!build_continue(r, &sv.opt))
+        goto out;
+    r->auth = relay_auth_new(sv.opt.fleet_key_file);
+    if (r->auth == NULL)
+        goto out;
+    /* The TLS proxy the README recommends runs on this host: loopback is
+     * trusted unless told otherwise ("none" trusts nobody). */
+    r->net = relay_net_new(
+        sv.opt.trusted_proxy == NULL                ? "127.0.0.1,::1"
+        : strcmp(sv.opt.trusted_proxy, "none") == 0 ? NULL
+                                                    : sv.opt.trusted_proxy,
+        sv.opt.receive_timeout, sv.opt.max_client_connections);
+    if (r->net == NULL || !relay_net_watch(r->net))
+        goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
         relay_say(r,
                   "note: short links are %zu characters; a shorter "
@@ -364,9 +460,10 @@ int main(int argc, char **argv)
         if (cert_pem == NULL || key_pem == NULL)
             goto out;
     }
-    r->store = relay_store_new(
-        &(struct relay_limits){sv.opt.max_sessions, sv.opt.session_ttl,
-                               (double)sv.opt.rate, (double)sv.opt.burst});
+    r->store = relay_store_new(&(struct relay_limits){
+        sv.opt.max_sessions, sv.opt.session_ttl, (double)sv.opt.rate,
+        (double)sv.opt.burst, (double)sv.opt.module_rate,
+        (double)sv.opt.module_burst});
     if (r->store == NULL) {
         fputs("haobtc-relay: cannot set up the store\n", stderr);
         goto out;
@@ -405,6 +502,9 @@ int main(int argc, char **argv)
 out:
     stop(&sv, d);
     relay_store_free(r->store);
+    relay_auth_free(r->auth);
+    relay_net_free(r->net);
+    free(r->continue_prefix);
     relay_wipe(key_pem, key_len);
     free(key_pem);
     free(cert_pem);

@@ -30,12 +30,20 @@ static const struct opt_def opt_defs[] = {
     {"cert", OPT_TEXT, 0, 0, AT(cert)},
     {"key", OPT_TEXT, 0, 0, AT(key)},
     {"public-url", OPT_TEXT, 0, 0, AT(public_url)},
-    {"authorize-prefix", OPT_TEXT, 0, 0, AT(authorize_prefix)},
+    {"fleet-key-file", OPT_TEXT, 0, 0, AT(fleet_key_file)},
+    {"authorize-url", OPT_TEXT, 0, 0, AT(authorize_url)},
+    {"client-id", OPT_TEXT, 0, 0, AT(client_id)},
     {"session-ttl", OPT_NUMBER, 10, 86400, AT(session_ttl)},
     {"max-sessions", OPT_NUMBER, 1, 1000000, AT(max_sessions)},
     {"max-poll-wait", OPT_NUMBER, 0, 600, AT(max_poll_wait)},
     {"rate", OPT_NUMBER, 1, 1000000, AT(rate)},
     {"burst", OPT_NUMBER, 1, 1000000, AT(burst)},
+    {"module-rate", OPT_NUMBER, 1, 1000000, AT(module_rate)},
+    {"module-burst", OPT_NUMBER, 1, 1000000, AT(module_burst)},
+    {"trusted-proxy", OPT_TEXT, 0, 0, AT(trusted_proxy)},
+    {"receive-timeout", OPT_NUMBER, 1, 300, AT(receive_timeout)},
+    {"max-client-connections", OPT_NUMBER, 1, 100000,
+     AT(max_client_connections)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -153,10 +161,8 @@ static bool plain_url(const char *u)
     return true;
 }
 
-/* A prefix that stops inside the host part ("https://127.0.0.1") would
- * also match "https://127.0.0.1.evil.example/" or "...:@evil.example/":
- * it must name a path, and the host part must not carry user info. */
-static bool prefix_pins_host(const char *u)
+/* The provider's authorize page: a path after the host, no user info. */
+static bool names_a_path(const char *u)
 {
     const char *host = strstr(u, "://");
     if (host == NULL)
@@ -169,14 +175,23 @@ static bool prefix_pins_host(const char *u)
 
 static void usage(FILE *to)
 {
-    fputs("Usage: haobtc-relay --public-url URL --authorize-prefix URL "
-          "[options]\n"
+    fputs("Usage: haobtc-relay --public-url URL --fleet-key-file FILE\n"
+          "         --authorize-url URL --client-id ID [options]\n"
           "  --config FILE          key = value lines, names as below\n"
+          "  --fleet-key-file FILE  the key modules sign requests with\n"
+          "  --authorize-url URL    the provider's authorize page\n"
+          "  --client-id ID         the client registered with the provider\n"
           "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
           "  --port-file FILE       where to write the port listened on\n"
           "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
           "  --session-ttl S (300)  --max-sessions N (20000)\n"
-          "  --max-poll-wait S (60) --rate N (20) --burst N (60) --quiet\n",
+          "  --max-poll-wait S (60) --quiet\n"
+          "  --rate N (20) --burst N (60)   per client, phones' requests\n"
+          "  --module-rate N (100) --module-burst N (1000)   per client,\n"
+          "                         signed module requests (register, poll)\n"
+          "  --trusted-proxy ADDR[,ADDR...]|none (127.0.0.1,::1)  take the\n"
+          "                         client address from X-Forwarded-For on\n"
+          "                         connections from these\n",
           to);
 }
 
@@ -193,7 +208,11 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
                                 .max_sessions = 20000,
                                 .max_poll_wait = 60,
                                 .rate = 20,
-                                .burst = 60};
+                                .burst = 60,
+                                .module_rate = 100,
+                                .module_burst = 1000,
+                                .receive_timeout = 10,
+                                .max_client_connections = 32};
     for (size_t i = 0; i < N_OPTS; i++)
         longs[i] = (struct option){
             opt_defs[i].name,
@@ -230,9 +249,16 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
         return rc;
     if (!plain_url(o->public_url) || strchr(o->public_url, '?') != NULL)
         why = "--public-url: need an http(s) base URL";
-    else if (!plain_url(o->authorize_prefix) ||
-             !prefix_pins_host(o->authorize_prefix))
-        why = "--authorize-prefix: need an http(s) URL with a path";
+    else if (!plain_url(o->authorize_url) || !names_a_path(o->authorize_url))
+        why = "--authorize-url: need an http(s) URL with a path";
+    else if (o->client_id == NULL ||
+             strspn(o->client_id,
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                    "qrstuvwxyz0123456789-._~") != strlen(o->client_id))
+        why = "--client-id: need the client id (letters, digits, -._~)";
+    else if (o->fleet_key_file == NULL)
+        why = "--fleet-key-file: required (modules sign their requests "
+              "with it)";
     else if ((o->cert == NULL) != (o->key == NULL))
         why = "--cert and --key go together";
     if (why != NULL)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #define DEFAULT_POLL_WAIT 25
@@ -59,13 +60,14 @@ static bool state_from_secret(const char *secret, size_t len,
     return true;
 }
 
-/* No control characters (a decoded NUL included) and at most max bytes. */
+/* Printable ASCII only, 1..max bytes: no controls, no decoded NUL, and
+ * nothing beyond ASCII, so no bidi override can turn a page around. */
 static bool text_ok(const char *s, size_t len, size_t max)
 {
-    if (s == NULL || len > max)
+    if (s == NULL || len == 0 || len > max)
         return false;
     for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
             return false;
     }
     return true;
@@ -132,51 +134,22 @@ static bool form_parse(char *body, size_t len, struct field *f, size_t nf)
     return true;
 }
 
-/* Every state= in the query must be ours, and one must be there: the
- * provider hands it back, and the callback is filed under it. */
-static bool query_has_state(const char *url, const char *state)
+enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST };
+
+static const char *check_session(const struct field *f)
 {
-    const char *p = strchr(url, '?');
-    bool seen = false;
-
-    while (p != NULL && *p != '\0') {
-        size_t n = strcspn(++p, "&");
-        if (n >= 6 && memcmp(p, "state=", 6) == 0) {
-            if (n - 6 != RELAY_STATE_LEN ||
-                memcmp(p + 6, state, RELAY_STATE_LEN) != 0)
-                return false;
-            seen = true;
-        }
-        p += n;
-    }
-    return seen;
-}
-
-enum { F_URL, F_STATE, F_HOST, F_USER, F_RHOST };
-
-static const char *check_session(const struct relay *r, const struct field *f)
-{
-    const char *url = f[F_URL].value;
-
     if (f[F_STATE].len != RELAY_STATE_LEN ||
         !is_b64url(f[F_STATE].value, f[F_STATE].len))
         return "bad state";
-    if (f[F_URL].len == 0 || !text_ok(url, f[F_URL].len, RELAY_URL_MAX) ||
-        strpbrk(url, "# ") != NULL)
-        return "bad authorize_url";
-    /* The one place a browser is ever sent: the configured provider. */
-    if (strncmp(url, r->authorize_prefix, strlen(r->authorize_prefix)) != 0)
-        return "authorize_url outside prefix";
-    if (!query_has_state(url, f[F_STATE].value))
-        return "authorize_url lacks state";
-    if (f[F_HOST].len == 0 ||
-        !text_ok(f[F_HOST].value, f[F_HOST].len, RELAY_FIELD_MAX))
+    if (f[F_TAG_KEY].len != RELAY_TAG_KEY_LEN ||
+        !is_b64url(f[F_TAG_KEY].value, f[F_TAG_KEY].len))
+        return "bad tag_key";
+    if (!text_ok(f[F_HOST].value, f[F_HOST].len, RELAY_HOST_MAX))
         return "bad host";
-    if (f[F_USER].len == 0 ||
-        !text_ok(f[F_USER].value, f[F_USER].len, RELAY_FIELD_MAX))
+    if (!text_ok(f[F_USER].value, f[F_USER].len, RELAY_USER_MAX))
         return "bad user";
-    if (f[F_RHOST].value != NULL &&
-        !text_ok(f[F_RHOST].value, f[F_RHOST].len, RELAY_FIELD_MAX))
+    if (f[F_RHOST].value != NULL && f[F_RHOST].len != 0 &&
+        !text_ok(f[F_RHOST].value, f[F_RHOST].len, RELAY_HOST_MAX))
         return "bad rhost";
     return NULL;
 }
@@ -185,8 +158,8 @@ enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
                                   size_t len)
 {
-    struct field f[] = {{"authorize_url", NULL, 0},
-                        {"state", NULL, 0},
+    struct field f[] = {{"state", NULL, 0},
+                        {"tag_key", NULL, 0},
                         {"host", NULL, 0},
                         {"user", NULL, 0},
                         {"rhost", NULL, 0}};
@@ -197,11 +170,11 @@ enum MHD_Result relay_do_register(const struct relay *r,
     struct json_object *o;
 
     if (form_parse(body, len, f, 5))
-        why = check_session(r, f);
+        why = check_session(f);
     if (why != NULL)
         return fail(c, MHD_HTTP_BAD_REQUEST, why);
     rhost = f[F_RHOST].value != NULL ? f[F_RHOST].value : "";
-    switch (relay_store_add(r->store, f[F_URL].value, f[F_STATE].value,
+    switch (relay_store_add(r->store, f[F_STATE].value, f[F_TAG_KEY].value,
                             f[F_HOST].value, f[F_USER].value, rhost, id)) {
     case RELAY_OK:
         break;
@@ -272,6 +245,20 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
     }
 }
 
+static void put_public(struct relay_page *p, const struct relay *r,
+                       const char *path)
+{
+    char *base = strndup(r->public_url, r->public_len);
+
+    if (base == NULL) {
+        p->failed = true;
+        return;
+    }
+    relay_put_escaped(p, base);
+    relay_put(p, path);
+    free(base);
+}
+
 enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
                               const char *id)
 {
@@ -305,11 +292,17 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
         snprintf(left, sizeof(left), "%ld s", v.seconds_left);
     relay_put(&p, "<p class=\"muted\">This link expires in ");
     relay_put(&p, left);
+    /* A form, not a link: the POST sets the cookie /cb asks for, so a
+     * browser must have shown this page before its approval counts. */
     relay_put(&p,
               ".</p><p class=\"warn\">Only continue if you started this login "
-              "yourself.</p><a id=\"continue\" class=\"button\" href=\"");
-    relay_put_escaped(&p, v.authorize_url);
-    relay_put(&p, "\">Continue to haobtc</a>");
+              "yourself.</p><form method=\"post\" action=\"");
+    put_public(&p, r, "/s/");
+    relay_put_escaped(&p, id);
+    relay_put(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    relay_put(&p, v.csrf);
+    relay_put(&p, "\"><button id=\"continue\" class=\"button\" "
+                  "type=\"submit\">Continue to haobtc</button></form>");
     relay_view_clear(&v);
     return relay_send_page(c, MHD_HTTP_OK, &p);
 }
@@ -339,6 +332,98 @@ static bool code_ok(const char *s, size_t len)
     return true;
 }
 
+/* A browser's POST from another site is refused: the form must come from
+ * the context page itself (the anti-CSRF value is the session's, so a
+ * page elsewhere could copy it; the browser's own headers say where the
+ * form was). Clients that send neither header (curl) pass on the value. */
+static bool same_origin(const struct relay *r, struct MHD_Connection *c)
+{
+    const char *site =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    const char *origin =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+
+    if (site != NULL && strcmp(site, "same-origin") != 0)
+        return false;
+    /* Under Referrer-Policy: no-referrer a browser sends "Origin: null"
+     * even for its own form; only Sec-Fetch-Site can vouch for it then (a
+     * sandboxed frame elsewhere says null too). */
+    if (origin != NULL && strcmp(origin, "null") == 0)
+        return site != NULL;
+    return origin == NULL || strcmp(origin, r->origin) == 0;
+}
+
+enum MHD_Result relay_do_continue(const struct relay *r,
+                                  struct MHD_Connection *c, const char *id,
+                                  char *body, size_t len)
+{
+    struct field f[] = {{"csrf", NULL, 0}};
+    struct relay_view v;
+    enum relay_result rc = relay_store_view(r->store, id, &v);
+    char *location = NULL, *cookie = NULL;
+    enum MHD_Result ret;
+
+    if (rc == RELAY_UNKNOWN)
+        return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
+                                  "This login link has expired or is unknown.",
+                                  NULL);
+    if (rc != RELAY_OK)
+        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    if (!form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
+        CRYPTO_memcmp(f[0].value, v.csrf, RELAY_TOKEN_LEN) != 0 ||
+        !same_origin(r, c)) {
+        relay_view_clear(&v);
+        return relay_send_message(
+            c, MHD_HTTP_FORBIDDEN, "Open the link again",
+            "This form did not come from the login page. Open the link "
+            "shown at your terminal and press Continue there.",
+            NULL);
+    }
+    /* Lives no longer than the session; only /cb ever sees it. */
+    if (asprintf(&location, "%s%s", r->continue_prefix, v.state) < 0)
+        location = NULL;
+    if (asprintf(&cookie,
+                 "hb_%s=%s; Max-Age=%ld; Path=/cb; Secure; HttpOnly; "
+                 "SameSite=Lax",
+                 id, v.cookie, v.seconds_left) < 0)
+        cookie = NULL;
+    relay_view_clear(&v);
+    ret = location != NULL && cookie != NULL
+              ? relay_send_redirect(c, location, cookie)
+              : fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    free(location);
+    if (cookie != NULL)
+        relay_wipe(cookie, strlen(cookie));
+    free(cookie);
+    return ret;
+}
+
+static const char *cookie_of(void *cls, const char *id)
+{
+    char name[4 + RELAY_ID_LEN];
+
+    snprintf(name, sizeof(name), "hb_%s", id);
+    return MHD_lookup_connection_value(cls, MHD_COOKIE_KIND, name);
+}
+
+/* code:TAG, TAG = the first RELAY_TAG_LEN characters of
+ * base64url(HMAC-SHA256(key = the session's tag key, message = code)):
+ * only the login that registered the tag key can check it. */
+static char *tagged(const char *code, const char *tag_key)
+{
+    unsigned char mac[32];
+    char tag[44];
+    char *out = NULL;
+
+    if (!relay_hmac(tag_key, strlen(tag_key), code, strlen(code), mac))
+        return NULL;
+    relay_b64url(mac, sizeof(mac), tag);
+    tag[RELAY_TAG_LEN] = '\0';
+    if (asprintf(&out, "%s:%s", code, tag) < 0)
+        out = NULL;
+    return out;
+}
+
 enum MHD_Result relay_do_callback(const struct relay *r,
                                   struct MHD_Connection *c)
 {
@@ -359,20 +444,41 @@ enum MHD_Result relay_do_callback(const struct relay *r,
             clen == 0 ? "The login provider sent no code."
                       : "The login provider sent a malformed code.",
             NULL);
-    rc = relay_store_answer(r->store, state, error == NULL ? code : NULL, &ctx);
+    rc = relay_store_answer(r->store, state, error == NULL ? code : NULL,
+                            cookie_of, c, &ctx);
     if (rc == RELAY_OK && ctx.user != NULL)
         relay_say(r, "login %s: %s on %s",
                   error == NULL ? "approved" : "denied", ctx.user, ctx.host);
+    if (rc == RELAY_OK && error == NULL) {
+        char *shown = tagged(code, ctx.tag_key);
+        enum MHD_Result ret;
+
+        relay_view_clear(&ctx);
+        if (shown == NULL)
+            return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+        ret = relay_send_message(
+            c, MHD_HTTP_OK, "Login approved",
+            "Login approved \u2014 return to your terminal.", shown);
+        relay_wipe(shown, strlen(shown));
+        free(shown);
+        return ret;
+    }
     relay_view_clear(&ctx);
     switch (rc) {
     case RELAY_OK:
-        if (error != NULL)
-            return relay_send_message(c, MHD_HTTP_OK, "Login denied",
-                                      "Login denied. You can close this page.",
-                                      NULL);
+        return relay_send_message(c, MHD_HTTP_OK, "Login denied",
+                                  "Login denied. You can close this page.",
+                                  NULL);
+    case RELAY_NO_COOKIE:
+        relay_say(r, "callback refused: the browser did not come through "
+                     "the context page");
         return relay_send_message(
-            c, MHD_HTTP_OK, "Login approved",
-            "Login approved \u2014 return to your terminal.", code);
+            c, MHD_HTTP_FORBIDDEN, "Login not accepted",
+            "This browser did not come through the login page that says "
+            "which account on which host you are approving, so nothing was "
+            "accepted. Open the link shown at your terminal, check what it "
+            "says, and press Continue there.",
+            NULL);
     case RELAY_UNKNOWN:
         return relay_send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
                                   UNKNOWN_LOGIN, NULL);

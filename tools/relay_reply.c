@@ -178,6 +178,42 @@ enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
     return relay_send_page(c, status, &p);
 }
 
+enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
+                                    const char *location, const char *cookie)
+{
+    struct relay_page p = {0};
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    /* A body for the rare client that does not follow 303 by itself. */
+    relay_page_start(&p, "Continue");
+    relay_put(&p, "<p><a class=\"button\" href=\"");
+    relay_put_escaped(&p, location);
+    relay_put(&p, "\">Continue to haobtc</a></p></main></body></html>\n");
+    if (p.failed) {
+        free(p.data);
+        return MHD_NO;
+    }
+    resp =
+        MHD_create_response_from_buffer_with_free_callback(p.len, p.data, free);
+    if (resp == NULL) {
+        free(p.data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", HTML_TYPE);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+    ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 struct json_object *relay_reply_new(bool ok)
 {
     struct json_object *o = json_object_new_object();

@@ -18,7 +18,7 @@
  * seen first is forgotten first. */
 #define RATE_SLOTS 4096
 #define RATE_BUCKETS 8192
-#define ADDR_MAX 16
+#define ADDR_MAX 17 /* a kind byte, then up to 16 of address */
 
 /* Base58's alphabet: no 0/O or I/l, so a link read aloud survives. */
 static const char id_alphabet[] =
@@ -33,10 +33,16 @@ struct session {
     long long expires_ms;
     char *code; /* NULL until the callback; wiped when the session goes */
     bool denied;
+    /* The latest poll's number: an earlier one still waiting belongs to a
+     * connection its module gave up on, and must not take the code. */
+    unsigned poll_gen;
     char id[RELAY_ID_LEN + 1];
     char state[RELAY_STATE_LEN + 1];
-    /* One allocation holds the strings exactly sized: authorize_url at 0. */
-    unsigned short host_at, user_at, rhost_at;
+    char csrf[RELAY_TOKEN_LEN + 1];
+    char cookie[RELAY_TOKEN_LEN + 1];
+    char tag_key[RELAY_TAG_KEY_LEN + 1];
+    /* One allocation holds the strings exactly sized: host at 0. */
+    unsigned short user_at, rhost_at;
     char text[];
 };
 
@@ -63,8 +69,8 @@ struct relay_store {
     long long ttl_ms;
     bool stopping;
     uint64_t hash_key[2];
-    double rate;
-    double burst;
+    double rate[2]; /* [0] phones, [1] modules */
+    double burst[2];
     struct rate_slot slots[RATE_SLOTS];
     int rate_heads[RATE_BUCKETS];
     int rate_next; /* ring position of the next slot to (re)use */
@@ -165,8 +171,10 @@ struct relay_store *relay_store_new(const struct relay_limits *limits)
     st->mask = buckets - 1;
     st->max_sessions = (size_t)limits->max_sessions;
     st->ttl_ms = (long long)limits->session_ttl * 1000;
-    st->rate = limits->rate;
-    st->burst = limits->burst;
+    st->rate[0] = limits->rate;
+    st->burst[0] = limits->burst;
+    st->rate[1] = limits->module_rate;
+    st->burst[1] = limits->module_burst;
     for (size_t i = 0; i < RATE_BUCKETS; i++)
         st->rate_heads[i] = -1;
     /* One array: the id chains' heads, then the state chains' heads. */
@@ -315,13 +323,23 @@ static bool new_id(struct relay_store *st, char id[RELAY_ID_LEN + 1])
     return false;
 }
 
-enum relay_result relay_store_add(struct relay_store *st,
-                                  const char *authorize_url, const char *state,
-                                  const char *host, const char *user,
-                                  const char *rhost,
+/* A random token of RELAY_TOKEN_LEN base64url characters. */
+static bool new_token(char out[RELAY_TOKEN_LEN + 1])
+{
+    unsigned char rnd[16];
+
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return false;
+    relay_b64url(rnd, sizeof(rnd), out);
+    relay_wipe(rnd, sizeof(rnd));
+    return true;
+}
+
+enum relay_result relay_store_add(struct relay_store *st, const char *state,
+                                  const char *tag_key, const char *host,
+                                  const char *user, const char *rhost,
                                   char id_out[RELAY_ID_LEN + 1])
 {
-    size_t url_len = strlen(authorize_url) + 1;
     size_t host_len = strlen(host) + 1;
     size_t user_len = strlen(user) + 1;
     size_t rhost_len = strlen(rhost) + 1;
@@ -330,18 +348,22 @@ enum relay_result relay_store_add(struct relay_store *st,
     long long now;
 
     /* The offsets below are unsigned short; validation keeps well inside. */
-    if (url_len + host_len + user_len > 65535)
+    if (host_len + user_len + rhost_len > 65535)
         return RELAY_FAILED;
-    s = malloc(sizeof(*s) + url_len + host_len + user_len + rhost_len);
+    s = malloc(sizeof(*s) + host_len + user_len + rhost_len);
     if (s == NULL)
         return RELAY_FAILED;
     memset(s, 0, sizeof(*s));
     memcpy(s->state, state, RELAY_STATE_LEN);
-    s->host_at = (unsigned short)url_len;
-    s->user_at = (unsigned short)(url_len + host_len);
-    s->rhost_at = (unsigned short)(url_len + host_len + user_len);
-    memcpy(s->text, authorize_url, url_len);
-    memcpy(s->text + s->host_at, host, host_len);
+    memcpy(s->tag_key, tag_key, RELAY_TAG_KEY_LEN);
+    if (!new_token(s->csrf) || !new_token(s->cookie)) {
+        relay_wipe(s, sizeof(*s));
+        free(s);
+        return RELAY_FAILED;
+    }
+    s->user_at = (unsigned short)host_len;
+    s->rhost_at = (unsigned short)(host_len + user_len);
+    memcpy(s->text, host, host_len);
     memcpy(s->text + s->user_at, user, user_len);
     memcpy(s->text + s->rhost_at, rhost, rhost_len);
 
@@ -373,33 +395,35 @@ enum relay_result relay_store_add(struct relay_store *st,
         rc = RELAY_OK;
     }
     pthread_mutex_unlock(&st->lock);
+    if (s != NULL)
+        relay_wipe(s, sizeof(*s));
     free(s);
     return rc;
 }
 
 void relay_view_clear(struct relay_view *v)
 {
-    free(v->authorize_url);
     free(v->host);
     free(v->user);
     free(v->rhost);
-    memset(v, 0, sizeof(*v));
+    relay_wipe(v, sizeof(*v));
 }
 
 /* Copies what pages and logs need, so nothing points into a session that
  * another thread may delete. */
 static bool copy_view(const struct session *s, struct relay_view *out,
-                      bool with_url, long long now)
+                      long long now)
 {
     memset(out, 0, sizeof(*out));
-    out->host = strdup(s->text + s->host_at);
+    memcpy(out->state, s->state, sizeof(out->state));
+    memcpy(out->csrf, s->csrf, sizeof(out->csrf));
+    memcpy(out->cookie, s->cookie, sizeof(out->cookie));
+    memcpy(out->tag_key, s->tag_key, sizeof(out->tag_key));
+    out->host = strdup(s->text);
     out->user = strdup(s->text + s->user_at);
     out->rhost = strdup(s->text + s->rhost_at);
-    if (with_url)
-        out->authorize_url = strdup(s->text);
     out->seconds_left = (long)((s->expires_ms - now + 999) / 1000);
-    if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
-        (with_url && out->authorize_url == NULL)) {
+    if (out->host == NULL || out->user == NULL || out->rhost == NULL) {
         relay_view_clear(out);
         return false;
     }
@@ -420,14 +444,17 @@ enum relay_result relay_store_view(struct relay_store *st, const char *id,
     s = find_id(st, id);
     /* An answered login has nothing left to approve. */
     if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied)
-        rc = copy_view(s, out, true, now) ? RELAY_OK : RELAY_FAILED;
+        rc = copy_view(s, out, now) ? RELAY_OK : RELAY_FAILED;
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
 
 enum relay_result relay_store_answer(struct relay_store *st, const char *state,
-                                     const char *code, struct relay_view *ctx)
+                                     const char *code,
+                                     relay_cookie_fn *cookie_of, void *cls,
+                                     struct relay_view *ctx)
 {
+    const char *cookie;
     enum relay_result rc = RELAY_UNKNOWN;
     char *copy = NULL;
     struct session *s;
@@ -441,8 +468,13 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
     pthread_mutex_lock(&st->lock);
     now = now_ms();
     s = find_state(st, state, now);
+    cookie = s != NULL ? cookie_of(cls, s->id) : NULL;
     if (s == NULL) {
         rc = RELAY_UNKNOWN;
+    } else if (cookie == NULL || strlen(cookie) != RELAY_TOKEN_LEN ||
+               CRYPTO_memcmp(cookie, s->cookie, RELAY_TOKEN_LEN) != 0) {
+        /* This browser never pressed Continue on the context page. */
+        rc = RELAY_NO_COOKIE;
     } else if (s->code != NULL || s->denied) {
         /* First answer wins: a second one may be an attacker's code. */
         rc = RELAY_ANSWERED;
@@ -451,7 +483,7 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
         s->denied = copy == NULL;
         copy = NULL;
         if (ctx != NULL)
-            copy_view(s, ctx, false, now);
+            copy_view(s, ctx, now);
         pthread_cond_broadcast(&st->changed);
         rc = RELAY_OK;
     }
@@ -468,6 +500,8 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
 {
     enum relay_result rc = RELAY_FAILED;
     long long deadline;
+    unsigned gen = 0;
+    bool first = true;
 
     *code_out = NULL;
     pthread_mutex_lock(&st->lock);
@@ -480,6 +514,18 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
         long long until;
         struct timespec ts;
 
+        if (first && s != NULL) {
+            /* The newest poll is the live one (a module retries when its
+             * connection drops, while the relay may not have noticed):
+             * an older waiter steps aside. */
+            gen = ++s->poll_gen;
+            pthread_cond_broadcast(&st->changed);
+        }
+        first = false;
+        if (s != NULL && s->poll_gen != gen) {
+            rc = RELAY_PENDING;
+            break;
+        }
         if (s != NULL && s->code != NULL) {
             /* Handed out once: the session goes with it. */
             *code_out = s->code;
@@ -513,7 +559,7 @@ enum relay_result relay_store_poll(struct relay_store *st, const char *state,
 
 static struct rate_slot *rate_slot(struct relay_store *st,
                                    const unsigned char *addr, size_t len,
-                                   long long now)
+                                   double burst, long long now)
 {
     unsigned b =
         (unsigned)(keyed_hash(st->hash_key, addr, len) & (RATE_BUCKETS - 1));
@@ -540,56 +586,60 @@ static struct rate_slot *rate_slot(struct relay_store *st,
     r->addr_len = (unsigned char)len;
     r->in_use = true;
     r->bucket = b;
-    r->tokens = st->burst;
+    r->tokens = burst;
     r->last_ms = now;
     r->next = st->rate_heads[b];
     st->rate_heads[b] = i;
     return r;
 }
 
-/* The key: an IPv4 address, or an IPv6 /64, which one host usually holds. */
-static size_t client_key(const struct sockaddr *sa, unsigned char key[ADDR_MAX])
+/* The key: the kind, then an IPv4 address, or an IPv6 /64, which one
+ * host usually holds. */
+static size_t client_key(bool module, const struct sockaddr *sa,
+                         unsigned char key[ADDR_MAX])
 {
     const struct in6_addr *a6;
 
+    key[0] = module;
     if (sa != NULL && sa->sa_family == AF_INET) {
-        memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-               4);
-        return 4;
+        memcpy(key + 1,
+               &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return 5;
     }
     if (sa == NULL || sa->sa_family != AF_INET6)
-        return 0;
+        return 1;
     a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
     if (IN6_IS_ADDR_V4MAPPED(a6)) {
-        memcpy(key, a6->s6_addr + 12, 4);
-        return 4;
+        memcpy(key + 1, a6->s6_addr + 12, 4);
+        return 5;
     }
-    memcpy(key, a6->s6_addr, 8);
-    return 8;
+    memcpy(key + 1, a6->s6_addr, 8);
+    return 9;
 }
 
-bool relay_store_rate_allow(struct relay_store *st, const struct sockaddr *sa,
-                            long *retry_after)
+bool relay_store_rate_allow(struct relay_store *st, bool module,
+                            const struct sockaddr *sa, long *retry_after)
 {
     unsigned char key[ADDR_MAX];
-    size_t key_len = client_key(sa, key);
+    size_t key_len = client_key(module, sa, key);
+    double rate = st->rate[module], burst = st->burst[module];
     struct rate_slot *r;
     bool ok;
     long long now;
 
     pthread_mutex_lock(&st->lock);
     now = now_ms();
-    r = rate_slot(st, key, key_len, now);
-    r->tokens += (double)(now - r->last_ms) / 1000.0 * st->rate;
-    if (r->tokens > st->burst)
-        r->tokens = st->burst;
+    r = rate_slot(st, key, key_len, burst, now);
+    r->tokens += (double)(now - r->last_ms) / 1000.0 * rate;
+    if (r->tokens > burst)
+        r->tokens = burst;
     r->last_ms = now;
     ok = r->tokens >= 1.0;
     if (ok)
         r->tokens -= 1.0;
     else
         /* Whole seconds, rounded up, as Retry-After wants. */
-        *retry_after = (long)((1.0 - r->tokens) / st->rate) + 1;
+        *retry_after = (long)((1.0 - r->tokens) / rate) + 1;
     pthread_mutex_unlock(&st->lock);
     return ok;
 }

@@ -70,7 +70,16 @@ async function main() {
     await page.screenshot({ path: path.join(shots, 'context.png'), fullPage: true });
 
     step = 'continue_leads_to_the_provider';
+    // Continue is a POST form: it sets the relay's cookie for /cb, then
+    // the relay redirects (303) to the provider.
+    expect('continue_is_a_post_form',
+      (await page.locator('form[method="post"] #continue').count()) === 1);
     await Promise.all([page.waitForURL(`${mock}/**`), page.click('#continue')]);
+    const cookies = await context.cookies(`${relay}/cb`);
+    const c = cookies.find((k) => k.name.startsWith('hb_'));
+    expect('continue_sets_a_secure_httponly_lax_cookie_for_cb',
+      c && c.secure && c.httpOnly && c.sameSite === 'Lax' && c.path === '/cb',
+      JSON.stringify(cookies));
     expect('continue_leads_to_the_providers_authorize_page',
       page.url().startsWith(`${mock}/auth/oauth/authorize/`), page.url());
     await page.selectOption('select[name="username"]', user);
@@ -85,7 +94,8 @@ async function main() {
     const done = await page.locator('main').innerText();
     expect('done_page_says_approved', /approved/i.test(done), done);
     const code = (await page.locator('#code').innerText()).trim();
-    expect('done_page_shows_the_code', /^[A-Za-z0-9._~-]{8,}$/.test(code), code);
+    expect('done_page_shows_the_code_with_its_tag',
+      /^[A-Za-z0-9._~-]{8,}:[A-Za-z0-9_-]{8}$/.test(code), code);
     await page.screenshot({ path: path.join(shots, 'done.png'), fullPage: true });
   } finally {
     await context.close();

@@ -1,0 +1,224 @@
+/* haobtc-relay's check that a request comes from a module of the fleet:
+ * an HMAC-SHA256 with the fleet key over method, path, timestamp and body,
+ * made within RELAY_AUTH_WINDOW seconds of now and never seen before. */
+#include "autoconf.h"
+
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define KEY_FILE_MAX 4096
+#define KEY_MIN 16
+/* Every signature accepted in the last 2 * window seconds is remembered:
+ * a table of SEEN_SLOTS, probed SEEN_PROBE slots from the signature's own
+ * bits (an HMAC output, so nobody without the key can aim at a slot). */
+#define SEEN_SLOTS 65536
+#define SEEN_PROBE 64
+#define SIG_LEN 43
+#define PREFIX "haobtc-relay-v1\n"
+
+struct seen {
+    unsigned char mac[32];
+    long long expires; /* unix seconds; 0: free */
+};
+
+struct relay_auth {
+    pthread_mutex_t lock;
+    unsigned char key[KEY_FILE_MAX];
+    size_t key_len;
+    struct seen *seen;
+};
+
+/* Root (or the relay's own user, as systemd's LoadCredential= hands it
+ * over) must own it, and nobody else may read or write it. */
+struct relay_auth *relay_auth_new(const char *path)
+{
+    struct relay_auth *a = calloc(1, sizeof(*a));
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    const char *why = NULL;
+    struct stat sb;
+    ssize_t n = 0;
+
+    if (a == NULL)
+        why = "out of memory";
+    else if (fd < 0)
+        why = strerror(errno);
+    else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+        why = "owned by another user";
+    else if ((sb.st_mode & 077) != 0)
+        why = "readable or writable by group or others (chmod 600 it)";
+    else if ((n = read(fd, a->key, sizeof(a->key))) < 0)
+        why = strerror(errno);
+    if (why == NULL) {
+        a->key_len = (size_t)n;
+        /* The trailing newline an editor or echo adds is not key. */
+        while (a->key_len > 0 &&
+               strchr(" \t\r\n", a->key[a->key_len - 1]) != NULL)
+            a->key_len--;
+        if ((size_t)n == sizeof(a->key) || a->key_len < KEY_MIN ||
+            memchr(a->key, '\n', a->key_len) != NULL)
+            why = "want one line of at least 16 characters (see "
+                  "haobtc-relay(8) for how to make one)";
+    }
+    if (why == NULL) {
+        a->seen = calloc(SEEN_SLOTS, sizeof(*a->seen));
+        if (a->seen == NULL || pthread_mutex_init(&a->lock, NULL) != 0)
+            why = "out of memory";
+    }
+    if (fd >= 0)
+        close(fd);
+    if (why == NULL)
+        return a;
+    fprintf(stderr, "haobtc-relay: --fleet-key-file %s: %s\n", path, why);
+    if (a != NULL) {
+        free(a->seen);
+        relay_wipe(a, sizeof(*a));
+        free(a);
+    }
+    return NULL;
+}
+
+void relay_auth_free(struct relay_auth *a)
+{
+    if (a == NULL)
+        return;
+    pthread_mutex_destroy(&a->lock);
+    free(a->seen);
+    relay_wipe(a, sizeof(*a));
+    free(a);
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned acc = 0;
+    int bits = 0;
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        acc = (acc << 8 | in[i]) & 0xffff;
+        for (bits += 8; bits >= 6; bits -= 6)
+            out[o++] = abc[(acc >> (bits - 6)) & 63];
+    }
+    if (bits > 0)
+        out[o++] = abc[(acc << (6 - bits)) & 63];
+    out[o] = '\0';
+}
+
+bool relay_hmac(const void *key, size_t key_len, const void *msg,
+                size_t msg_len, unsigned char mac[32])
+{
+    unsigned int len = 0;
+
+    return HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, mac, &len) !=
+               NULL &&
+           len == 32;
+}
+
+void relay_b64url(const unsigned char *in, size_t n, char *out)
+{
+    b64url(in, n, out);
+}
+
+/* Remembers mac until expires; false when it was seen (a replay) or, with
+ * *full set, when no slot is free (refused rather than forgetting). */
+static bool remember(struct relay_auth *a, const unsigned char mac[32],
+                     long long now, long long expires, bool *full)
+{
+    uint32_t h;
+    struct seen *free_slot = NULL;
+    bool fresh = true;
+
+    memcpy(&h, mac, sizeof(h));
+    *full = false;
+    pthread_mutex_lock(&a->lock);
+    /* Every probe is looked at: a slot that expired since the first
+     * sighting must not hide a later one. */
+    for (uint32_t i = 0; i < SEEN_PROBE; i++) {
+        struct seen *s = &a->seen[(h + i) % SEEN_SLOTS];
+        if (s->expires <= now) {
+            if (free_slot == NULL)
+                free_slot = s;
+        } else if (CRYPTO_memcmp(s->mac, mac, 32) == 0) {
+            fresh = false;
+        }
+    }
+    if (fresh && free_slot == NULL)
+        *full = true;
+    else if (fresh) {
+        memcpy(free_slot->mac, mac, 32);
+        free_slot->expires = expires;
+    }
+    pthread_mutex_unlock(&a->lock);
+    return fresh && !*full;
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+bool relay_auth_present(struct MHD_Connection *c)
+{
+    return header(c, RELAY_TS_HEADER) != NULL &&
+           header(c, RELAY_SIG_HEADER) != NULL;
+}
+
+const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
+                             const char *method, const char *path,
+                             const char *body, size_t len)
+{
+    const char *ts = header(c, RELAY_TS_HEADER);
+    const char *sig = header(c, RELAY_SIG_HEADER);
+    unsigned char mac[32];
+    char want[SIG_LEN + 1];
+    char *msg;
+    size_t n;
+    long stamp;
+    long long now = (long long)time(NULL);
+    bool full = false;
+
+    if (ts == NULL || sig == NULL)
+        return "unauthenticated";
+    if (!relay_parse_long(ts, 0, 0x7fffffffL, &stamp) || strlen(sig) != SIG_LEN)
+        return "bad signature";
+    n = strlen(PREFIX) + strlen(method) + strlen(path) + strlen(ts) + 3 + len;
+    msg = malloc(n + 1);
+    if (msg == NULL)
+        return "internal";
+    snprintf(msg, n + 1, "%s%s\n%s\n%s\n", PREFIX, method, path, ts);
+    memcpy(msg + n - len, body, len);
+    if (!relay_hmac(a->key, a->key_len, msg, n, mac)) {
+        relay_wipe(msg, n);
+        free(msg);
+        return "internal";
+    }
+    relay_wipe(msg, n);
+    free(msg);
+    b64url(mac, sizeof(mac), want);
+    if (CRYPTO_memcmp(want, sig, SIG_LEN) != 0)
+        return "bad signature";
+    /* Only a signed request gets this far, so only the fleet can fill the
+     * table below. */
+    if (stamp < now - RELAY_AUTH_WINDOW || stamp > now + RELAY_AUTH_WINDOW)
+        return "stale signature";
+    if (!remember(a, mac, now, (long long)stamp + RELAY_AUTH_WINDOW + 1, &full))
+        return full ? "busy" : "replayed signature";
+    return NULL;
+}
