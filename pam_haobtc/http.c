@@ -51,17 +51,21 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+bool hb_http_login_ended(const struct hb_http *http)
+{
+    if (http->watch_fd < 0)
+        return false;
+    /* The module says nothing while a request or a wait runs: anything
+     * readable on its socket is a hang-up (the login ended). */
+    struct pollfd pfd = {.fd = http->watch_fd, .events = POLLIN | POLLRDHUP};
+    return poll(&pfd, 1, 0) != 0;
+}
+
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
                        curl_off_t ultotal, curl_off_t ulnow)
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    struct hb_http *http = user;
-    if (http->watch_fd < 0)
-        return 0;
-    /* The module says nothing while a request runs: anything readable on
-     * its socket is a hang-up (the login ended), so stop waiting. */
-    struct pollfd pfd = {.fd = http->watch_fd, .events = POLLIN | POLLRDHUP};
-    return poll(&pfd, 1, 0) != 0;
+    return hb_http_login_ended(user);
 }
 
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,

@@ -3,6 +3,7 @@
 #ifndef HB_HTTP_H
 #define HB_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 #include "config.h"
@@ -28,6 +29,8 @@ struct hb_response {
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
                             time_t deadline, struct hb_error *err);
 void hb_http_close(struct hb_http *http);
+/* True once the module's end of watch_fd hung up: stop waiting. */
+bool hb_http_login_ended(const struct hb_http *http);
 /* form is an application/x-www-form-urlencoded body, already escaped.
  * wait_s lengthens the time limit for a long poll (0 for API calls). */
 enum hb_status hb_http_post_form(struct hb_http *http, const char *url,

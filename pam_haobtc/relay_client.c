@@ -1,7 +1,6 @@
 /* The module's side of the relay protocol (see tools/relay_pages.c). */
 #include "autoconf.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +114,7 @@ static bool pause_with_jitter(struct hb_http *http, long ms)
         rnd = 0;
     ms += rnd % 1000;
     for (; ms > 0; ms -= 100) {
-        /* The module says nothing while we wait: anything readable on its
-         * socket means the login ended. */
-        struct pollfd pfd = {.fd = http->watch_fd,
-                             .events = POLLIN | POLLRDHUP};
-        if (http->watch_fd >= 0 && poll(&pfd, 1, 0) != 0)
+        if (hb_http_login_ended(http))
             return false;
         struct timespec step = {0, (ms < 100 ? ms : 100) * 1000000L};
         nanosleep(&step, NULL);

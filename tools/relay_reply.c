@@ -100,6 +100,19 @@ struct owned {
     size_t len;
 };
 
+/* Every page the phone sees: not cached, not framed, no referrer, nothing
+ * loaded from anywhere. */
+static void add_page_headers(struct MHD_Response *resp, const char *type)
+{
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'");
+}
+
 static void owned_free(void *cls)
 {
     struct owned *ob = cls;
@@ -131,13 +144,7 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
         owned_free(ob);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'");
+    add_page_headers(resp, type);
     if (hname != NULL)
         MHD_add_response_header(resp, hname, hval);
     ret = MHD_queue_response(c, status, resp);
@@ -200,13 +207,7 @@ enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
         free(p.data);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", HTML_TYPE);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'");
+    add_page_headers(resp, HTML_TYPE);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, resp);
