@@ -28,6 +28,13 @@ struct script {
     char *first_prompt;
     char messages[4096]; /* info and error messages, concatenated */
     int prompts;
+    /* Info messages (PAM_TEXT_INFO) alone: how many, the first two whole. */
+    int infos;
+    char *info[2];
+    /* Run phone at this info message (1-based) with the first one, which
+     * holds the link, instead of at the first prompt; 0: never. */
+    int phone_on_info;
+    int fail_on_info; /* fail the conversation at this info message */
 };
 
 int pu_converse(int n, const struct pam_message **msg,
