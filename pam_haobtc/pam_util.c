@@ -221,7 +221,8 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
     host[sizeof(host) - 1] = '\0';
 
     const char *service = pam_service(pamh);
-    if (hb_prompt_skipped(cfg, service, offer->can_poll)) {
+    if (hb_prompt_skipped(cfg, service, offer->can_poll,
+                          isatty(STDOUT_FILENO) == 1)) {
         char *notice = hb_notice_build(user, host, offer->link);
         if (notice != NULL) {
             if (cfg->debug)

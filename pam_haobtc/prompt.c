@@ -86,7 +86,7 @@ enum hb_status hb_answer_check(char *answer, struct hb_error *err)
 }
 
 bool hb_prompt_skipped(const struct hb_config *cfg, const char *service,
-                       bool can_poll)
+                       bool can_poll, bool stdout_is_terminal)
 {
     if (!can_poll || cfg->prompt == HB_PROMPT_ALWAYS)
         return false;
@@ -96,7 +96,9 @@ bool hb_prompt_skipped(const struct hb_config *cfg, const char *service,
      * a PAM module cannot see sshd's version: the admin says it. */
     if (service != NULL && strcmp(service, "sshd") == 0)
         return cfg->sshd_instant_info;
-    return true;
+    /* Messages printed into a file or a pipe would leave the person
+     * waiting for a link they never see. */
+    return stdout_is_terminal;
 }
 
 static bool is_printable_ascii(const char *s)

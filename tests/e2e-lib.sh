@@ -327,7 +327,15 @@ e2e_term() {
 # it since it started, wrapped lines joined.
 e2e_screen() { e2e_tmux capture-pane -p -t "$1"; }
 e2e_scrollback() { e2e_tmux capture-pane -p -J -S - -t "$1"; }
-e2e_type() { local t=$1; shift; e2e_tmux send-keys -t "$t" "$@"; }
+# e2e_type NAME KEYS...: sends keys to the terminal, and notes them in
+# NAME.typed, so a test can show that nothing was typed (e2e_nothing_typed).
+e2e_type() {
+    local t=$1
+    shift
+    printf '%s\n' "$*" >>"$E2E_DIR/$t.typed"
+    e2e_tmux send-keys -t "$t" "$@"
+}
+e2e_nothing_typed() { [ ! -e "$E2E_DIR/$1.typed" ]; }
 e2e_ended() { [ -s "$E2E_DIR/$1.rc" ]; }
 e2e_exit_status() { cat "$E2E_DIR/$1.rc"; }
 e2e_pid() { cat "$E2E_DIR/$1.pid"; }

@@ -125,6 +125,28 @@ int pu_run(const char *svc, const char *user, struct script *s, int flags)
     return tests[0].op_rv;
 }
 
+int pu_run_on_terminal(const char *svc, const char *user, struct script *s,
+                       int flags)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    assert_true(slave >= 0);
+    fflush(stdout);
+    int saved = dup(1);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(slave, 1), 1);
+    close(slave);
+    int rc = pu_run(svc, user, s, flags);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    close(master);
+    return rc;
+}
+
 int pu_authenticate(const char *user, const char *extra, struct script *s,
                     int flags)
 {

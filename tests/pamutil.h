@@ -43,6 +43,10 @@ int pu_converse(int n, const struct pam_message **msg,
 const char *pu_module_conf(void);
 /* pam_authenticate through service svc; returns the PAM value. */
 int pu_run(const char *svc, const char *user, struct script *s, int flags);
+/* pu_run with standard output on a terminal (a pseudo-terminal of its
+ * own), as su, sudo and login have it. */
+int pu_run_on_terminal(const char *svc, const char *user, struct script *s,
+                       int flags);
 /* Writes the module config (tu_conf_at + extra), then pu_run("haobtc"). */
 int pu_authenticate(const char *user, const char *extra, struct script *s,
                     int flags);

@@ -32,7 +32,9 @@ static int login_via(const char *svc, const char *user, const char *extra,
     char *conf = relay_conf(extra);
     free(tu_conf_at(pu_module_conf(), conf));
     free(conf);
-    return pu_run(svc, user, s, flags);
+    /* su, sudo and login print info messages on their standard output, a
+     * terminal; there the module shows no prompt. */
+    return pu_run_on_terminal(svc, user, s, flags);
 }
 
 /* Through the service sshd, which keeps the prompt (sshd up to 10.2). */
@@ -476,6 +478,20 @@ static void prompt_always_keeps_the_prompt_for_local_services(void **state)
     pu_release(&s);
 }
 
+static void output_not_on_a_terminal_keeps_the_prompt(void **state)
+{
+    (void)state;
+    /* "su -c cmd >file": info messages would go into the file. */
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    char *conf = relay_conf(NULL);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    assert_int_equal(pu_run("haobtc", "alice", &s, 0), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    assert_int_equal(s.infos, 0);
+    pu_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +515,7 @@ int main(void)
         cmocka_unit_test(no_prompt_relay_down_falls_back_to_the_paste_prompt),
         cmocka_unit_test(sshd_keeps_the_prompt_unless_told_it_is_10_3),
         cmocka_unit_test(prompt_always_keeps_the_prompt_for_local_services),
+        cmocka_unit_test(output_not_on_a_terminal_keeps_the_prompt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,22 +133,26 @@ static void no_prompt_where_info_messages_show_at_once(void **state)
     struct hb_config cfg;
     hb_config_init(&cfg);
     const char *local[] = {"su", "sudo", "login", "su-l", NULL};
-    for (int i = 0; i < 5; i++)
-        assert_true(hb_prompt_skipped(&cfg, local[i], true));
+    for (int i = 0; i < 5; i++) {
+        assert_true(hb_prompt_skipped(&cfg, local[i], true, true));
+        /* Info messages would go into the file or pipe. */
+        assert_false(hb_prompt_skipped(&cfg, local[i], true, false));
+    }
     /* sshd up to 10.2 holds info messages back until a prompt. */
-    assert_false(hb_prompt_skipped(&cfg, "sshd", true));
+    assert_false(hb_prompt_skipped(&cfg, "sshd", true, true));
     cfg.sshd_instant_info = true;
-    assert_true(hb_prompt_skipped(&cfg, "sshd", true));
+    assert_true(hb_prompt_skipped(&cfg, "sshd", true, true));
     cfg.sshd_instant_info = false;
     cfg.prompt = HB_PROMPT_NEVER;
-    assert_true(hb_prompt_skipped(&cfg, "sshd", true));
+    assert_true(hb_prompt_skipped(&cfg, "sshd", true, true));
+    assert_true(hb_prompt_skipped(&cfg, "su", true, false));
     cfg.prompt = HB_PROMPT_ALWAYS;
-    assert_false(hb_prompt_skipped(&cfg, "su", true));
+    assert_false(hb_prompt_skipped(&cfg, "su", true, true));
     /* Without the relay only a pasted code can log in. */
     cfg.prompt = HB_PROMPT_NEVER;
-    assert_false(hb_prompt_skipped(&cfg, "su", false));
+    assert_false(hb_prompt_skipped(&cfg, "su", false, true));
     cfg.prompt = HB_PROMPT_AUTO;
-    assert_false(hb_prompt_skipped(&cfg, "su", false));
+    assert_false(hb_prompt_skipped(&cfg, "su", false, true));
 }
 
 static void notice_is_short_ascii_with_the_link(void **state)

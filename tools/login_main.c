@@ -81,7 +81,8 @@ static enum hb_status obtain_code(struct hb_helper *helper,
     host[sizeof(host) - 1] = '\0';
     /* What the module shows su, sudo and login: no prompt when the code
      * comes from the relay (and prompt is not "always"). */
-    if (hb_prompt_skipped(cfg, "haobtc-login", offer->can_poll)) {
+    if (hb_prompt_skipped(cfg, "haobtc-login", offer->can_poll,
+                          isatty(STDOUT_FILENO) == 1)) {
         char *notice = hb_notice_build(user != NULL ? user : "your account",
                                        host, offer->link);
         char *qr = hb_notice_qr(cfg, offer->link);
