@@ -60,6 +60,8 @@ qr_decodes_to_the_link() {
 }
 link_is_readable() {
     e2e_screen "$1" | grep -qE '^https://[^ ]+/s/[^ ]+$' || { e2e_show "$1"; return 1; }
+    echo "$1: what the 9.2 client shows first:"
+    e2e_screen "$1" | head -n 5 | cut -c1-78 | sed 's/^/    | /'
 }
 
 # The 10.3 client.

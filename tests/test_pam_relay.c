@@ -415,8 +415,9 @@ static void no_prompt_conversation_failing_is_conv_err(void **state)
         time_t start = time(NULL);
         assert_int_equal(login_via("haobtc", "alice", NULL, &s, 0),
                          PAM_CONV_ERR);
-        /* No wait on the relay for a person who cannot be told. */
-        assert_true(time(NULL) - start <= 2);
+        /* No wait on the relay for a person who cannot be told: only
+         * libpam's 2 s failure delay, far from the 110 s deadline. */
+        assert_true(time(NULL) - start <= 5);
         assert_int_equal(s.prompts, 0);
         pu_release(&s);
     }
