@@ -20,6 +20,7 @@ void hb_config_init(struct hb_config *cfg)
     cfg->mode = HB_MODE_AUTO;
     cfg->qr = HB_QR_UTF8;
     cfg->match = HB_MATCH_UUID;
+    cfg->prompt = HB_PROMPT_AUTO;
     cfg->timeout = 110;
     cfg->http_timeout = 10;
 }
@@ -194,6 +195,18 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
             cfg->match = HB_MATCH_USERNAME;
         else
             return bad_value(key, value, "uuid or username", err);
+    } else if (strcmp(key, "prompt") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->prompt = HB_PROMPT_AUTO;
+        else if (strcmp(value, "always") == 0)
+            cfg->prompt = HB_PROMPT_ALWAYS;
+        else if (strcmp(value, "never") == 0)
+            cfg->prompt = HB_PROMPT_NEVER;
+        else
+            return bad_value(key, value, "auto, always or never", err);
+    } else if (strcmp(key, "sshd_instant_info") == 0) {
+        if (!parse_bool(value, &cfg->sshd_instant_info))
+            return bad_value(key, value, "yes or no", err);
     } else if (strcmp(key, "same_name") == 0) {
         if (!parse_bool(value, &cfg->same_name))
             return bad_value(key, value, "yes or no", err);
@@ -368,6 +381,13 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
     status = load_fleet_key(cfg, err);
     if (status != HB_OK)
         return status;
+
+    /* With no prompt the code can only come from the relay. */
+    if (cfg->prompt == HB_PROMPT_NEVER &&
+        (cfg->relay_url == NULL || cfg->mode == HB_MODE_PASTE))
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "prompt=never needs relay_url and a mode other than "
+                       "paste");
     /* The relay's callback is where haobtc must send the browser. */
     if (cfg->relay_url != NULL && cfg->redirect_uri == NULL)
         return resolve(cfg->relay_url, &cfg->redirect_uri, "/cb", err);

@@ -11,6 +11,9 @@
 enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
 enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
 enum hb_match { HB_MATCH_UUID, HB_MATCH_USERNAME };
+/* Whether the challenge is a prompt, or info messages and a wait on the
+ * relay with no prompt (see hb_prompt_skipped). */
+enum hb_prompt { HB_PROMPT_AUTO, HB_PROMPT_ALWAYS, HB_PROMPT_NEVER };
 
 struct hb_config {
     char *conf_path;
@@ -26,6 +29,10 @@ struct hb_config {
     enum hb_mode mode;
     enum hb_qr qr;
     enum hb_match match;
+    enum hb_prompt prompt;
+    /* The admin says this host's sshd is OpenSSH 10.3 or later, which
+     * shows info messages at once. */
+    bool sshd_instant_info;
     char *map_file;
     bool same_name;
     long timeout;

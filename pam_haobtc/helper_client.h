@@ -51,6 +51,10 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
 /* One wait on the relay: HB_OK once the relay handed the helper the code,
  * HB_ERR_PENDING when not yet, another status when the login is over. */
 enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err);
+/* hb_helper_wait again and again until the relay has the code (HB_OK) or
+ * the login is over: approval with no prompt. */
+enum hb_status hb_helper_wait_approval(struct hb_helper *h,
+                                       struct hb_error *err);
 /* The token exchange and profile fetch, in the helper: with the pasted
  * code, or with the relay's when code is NULL. */
 enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,

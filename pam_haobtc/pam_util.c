@@ -163,6 +163,48 @@ enum hb_status hb_pam_export(pam_handle_t *pamh,
     return status;
 }
 
+enum hb_status hb_pam_tell(pam_handle_t *pamh, const char *text,
+                           struct hb_error *err)
+{
+    /* Like the prompt, shown under PAM_SILENT too: it is the login. */
+    int rc = pam_prompt(pamh, PAM_TEXT_INFO, NULL, "%s", text);
+    if (rc != PAM_SUCCESS)
+        return hb_fail(err, rc == PAM_BUF_ERR ? HB_ERR_NOMEM : HB_ERR_CONV,
+                       "the conversation failed: %s", pam_strerror(pamh, rc));
+    return HB_OK;
+}
+
+static const char *pam_service(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+        return NULL;
+    return item;
+}
+
+/* The link and the QR as two info messages, then the wait on the relay
+ * until the phone approves or the login's deadline: nothing to type. */
+static enum hb_status wait_without_prompt(pam_handle_t *pamh,
+                                          const struct hb_config *cfg,
+                                          struct hb_helper *helper,
+                                          const char *link, const char *notice,
+                                          struct hb_error *err)
+{
+    enum hb_status status = hb_pam_tell(pamh, notice, err);
+    if (status != HB_OK)
+        return status;
+    char *qr = hb_notice_qr(cfg, link);
+    if (qr == NULL && cfg->qr != HB_QR_OFF)
+        return hb_fail(err, HB_ERR_NOMEM, "cannot draw the QR code");
+    if (qr != NULL) {
+        status = hb_pam_tell(pamh, qr, err);
+        free(qr);
+        if (status != HB_OK)
+            return status;
+    }
+    return hb_helper_wait_approval(helper, err);
+}
+
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    struct hb_helper *helper, const struct hb_offer *offer,
@@ -177,6 +219,25 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
     if (gethostname(host, sizeof(host)) != 0)
         host[0] = '\0';
     host[sizeof(host) - 1] = '\0';
+
+    const char *service = pam_service(pamh);
+    if (hb_prompt_skipped(cfg, service, offer->can_poll,
+                          isatty(STDOUT_FILENO) == 1)) {
+        char *notice = hb_notice_build(user, host, offer->link);
+        if (notice != NULL) {
+            if (cfg->debug)
+                hb_pam_log(pamh, LOG_DEBUG,
+                           "showing the link with no prompt (service %s)",
+                           service != NULL ? service : "(none)");
+            enum hb_status status = wait_without_prompt(
+                pamh, cfg, helper, offer->link, notice, err);
+            free(notice);
+            return status;
+        }
+        hb_pam_log(pamh, LOG_WARNING,
+                   "the link is not short plain ASCII; asking instead");
+    }
+
     char *prompt =
         hb_prompt_build(cfg, user, host, offer->link, offer->can_poll);
     if (prompt == NULL)

@@ -26,9 +26,15 @@ void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
 /* Shows prompt (PAM_PROMPT_ECHO_ON) and returns the answer, or NULL with
  * err filled when the conversation failed. */
 char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, struct hb_error *err);
-/* Asks until the person pastes a code (*code, wiped by the caller) or,
- * with a relay, until pressing Enter lets the helper get it from the relay
- * (*code stays NULL: the code never comes to this process). */
+/* Shows text as an info message (PAM_TEXT_INFO), PAM_SILENT or not. */
+enum hb_status hb_pam_tell(pam_handle_t *pamh, const char *text,
+                           struct hb_error *err);
+/* With no prompt (see hb_prompt_skipped): the link and the QR as info
+ * messages, then a wait on the relay until approval or the deadline.
+ * Otherwise asks until the person pastes a code (*code, wiped by the
+ * caller) or, with a relay, until pressing Enter lets the helper get it
+ * from the relay. *code stays NULL when the code came from the relay: it
+ * never comes to this process. */
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    struct hb_helper *helper, const struct hb_offer *offer,

@@ -84,3 +84,62 @@ enum hb_status hb_answer_check(char *answer, struct hb_error *err)
     hb_wipe(answer + len, whole - len);
     return HB_OK;
 }
+
+bool hb_prompt_skipped(const struct hb_config *cfg, const char *service,
+                       bool can_poll, bool stdout_is_terminal)
+{
+    if (!can_poll || cfg->prompt == HB_PROMPT_ALWAYS)
+        return false;
+    if (cfg->prompt == HB_PROMPT_NEVER)
+        return true;
+    /* sshd up to 10.2 holds info messages back until the next prompt, and
+     * a PAM module cannot see sshd's version: the admin says it. */
+    if (service != NULL && strcmp(service, "sshd") == 0)
+        return cfg->sshd_instant_info;
+    /* Messages printed into a file or a pipe would leave the person
+     * waiting for a link they never see. */
+    return stdout_is_terminal;
+}
+
+static bool is_printable_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+char *hb_notice_build(const char *user, const char *host, const char *link)
+{
+    /* ssh clients up to 10.2 escape every other byte in an info message:
+     * the link must come through as it is. */
+    if (!is_printable_ascii(link))
+        return NULL;
+    const char *shown_user = hb_username_is_plain(user) ? user : "this account";
+    const char *shown_host = hb_username_is_plain(host) ? host : "this host";
+    char *out = NULL;
+    int n = asprintf(&out,
+                     "Sign in with haobtc to log in as %s on %s.\n%s\n"
+                     "Approve on your phone; the login goes on by itself.",
+                     shown_user, shown_host, link);
+    if (n < 0)
+        return NULL;
+    if ((size_t)n >= HB_NOTICE_MAX) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+char *hb_notice_qr(const struct hb_config *cfg, const char *link)
+{
+    int rows = 0;
+    char *qr = hb_qr_render(link, cfg->qr, &rows);
+    if (qr == NULL)
+        return NULL;
+    size_t n = strlen(qr);
+    /* The application ends each message with a newline of its own. */
+    if (n > 0 && qr[n - 1] == '\n')
+        qr[n - 1] = '\0';
+    return qr;
+}

@@ -242,7 +242,8 @@ e2e_conf() {
 
 # e2e_sshd [sshd_config lines...]: Debian 12's sshd_config, with
 # examples/sshd_config.d/haobtc.conf in its drop-in directory as it is and
-# the test's own settings (port, host key) beside it; sets SSH_PORT.
+# the test's own settings (port, host key) beside it; sets SSH_PORT. The
+# sshd is E2E_SSHD_BIN (default: Debian's /usr/sbin/sshd).
 e2e_sshd() {
     local ssh=$E2E_DIR/etc/ssh
     mkdir -p "$ssh/sshd_config.d"
@@ -274,12 +275,12 @@ EOF
         printf '%s\n' "$@"
     } >"$ssh/sshd_config.d/00-e2e.conf"
     mount --bind "$ssh" /etc/ssh || return 1
-    if ! /usr/sbin/sshd -t >"$E2E_DIR/sshd-t.log" 2>&1; then
+    if ! "${E2E_SSHD_BIN:-/usr/sbin/sshd}" -t >"$E2E_DIR/sshd-t.log" 2>&1; then
         e2e_say "sshd -t:"
         cat "$E2E_DIR/sshd-t.log" >&2
         return 1
     fi
-    /usr/sbin/sshd -D -e 2> >(e2e_stamp >>"$E2E_DIR/sshd.log") &
+    "${E2E_SSHD_BIN:-/usr/sbin/sshd}" -D -e 2> >(e2e_stamp >>"$E2E_DIR/sshd.log") &
     E2E_SSHD_PID=$!
     local n=0
     until grep -qs "Server listening on 127.0.0.1 port $SSH_PORT" "$E2E_DIR/sshd.log"; do
@@ -330,7 +331,15 @@ e2e_term() {
 # it since it started, wrapped lines joined.
 e2e_screen() { e2e_tmux capture-pane -p -t "$1"; }
 e2e_scrollback() { e2e_tmux capture-pane -p -J -S - -t "$1"; }
-e2e_type() { local t=$1; shift; e2e_tmux send-keys -t "$t" "$@"; }
+# e2e_type NAME KEYS...: sends keys to the terminal, and notes them in
+# NAME.typed, so a test can show that nothing was typed (e2e_nothing_typed).
+e2e_type() {
+    local t=$1
+    shift
+    printf '%s\n' "$*" >>"$E2E_DIR/$t.typed"
+    e2e_tmux send-keys -t "$t" "$@"
+}
+e2e_nothing_typed() { [ ! -e "$E2E_DIR/$1.typed" ]; }
 e2e_ended() { [ -s "$E2E_DIR/$1.rc" ]; }
 e2e_exit_status() { cat "$E2E_DIR/$1.rc"; }
 e2e_pid() { cat "$E2E_DIR/$1.pid"; }

@@ -33,7 +33,7 @@ char *pu_query(const char *url, const char *name)
 
 static char *answer_for(struct script *s, const char *prompt)
 {
-    if (s->prompts == 1 && s->phone != NULL)
+    if (s->prompts == 1 && s->phone != NULL && s->phone_on_info == 0)
         s->phone(s, prompt);
     switch (s->kind) {
     case ANSWER_TEXT:
@@ -81,6 +81,19 @@ int pu_converse(int n, const struct pam_message **msg,
             }
             out[i].resp = answer_for(s, msg[i]->msg);
             break;
+        case PAM_TEXT_INFO:
+            s->infos++;
+            if (s->infos <= 2)
+                s->info[s->infos - 1] = strdup(msg[i]->msg);
+            if (s->infos == s->fail_on_info) {
+                for (int k = 0; k < i; k++)
+                    free(out[k].resp);
+                free(out);
+                return PAM_CONV_ERR;
+            }
+            if (s->infos == s->phone_on_info && s->phone != NULL)
+                s->phone(s, s->info[0]);
+            __attribute__((fallthrough));
         default:
             strncat(s->messages, msg[i]->msg,
                     sizeof(s->messages) - strlen(s->messages) - 2);
@@ -110,6 +123,28 @@ int pu_run(const char *svc, const char *user, struct script *s, int flags)
     if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
         fail_msg("pamtest: %s", pamtest_strerror(perr));
     return tests[0].op_rv;
+}
+
+int pu_run_on_terminal(const char *svc, const char *user, struct script *s,
+                       int flags)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    assert_true(slave >= 0);
+    fflush(stdout);
+    int saved = dup(1);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(slave, 1), 1);
+    close(slave);
+    int rc = pu_run(svc, user, s, flags);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    close(master);
+    return rc;
 }
 
 int pu_authenticate(const char *user, const char *extra, struct script *s,
@@ -161,6 +196,10 @@ void pu_release(struct script *s)
     free(s->prompt);
     free(s->first_prompt);
     s->code = s->prompt = s->first_prompt = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(s->info[i]);
+        s->info[i] = NULL;
+    }
 }
 
 /* Draws the prompt's half-block lines as a PBM image (light modules are the

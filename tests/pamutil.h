@@ -28,6 +28,13 @@ struct script {
     char *first_prompt;
     char messages[4096]; /* info and error messages, concatenated */
     int prompts;
+    /* Info messages (PAM_TEXT_INFO) alone: how many, the first two whole. */
+    int infos;
+    char *info[2];
+    /* Run phone at this info message (1-based) with the first one, which
+     * holds the link, instead of at the first prompt; 0: never. */
+    int phone_on_info;
+    int fail_on_info; /* fail the conversation at this info message */
 };
 
 int pu_converse(int n, const struct pam_message **msg,
@@ -36,6 +43,10 @@ int pu_converse(int n, const struct pam_message **msg,
 const char *pu_module_conf(void);
 /* pam_authenticate through service svc; returns the PAM value. */
 int pu_run(const char *svc, const char *user, struct script *s, int flags);
+/* pu_run with standard output on a terminal (a pseudo-terminal of its
+ * own), as su, sudo and login have it. */
+int pu_run_on_terminal(const char *svc, const char *user, struct script *s,
+                       int flags);
 /* Writes the module config (tu_conf_at + extra), then pu_run("haobtc"). */
 int pu_authenticate(const char *user, const char *extra, struct script *s,
                     int flags);

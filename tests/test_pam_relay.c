@@ -1,7 +1,8 @@
 /* The module with the relay, through the real libpam: Enter after the
  * phone approved, a long poll that ends as the code arrives, a fresh state
  * and session every attempt, the prompt in 80x24, and what happens when the
- * relay is down, the person denies, or nobody approves in time. */
+ * relay is down, the person denies, or nobody approves in time; and the
+ * same with no prompt at all (every service but sshd up to 10.2). */
 #include "autoconf.h"
 
 #include <pthread.h>
@@ -32,12 +33,21 @@ static char *relay_conf(const char *extra)
                      extra != NULL ? extra : "");
 }
 
-static int login(const char *user, const char *extra, struct script *s)
+static int login_via(const char *svc, const char *user, const char *extra,
+                     struct script *s, int flags)
 {
     char *conf = relay_conf(extra);
-    int rc = pu_authenticate(user, conf, s, 0);
+    free(tu_conf_at(pu_module_conf(), conf));
     free(conf);
-    return rc;
+    /* su, sudo and login print info messages on their standard output, a
+     * terminal; there the module shows no prompt. */
+    return pu_run_on_terminal(svc, user, s, flags);
+}
+
+/* Through the service sshd, which keeps the prompt (sshd up to 10.2). */
+static int login(const char *user, const char *extra, struct script *s)
+{
+    return login_via("sshd", user, extra, s, 0);
 }
 
 /* A browser for one login: one libcurl handle with its own cookies. */
@@ -470,6 +480,199 @@ static void conversation_failing_with_a_relay_is_conv_err(void **state)
     pu_release(&s);
 }
 
+/* --- No prompt: su, sudo, login (any service but sshd) see the link and
+ * the QR as info messages and the login proceeds when the phone approves. */
+
+static bool is_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+/* The QR message has no last newline; the decoder reads whole lines. */
+static char *decode_qr_message(const char *qr)
+{
+    char *lines = tu_printf("%s\n", qr);
+    char *decoded = pu_decode_qr(lines);
+    free(lines);
+    return decoded;
+}
+
+static void no_prompt_shows_link_then_qr_and_logs_in_on_approval(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_alice,
+                       .phone_on_info = 2};
+    assert_int_equal(login_via("haobtc", "alice", NULL, &s, 0), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 0);
+    assert_int_equal(s.infos, 2);
+    /* First: one short ASCII message with the sentence, the link, a hint. */
+    assert_true(is_ascii(s.info[0]));
+    assert_true(strlen(s.info[0]) < 1024);
+    assert_true(strncmp(s.info[0], "Sign in with haobtc to log in as alice on ",
+                        42) == 0);
+    char *link = pu_link(s.info[0]);
+    char *prefix = tu_printf("%s/s/", tu_env("RELAY_URL"));
+    assert_true(strncmp(link, prefix, strlen(prefix)) == 0);
+    assert_non_null(strstr(s.info[0], "the login goes on by itself"));
+    assert_null(strstr(s.info[0], "press Enter"));
+    /* Second: the QR code of that link, and nothing else. */
+    assert_null(strstr(s.info[1], "https://"));
+    char *decoded = decode_qr_message(s.info[1]);
+    assert_string_equal(decoded, link);
+    free(decoded);
+    free(prefix);
+    free(link);
+    pu_release(&s);
+}
+
+static void no_prompt_login_proceeds_as_the_phone_approves(void **state)
+{
+    (void)state;
+    /* The phone approves a second after the messages, while the module is
+     * already waiting on the relay with nothing shown to answer. */
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_after_enter,
+                       .phone_on_info = 2};
+    assert_int_equal(login_via("haobtc", "alice", NULL, &s, 0), PAM_SUCCESS);
+    time_t took = time(NULL) - approval_started;
+    pthread_join(pending.thread, NULL);
+    free(pending.link);
+    assert_int_equal(s.prompts, 0);
+    assert_true(took <= 3);
+    pu_release(&s);
+}
+
+static void no_prompt_messages_show_under_pam_silent(void **state)
+{
+    (void)state;
+    /* sudo passes PAM_SILENT; without the messages no one could log in. */
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_alice,
+                       .phone_on_info = 2};
+    assert_int_equal(login_via("haobtc", "alice", NULL, &s, PAM_SILENT),
+                     PAM_SUCCESS);
+    assert_int_equal(s.prompts, 0);
+    assert_int_equal(s.infos, 2);
+    pu_release(&s);
+}
+
+static void no_prompt_nobody_approving_is_auth_err_at_the_deadline(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER};
+    time_t start = time(NULL);
+    assert_int_equal(
+        login_via("haobtc", "alice", "timeout = 6\nhttp_timeout = 2\n", &s, 0),
+        PAM_AUTH_ERR);
+    time_t took = time(NULL) - start;
+    assert_true(took >= 3 && took <= 8);
+    assert_int_equal(s.prompts, 0);
+    assert_int_equal(s.infos, 2);
+    assert_non_null(strstr(s.messages, "No approval arrived in time."));
+    pu_release(&s);
+}
+
+static void no_prompt_denial_on_the_phone_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {
+        .kind = ANSWER_ENTER, .phone = phone_denies, .phone_on_info = 2};
+    assert_int_equal(login_via("haobtc", "alice", NULL, &s, 0), PAM_AUTH_ERR);
+    assert_int_equal(s.prompts, 0);
+    assert_non_null(strstr(s.messages, "denied on the haobtc page"));
+    pu_release(&s);
+}
+
+static void no_prompt_conversation_failing_is_conv_err(void **state)
+{
+    (void)state;
+    for (int at = 1; at <= 2; at++) {
+        struct script s = {.kind = ANSWER_ENTER, .fail_on_info = at};
+        time_t start = time(NULL);
+        assert_int_equal(login_via("haobtc", "alice", NULL, &s, 0),
+                         PAM_CONV_ERR);
+        /* No wait on the relay for a person who cannot be told: only
+         * libpam's 2 s failure delay, far from the 110 s deadline. */
+        assert_true(time(NULL) - start <= 5);
+        assert_int_equal(s.prompts, 0);
+        pu_release(&s);
+    }
+}
+
+static void no_prompt_relay_down_falls_back_to_the_paste_prompt(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    char *conf = tu_printf("relay_url = https://127.0.0.1:1\n"
+                           "redirect_uri = https://127.0.0.1/cb\n"
+                           "prompt = never\nfleet_key_file = %s\n",
+                           tu_env("HB_FLEET_KEY"));
+    assert_int_equal(pu_authenticate("alice", conf, &s, 0), PAM_SUCCESS);
+    free(conf);
+    assert_int_equal(s.prompts, 1);
+    assert_int_equal(s.infos, 0);
+    assert_non_null(strstr(s.first_prompt, "paste the code shown"));
+    pu_release(&s);
+}
+
+static void sshd_keeps_the_prompt_unless_told_it_is_10_3(void **state)
+{
+    (void)state;
+    struct script a = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login_via("sshd", "alice", NULL, &a, 0), PAM_SUCCESS);
+    assert_int_equal(a.prompts, 1);
+    assert_int_equal(a.infos, 0);
+    pu_release(&a);
+
+    struct script b = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_alice,
+                       .phone_on_info = 2};
+    assert_int_equal(
+        login_via("sshd", "alice", "sshd_instant_info = yes\n", &b, 0),
+        PAM_SUCCESS);
+    assert_int_equal(b.prompts, 0);
+    assert_int_equal(b.infos, 2);
+    pu_release(&b);
+
+    struct script c = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_alice,
+                       .phone_on_info = 2};
+    assert_int_equal(login_via("sshd", "alice", "prompt = never\n", &c, 0),
+                     PAM_SUCCESS);
+    assert_int_equal(c.prompts, 0);
+    pu_release(&c);
+}
+
+static void prompt_always_keeps_the_prompt_for_local_services(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login_via("haobtc", "alice", "prompt = always\n", &s, 0),
+                     PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    assert_int_equal(s.infos, 0);
+    assert_non_null(strstr(s.first_prompt, "press Enter"));
+    pu_release(&s);
+}
+
+static void output_not_on_a_terminal_keeps_the_prompt(void **state)
+{
+    (void)state;
+    /* "su -c cmd >file": info messages would go into the file. */
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    char *conf = relay_conf(NULL);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    assert_int_equal(pu_run("haobtc", "alice", &s, 0), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    assert_int_equal(s.infos, 0);
+    pu_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +690,17 @@ int main(void)
         cmocka_unit_test(code_from_another_session_is_refused_when_pasted),
         cmocka_unit_test(nobody_approving_ends_at_the_login_deadline),
         cmocka_unit_test(conversation_failing_with_a_relay_is_conv_err),
+        cmocka_unit_test(no_prompt_shows_link_then_qr_and_logs_in_on_approval),
+        cmocka_unit_test(no_prompt_login_proceeds_as_the_phone_approves),
+        cmocka_unit_test(no_prompt_messages_show_under_pam_silent),
+        cmocka_unit_test(
+            no_prompt_nobody_approving_is_auth_err_at_the_deadline),
+        cmocka_unit_test(no_prompt_denial_on_the_phone_is_auth_err),
+        cmocka_unit_test(no_prompt_conversation_failing_is_conv_err),
+        cmocka_unit_test(no_prompt_relay_down_falls_back_to_the_paste_prompt),
+        cmocka_unit_test(sshd_keeps_the_prompt_unless_told_it_is_10_3),
+        cmocka_unit_test(prompt_always_keeps_the_prompt_for_local_services),
+        cmocka_unit_test(output_not_on_a_terminal_keeps_the_prompt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

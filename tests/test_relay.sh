@@ -480,7 +480,8 @@ printf 'uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 alice\n' >"$pdir/map"
 write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "relay_url=$main_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
-    "fleet_key_file=$HB_FLEET_KEY"
+    "fleet_key_file=$HB_FLEET_KEY" \
+    prompt=always
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-relay"
 

@@ -50,7 +50,32 @@ static void defaults_follow_the_design(void **state)
     assert_int_equal(cfg.http_timeout, 10);
     assert_null(cfg.proxy);
     assert_false(cfg.debug);
+    assert_int_equal(cfg.prompt, HB_PROMPT_AUTO);
+    assert_false(cfg.sshd_instant_info);
     hb_config_free(&cfg);
+}
+
+static void prompt_keys_are_read(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    char *key =
+        tu_file("fleet.key", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n", 0600);
+    char *text = tu_printf("%srelay_url = https://relay\nprompt = never\n"
+                           "sshd_instant_info = yes\nfleet_key_file = %s\n",
+                           base, key);
+    assert_int_equal(load_text(text, 0600, 0, NULL, &cfg, &err), HB_OK);
+    assert_int_equal(cfg.prompt, HB_PROMPT_NEVER);
+    assert_true(cfg.sshd_instant_info);
+    hb_config_free(&cfg);
+    /* A service's own line can keep the prompt. */
+    const char *args[] = {"prompt=always"};
+    assert_int_equal(load_text(text, 0600, 1, args, &cfg, &err), HB_OK);
+    assert_int_equal(cfg.prompt, HB_PROMPT_ALWAYS);
+    hb_config_free(&cfg);
+    free(text);
+    free(key);
 }
 
 static void site_url_defaults_to_haobtc(void **state)
@@ -134,6 +159,10 @@ static void bad_values_are_refused(void **state)
         "timeout = 12abc\n",
         "http_timeout = -1\n",
         "same_name = maybe\n",
+        "prompt = sometimes\n",
+        "sshd_instant_info = 10.3\n",
+        "prompt = never\n",
+        "relay_url = https://relay\nmode = paste\nprompt = never\n",
         "map_file = rel/map\n",
         "ca_file = ca.pem\n",
         "relay_url = http://relay\n",
@@ -381,6 +410,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_follow_the_design),
+        cmocka_unit_test(prompt_keys_are_read),
         cmocka_unit_test(site_url_defaults_to_haobtc),
         cmocka_unit_test(absolute_endpoint_urls_are_kept),
         cmocka_unit_test(arguments_override_the_file),

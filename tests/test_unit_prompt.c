@@ -180,6 +180,71 @@ static void bare_wrong_or_malformed_tags_are_refused(void **state)
     assert_int_equal(unbind("  \r\n", &code, &err), HB_ERR_PENDING);
 }
 
+static void no_prompt_where_info_messages_show_at_once(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    hb_config_init(&cfg);
+    const char *local[] = {"su", "sudo", "login", "su-l", NULL};
+    for (int i = 0; i < 5; i++) {
+        assert_true(hb_prompt_skipped(&cfg, local[i], true, true));
+        /* Info messages would go into the file or pipe. */
+        assert_false(hb_prompt_skipped(&cfg, local[i], true, false));
+    }
+    /* sshd up to 10.2 holds info messages back until a prompt. */
+    assert_false(hb_prompt_skipped(&cfg, "sshd", true, true));
+    cfg.sshd_instant_info = true;
+    assert_true(hb_prompt_skipped(&cfg, "sshd", true, true));
+    cfg.sshd_instant_info = false;
+    cfg.prompt = HB_PROMPT_NEVER;
+    assert_true(hb_prompt_skipped(&cfg, "sshd", true, true));
+    assert_true(hb_prompt_skipped(&cfg, "su", true, false));
+    cfg.prompt = HB_PROMPT_ALWAYS;
+    assert_false(hb_prompt_skipped(&cfg, "su", true, true));
+    /* Without the relay only a pasted code can log in. */
+    cfg.prompt = HB_PROMPT_NEVER;
+    assert_false(hb_prompt_skipped(&cfg, "su", false, true));
+    cfg.prompt = HB_PROMPT_AUTO;
+    assert_false(hb_prompt_skipped(&cfg, "su", false, true));
+}
+
+static void notice_is_short_ascii_with_the_link(void **state)
+{
+    (void)state;
+    char *n =
+        hb_notice_build("alice", "web01", "https://login.example.com/s/K7p2Qx");
+    assert_string_equal(n, "Sign in with haobtc to log in as alice on web01.\n"
+                           "https://login.example.com/s/K7p2Qx\n"
+                           "Approve on your phone; the login goes on by "
+                           "itself.");
+    free(n);
+    /* Names that are not plain are not echoed. */
+    n = hb_notice_build("al\x1b[2Jice", "h\xc3\xa9", "https://x/s/1");
+    assert_non_null(strstr(n, "as this account on this host."));
+    free(n);
+    /* A link that would be escaped, or too long to come through whole. */
+    assert_null(hb_notice_build("alice", "web01", "https://x/s/\xc3\xa9"));
+    char *long_link = calloc(1, 1100);
+    memcpy(long_link, "https://x/", 10);
+    memset(long_link + 10, 'a', 1000);
+    assert_null(hb_notice_build("alice", "web01", long_link));
+    free(long_link);
+}
+
+static void notice_qr_is_the_code_alone(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    hb_config_init(&cfg);
+    char *qr = hb_notice_qr(&cfg, "https://x/s/1");
+    assert_non_null(qr);
+    assert_true(qr[strlen(qr) - 1] != '\n');
+    assert_null(strstr(qr, "https://"));
+    free(qr);
+    cfg.qr = HB_QR_OFF;
+    assert_null(hb_notice_qr(&cfg, "https://x/s/1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +259,9 @@ int main(void)
         cmocka_unit_test(answer_tag_and_tag_key_match_the_documented_formulas),
         cmocka_unit_test(pasted_code_with_this_attempts_tag_is_accepted),
         cmocka_unit_test(bare_wrong_or_malformed_tags_are_refused),
+        cmocka_unit_test(no_prompt_where_info_messages_show_at_once),
+        cmocka_unit_test(notice_is_short_ascii_with_the_link),
+        cmocka_unit_test(notice_qr_is_the_code_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

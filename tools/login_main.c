@@ -79,6 +79,25 @@ static enum hb_status obtain_code(struct hb_helper *helper,
     if (gethostname(host, sizeof(host)) != 0)
         host[0] = '\0';
     host[sizeof(host) - 1] = '\0';
+    /* What the module shows su, sudo and login: no prompt when the code
+     * comes from the relay (and prompt is not "always"). */
+    if (hb_prompt_skipped(cfg, "haobtc-login", offer->can_poll,
+                          isatty(STDOUT_FILENO) == 1)) {
+        char *notice = hb_notice_build(user != NULL ? user : "your account",
+                                       host, offer->link);
+        char *qr = hb_notice_qr(cfg, offer->link);
+        if (notice != NULL && (qr != NULL || cfg->qr == HB_QR_OFF)) {
+            printf("%s\n", notice);
+            if (qr != NULL)
+                printf("%s\n", qr);
+            fflush(stdout);
+            free(notice);
+            free(qr);
+            return hb_helper_wait_approval(helper, err);
+        }
+        free(notice);
+        free(qr);
+    }
     /* The very prompt the module would show, QR code included. */
     char *prompt = hb_prompt_build(cfg, user != NULL ? user : "your account",
                                    host, offer->link, offer->can_poll);
