@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "challenge.h"
 #include "config.h"
 #include "helper.h"
@@ -138,11 +139,13 @@ static enum hb_status exchange(struct login *l, const char *pasted,
     char *code = NULL;
     enum hb_status status = HB_OK;
     if (pasted[0] != '\0') {
-        code = strdup(pasted);
-        if (code == NULL)
+        char *answer = strdup(pasted);
+        if (answer == NULL)
             return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        /* The module checked it too; this process does not rely on that. */
-        status = hb_answer_check(code, err);
+        /* Only this process knows the tag key, so only it can tell a code
+         * approved for this attempt from one approved for another. */
+        status = hb_answer_unbind(answer, &l->ch, &code, err);
+        hb_free_secret(&answer);
         if (status == HB_ERR_PENDING)
             status = hb_fail(err, HB_ERR_INPUT, "the pasted code is empty");
     } else if (l->relay_code != NULL) {

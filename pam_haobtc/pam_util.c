@@ -80,7 +80,10 @@ static const char *person_text(const struct hb_error *err, char *buf, size_t n)
         return "haobtc sign-in is not configured correctly; tell the "
                "administrator.";
     case HB_ERR_INPUT:
-        return "That is not a haobtc code.";
+        /* Says what to do instead: paste the whole CODE:TAG line, or
+         * approve again for this attempt. */
+        snprintf(buf, n, "The pasted code was not used: %s.", err->msg);
+        return buf;
     case HB_ERR_PENDING:
         return "No code was entered.";
     case HB_ERR_EXPIRED:
@@ -119,7 +122,8 @@ void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
                user != NULL ? user : "(no user)", from, err->msg);
     if (err->status == HB_ERR_CONV)
         return;
-    char buf[HB_ERRMSG_MAX];
+    /* Room for a sentence around the longest message. */
+    char buf[HB_ERRMSG_MAX + 64];
     pam_error(pamh, "%s", person_text(err, buf, sizeof(buf)));
 }
 

@@ -51,7 +51,7 @@ char *hb_prompt_build(const struct hb_config *cfg, const char *user,
 static bool is_code_char(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || strchr("-._~+/=", c) != NULL;
+           (c >= '0' && c <= '9') || strchr("-._~+/=:", c) != NULL;
 }
 
 enum hb_status hb_answer_check(char *answer, struct hb_error *err)

@@ -13,8 +13,9 @@ char *hb_prompt_build(const struct hb_config *cfg, const char *user,
                       const char *host, const char *link, bool can_poll);
 /* The shorter prompt after a poll found nothing yet. */
 char *hb_prompt_again(const struct hb_config *cfg, const char *link);
-/* An answer is a code when it is 1..HB_CODE_MAX characters from the
- * URL-safe set; surrounding blanks are trimmed in place. */
+/* An answer may be a code when it is 1..HB_CODE_MAX characters from the
+ * URL-safe set or ':' (the page shows CODE:TAG; the helper, which holds
+ * the tag key, checks the tag); surrounding blanks are trimmed in place. */
 enum hb_status hb_answer_check(char *answer, struct hb_error *err);
 
 /* The largest notice: every ssh client shows an info message this long

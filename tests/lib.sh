@@ -110,6 +110,13 @@ paste_answer() {
         -macopt "key:$1" -binary | basenc --base64url | cut -c1-8)"
 }
 
+# approve_tagged USERNAME STATE: the simulated phone without a relay; prints
+# what the page shows for pasting (CODE:TAG)
+approve_tagged() {
+    local code
+    code=$(approve "$1" "$2") && [ -n "$code" ] && paste_answer "$2" "$code"
+}
+
 # phone_continue LINK JAR: the simulated phone opens the short link and
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).

@@ -8,10 +8,11 @@
 #include "testutil.h"
 
 enum answer_kind {
-    ANSWER_CODE,      /* the phone approves, the person pastes the code */
+    ANSWER_CODE,      /* the phone approves, the person pastes CODE:TAG */
     ANSWER_TEXT,      /* the person types text */
     ANSWER_FAIL,      /* the conversation fails */
-    ANSWER_SAME_CODE, /* the code from the previous run, again */
+    ANSWER_SAME_CODE, /* the code from the previous run, again (tagged for
+                       * this attempt unless it came tagged from a page) */
     ANSWER_ENTER,     /* the person presses Enter (relay) */
 };
 
@@ -23,8 +24,9 @@ struct script {
      * would (may be NULL: nobody approves). */
     void (*phone)(struct script *s, const char *prompt);
     int fail_on_prompt; /* fail the conversation at this prompt (1-based) */
-    char *code;         /* the code handed over, kept for reuse tests */
-    char *prompt;       /* the last prompt, whole */
+    char *code;   /* the code handed over (bare, or CODE:TAG as a page showed
+                   * it), kept for reuse tests */
+    char *prompt; /* the last prompt, whole */
     char *first_prompt;
     char messages[4096]; /* info and error messages, concatenated */
     int prompts;

@@ -17,9 +17,10 @@ login() {
     done
     [ -n "$url" ] || { echo "no link printed"; return 1; }
     state=${url#*state=}; state=${state%%&*}
+    # A reused code is tagged for this attempt, so that haobtc refuses it.
     code=${2:-$(approve alice "$state")}
     echo "$code" >"$1"
-    printf '%s\n' "$code" >&"${TOOL[1]}"
+    printf '%s\n' "$(paste_answer "$state" "$code")" >&"${TOOL[1]}"
     cat <&"${TOOL[0]}" >"$dir/out"
     wait "$pid"
 }

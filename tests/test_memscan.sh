@@ -54,7 +54,7 @@ for c in file inline; do
         >"$dir/pam.d/haobtc-memscan-$c"
 done
 
-# The simulated phone: approves as alice and prints the code, which is
+# The simulated phone: approves as alice and prints CODE:TAG; the code is
 # also kept for the scan. It runs without the preloads (curl and bash need
 # none, and a sanitizer runtime would check them for leaks).
 cat >"$dir/approve" <<'EOF'
@@ -62,7 +62,8 @@ cat >"$dir/approve" <<'EOF'
 . "$HB_SRC/tests/lib.sh"
 code=$(approve alice "$1")
 printf '%s\n' "$code" >>"$MEMSCAN_CODES"
-printf '%s\n' "$code"
+paste_answer "$1" "$code"
+echo
 EOF
 chmod 755 "$dir/approve"
 export MOCK_URL

@@ -101,7 +101,8 @@ static void provider_refusal_is_auth_err(void **state)
 static void unreachable_provider_is_authinfo_unavail(void **state)
 {
     (void)state;
-    struct script s = {.kind = ANSWER_TEXT, .text = "somecode"};
+    /* A well-formed answer, so that the provider is what fails. */
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(
         authenticate("alice", "site_url = https://127.0.0.1:1\n", &s),
         PAM_AUTHINFO_UNAVAIL);
@@ -132,7 +133,7 @@ static void untrusted_certificate_is_authinfo_unavail(void **state)
 {
     (void)state;
     char *extra = tu_printf("ca_file = %s\n", tu_env("HB_UNTRUSTED_CA"));
-    struct script s = {.kind = ANSWER_TEXT, .text = "somecode"};
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("alice", extra, &s), PAM_AUTHINFO_UNAVAIL);
     free(extra);
     pu_release(&s);
@@ -168,6 +169,63 @@ static void code_with_control_characters_is_auth_err(void **state)
                        .text = "abc\x1b[2J\x07"
                                "def"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+/* What the person pastes, set by the phone from the prompt's state. */
+static char pasted[512];
+
+static void phone_shows_a_bare_code(struct script *s, const char *prompt)
+{
+    char *link = pu_link(prompt);
+    char *st = pu_query(link, "state");
+    char *code = tu_approve("alice", st);
+    snprintf(pasted, sizeof(pasted), "%s", code);
+    s->text = pasted;
+    free(code);
+    free(st);
+    free(link);
+}
+
+static void phone_shows_another_attempts_code(struct script *s,
+                                              const char *prompt)
+{
+    char *link = pu_link(prompt);
+    char *st = pu_query(link, "state");
+    char *other = tu_printf("%s-other", st);
+    char *answer = tu_paste_answer(other, tu_approve("alice", other));
+    snprintf(pasted, sizeof(pasted), "%s", answer);
+    s->text = pasted;
+    free(answer);
+    free(other);
+    free(st);
+    free(link);
+}
+
+/* The tag binds a pasted code to the attempt whose page showed it; without
+ * it, or with another attempt's, nothing is sent to haobtc. */
+static void bare_code_is_auth_err_before_haobtc_is_asked(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_TEXT, .phone = phone_shows_a_bare_code};
+    long before = tu_stat("token_requests");
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_int_equal(tu_stat("token_requests"), before);
+    if (strstr(s.messages, "a bare code is not accepted") == NULL)
+        fail_msg("messages: %s", s.messages);
+    pu_release(&s);
+}
+
+static void code_tagged_for_another_attempt_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_TEXT,
+                       .phone = phone_shows_another_attempts_code};
+    long before = tu_stat("token_requests");
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_int_equal(tu_stat("token_requests"), before);
+    if (strstr(s.messages, "approved for another login attempt") == NULL)
+        fail_msg("messages: %s", s.messages);
     pu_release(&s);
 }
 
@@ -466,6 +524,8 @@ int main(void)
         T(code_used_twice_is_auth_err),
         T(four_kilobyte_code_is_auth_err),
         T(code_with_control_characters_is_auth_err),
+        T(bare_code_is_auth_err_before_haobtc_is_asked),
+        T(code_tagged_for_another_attempt_is_auth_err),
         T(empty_answer_in_paste_mode_is_auth_err),
         T(failing_conversation_is_conv_err),
         T(identity_not_in_map_is_auth_err),

@@ -287,10 +287,7 @@ static void pasted_code_still_works_with_a_relay(void **state)
 {
     (void)state;
     /* The person pastes "CODE:TAG" from the relay's done page instead of
-     * pressing Enter. The module's flow (pam_util.c) checks pasted answers
-     * with hb_answer_check until the helper calls hb_answer_unbind; the
-     * library side is proven by the unbind tests below. */
-    skip();
+     * pressing Enter. */
     struct script s = {.kind = ANSWER_SAME_CODE, .phone = phone_shows_code};
     assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
     assert_int_equal(s.prompts, 1);
@@ -398,6 +395,33 @@ static void code_from_another_session_is_refused_when_pasted(void **state)
     free(answer);
     attempt_end(&attacker);
     attempt_end(&victim);
+}
+
+/* The takeover from the audit, through the real module: a code approved
+ * for another attempt (the attacker's), pasted at alice's prompt. */
+static char attackers_answer[512];
+
+static void phone_shows_attackers_code(struct script *s, const char *prompt)
+{
+    (void)prompt;
+    s->text = attackers_answer;
+}
+
+static void attackers_code_pasted_at_another_login_is_auth_err(void **state)
+{
+    (void)state;
+    struct attempt attacker = {0};
+    attempt_start(&attacker, NULL);
+    char *answer = approved_answer(&attacker);
+    snprintf(attackers_answer, sizeof(attackers_answer), "%s", answer);
+    free(answer);
+    struct script s = {.kind = ANSWER_TEXT,
+                       .phone = phone_shows_attackers_code};
+    assert_int_equal(login("alice", NULL, &s), PAM_AUTH_ERR);
+    if (strstr(s.messages, "approved for another login attempt") == NULL)
+        fail_msg("messages: %s", s.messages);
+    pu_release(&s);
+    attempt_end(&attacker);
 }
 
 static void denial_on_the_phone_is_auth_err(void **state)
@@ -681,6 +705,7 @@ int main(void)
         cmocka_unit_test(prompt_with_relay_fits_80x24_and_qr_is_the_short_link),
         cmocka_unit_test(every_attempt_gets_a_fresh_state_and_session),
         cmocka_unit_test(pasted_code_still_works_with_a_relay),
+        cmocka_unit_test(attackers_code_pasted_at_another_login_is_auth_err),
         cmocka_unit_test(denial_on_the_phone_is_auth_err),
         cmocka_unit_test(unreachable_relay_in_auto_mode_falls_back_to_paste),
         cmocka_unit_test(unreachable_relay_in_poll_mode_is_authinfo_unavail),

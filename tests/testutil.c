@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "testutil.h"
 
 char *tu_printf(const char *fmt, ...)
@@ -179,6 +180,16 @@ char *tu_approve(const char *username, const char *state)
         fail_msg("mock would not approve %s: %s", username, body);
     free(body);
     return code;
+}
+
+char *tu_paste_answer(const char *state, char *code)
+{
+    char tag[HB_TAG_LEN + 1];
+    if (!hb_answer_tag(state, code, tag))
+        fail_msg("cannot tag the code");
+    char *answer = tu_printf("%s:%s", code, tag);
+    free(code);
+    return answer;
 }
 
 void tu_fault(const char *mode, const char *target, const char *extra)

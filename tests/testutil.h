@@ -33,6 +33,9 @@ char *tu_fetch(const char *url, const char *form);
 char *json_member(const char *body, const char *key);
 /* The simulated phone: a fresh code for username and state. */
 char *tu_approve(const char *username, const char *state);
+/* What a page without a relay shows for pasting: "CODE:TAG", the tag keyed
+ * by the state (README, "Pasting without a relay"). Frees code. */
+char *tu_paste_answer(const char *state, char *code);
 /* Sets a fault on the mock (mode "none" clears it). */
 void tu_fault(const char *mode, const char *target, const char *extra);
 long tu_stat(const char *name);
