@@ -7,7 +7,7 @@ write_conf "$dir/conf" "site_url=$MOCK_URL" "ca_file=$HB_PKI/ca.pem" \
     "client_id=test-client" "client_secret=test-secret" \
     "redirect_uri=https://127.0.0.1/cb" "map_file=$dir/map"
 
-# login CODE_OUT_FILE [reuse-code]: runs the tool, approving as alice
+# login CODE_OUT_FILE [reuse-code [bare]]: runs the tool, approving as alice
 login() {
     coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/conf" -u alice 2>&1; }
     local pid=$TOOL_PID
@@ -17,10 +17,15 @@ login() {
     done
     [ -n "$url" ] || { echo "no link printed"; return 1; }
     state=${url#*state=}; state=${state%%&*}
-    # A reused code is tagged for this attempt, so that haobtc refuses it.
+    # A reused code is tagged for this attempt, so that haobtc refuses it;
+    # with a third argument the code goes without its tag.
     code=${2:-$(approve alice "$state")}
     echo "$code" >"$1"
-    printf '%s\n' "$(paste_answer "$state" "$code")" >&"${TOOL[1]}"
+    if [ -n "${3:-}" ]; then
+        printf '%s\n' "$code" >&"${TOOL[1]}"
+    else
+        printf '%s\n' "$(paste_answer "$state" "$code")" >&"${TOOL[1]}"
+    fi
     cat <&"${TOOL[0]}" >"$dir/out"
     wait "$pid"
 }
@@ -37,6 +42,15 @@ rc=$?
 check login_tool_reused_code_exits_one [ "$rc" -eq 1 ]
 check login_tool_reused_code_names_40009 \
     grep -q '40009 invalid_authorization_code: authorization_code missing or expired' "$dir/out"
+# A code without its tag is refused before haobtc is asked: the mock
+# still has it, unused.
+login "$dir/code3" "$(approve alice "state-$RANDOM")" bare
+rc=$?
+check login_tool_bare_code_exits_one [ "$rc" -eq 1 ]
+check login_tool_bare_code_says_why grep -q 'a bare code is not accepted' "$dir/out"
+check login_tool_bare_code_never_reached_haobtc \
+    sh -c "! grep -q 'invalid_authorization_code' '$dir/out'"
+
 check login_tool_never_prints_the_secret sh -c "! grep -q test-secret '$dir/out'"
 
 # With a relay: the short link, Enter after the phone approved.
