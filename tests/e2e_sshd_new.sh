@@ -10,7 +10,7 @@
 #    QR may come out escaped: that client prints through its logger).
 # (Debian 12's own sshd 9.2 with prompt = auto keeps the prompt: e2e_sshd.)
 # When no such sshd can be had, this fails with the reason; it is not
-# skipped. Not yet run by tests/run-tests.
+# skipped. tools/check builds that sshd in the background meanwhile.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
