@@ -470,3 +470,15 @@ enum hb_status hb_config_load_without_secret(int argc, const char **argv,
 {
     return load(argc, argv, true, cfg, err);
 }
+
+const char *hb_mode_name(enum hb_mode mode)
+{
+    switch (mode) {
+    case HB_MODE_PASTE:
+        return "paste";
+    case HB_MODE_POLL:
+        return "poll";
+    default:
+        return "auto";
+    }
+}

@@ -68,4 +68,7 @@ void hb_config_init(struct hb_config *cfg);
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err);
 void hb_config_free(struct hb_config *cfg);
 
+/* The configuration's word for a mode, for logs. */
+const char *hb_mode_name(enum hb_mode mode);
+
 #endif

@@ -45,27 +45,41 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         goto done;
     }
     const char *rhost = hb_pam_rhost(pamh, &from);
+    hb_pam_debug(
+        pamh, &cfg, "login for %s from %s: mode %s, relay %s, timeout %ld s",
+        user, from, hb_mode_name(cfg.mode),
+        cfg.relay_url != NULL ? cfg.relay_url : "none", (long)cfg.timeout);
 
     /* Everything that reaches the network runs in the helper, away from
      * this process's environment, descriptors and memory. */
     status = hb_helper_start(&helper, time(NULL) + cfg.timeout, true, &err);
     if (status != HB_OK)
         goto done;
+    hb_pam_debug(pamh, &cfg, "helper %s started (pid %ld)", hb_helper_path(),
+                 (long)helper.pid);
 
     status =
         hb_helper_challenge(&helper, argc, argv, user, rhost, &offer, &err);
     if (status != HB_OK)
         goto done;
+    hb_pam_debug(pamh, &cfg, "challenge: %s",
+                 offer.can_poll ? "a relay session (Enter or no prompt)"
+                                : "a provider link (paste only)");
 
     status = hb_pam_obtain_code(pamh, &cfg, &helper, &offer, user, &code, &err);
     if (status != HB_OK)
         goto done;
 
     /* The token exchange and the profile fetch, in the helper. */
+    hb_pam_debug(pamh, &cfg, "exchanging the %s code for the profile",
+                 code != NULL ? "pasted" : "relay's");
     status = hb_helper_exchange(&helper, code, &profile, &err);
     hb_free_secret(&code);
     if (status != HB_OK)
         goto done;
+    hb_pam_debug(pamh, &cfg, "haobtc profile: uuid %s, username %s",
+                 profile.uuid,
+                 profile.username != NULL ? profile.username : "(none)");
 
     status = hb_identity_check(&cfg, &profile, user, &err);
     if (status != HB_OK)

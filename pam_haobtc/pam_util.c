@@ -42,17 +42,34 @@ int hb_pam_result(enum hb_status status)
     return PAM_AUTH_ERR;
 }
 
-void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
+static void log_escaped(pam_handle_t *pamh, int priority, const char *prefix,
+                        const char *fmt, va_list ap)
 {
     char raw[1024];
     /* Four bytes out for each byte in, at worst. */
     char shown[4 * sizeof(raw)];
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    hb_log_escape(raw, shown, sizeof(shown));
+    pam_syslog(pamh, priority, "%s%s", prefix, shown);
+}
+
+void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof(raw), fmt, ap);
+    log_escaped(pamh, priority, "", fmt, ap);
     va_end(ap);
-    hb_log_escape(raw, shown, sizeof(shown));
-    pam_syslog(pamh, priority, "%s", shown);
+}
+
+void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
+                  const char *fmt, ...)
+{
+    if (!cfg->debug)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_escaped(pamh, LOG_DEBUG, "debug: ", fmt, ap);
+    va_end(ap);
 }
 
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown)
@@ -229,10 +246,10 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                           isatty(STDOUT_FILENO) == 1)) {
         char *notice = hb_notice_build(user, host, offer->link);
         if (notice != NULL) {
-            if (cfg->debug)
-                hb_pam_log(pamh, LOG_DEBUG,
-                           "showing the link with no prompt (service %s)",
-                           service != NULL ? service : "(none)");
+            hb_pam_debug(pamh, cfg,
+                         "showing the link with no prompt (service %s); "
+                         "waiting on the relay",
+                         service != NULL ? service : "(none)");
             enum hb_status status = wait_without_prompt(
                 pamh, cfg, helper, offer->link, notice, err);
             free(notice);
@@ -248,7 +265,9 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
         return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
 
     enum hb_status status;
-    for (;;) {
+    for (int asked = 1;; asked++) {
+        hb_pam_debug(pamh, cfg, "prompt %d shown (service %s)", asked,
+                     service != NULL ? service : "(none)");
         char *answer = hb_pam_ask(pamh, prompt, err);
         if (answer == NULL) {
             status = err->status;
@@ -260,6 +279,8 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
             hb_wipe(answer, strlen(answer));
         status = hb_answer_check(answer, err);
         if (status == HB_OK) {
+            hb_pam_debug(pamh, cfg, "a code of %zu characters was pasted",
+                         strlen(answer));
             *code = answer;
             break;
         }
@@ -270,7 +291,12 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
             status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
             break;
         }
+        hb_pam_debug(pamh, cfg, "empty answer: asking the relay");
         status = hb_helper_wait(helper, err);
+        hb_pam_debug(pamh, cfg, "the relay: %s",
+                     status == HB_OK            ? "approved"
+                     : status == HB_ERR_PENDING ? "not approved yet"
+                                                : "failed");
         if (status != HB_ERR_PENDING)
             break;
         /* Not approved yet: ask again, shortly, keeping the link. */

@@ -17,6 +17,11 @@ int hb_pam_result(enum hb_status status);
  * the whole message, whatever its fields hold. */
 void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* With the debug option, one LOG_DEBUG line per step of the login, for an
+ * administrator following a login that fails. Never a code, tag, token or
+ * secret: only which step, which way, and how it ended. */
+void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
+                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* PAM_RHOST when it is a host name or address (NULL otherwise), and in
  * *shown what the logs call it: the host, "local", or "(not a host)". */
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown);

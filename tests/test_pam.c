@@ -397,6 +397,39 @@ static bool syslog_records_are_plain(const char *log)
     return true;
 }
 
+/* debug logs each step, and never what was pasted; without it, no step. */
+static void debug_logs_each_step_and_no_code(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), "debug = yes\n"));
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    char *log = NULL;
+    assert_int_equal(pu_run_logged("alice", NULL, &s, &log), PAM_SUCCESS);
+    const char *steps[] = {
+        "debug: login for alice from local: mode auto, relay none",
+        "debug: helper ",
+        "debug: challenge: a provider link (paste only)",
+        "debug: prompt 1 shown",
+        "debug: a code of ",
+        "debug: exchanging the pasted code for the profile",
+        "debug: haobtc profile: uuid 5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60"};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (strstr(log, steps[i]) == NULL)
+            fail_msg("no \"%s\" in the log:\n%s", steps[i], log);
+    char bare[256];
+    snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(s.code, ":"), s.code);
+    assert_null(strstr(log, bare));
+    free(log);
+    pu_release(&s);
+
+    free(tu_conf_at(pu_module_conf(), NULL));
+    struct script quiet = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(pu_run_logged("alice", NULL, &quiet, &log), PAM_SUCCESS);
+    assert_null(strstr(log, "debug: "));
+    free(log);
+    pu_release(&quiet);
+}
+
 static void newline_in_user_name_cannot_forge_a_log_line(void **state)
 {
     (void)state;
@@ -540,6 +573,7 @@ int main(void)
         T(symlinked_config_is_service_err),
         T(config_missing_client_id_is_service_err),
         T(secret_in_module_arguments_is_service_err),
+        T(debug_logs_each_step_and_no_code),
         T(newline_in_user_name_cannot_forge_a_log_line),
         T(bidi_override_in_user_name_is_escaped_in_the_log),
         T(ipv6_remote_host_is_logged_whole),
