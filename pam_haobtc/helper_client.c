@@ -90,7 +90,8 @@ static void become_helper(int sock, const char *path)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    char *const argv[] = {(char *)"haobtc-helper", NULL};
+    static char name[] = "haobtc-helper";
+    char *const argv[] = {name, NULL};
     char *const envp[] = {NULL};
     execve(path, argv, envp);
     _exit(127);

@@ -25,10 +25,8 @@ static void wipe_strings(json_object *obj, int depth)
     switch (json_object_get_type(obj)) {
     case json_type_string: {
         /* json_object_get_string returns json-c's own storage for the
-         * value, not a copy; json-c has no call to clear it, and freeing it
-         * leaves the bytes in the heap, so the const is cast away on
-         * purpose, right before the object is released. */
-        char *s = (char *)json_object_get_string(obj);
+         * value, not a copy; freeing it leaves the bytes in the heap. */
+        char *s = hb_owned_bytes(json_object_get_string(obj));
         int n = json_object_get_string_len(obj);
         if (s != NULL && n > 0)
             hb_wipe(s, (size_t)n);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "identity.h"
+#include "secure.h"
 #include "testutil.h"
 
 #define ALICE_UUID "5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60"
@@ -51,7 +52,8 @@ static enum hb_status check(struct fixture *f, const char *uuid,
                             const char *username, const char *user,
                             struct hb_error *err)
 {
-    struct hb_profile p = {(char *)uuid, (char *)username, NULL, NULL};
+    struct hb_profile p = {hb_owned_bytes(uuid), hb_owned_bytes(username), NULL,
+                           NULL};
     return hb_identity_check(&f->cfg, &p, user, err);
 }
 

@@ -145,7 +145,8 @@ static void answer_tag_and_tag_key_match_the_documented_formulas(void **state)
 static enum hb_status unbind(const char *text, char **code,
                              struct hb_error *err)
 {
-    struct hb_challenge ch = {.tag_key = (char *)"state-abc"};
+    char tag_key[] = "state-abc";
+    struct hb_challenge ch = {.tag_key = tag_key};
     char buf[128];
     strncpy(buf, text, sizeof(buf) - 1);
     buf[sizeof(buf) - 1] = '\0';

@@ -298,8 +298,8 @@ static bool write_port_file(const char *path, unsigned port)
     return ok;
 }
 
-static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
-                                const char *key_pem)
+static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
+                                char *key_pem)
 {
     const char *host = sv->opt.listen != NULL ? sv->opt.listen : "127.0.0.1";
     /* ITC lets MHD_quiesce_daemon stop accepts before the final drain. */
@@ -327,10 +327,10 @@ static struct MHD_Daemon *start(struct server *sv, const char *cert_pem,
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};
     if (cert_pem != NULL) {
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                           (void *)cert_pem};
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
-                                           (void *)key_pem};
+        ops[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert_pem};
+        ops[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key_pem};
     }
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     (void)loopback;
