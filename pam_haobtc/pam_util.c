@@ -15,6 +15,7 @@
 #include "codes.h"
 #include "identity.h"
 #include "logsafe.h"
+#include "obtain.h"
 #include "pam_util.h"
 #include "prompt.h"
 #include "secure.h"
@@ -203,27 +204,31 @@ static const char *pam_service(pam_handle_t *pamh)
     return item;
 }
 
-/* The link and the QR as two info messages, then the wait on the relay
- * until the phone approves or the login's deadline: nothing to type. */
-static enum hb_status wait_without_prompt(pam_handle_t *pamh,
-                                          const struct hb_config *cfg,
-                                          struct hb_helper *helper,
-                                          const char *link, const char *notice,
-                                          struct hb_error *err)
+/* The module's side of hb_obtain_code: the PAM conversation and syslog. */
+struct conversation {
+    pam_handle_t *pamh;
+    const struct hb_config *cfg;
+};
+
+static char *conversation_ask(void *ctx, const char *prompt,
+                              struct hb_error *err)
 {
-    enum hb_status status = hb_pam_tell(pamh, notice, err);
-    if (status != HB_OK)
-        return status;
-    char *qr = hb_notice_qr(cfg, link);
-    if (qr == NULL && cfg->qr != HB_QR_OFF)
-        return hb_fail(err, HB_ERR_NOMEM, "cannot draw the QR code");
-    if (qr != NULL) {
-        status = hb_pam_tell(pamh, qr, err);
-        free(qr);
-        if (status != HB_OK)
-            return status;
-    }
-    return hb_helper_wait_approval(helper, err);
+    return hb_pam_ask(((struct conversation *)ctx)->pamh, prompt, err);
+}
+
+static enum hb_status conversation_tell(void *ctx, const char *text,
+                                        struct hb_error *err)
+{
+    return hb_pam_tell(((struct conversation *)ctx)->pamh, text, err);
+}
+
+static void conversation_note(void *ctx, int priority, const char *text)
+{
+    struct conversation *c = ctx;
+    if (priority == LOG_DEBUG)
+        hb_pam_debug(c->pamh, c->cfg, "%s", text);
+    else
+        hb_pam_log(c->pamh, priority, "%s", text);
 }
 
 enum hb_status
@@ -231,82 +236,15 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    struct hb_helper *helper, const struct hb_offer *offer,
                    const char *user, char **code, struct hb_error *err)
 {
-    *code = NULL;
-    if (offer->relay_error[0] != '\0')
-        hb_pam_log(pamh, LOG_WARNING,
-                   "relay unavailable, asking for a pasted code instead: %s",
-                   offer->relay_error);
-    char host[256];
-    if (gethostname(host, sizeof(host)) != 0)
-        host[0] = '\0';
-    host[sizeof(host) - 1] = '\0';
-
+    struct conversation c = {pamh, cfg};
     const char *service = pam_service(pamh);
-    if (hb_prompt_skipped(cfg, service, offer->can_poll,
-                          isatty(STDOUT_FILENO) == 1)) {
-        char *notice = hb_notice_build(user, host, offer->link);
-        if (notice != NULL) {
-            hb_pam_debug(pamh, cfg,
-                         "showing the link with no prompt (service %s); "
-                         "waiting on the relay",
-                         service != NULL ? service : "(none)");
-            enum hb_status status = wait_without_prompt(
-                pamh, cfg, helper, offer->link, notice, err);
-            free(notice);
-            return status;
-        }
-        hb_pam_log(pamh, LOG_WARNING,
-                   "the link is not short plain ASCII; asking instead");
-    }
-
-    char *prompt =
-        hb_prompt_build(cfg, user, host, offer->link, offer->can_poll);
-    if (prompt == NULL)
-        return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
-
-    enum hb_status status;
-    for (int asked = 1;; asked++) {
-        hb_pam_debug(pamh, cfg, "prompt %d shown (service %s)", asked,
-                     service != NULL ? service : "(none)");
-        char *answer = hb_pam_ask(pamh, prompt, err);
-        if (answer == NULL) {
-            status = err->status;
-            break;
-        }
-        /* In poll mode whatever is typed just means "go and look"; it may
-         * still be a code, so it is wiped whole, not just cut short. */
-        if (cfg->mode == HB_MODE_POLL)
-            hb_wipe(answer, strlen(answer));
-        status = hb_answer_check(answer, err);
-        if (status == HB_OK) {
-            hb_pam_debug(pamh, cfg, "a code of %zu characters was pasted",
-                         strlen(answer));
-            *code = answer;
-            break;
-        }
-        hb_free_secret(&answer);
-        if (status != HB_ERR_PENDING)
-            break;
-        if (!offer->can_poll) {
-            status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
-            break;
-        }
-        hb_pam_debug(pamh, cfg, "empty answer: asking the relay");
-        status = hb_helper_wait(helper, err);
-        hb_pam_debug(pamh, cfg, "the relay: %s",
-                     status == HB_OK            ? "approved"
-                     : status == HB_ERR_PENDING ? "not approved yet"
-                                                : "failed");
-        if (status != HB_ERR_PENDING)
-            break;
-        /* Not approved yet: ask again, shortly, keeping the link. */
-        free(prompt);
-        prompt = hb_prompt_again(cfg, offer->link);
-        if (prompt == NULL) {
-            status = hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
-            break;
-        }
-    }
-    free(prompt);
-    return status;
+    const struct hb_person person = {
+        .ask = conversation_ask,
+        .tell = conversation_tell,
+        .note = conversation_note,
+        .ctx = &c,
+        .service = service != NULL ? service : "(none)",
+        .output_is_a_terminal = isatty(STDOUT_FILENO) == 1,
+    };
+    return hb_obtain_code(&person, cfg, helper, offer, user, code, err);
 }

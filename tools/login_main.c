@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "helper_client.h"
 #include "identity.h"
-#include "prompt.h"
+#include "obtain.h"
 #include "secure.h"
 
 static void usage(FILE *to)
@@ -62,78 +63,33 @@ static char *read_code(void)
     return line;
 }
 
-/* Like the module: with a relay, Enter lets the helper wait for the
- * phone; a pasted code is handed to the helper. *code stays NULL when the
- * helper got the code from the relay. */
-static enum hb_status obtain_code(struct hb_helper *helper,
-                                  const struct hb_config *cfg,
-                                  const struct hb_offer *offer,
-                                  const char *user, char **code,
-                                  struct hb_error *err)
+/* haobtc-login's side of hb_obtain_code: this terminal. */
+static char *terminal_ask(void *ctx, const char *prompt, struct hb_error *err)
 {
-    *code = NULL;
-    if (offer->relay_error[0] != '\0')
-        fprintf(stderr, "haobtc-login: relay unavailable, paste instead: %s\n",
-                offer->relay_error);
-    char host[256];
-    if (gethostname(host, sizeof(host)) != 0)
-        host[0] = '\0';
-    host[sizeof(host) - 1] = '\0';
-    /* What the module shows su, sudo and login: no prompt when the code
-     * comes from the relay (and prompt is not "always"). */
-    if (hb_prompt_skipped(cfg, "haobtc-login", offer->can_poll,
-                          isatty(STDOUT_FILENO) == 1)) {
-        char *notice = hb_notice_build(user != NULL ? user : "your account",
-                                       host, offer->link);
-        char *qr = hb_notice_qr(cfg, offer->link);
-        if (notice != NULL && (qr != NULL || cfg->qr == HB_QR_OFF)) {
-            printf("%s\n", notice);
-            if (qr != NULL)
-                printf("%s\n", qr);
-            fflush(stdout);
-            free(notice);
-            free(qr);
-            return hb_helper_wait_approval(helper, err);
-        }
-        free(notice);
-        free(qr);
-    }
-    /* The very prompt the module would show, QR code included. */
-    char *prompt = hb_prompt_build(cfg, user != NULL ? user : "your account",
-                                   host, offer->link, offer->can_poll);
-    if (prompt == NULL)
-        return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
+    (void)ctx;
     fputs(prompt, stdout);
-    free(prompt);
     fflush(stdout);
-    for (;;) {
-        char *answer = read_code();
-        if (answer == NULL)
-            return hb_fail(err, HB_ERR_INPUT, "no code was read");
-        if (cfg->mode == HB_MODE_POLL)
-            hb_wipe(answer, strlen(answer));
-        enum hb_status status = hb_answer_check(answer, err);
-        if (status == HB_OK) {
-            *code = answer;
-            return HB_OK;
-        }
-        hb_free_secret(&answer);
-        if (status != HB_ERR_PENDING)
-            return status;
-        if (!offer->can_poll)
-            return hb_fail(err, HB_ERR_PENDING, "no code was entered");
-        printf("waiting for approval...\n");
-        fflush(stdout);
-        status = hb_helper_wait(helper, err);
-        if (status != HB_ERR_PENDING)
-            return status;
-        printf("Not approved yet. %s\n%s", offer->link,
-               cfg->mode == HB_MODE_POLL
-                   ? "Approve on your phone, then press Enter: "
-                   : "Approve on your phone, then press Enter (or paste the "
-                     "code): ");
-        fflush(stdout);
-    }
+    char *answer = read_code();
+    if (answer == NULL)
+        hb_fail(err, HB_ERR_INPUT, "no code was read");
+    return answer;
+}
+
+static enum hb_status terminal_tell(void *ctx, const char *text,
+                                    struct hb_error *err)
+{
+    (void)ctx;
+    (void)err;
+    printf("%s\n", text);
+    fflush(stdout);
+    return HB_OK;
+}
+
+static void terminal_note(void *ctx, int priority, const char *text)
+{
+    (void)ctx;
+    if (priority != LOG_DEBUG)
+        fprintf(stderr, "haobtc-login: %s\n", text);
 }
 
 static void show(const char *label, const char *value)
@@ -203,8 +159,17 @@ int main(int argc, char **argv)
     if (status == HB_OK)
         status =
             hb_helper_challenge(&helper, k, args, user, NULL, &offer, &err);
+    const struct hb_person person = {
+        .ask = terminal_ask,
+        .tell = terminal_tell,
+        .note = terminal_note,
+        .service = "haobtc-login",
+        .output_is_a_terminal = isatty(STDOUT_FILENO) == 1,
+    };
     if (status == HB_OK)
-        status = obtain_code(&helper, &cfg, &offer, user, &code, &err);
+        status =
+            hb_obtain_code(&person, &cfg, &helper, &offer,
+                           user != NULL ? user : "your account", &code, &err);
     if (status == HB_OK)
         status = hb_helper_exchange(&helper, code, &profile, &err);
     hb_free_secret(&code);
