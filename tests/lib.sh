@@ -12,9 +12,20 @@ HB_LOGIN=${HB_LOGIN:-$HB_BUILD/tests/haobtc-login}
 # count every test the same way.
 ok() { echo "[       OK ] $1"; hb_pass=$((hb_pass + 1)); }
 not_ok() { echo "[  FAILED  ] $1${2:+: $2}"; hb_fail=$((hb_fail + 1)); }
+# A failing check says what it ran and, when its last word is a file, what
+# that file held (the first lines).
 check() { # check NAME COMMAND...
     name=$1; shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
+    if "$@"; then
+        ok "$name"
+        return
+    fi
+    not_ok "$name" "$*"
+    local last=${*: -1}
+    if [ -f "$last" ] && [ -r "$last" ]; then
+        echo "    $last begins:"
+        head -n 5 "$last" | cut -c1-200 | sed 's/^/    | /'
+    fi
 }
 finish() { [ "$hb_fail" -eq 0 ]; }
 
