@@ -235,8 +235,8 @@ static char *trim(char *s)
     return s;
 }
 
-static enum hb_status parse_file(struct hb_config *cfg, char *text,
-                                 struct hb_error *err)
+enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
+                               struct hb_error *err)
 {
     unsigned line_no = 0;
     char *line = text;
@@ -418,7 +418,7 @@ static enum hb_status load(int argc, const char **argv, bool without_secret,
         hb_read_safe_file(cfg->conf_path, 0, false, &text, &len, &mode, err);
     if (status != HB_OK)
         return status;
-    status = parse_file(cfg, text, err);
+    status = hb_config_parse(cfg, text, err);
     hb_wipe(text, len);
     free(text);
     if (status != HB_OK)

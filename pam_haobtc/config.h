@@ -53,6 +53,10 @@ struct hb_config {
 /* Loads the file named by conf= (or the default), then the module arguments
  * on top; resolves relative URLs and reads client_secret_file. Every
  * problem is HB_ERR_CONFIG with the file, line and key in err->msg. */
+/* The file's "key = value" lines, '#' comments and blank lines, into cfg;
+ * text is changed in place. Errors name cfg->conf_path and the line. */
+enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
+                               struct hb_error *err);
 enum hb_status hb_config_load(int argc, const char **argv,
                               struct hb_config *cfg, struct hb_error *err);
 /* The same checks, without reading or keeping the client secret. */

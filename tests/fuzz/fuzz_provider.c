@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "identity.h"
 #include "prompt.h"
 #include "provider.h"
@@ -69,13 +70,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(answer, text, len);
         answer[len] = '\0';
         if (hb_answer_check(answer, &err) == HB_OK) {
-            /* An accepted code is plain URL-safe text and short. */
+            /* An accepted answer is plain URL-safe text and short (CODE or
+             * CODE:TAG). */
             size_t n = strlen(answer);
             if (n == 0 || n > HB_CODE_MAX ||
                 strspn(answer, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
-                               "rstuvwxyz0123456789-._~+/=") != n)
+                               "rstuvwxyz0123456789-._~+/=:") != n)
                 abort();
         }
+        /* What the helper does with it: a code comes out only with this
+         * attempt's tag, and then without the tag. */
+        memcpy(answer, text, len);
+        answer[len] = '\0';
+        char tag_key[] = "fuzz-state";
+        struct hb_challenge ch = {.tag_key = tag_key};
+        char *code = NULL;
+        if (hb_answer_unbind(answer, &ch, &code, &err) == HB_OK) {
+            char want[HB_TAG_LEN + 1];
+            const char *colon = strrchr(answer, ':');
+            if (code == NULL || strchr(code, ':') != NULL || colon == NULL ||
+                !hb_answer_tag(tag_key, code, want) ||
+                strncmp(colon + 1, want, HB_TAG_LEN) != 0)
+                abort();
+        } else if (code != NULL) {
+            abort();
+        }
+        hb_free_secret(&code);
         free(answer);
         break;
     }
