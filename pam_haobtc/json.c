@@ -26,7 +26,7 @@ static void wipe_strings(json_object *obj, int depth)
     case json_type_string: {
         /* json_object_get_string returns json-c's own storage for the
          * value, not a copy; freeing it leaves the bytes in the heap. */
-        char *s = hb_owned_bytes(json_object_get_string(obj));
+        char *s = hb_drop_const(json_object_get_string(obj));
         int n = json_object_get_string_len(obj);
         if (s != NULL && n > 0)
             hb_wipe(s, (size_t)n);

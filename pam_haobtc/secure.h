@@ -12,10 +12,12 @@ void hb_free_secret(char **s);
 /* Fills buf from getrandom(); false if the kernel could not. */
 bool hb_random_bytes(void *buf, size_t n);
 
-/* The one way to drop a const: for a secret in storage that a library
- * owns and hands out read-only (json-c's strings) and offers no call to
- * clear, right before that storage is released. */
-static inline void *hb_owned_bytes(const void *p)
+/* The one way to drop a const, for two cases only: a secret in storage
+ * that a library owns and hands out read-only (json-c's strings) and
+ * offers no call to clear, right before that storage is released; and a
+ * read-only buffer given to an API that takes void * but only reads it
+ * (libmicrohttpd's MHD_RESPMEM_MUST_COPY). */
+static inline void *hb_drop_const(const void *p)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"

@@ -52,7 +52,7 @@ static enum hb_status check(struct fixture *f, const char *uuid,
                             const char *username, const char *user,
                             struct hb_error *err)
 {
-    struct hb_profile p = {hb_owned_bytes(uuid), hb_owned_bytes(username), NULL,
+    struct hb_profile p = {hb_drop_const(uuid), hb_drop_const(username), NULL,
                            NULL};
     return hb_identity_check(&f->cfg, &p, user, err);
 }

@@ -17,6 +17,8 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "secure.h"
+
 #define HUGE_SIZE (1024 * 1024)
 #define DEEP_DEPTH 10000
 #define STALL_MS 60000L
@@ -147,7 +149,7 @@ enum MHD_Result mock_send_body(struct MHD_Connection *c,
                                const char *type, const char *body, size_t len)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        len, hb_drop_const(body), MHD_RESPMEM_MUST_COPY);
 
     return mock_send_resp(c, req, status, typed(r, type));
 }

@@ -250,12 +250,12 @@ enum MHD_Result relay_send_json(struct MHD_Connection *c, unsigned status,
     if (text != NULL)
         copy = strndup(text, len);
     if (secret && text != NULL) {
-        relay_wipe(hb_owned_bytes(text), len);
+        relay_wipe(hb_drop_const(text), len);
         json_object_object_foreach(o, k, v)
         {
             (void)k;
             if (json_object_is_type(v, json_type_string))
-                relay_wipe(hb_owned_bytes(json_object_get_string(v)),
+                relay_wipe(hb_drop_const(json_object_get_string(v)),
                            (size_t)json_object_get_string_len(v));
         }
     }
