@@ -15,6 +15,7 @@
 
 #define LOGIN_DEFS "/etc/login.defs"
 #define UID_MIN_DEFAULT 1000
+#define UID_MAX_DEFAULT 60000
 /* Room for a 64-byte name escaped in part: error texts stay well under
  * HB_ERRMSG_MAX, and a longer or stranger name is shown cut short. */
 #define NAME_SHOWN_MAX 96
@@ -82,18 +83,19 @@ static bool local_user_exists(const char *name)
     return local_uid(name, &uid);
 }
 
-/* The value of a "UID_MIN N" line; (uid_t)-1 when the line is about
+/* The value of KEY on a login.defs line: (uid_t)-1 when the line sets
  * something else, 0 when the value is not a decimal number from 1 to the
  * largest real uid. */
-static uid_t parse_uid_min_line(const char *line)
+static uid_t parse_uid_line(const char *line, const char *key)
 {
     while (*line == ' ' || *line == '\t')
         line++;
     /* "UID_MIN" alone is that key with a bad value; "UID_MINX" is not it. */
-    if (strncmp(line, "UID_MIN", 7) != 0 ||
-        (line[7] != '\0' && strchr(" \t\r", line[7]) == NULL))
+    size_t n = strlen(key);
+    if (strncmp(line, key, n) != 0 ||
+        (line[n] != '\0' && strchr(" \t\r", line[n]) == NULL))
         return (uid_t)-1;
-    const char *start = line + 7;
+    const char *start = line + n;
     while (*start == ' ' || *start == '\t')
         start++;
     char *end = NULL;
@@ -107,28 +109,37 @@ static uid_t parse_uid_min_line(const char *line)
     return *end == '\0' ? (uid_t)v : 0;
 }
 
-uid_t hb_uid_min(const char *login_defs_path)
+static uid_t login_defs_uid(const char *path, const char *key, uid_t fallback)
 {
     char *text = NULL;
     size_t len = 0;
     struct hb_error err = {0};
     /* A login.defs anyone but root could change says nothing about which
      * accounts are the system's, so it counts as missing. */
-    if (hb_read_safe_file(login_defs_path, 0, false, &text, &len, NULL, &err) !=
-        HB_OK)
-        return UID_MIN_DEFAULT;
-    /* The last UID_MIN line wins, as in shadow's own reading of the file;
-     * when that line is garbage the default applies. */
+    if (hb_read_safe_file(path, 0, false, &text, &len, NULL, &err) != HB_OK)
+        return fallback;
+    /* The last line for the key wins, as in shadow's own reading of the
+     * file; when that line is garbage the default applies. */
     uid_t found = (uid_t)-1;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
-        uid_t v = parse_uid_min_line(line);
+        uid_t v = parse_uid_line(line, key);
         if (v != (uid_t)-1)
             found = v;
     }
     free(text);
-    return found == (uid_t)-1 || found == 0 ? UID_MIN_DEFAULT : found;
+    return found == (uid_t)-1 || found == 0 ? fallback : found;
+}
+
+uid_t hb_uid_min(const char *login_defs_path)
+{
+    return login_defs_uid(login_defs_path, "UID_MIN", UID_MIN_DEFAULT);
+}
+
+uid_t hb_uid_max(const char *login_defs_path)
+{
+    return login_defs_uid(login_defs_path, "UID_MAX", UID_MAX_DEFAULT);
 }
 
 /* same_name trusts a haobtc username, and haobtc usernames are first come,
@@ -151,6 +162,13 @@ static enum hb_status same_name_allowed(const char *user, bool named_in_map,
                        "same_name never maps to system account %s (uid %lu < "
                        "UID_MIN %lu)",
                        shown, (unsigned long)uid, (unsigned long)uid_min);
+    /* Above UID_MAX live accounts such as nobody (65534): not a person's. */
+    uid_t uid_max = hb_uid_max(LOGIN_DEFS);
+    if (uid > uid_max)
+        return hb_fail(err, HB_ERR_DENIED,
+                       "same_name never maps to account %s outside the "
+                       "ordinary range (uid %lu > UID_MAX %lu)",
+                       shown, (unsigned long)uid, (unsigned long)uid_max);
     if (named_in_map)
         return hb_fail(err, HB_ERR_DENIED,
                        "same_name does not apply: the map names local user "

@@ -16,6 +16,9 @@ bool hb_uuid_equal(const char *a, const char *b);
  * /etc/login.defs), 1000 when the file is missing or unsafe, or its
  * UID_MIN line missing or not a number. */
 uid_t hb_uid_min(const char *login_defs_path);
+/* The same for UID_MAX (default 60000): accounts above it, such as nobody
+ * (65534), are not people's either. */
+uid_t hb_uid_max(const char *login_defs_path);
 
 /* The local account the profile maps to, written into local (size n).
  * HB_ERR_DENIED when the map has no entry and same_name does not apply:

@@ -505,6 +505,21 @@ static void same_name_never_logs_a_stranger_in_as_root(void **state)
     pu_release(&s);
 }
 
+/* nobody (uid 65534) is above UID_MAX: not a person's account, even though
+ * its uid is above UID_MIN. */
+static void same_name_never_logs_a_stranger_in_as_nobody(void **state)
+{
+    (void)state;
+    free(tu_conf_at(pu_module_conf(), "same_name = yes\n"));
+    struct script s = {.kind = ANSWER_CODE, .approver = "nobody"};
+    char *log = NULL;
+    assert_int_equal(pu_run_logged("nobody", NULL, &s, &log), PAM_AUTH_ERR);
+    if (strstr(log, "outside the ordinary range (uid 65534 > UID_MAX") == NULL)
+        fail_msg("log: %s", log);
+    free(log);
+    pu_release(&s);
+}
+
 /* A config whose map file holds only map_text. */
 static int authenticate_with_map(const char *user, const char *map_text,
                                  struct script *s)
@@ -579,6 +594,7 @@ int main(void)
         T(ipv6_remote_host_is_logged_whole),
         T(remote_host_that_is_no_host_is_not_logged),
         T(same_name_never_logs_a_stranger_in_as_root),
+        T(same_name_never_logs_a_stranger_in_as_nobody),
         T(same_name_never_applies_to_an_account_the_map_names),
         T(same_name_logs_an_ordinary_unmapped_user_in),
     };

@@ -245,6 +245,20 @@ static void uid_min_is_read_from_login_defs(void **state)
     assert_int_equal(uid_min_of("UID_MIN 2000\nUID_MIN 3000\n", 0644), 3000);
 }
 
+static void uid_max_is_read_from_login_defs_or_60000(void **state)
+{
+    (void)state;
+    char *path = tu_file("login.defs", "UID_MIN 1000\nUID_MAX 50000\n", 0644);
+    assert_int_equal(hb_uid_max(path), 50000);
+    free(path);
+    path = tu_file("login.defs", "UID_MAXX 7\nUID_MAX lots\n", 0644);
+    assert_int_equal(hb_uid_max(path), 60000);
+    free(path);
+    path = tu_file("login.defs", "UID_MAX 50000\n", 0666);
+    assert_int_equal(hb_uid_max(path), 60000);
+    free(path);
+}
+
 static void uid_min_defaults_to_1000_without_a_file(void **state)
 {
     (void)state;
@@ -404,6 +418,7 @@ int main(void)
         T(user_name_with_newline_is_escaped_in_the_error),
         T(uid_min_is_read_from_login_defs),
         T(uid_min_defaults_to_1000_without_a_file),
+        T(uid_max_is_read_from_login_defs_or_60000),
         T(uid_min_defaults_to_1000_for_garbage),
         T(match_username_uses_username_entries),
         T(shell_characters_in_username_are_denied),
