@@ -153,7 +153,10 @@ is concurrent_logins_behind_one_trusted_proxy_all_succeed "ok 100" "$(head -n 1 
 logins "$fair_url" 1 50 4 >"$tdir/flood.out"
 is another_clients_login_succeeds_during_a_50_rps_flood "ok 1" "$(head -n 1 "$tdir/flood.out")"
 flooded=$(sed -n 's/^flood .* 429=\([0-9]*\)$/\1/p' "$tdir/flood.out")
-if [ "${flooded:-0}" -ge 50 ]; then
+sent=$(sed -n 's/^flood .* n=\([0-9]*\) .*$/\1/p' "$tdir/flood.out")
+# In 4 s the bucket lets through at most its burst and 4 s of its rate
+# (60 + 80, and 10 for the edges); a busy machine sends fewer than 200.
+if [ "${flooded:-0}" -ge 1 ] && [ "${flooded:-0}" -ge $((${sent:-0} - 150)) ]; then
     ok "the_flooding_client_is_limited ($(tail -n 1 "$tdir/flood.out"))"
 else
     not_ok the_flooding_client_is_limited "$(tail -n 1 "$tdir/flood.out")"
@@ -291,7 +294,9 @@ location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
     sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
 is busy_relay_callback_is_200 200 \
     "$(curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$busy_url${location#"$main_url"}")"
-# The registration just spent the module budget: the first poll is 429.
+# The module budget (1 request) is spent right before Enter, so the first
+# poll is answered 429 however long the steps above took.
+"$HB_SRC/tests/relay-post" --unsigned "$busy_url" /api/v1/poll spend=1 >/dev/null
 t0=$(date +%s%3N)
 printf '\n' >&"${PT[1]}"
 timeout 30 cat <&"${PT[0]}" >"$pdir/out"
