@@ -219,6 +219,21 @@ variant blocked relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/c
     client_id=blocked-client
 run_check blocked -c "$t/blocked.conf" "${quick[@]}" --skip map
 expect blocked_client blocked FAIL 'provider credentials' 'has blocked client_id blocked-client.*40015'
+# The mock's fault switch, for the next token request only: a refusal
+# with a code that says nothing about the credentials, and an answer too
+# slow for http_timeout after a good TLS handshake.
+fault() {
+    curl -sS --cacert "$HB_PKI/ca.pem" -o /dev/null -X POST "$MOCK_URL/mock/fault" \
+        -d target=token -d count=1 "$@"
+}
+fault -d mode=code -d code=40014
+run_check othercode -c "$t/paste.conf" "${quick[@]}" --skip map
+expect provider_refusal_not_40009 othercode FAIL 'provider credentials' \
+    'a made-up code was refused with 40014 .*, not 40009.*Fix: check site_url and token_url'
+variant slow relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/cb http_timeout=1
+fault -d mode=delay -d delay_ms=3000
+run_check slow -c "$t/slow.conf" "${quick[@]}" --skip map
+expect provider_no_answer slow FAIL 'provider HTTP' 'Operation timed out.*Fix: check that site_url'
 
 # --- the map file
 printf 'uuid:%s alice\nalice\n' "$ALICE_UUID" >"$t/bad.map" && chmod 644 "$t/bad.map"

@@ -278,6 +278,15 @@ static bool load_line(struct loader *ld, const char *path, unsigned line_no,
         snprintf(shown, sizeof(shown), "[%s]", control);
     else
         snprintf(shown, sizeof(shown), "%s", control);
+    /* Shown on one line, as written but for a continuation's spaces. */
+    char *o = shown;
+    for (const char *i = shown; *i != '\0'; i++) {
+        bool space = *i == ' ' || *i == '\t';
+        if (space && (o == shown || o[-1] == ' '))
+            continue;
+        *o++ = space ? ' ' : *i;
+    }
+    *o = '\0';
     bool parsed = control_bracketed ? parse_brackets(control, action)
                                     : parse_control(control, action);
     if (!parsed) {
