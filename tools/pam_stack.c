@@ -380,6 +380,9 @@ bool pam_stack_run(const struct pam_stack *st, pam_rv_fn rv, void *arg,
     int status = RV_PERM_DENIED;
     int prev_level = 0;
     unsigned step = 0;
+    /* A reset at the top goes back to the start, as in libpam. */
+    saved[0].impression = impression;
+    saved[0].status = status;
     if (order != NULL)
         memset(order, 0, st->n * sizeof(*order));
     for (size_t i = 0; i < st->n; i++) {
