@@ -288,7 +288,7 @@ expect pam_after_pam_unix_is_decorative pam_odd warn 'pam sudo' 'decorative|neve
 expect pam_haobtc_only_words pam_odd ok 'pam su' '^haobtc only, no password even when haobtc is unreachable'
 expect pam_haobtc_and_password_words pam_odd ok 'pam login' '^haobtc and password, both required'
 expect pam_account_bypass pam_odd warn 'pam sudo-i' \
-    'account stack lets an expired or locked account in: it skips .*pam_unix.so'
+    'account stack lets an expired account in: it skips .*pam_unix.so'
 
 # --- sshd: one configuration with every mistake at once, then a broken one
 sshd_variant wrong 'UsePAM no' 'KbdInteractiveAuthentication no' 'PubkeyAuthentication yes' \

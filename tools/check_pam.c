@@ -345,8 +345,10 @@ static bool module_args(struct check *c, const char *topic,
     return ok;
 }
 
-/* An account stack that lets an expired account in, with the module
- * answering PAM_IGNORE there as it does. */
+/* An account stack that lets an expired account in (usermod
+ * --expiredate), with the module answering PAM_IGNORE there as it does.
+ * After a haobtc login, pam_unix's account check is all that stands
+ * between a closed account and a shell. */
 static void account_lines(struct check *c, const char *topic,
                           const char *service)
 {
@@ -370,9 +372,8 @@ static void account_lines(struct check *c, const char *topic,
                       "let pam_unix's account check decide (keep @include "
                       "common-account, and no jump or 'sufficient' before "
                       "it)",
-                      "the account stack lets an expired or locked account "
-                      "in: it %s %s, and a haobtc login never asks for the "
-                      "password",
+                      "the account stack lets an expired account in: it %s "
+                      "%s, and a haobtc login never asks for the password",
                       order[decider] != 0 ? "ignores" : "skips", skipped);
         }
         free(order);
