@@ -74,24 +74,24 @@ static bool parse_deadline(const char *s, time_t *out)
     return true;
 }
 
-static enum hb_status start(struct login *l, struct hb_error *err)
+/* in is the first frame, already received. */
+static enum hb_status start(struct login *l, struct hb_wire *in,
+                            struct hb_error *err)
 {
-    struct hb_wire in;
-    enum hb_status status =
-        hb_wire_recv(l->fd, time(NULL) + START_WAIT, NULL, NULL, &in, err);
-    if (status == HB_OK && in.type != HB_WIRE_START)
+    enum hb_status status = HB_OK;
+    if (in->type != HB_WIRE_START)
         status = hb_fail(err, HB_ERR_UNAVAIL, "the module did not start");
     if (status == HB_OK &&
-        (in.n_fields < 4 || strcmp(in.field[0], HB_WIRE_VERSION) != 0))
+        (in->n_fields < 4 || strcmp(in->field[0], HB_WIRE_VERSION) != 0))
         status = hb_fail(err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
-    if (status == HB_OK && !parse_deadline(in.field[1], &l->deadline))
+    if (status == HB_OK && !parse_deadline(in->field[1], &l->deadline))
         status = hb_fail(err, HB_ERR_UNAVAIL, "the module sent a bad deadline");
     if (status == HB_OK) {
-        const char *user = in.field[2];
-        const char *rhost = in.field[3][0] != '\0' ? in.field[3] : NULL;
-        status = hb_config_load(in.n_fields - 4, in.field + 4, &l->cfg, err);
+        const char *user = in->field[2];
+        const char *rhost = in->field[3][0] != '\0' ? in->field[3] : NULL;
+        status = hb_config_load(in->n_fields - 4, in->field + 4, &l->cfg, err);
         l->have_cfg = true;
         if (status == HB_OK) {
             time_t own = time(NULL) + l->cfg.timeout;
@@ -109,7 +109,6 @@ static enum hb_status start(struct login *l, struct hb_error *err)
                                         rhost, &l->ch, err);
         }
     }
-    hb_wire_clear(&in);
     if (status != HB_OK)
         return status;
 
@@ -218,7 +217,17 @@ int hb_helper_serve(int fd)
     memset(&l, 0, sizeof(l));
     l.fd = fd;
     struct hb_error err = {0};
-    enum hb_status status = start(&l, &err);
+    struct hb_wire in;
+    enum hb_status status =
+        hb_wire_recv(fd, time(NULL) + START_WAIT, NULL, NULL, &in, &err);
+    if (status == HB_OK && in.type == HB_WIRE_CHECK) {
+        int rc = hb_helper_serve_check(fd, &in);
+        hb_wire_clear(&in);
+        return rc;
+    }
+    if (status == HB_OK)
+        status = start(&l, &in, &err);
+    hb_wire_clear(&in);
     if (status == HB_OK)
         status = serve_answers(&l, &err);
     /* An answer the module is no longer there to read is no loss. */

@@ -6,7 +6,12 @@
 /* The descriptor the module hands the helper its socketpair on. */
 #define HB_HELPER_FD 3
 
+struct hb_wire;
+
 /* Serves one login on fd until it ends; returns the exit status. */
 int hb_helper_serve(int fd);
+/* Serves haobtc-login check, whose first frame (CHECK) is in: one RESULT
+ * frame per finding, then CHECKED; returns the exit status. */
+int hb_helper_serve_check(int fd, struct hb_wire *in);
 
 #endif

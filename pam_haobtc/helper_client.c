@@ -28,7 +28,7 @@
 /* Root-owned (or owned by whoever runs us, for an unprivileged
  * haobtc-login) and writable by no one else: the helper runs with our
  * privileges, so whoever can change it owns every login. */
-static enum hb_status check_helper_file(const char *path, struct hb_error *err)
+enum hb_status hb_helper_check_file(const char *path, struct hb_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -108,7 +108,7 @@ enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
     if (watch_presence)
         hb_presence_note(&h->presence);
     const char *path = hb_helper_path();
-    enum hb_status status = check_helper_file(path, err);
+    enum hb_status status = hb_helper_check_file(path, err);
     if (status != HB_OK)
         return status;
 

@@ -34,6 +34,10 @@ struct hb_offer {
 /* The helper's fixed path, set when the program is built (helper_path.c):
  * nothing at run time chooses it. */
 const char *hb_helper_path(void);
+/* What hb_helper_start requires of the helper's file before it runs it:
+ * an executable regular file of root's (or of whoever runs us) that
+ * nobody else can write. */
+enum hb_status hb_helper_check_file(const char *path, struct hb_error *err);
 
 /* Starts the helper from hb_helper_path() with an empty environment,
  * descriptors 0-2 on /dev/null and fd 3 a socketpair, and SIGCHLD at its

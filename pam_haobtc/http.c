@@ -3,6 +3,7 @@
 #include "autoconf.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +107,8 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     SET(CURLOPT_NOPROGRESS, 0L);
     SET(CURLOPT_USERAGENT, "pam_haobtc/" PACKAGE_VERSION);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* Its words go only to the setup check (trace.detail), not to logs. */
+    SET(CURLOPT_ERRORBUFFER, http->errbuf);
 #undef SET
     if (rc != CURLE_OK) {
         hb_http_close(http);
@@ -143,6 +146,78 @@ char *hb_http_escape(struct hb_http *http, const char *s)
     return copy;
 }
 
+/* "Expire date:Nov 27 12:00:00 2026 GMT", as libcurl's OpenSSL backend
+ * words the leaf certificate's notAfter; 0 when absent or worded else. */
+static long long cert_expiry(CURL *curl)
+{
+    struct curl_certinfo *info = NULL;
+    if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &info) != CURLE_OK ||
+        info == NULL || info->num_of_certs < 1)
+        return 0;
+    for (struct curl_slist *l = info->certinfo[0]; l != NULL; l = l->next) {
+        if (strncmp(l->data, "Expire date:", 12) != 0)
+            continue;
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        const char *end = strptime(l->data + 12, "%b %d %H:%M:%S %Y", &tm);
+        if (end == NULL)
+            return 0;
+        return (long long)timegm(&tm);
+    }
+    return 0;
+}
+
+static bool is_tls_failure(CURLcode rc)
+{
+    static const CURLcode tls[] = {
+        CURLE_SSL_CONNECT_ERROR,        CURLE_PEER_FAILED_VERIFICATION,
+        CURLE_SSL_CERTPROBLEM,          CURLE_SSL_CIPHER,
+        CURLE_SSL_CACERT_BADFILE,       CURLE_SSL_ISSUER_ERROR,
+        CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+        CURLE_SSL_CRL_BADFILE,          CURLE_SSL_ENGINE_INITFAILED,
+    };
+    for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+        if (rc == tls[i])
+            return true;
+    return false;
+}
+
+/* How far the request got, from the error, or else from the timers: a
+ * failure before the TCP connection leaves the connect time at zero, one
+ * before the end of the handshake the TLS time. */
+static void trace(CURL *curl, CURLcode rc, bool want_cert, const char *errbuf,
+                  struct hb_http_trace *t)
+{
+    memset(t, 0, sizeof(*t));
+    char *ip = NULL;
+    if (curl_easy_getinfo(curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+        ip != NULL)
+        snprintf(t->ip, sizeof(t->ip), "%s", ip);
+    curl_easy_getinfo(curl, CURLINFO_PRIMARY_PORT, &t->port);
+    curl_off_t connected = 0, secured = 0;
+    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected);
+    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T, &secured);
+    if (rc == CURLE_OK)
+        t->reach = HB_REACH_ANSWERED;
+    else if (rc == CURLE_COULDNT_RESOLVE_HOST ||
+             rc == CURLE_COULDNT_RESOLVE_PROXY)
+        t->reach = HB_REACH_NOTHING;
+    else if (rc == CURLE_COULDNT_CONNECT)
+        t->reach = HB_REACH_RESOLVED;
+    else if (is_tls_failure(rc))
+        t->reach = HB_REACH_CONNECTED;
+    else if (connected == 0)
+        t->reach = HB_REACH_RESOLVED;
+    else if (secured == 0)
+        t->reach = HB_REACH_CONNECTED;
+    else
+        t->reach = HB_REACH_SECURED;
+    if (want_cert && t->reach >= HB_REACH_SECURED)
+        t->cert_expires = cert_expiry(curl);
+    if (rc != CURLE_OK)
+        snprintf(t->detail, sizeof(t->detail), "%s", errbuf);
+}
+
 /* The host part of url, for error messages: never the path or query. */
 static void url_host(const char *url, char *out, size_t n)
 {
@@ -163,6 +238,7 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     char host[128];
     url_host(url, host, sizeof(host));
     memset(resp, 0, sizeof(*resp));
+    memset(&http->trace, 0, sizeof(http->trace));
 
     long connect_ms = http->cfg->http_timeout * 1000;
     long total_ms = (http->cfg->http_timeout + wait_s) * 1000;
@@ -181,9 +257,12 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
+    curl_easy_setopt(curl, CURLOPT_CERTINFO, http->want_cert ? 1L : 0L);
+    http->errbuf[0] = '\0';
 
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
+    trace(curl, rc, http->want_cert, http->errbuf, &http->trace);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
         curl_off_t retry = 0;

@@ -11,11 +11,33 @@
 
 #define HB_HTTP_MAX_BODY (64 * 1024)
 
+/* How far the last request got: the setup check reports name lookup,
+ * connection and TLS apart, so an administrator knows which to fix. */
+enum hb_http_reach {
+    HB_REACH_NOTHING,   /* the name did not resolve */
+    HB_REACH_RESOLVED,  /* resolved, but no TCP connection */
+    HB_REACH_CONNECTED, /* connected, but the TLS handshake failed */
+    HB_REACH_SECURED,   /* verified TLS, then no complete answer */
+    HB_REACH_ANSWERED,
+};
+
+struct hb_http_trace {
+    enum hb_http_reach reach;
+    char ip[64]; /* the address connected to (the proxy's, with a proxy) */
+    long port;
+    long long cert_expires; /* the server certificate's notAfter (Unix
+                               seconds) when want_cert was set, else 0 */
+    char detail[256];       /* libcurl's own words for a failure (no URL) */
+};
+
 struct hb_http {
     void *curl; /* CURL *, kept opaque so callers need no curl headers */
     const struct hb_config *cfg;
     time_t deadline; /* whole-login deadline, 0 for none */
     int watch_fd;    /* the module's end: a hang-up cancels (-1: none) */
+    bool want_cert;  /* fill trace.cert_expires (the setup check) */
+    struct hb_http_trace trace; /* of the last request */
+    char errbuf[256];           /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
 };
 
 struct hb_response {

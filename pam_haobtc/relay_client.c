@@ -76,7 +76,8 @@ static const char *known_reason(json_object *obj)
         "bad signature", "stale signature", "replayed signature",
         "bad host",      "bad user",        "bad rhost",
         "bad form",      "bad secret",      "bad wait",
-        "shutting down", "unknown",         "access_denied"};
+        "shutting down", "unknown",         "access_denied",
+        "not found"};
     const char *why = hb_json_string(obj, "error");
     for (size_t i = 0; why != NULL && i < sizeof(words) / sizeof(*words); i++)
         if (strcmp(why, words[i]) == 0)
@@ -332,5 +333,35 @@ enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
     if (status == HB_ERR_PENDING && seconds_to_wait(http) < 1)
         status = hb_fail(err, HB_ERR_EXPIRED,
                          "the login timed out waiting for approval");
+    return status;
+}
+
+enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
+                             const char **reason, long long *relay_time,
+                             struct hb_error *err)
+{
+    *http_status = 0;
+    *reason = "no known reason";
+    *relay_time = 0;
+    const char *pairs[] = {NULL};
+    json_object *obj = NULL;
+    time_t give_up = time(NULL) + http->cfg->http_timeout;
+    if (http->deadline != 0 && http->deadline < give_up)
+        give_up = http->deadline;
+    enum hb_status status = relay_call(http, "ping", "/api/v1/ping", pairs, 0,
+                                       false, give_up, http_status, &obj, err);
+    if (status != HB_OK)
+        return status;
+    *reason = known_reason(obj);
+    json_object *ok = NULL, *when = NULL;
+    if (*http_status == 200 && json_object_object_get_ex(obj, "ok", &ok) &&
+        json_object_get_boolean(ok)) {
+        if (json_object_object_get_ex(obj, "time", &when) &&
+            json_object_is_type(when, json_type_int))
+            *relay_time = (long long)json_object_get_int64(when);
+    } else {
+        status = refused(err, "ping", *http_status, obj);
+    }
+    hb_json_put_wiped(obj);
     return status;
 }

@@ -29,6 +29,15 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
 enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
                              char **code, struct hb_error *err);
 
+/* The setup check's proof that the relay takes this host's fleet key: a
+ * signed POST /api/v1/ping, which changes nothing there. HB_OK when the
+ * relay answered 200 with its clock in *relay_time; otherwise
+ * *http_status (0 when nothing answered) and *reason (one of the relay's
+ * known words, or "no known reason") say what the relay objected to. */
+enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
+                             const char **reason, long long *relay_time,
+                             struct hb_error *err);
+
 /* Below the relay's default longest wait, so the relay answers "pending"
  * rather than the connection timing out. */
 #define HB_RELAY_WAIT_MAX 50

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,4 +104,26 @@ enum hb_status hb_read_safe_file(const char *path, uid_t owner, bool secret,
 out:
     close(fd);
     return status;
+}
+
+void hb_safe_file_fix(const char *path, bool secret, char *out, size_t n)
+{
+    struct stat st;
+    const char *mode = secret ? "600" : "644";
+    if (lstat(path, &st) != 0)
+        snprintf(out, n, "create %s, owned by root with mode %s", path, mode);
+    else if (S_ISLNK(st.st_mode))
+        snprintf(out, n,
+                 "replace the symbolic link %s with the file itself "
+                 "(cp --remove-destination \"$(readlink -f %s)\" %s)",
+                 path, path, path);
+    else if (!S_ISREG(st.st_mode))
+        snprintf(out, n, "make %s a regular file", path);
+    else if (st.st_uid != 0)
+        snprintf(out, n, "give it to root: chown root:root %s", path);
+    else if (st.st_mode & (S_IWGRP | S_IWOTH) ||
+             (secret && st.st_mode & (S_IRGRP | S_IROTH)))
+        snprintf(out, n, "chmod %s %s", mode, path);
+    else
+        snprintf(out, n, "correct the content of %s as the message says", path);
 }

@@ -18,4 +18,9 @@ enum hb_status hb_read_safe_file(const char *path, uid_t owner, bool secret,
                                  char **out, size_t *out_len, mode_t *mode,
                                  struct hb_error *err);
 
+/* What to do, in one sentence, about a file that hb_read_safe_file
+ * refused, judged from the file as it is now (missing, a symbolic link,
+ * not root's, too open, or its content). */
+void hb_safe_file_fix(const char *path, bool secret, char *out, size_t n);
+
 #endif

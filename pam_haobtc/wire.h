@@ -27,6 +27,11 @@ enum hb_wire_type {
     HB_WIRE_APPROVED,  /* the relay handed over the code; it stays here */
     HB_WIRE_PROFILE,   /* uuid, username, address, provider */
     HB_WIRE_ERROR,     /* status, haobtc code, message */
+    /* haobtc-login check: instead of START, the network half of the setup
+     * check, answered by RESULT lines and then CHECKED */
+    HB_WIRE_CHECK,   /* version, deadline, args... */
+    HB_WIRE_RESULT,  /* "ok"|"warn"|"FAIL", topic, finding, fix or "" */
+    HB_WIRE_CHECKED, /* no more results */
 };
 
 /* One decoded frame. Fields point into store; a frame may carry a code, so

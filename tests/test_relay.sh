@@ -202,6 +202,22 @@ is replayed_poll_is_404_then_401 "404,401" \
     "$(spost --times 2 -- "$main_url/api/v1/poll" "secret=$(new_secret)" wait=0 | paste -sd,)"
 is refused_registrations_store_nothing "$((before + 2))" "$(sessions "$main_url")"
 
+# --- the signed no-op (haobtc-login check): proves the fleet key, stores
+# nothing
+is signed_ping_is_200 200 "$(post "$main_url/api/v1/ping")"
+check signed_ping_says_ok_and_the_relays_time \
+    grep -Eq '^\{"ok":true,"time":[0-9]{10}\}$' "$tdir/body"
+is unsigned_ping_is_401 401 "$(spost --unsigned -- "$main_url/api/v1/ping")"
+is ping_signed_with_another_key_is_401 401 \
+    "$(spost --key-file "$tdir/other.key" -- "$main_url/api/v1/ping")"
+check ping_with_another_key_says_bad_signature grep -q '"error":"bad signature"' "$tdir/body"
+is ping_stamped_2_min_ago_is_401 401 "$(spost --skew -120 -- "$main_url/api/v1/ping")"
+check stale_ping_says_stale grep -q '"error":"stale signature"' "$tdir/body"
+is replayed_ping_is_200_then_401 "200,401" \
+    "$(spost --times 2 -- "$main_url/api/v1/ping" | paste -sd,)"
+is ping_by_get_is_405 405 "$(get "$main_url/api/v1/ping")"
+is pings_store_nothing "$((before + 2))" "$(sessions "$main_url")"
+
 P=$(new_secret)
 S=$(state_of "$P")
 register "$main_url" "$S"

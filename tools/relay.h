@@ -217,6 +217,9 @@ enum MHD_Result relay_do_callback(const struct relay *r,
                                   struct MHD_Connection *c);
 enum MHD_Result relay_do_health(const struct relay *r,
                                 struct MHD_Connection *c);
+/* A signed request that changes nothing (haobtc-login check): that it
+ * got here proves the module's fleet key; answers the relay's clock. */
+enum MHD_Result relay_do_ping(const struct relay *r, struct MHD_Connection *c);
 
 /* relay_reply.c: building and sending answers. A page grows on the heap
  * (zero-initialise it); a failed allocation is remembered and sending it

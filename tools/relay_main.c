@@ -61,7 +61,7 @@ void relay_say(const struct relay *r, const char *fmt, ...)
     funlockfile(stderr);
 }
 
-enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PAGE, R_CB };
+enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
 
 static enum route route_of(const char *url)
 {
@@ -71,6 +71,8 @@ static enum route route_of(const char *url)
         return R_SESSIONS;
     if (strcmp(url, "/api/v1/poll") == 0)
         return R_POLL;
+    if (strcmp(url, "/api/v1/ping") == 0)
+        return R_PING;
     if (strncmp(url, "/s/", 3) == 0)
         return R_PAGE;
     if (strcmp(url, "/cb") == 0)
@@ -89,7 +91,7 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    bool wants_post = route == R_SESSIONS || route == R_POLL;
+    bool wants_post = route == R_SESSIONS || route == R_POLL || route == R_PING;
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
     struct sockaddr_storage client;
@@ -196,7 +198,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     why = relay_auth_check(sv->relay.auth, c, method, url, rq->body, rq->len);
     if (why != NULL) {
         relay_say(&sv->relay, "refused an unauthenticated %s: %s",
-                  route_of(url) == R_SESSIONS ? "registration" : "poll", why);
+                  route_of(url) == R_SESSIONS ? "registration"
+                  : route_of(url) == R_PING   ? "ping"
+                                              : "poll",
+                  why);
         return relay_send_error(
             c,
             strcmp(why, "busy") == 0       ? MHD_HTTP_SERVICE_UNAVAILABLE
@@ -206,6 +211,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     }
     if (route_of(url) == R_SESSIONS)
         return relay_do_register(&sv->relay, c, rq->body, rq->len);
+    if (route_of(url) == R_PING)
+        return relay_do_ping(&sv->relay, c);
     return relay_do_poll(&sv->relay, c, rq->body, rq->len);
 }
 

@@ -1,5 +1,6 @@
 /* haobtc-relay's endpoints: registering a login, the short link's context
- * page, the provider's callback, the poll for the code, and health. */
+ * page, the provider's callback, the poll for the code, health, and the
+ * signed no-op that checks a module's fleet key. */
 #include "autoconf.h"
 
 #include "relay.h"
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -500,5 +502,14 @@ enum MHD_Result relay_do_health(const struct relay *r, struct MHD_Connection *c)
     relay_reply_add(
         o, "sessions",
         json_object_new_int64((int64_t)relay_store_count(r->store)));
+    return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
+}
+
+enum MHD_Result relay_do_ping(const struct relay *r, struct MHD_Connection *c)
+{
+    struct json_object *o = relay_reply_new(true);
+
+    (void)r;
+    relay_reply_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
     return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
 }

@@ -1,0 +1,314 @@
+# haobtc-login check: green on a setup like the one tools/demo builds (the
+# relay, the examples' PAM services and sshd drop-in), and every FAIL, with
+# its fix, on setups broken on purpose (several independent breakages per
+# run, to keep the test fast). Nothing in /etc is touched: the check reads
+# copies through --pam-dir and --sshd-config, and the case that changes
+# the helper does so in a private mount namespace.
+. "$HB_SRC/tests/lib.sh"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP test_setup_check: haobtc-login check runs as root"
+    exit 0
+fi
+t=$(mktemp -d "$HB_TEST_DIR/setup.XXXXXX")
+chmod 755 "$t"
+ALICE_UUID=5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60
+BOB_UUID=0a1b2c3d4e5f60718293a4b5c6d7e8f9
+
+# --- the setup tools/demo builds: relay, map, secret, PAM, sshd
+printf 'uuid:%s alice\nuuid:%s bob\n' "$ALICE_UUID" "$BOB_UUID" >"$t/map"
+chmod 644 "$t/map"
+(umask 077 && echo test-secret >"$t/secret")
+write_conf "$t/conf" "site_url=$MOCK2_URL" "relay_url=$RELAY_URL" \
+    "fleet_key_file=$HB_FLEET_KEY" "ca_file=$HB_PKI/ca.pem" \
+    client_id=test-client "client_secret_file=$t/secret" "map_file=$t/map"
+
+# Debian 12's common files, then the examples as they are, with the module
+# named by its path in this build and this test's configuration.
+mkdir -p "$t/pam.d" "$t/empty"
+printf '%s\n' 'auth [success=1 default=ignore] pam_unix.so nullok' \
+    'auth requisite pam_deny.so' 'auth required pam_permit.so' \
+    'auth optional pam_cap.so' >"$t/pam.d/common-auth"
+printf '%s\n' 'account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so' \
+    'account requisite pam_deny.so' 'account required pam_permit.so' \
+    >"$t/pam.d/common-account"
+printf '%s\n' 'session [default=1] pam_permit.so' 'session requisite pam_deny.so' \
+    'session required pam_permit.so' 'session required pam_unix.so' \
+    >"$t/pam.d/common-session"
+cp "$t/pam.d/common-session" "$t/pam.d/common-session-noninteractive"
+printf '%s\n' 'password [success=1 default=ignore] pam_unix.so obscure yescrypt' \
+    'password requisite pam_deny.so' 'password required pam_permit.so' \
+    >"$t/pam.d/common-password"
+mod="$HB_MODULE conf=$t/conf"
+for s in sshd sudo su login; do
+    sed "s|pam_haobtc.so|$mod|" "$HB_SRC/examples/pam.d/$s" >"$t/pam.d/$s"
+done
+
+# Debian 12's sshd_config, its drop-in directory holding the example.
+mkdir -p "$t/ssh/sshd_config.d"
+ssh-keygen -q -t ed25519 -N '' -C setup-check -f "$t/ssh/host_key"
+printf '%s\n' "Include $t/ssh/sshd_config.d/*.conf" 'KbdInteractiveAuthentication no' \
+    'UsePAM yes' 'X11Forwarding yes' 'PrintMotd no' 'AcceptEnv LANG LC_*' \
+    'Subsystem sftp /usr/lib/openssh/sftp-server' >"$t/ssh/sshd_config"
+printf '%s\n' "HostKey $t/ssh/host_key" 'PubkeyAuthentication no' \
+    'PasswordAuthentication no' >"$t/ssh/sshd_config.d/00-test.conf"
+cp "$HB_SRC/examples/sshd_config.d/haobtc.conf" "$t/ssh/sshd_config.d/"
+
+# run_check RUN [check options...]: the output in $t/RUN.out, the exit
+# status in $t/RUN.rc; options given here win over the green setup's.
+run_check() {
+    local run=$1
+    shift
+    LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" check -c "$t/conf" --pam-dir "$t/pam.d" \
+        --sshd-config "$t/ssh/sshd_config" "$@" >"$t/$run.out" 2>&1
+    echo $? >"$t/$run.rc"
+}
+shown() { sed 's/^/    | /' "$t/$1.out"; }
+
+# expect NAME RUN VERDICT TOPIC REGEX: RUN printed "VERDICT TOPIC: TEXT"
+# with TEXT matching REGEX, and for warn and FAIL a fix; a FAIL also made
+# RUN exit 1. (Bash only: a process per match costs too much here.)
+expect() {
+    local name=$1 run=$2 verdict=$3 topic=$4 re=$5 line text= found=0
+    local head="^$verdict +$topic: (.*)$"
+    while IFS= read -r line; do
+        [[ $line =~ $head ]] || continue
+        text=${BASH_REMATCH[1]}
+        [[ $text =~ $re ]] && { found=1; break; }
+    done <"$t/$run.out"
+    if [ "$verdict" != ok ] && [[ $text != *". Fix: "?* ]]; then found=0; fi
+    if [ "$verdict" = FAIL ] && [ "$(<"$t/$run.rc")" != 1 ]; then found=0; fi
+    if [ "$found" = 1 ]; then
+        ok "$name"
+    else
+        not_ok "$name" "no '$verdict $topic: ...' line matching '$re' (exit $(<"$t/$run.rc"))"
+        shown "$run"
+    fi
+}
+# variant NAME key=value...: the green configuration with these lines
+# added (the last line of a key wins); relay_url= drops the relay.
+variant() {
+    local f=$t/$1.conf kv
+    shift
+    cp -p "$t/conf" "$f"
+    for kv in "$@"; do
+        if [ "$kv" = relay_url= ]; then
+            sed -i '/^relay_url = /d' "$f"
+        else
+            printf '%s = %s\n' "${kv%%=*}" "${kv#*=}" >>"$f"
+        fi
+    done
+}
+# pam_variant NAME SERVICE=LINE|LINE... ...: the green PAM directory with
+# those services replaced by the given lines.
+pam_variant() {
+    local d=$t/pam-$1 svc
+    shift
+    cp -a "$t/pam.d" "$d"
+    for svc in "$@"; do
+        tr '|' '\n' <<<"${svc#*=}" >"$d/${svc%%=*}"
+    done
+}
+# sshd_variant NAME LINE...: an sshd_config that reads these lines before
+# the green setup's (sshd keeps the first value it reads).
+sshd_variant() {
+    local f=$t/ssh/$1.sshd_config
+    shift
+    { printf '%s\n' "$@"; cat "$t/ssh/sshd_config"; } >"$f"
+}
+# A port nothing listens on (port 1 unless something does there).
+closed=1
+(: </dev/tcp/127.0.0.1/1) 2>/dev/null && closed=$(free_port)
+quick=(--pam-dir "$t/empty" --skip sshd)
+
+# --- green
+start=$EPOCHREALTIME
+run_check green
+took=$(((${EPOCHREALTIME/./} - ${start/./}) / 1000))
+if [ "$(<"$t/green.rc")" = 0 ] && ! grep -qE '^(warn|FAIL) ' "$t/green.out"; then
+    ok check_green_on_the_demo_setup
+else
+    not_ok check_green_on_the_demo_setup
+    shown green
+fi
+expect green_provider_credentials green ok 'provider credentials' \
+    'accepts client_id test-client and its secret \(a made-up code was refused with 40009'
+expect green_relay_health green ok 'relay health' 'up, [0-9]+ logins? waiting'
+expect green_relay_fleet_key green ok 'relay fleet key' 'accepted a no-op request signed with'
+expect green_pam_sshd_words green ok 'pam sshd' '^haobtc or password \('
+expect green_pam_sudo_words green ok 'pam sudo' \
+    '^haobtc required but passwords when haobtc is unreachable \('
+expect green_pam_su_words green ok 'pam su' \
+    '^haobtc required but passwords when haobtc is unreachable \('
+expect green_sshd_grace green ok 'sshd grace' 'LoginGraceTime 120 s, the module.s timeout 110 s'
+expect green_sshd_access green ok 'sshd access' 'every mapped account may log in \(alice, bob\)'
+check check_green_ends_with_the_tally grep -qx '[0-9]* ok, 0 warn, 0 FAIL' "$t/green.out"
+echo "one check of the green setup took $took ms"
+variant paste relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/cb
+run_check paste_green -c "$t/paste.conf" --skip pam,sshd
+check check_green_without_a_relay [ "$(<"$t/paste_green.rc")" = 0 ]
+expect paste_green_says_no_relay paste_green ok relay 'not configured'
+
+# --- the configuration file, the secret, the fleet key, the helper
+cp -p "$t/conf" "$t/open.conf" && chmod 664 "$t/open.conf"
+run_check config_open -c "$t/open.conf" "${quick[@]}"
+expect config_writable_by_group config_open FAIL config \
+    'writable by group or others \(mode 664\).*Fix: chmod 600'
+ln -s "$t/conf" "$t/link.conf"
+run_check config_link -c "$t/link.conf" "${quick[@]}"
+expect config_symlink config_link FAIL config 'is a symbolic link.*Fix: replace the symbolic link'
+cp -p "$t/conf" "$t/alice.conf" && chown 1001 "$t/alice.conf"
+run_check config_alice -c "$t/alice.conf" "${quick[@]}"
+expect config_not_roots config_alice FAIL config 'owned by uid 1001, not 0.*Fix: give it to root'
+variant badkey colour=blue
+run_check config_key -c "$t/badkey.conf" "${quick[@]}"
+expect config_unknown_key config_key FAIL config 'badkey.conf line [0-9]+: unknown key .colour.'
+expect pam_nothing_wired config_key warn pam 'no PAM service in .* uses pam_haobtc.so yet'
+(umask 022 && echo test-secret >"$t/open.secret")
+variant opensecret "client_secret_file=$t/open.secret"
+run_check secret_open -c "$t/opensecret.conf" "${quick[@]}"
+expect secret_readable_by_others secret_open FAIL secret \
+    'open.secret holds a secret but is readable by group or others.*Fix: chmod 600'
+cp "$HB_FLEET_KEY" "$t/open.key" && chmod 644 "$t/open.key"
+variant openkey "fleet_key_file=$t/open.key"
+run_check key_open -c "$t/openkey.conf" "${quick[@]}"
+expect fleet_key_readable_by_others key_open FAIL 'fleet key' 'open.key holds a secret but is readable'
+# The build's helper, replaced (in a private mount namespace only) by a
+# group-writable copy.
+helper=$HB_BUILD/pam_haobtc/haobtc-helper
+cp -p "$helper" "$t/helper" && chmod 775 "$t/helper"
+unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$t/helper" \
+    "$helper" env LD_PRELOAD="$HB_PRELOAD_BASE" "$HB_LOGIN" check -c "$t/conf" \
+    "${quick[@]}" >"$t/helper_open.out" 2>&1
+echo $? >"$t/helper_open.rc"
+expect helper_writable_by_group helper_open FAIL helper \
+    'haobtc-helper is writable by group or others.*Fix: chown root:root .*; chmod 755'
+
+# --- the provider (DNS, TCP, TLS, client credentials) and the relay
+variant dns "site_url=https://haobtc.invalid" "relay_url=https://127.0.0.1:$closed" http_timeout=3
+run_check unreachable -c "$t/dns.conf" "${quick[@]}" --skip map
+expect provider_dns_fails unreachable FAIL 'provider DNS' \
+    'resolve.*Fix: check the host name in site_url'
+expect relay_tcp_fails unreachable FAIL 'relay TCP' "Fix: make 127.0.0.1 port $closed reachable"
+variant tcp "site_url=https://127.0.0.1:$closed" "relay_url=$MOCK_URL" http_timeout=3
+run_check closed -c "$t/tcp.conf" "${quick[@]}" --skip map
+expect provider_tcp_fails closed FAIL 'provider TCP' "Fix: make 127.0.0.1 port $closed reachable"
+expect relay_url_not_a_relay closed FAIL 'relay health' \
+    'answered HTTP 404, not haobtc-relay.s health.*Fix: set relay_url'
+variant tls "ca_file=$HB_PKI/untrusted-ca.pem"
+run_check untrusted -c "$t/tls.conf" "${quick[@]}" --skip map
+expect provider_tls_fails untrusted FAIL 'provider TLS' \
+    'certificate.*Fix: set ca_file to the CA that issued the certificate of 127.0.0.1'
+expect relay_tls_fails untrusted FAIL 'relay TLS' 'Fix: set ca_file'
+(umask 077 && head -c 32 /dev/urandom | base64 >"$t/other.key")
+variant wrongid client_id=someone-else "fleet_key_file=$t/other.key"
+run_check wrongid -c "$t/wrongid.conf" "${quick[@]}" --skip map
+expect wrong_client_id wrongid FAIL 'provider credentials' \
+    '^the client id is wrong: haobtc does not know client_id someone-else \(40002'
+expect fleet_key_not_the_relays wrongid FAIL 'relay fleet key' \
+    'signed with .*other.key \(bad signature\).*Fix: copy the relay.s --fleet-key-file'
+(umask 077 && echo not-the-secret >"$t/wrong.secret")
+variant wrongsecret "client_secret_file=$t/wrong.secret"
+run_check wrongsecret -c "$t/wrongsecret.conf" "${quick[@]}" --skip map
+expect wrong_client_secret wrongsecret FAIL 'provider credentials' \
+    "^the client secret is wrong: .*40007.*Fix: put the secret .* in $t/wrong.secret"
+variant redirect relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/elsewhere
+run_check redirect -c "$t/redirect.conf" "${quick[@]}" --skip map
+expect wrong_redirect_uri redirect FAIL 'provider credentials' \
+    'redirect_uri https://127.0.0.1/elsewhere is not the address registered.*40006'
+variant blocked relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/cb \
+    client_id=blocked-client
+run_check blocked -c "$t/blocked.conf" "${quick[@]}" --skip map
+expect blocked_client blocked FAIL 'provider credentials' 'has blocked client_id blocked-client.*40015'
+# The mock's fault switch, for the next token request only: a refusal
+# with a code that says nothing about the credentials, and an answer too
+# slow for http_timeout after a good TLS handshake.
+fault() {
+    curl -sS --cacert "$HB_PKI/ca.pem" -o /dev/null -X POST "$MOCK_URL/mock/fault" \
+        -d target=token -d count=1 "$@"
+}
+fault -d mode=code -d code=40014
+run_check othercode -c "$t/paste.conf" "${quick[@]}" --skip map
+expect provider_refusal_not_40009 othercode FAIL 'provider credentials' \
+    'a made-up code was refused with 40014 .*, not 40009.*Fix: check site_url and token_url'
+variant slow relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/cb http_timeout=1
+fault -d mode=delay -d delay_ms=3000
+run_check slow -c "$t/slow.conf" "${quick[@]}" --skip map
+expect provider_no_answer slow FAIL 'provider HTTP' 'Operation timed out.*Fix: check that site_url'
+
+# --- the map file
+printf 'uuid:%s alice\nalice\n' "$ALICE_UUID" >"$t/bad.map" && chmod 644 "$t/bad.map"
+variant badmap "map_file=$t/bad.map"
+run_check badmap -c "$t/badmap.conf" "${quick[@]}" --skip network
+expect map_syntax badmap FAIL map 'bad.map line 2: expected .IDENTITY LOCALUSER.'
+cp -p "$t/map" "$t/open.map" && chmod 666 "$t/open.map"
+variant openmap "map_file=$t/open.map"
+run_check openmap -c "$t/openmap.conf" "${quick[@]}" --skip network
+expect map_writable_by_others openmap FAIL map 'writable by group or others.*Fix: chmod 644'
+printf 'uuid:%s alice\nuuid:%s alice\nuuid:%s zed\nusername:carol carol\n' \
+    "$ALICE_UUID" "$BOB_UUID" "$BOB_UUID" >"$t/odd.map" && chmod 644 "$t/odd.map"
+variant oddmap "map_file=$t/odd.map" same_name=yes
+run_check doubts -c "$t/oddmap.conf" "${quick[@]}" --skip network
+check map_doubts_are_warnings [ "$(<"$t/doubts.rc")" = 0 ]
+expect map_account_missing doubts warn map 'line 3: local account zed does not exist'
+expect map_account_for_two_identities doubts warn map 'local account alice is named for 2 identities'
+expect map_entry_of_the_other_kind doubts warn map 'line 4: username:carol is ignored: with match = uuid'
+# same_name refuses uid 0, uids below UID_MIN and accounts the map names
+# (identity.c); everyone else is open, nobody (65534) included.
+expect same_name_open_accounts doubts warn same_name 'bob \(uid 1002\), dave \(uid 1004\)'
+expect same_name_matches_nobody doubts warn same_name \
+    'system accounts above UID_MAX [0-9]+: nobody \(uid 65534\)'
+
+# --- the PAM services: each service broken its own way
+pam_variant broken "sshd=auth sufficient $mod|auth required pam_permit.so|session required $mod" \
+    "sudo=auth sufficient $mod colour=blue|@include common-auth" \
+    "sudo-i=auth sufficient $mod client_secret=x|@include common-auth" \
+    "su=auth sufficient $mod|@include common-authh" \
+    "su-l=auth sufficient $t/nowhere/pam_haobtc.so|@include common-auth" \
+    "login=auth required pam_deny.so|auth sufficient $mod"
+run_check pam_broken --pam-dir "$t/pam-broken" --skip network,map,sshd
+expect pam_refusal_gets_in pam_broken FAIL 'pam sshd' \
+    'a refused or failed haobtc login gets in without a password'
+expect pam_session_line_fails_every_session pam_broken FAIL 'pam sshd' \
+    'every session fails: pam_haobtc.so has no session part'
+expect pam_bad_module_argument pam_broken FAIL 'pam sudo' 'module argument colour: unknown key'
+expect pam_secret_in_arguments pam_broken FAIL 'pam sudo-i' 'client_secret is refused in module arguments'
+expect pam_include_missing pam_broken FAIL 'pam su' \
+    'libpam refuses the whole su service.*common-authh: No such file'
+expect pam_module_missing pam_broken FAIL 'pam su-l' "libpam cannot find $t/nowhere/pam_haobtc.so"
+expect pam_nobody_gets_in pam_broken FAIL 'pam login' 'nobody can log in through this stack'
+pam_variant odd "sshd=auth optional $mod|@include common-auth" \
+    "sudo=@include common-auth|auth sufficient $mod" \
+    "su=auth required $mod|@include common-account" \
+    "login=auth required $mod|@include common-auth" \
+    "sudo-i=auth sufficient $mod|@include common-auth|account sufficient pam_succeed_if.so user ingroup wheel|@include common-account"
+run_check pam_odd --pam-dir "$t/pam-odd" --skip network,map,sshd
+check pam_odd_has_no_fail [ "$(<"$t/pam_odd.rc")" = 0 ]
+expect pam_optional_is_decorative pam_odd warn 'pam sshd' 'haobtc is decorative'
+expect pam_after_pam_unix_is_decorative pam_odd warn 'pam sudo' 'decorative|never asked'
+expect pam_haobtc_only_words pam_odd ok 'pam su' '^haobtc only, no password even when haobtc is unreachable'
+expect pam_haobtc_and_password_words pam_odd ok 'pam login' '^haobtc and password, both required'
+expect pam_account_bypass pam_odd warn 'pam sudo-i' \
+    'account stack lets an expired account in: it skips .*pam_unix.so'
+
+# --- sshd: one configuration with every mistake at once, then a broken one
+sshd_variant wrong 'UsePAM no' 'KbdInteractiveAuthentication no' 'PubkeyAuthentication yes' \
+    'AuthenticationMethods publickey' 'LoginGraceTime 60' 'AllowUsers alice carol'
+run_check sshd_wrong --sshd-config "$t/ssh/wrong.sshd_config" --skip network
+expect sshd_usepam_no sshd_wrong FAIL 'sshd pam' 'UsePAM no.*Fix: set UsePAM yes'
+expect sshd_kbdinteractive_no sshd_wrong FAIL 'sshd kbdinteractive' 'QR code and the link cannot reach'
+expect sshd_methods_without_kbdinteractive sshd_wrong FAIL 'sshd methods' \
+    'AuthenticationMethods publickey never asks keyboard-interactive'
+expect sshd_grace_too_short sshd_wrong FAIL 'sshd grace' \
+    'LoginGraceTime 60 s is shorter than the module.s timeout 110 s.*Fix: set LoginGraceTime 120'
+expect sshd_allowusers_refuses_bob sshd_wrong warn 'sshd access' \
+    'refuses mapped account bob \(AllowUsers does not list it\)'
+check sshd_allowusers_lets_alice_in sh -c "! grep -q 'refuses mapped account alice' '$t/sshd_wrong.out'"
+sshd_variant broken 'NoSuchKeyword yes'
+run_check sshd_broken --sshd-config "$t/ssh/broken.sshd_config" --skip network,map
+expect sshd_config_broken sshd_broken FAIL sshd 'Bad configuration option: NoSuchKeyword'
+sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
+run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
+expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'
+
+echo "the whole test took $SECONDS s"
+finish

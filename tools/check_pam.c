@@ -1,0 +1,547 @@
+/* haobtc-login check: the PAM services that use the module, what their
+ * stacks make of a haobtc answer (replayed as libpam decides), and the
+ * known traps: a line never reached, a control that makes haobtc
+ * decorative or lets a refusal in, an account stack that lets expired
+ * accounts in, module arguments the module refuses. */
+#include "autoconf.h"
+
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "pam_stack.h"
+
+/* Arrays, not pointers to literals: check_join lists names as char *. */
+static char services[][16] = {"sshd", "sudo", "sudo-i", "su", "su-l", "login"};
+#define N_SERVICES (sizeof(services) / sizeof(services[0]))
+
+enum role { ROLE_OTHER, ROLE_HAOBTC, ROLE_PASSWORD, ROLE_PASSES, ROLE_FAILS };
+
+static bool named(const char *name, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (strcmp(name, *list) == 0)
+            return true;
+    return false;
+}
+
+/* What the replay assumes each module does for a person who is not root
+ * and has every other factor the stack asks for. */
+static enum role role_of(const struct pam_line *l)
+{
+    static const char *const passwords[] = {
+        "pam_unix.so",         "pam_unix2.so",
+        "pam_sss.so",          "pam_ldap.so",
+        "pam_krb5.so",         "pam_winbind.so",
+        "pam_userdb.so",       "pam_pwdfile.so",
+        "pam_systemd_home.so", NULL};
+    static const char *const passes[] = {
+        "pam_permit.so",      "pam_succeed_if.so",
+        "pam_wheel.so",       "pam_securetty.so",
+        "pam_listfile.so",    "pam_access.so",
+        "pam_time.so",        "pam_u2f.so",
+        "pam_yubico.so",      "pam_google_authenticator.so",
+        "pam_oath.so",        "pam_duo.so",
+        "pam_radius_auth.so", NULL};
+    static const char *const fails[] = {"pam_deny.so", "pam_rootok.so", NULL};
+    const char *name = pam_module_name(l);
+    if (strcmp(name, "pam_haobtc.so") == 0)
+        return ROLE_HAOBTC;
+    if (named(name, passwords))
+        return ROLE_PASSWORD;
+    if (strcmp(name, "pam_faillock.so") == 0) {
+        for (int i = 0; i < l->argc; i++)
+            if (strcmp(l->argv[i], "authfail") == 0)
+                return ROLE_FAILS;
+        return ROLE_PASSES;
+    }
+    if (named(name, passes))
+        return ROLE_PASSES;
+    if (named(name, fails))
+        return ROLE_FAILS;
+    return ROLE_OTHER;
+}
+
+struct scenario {
+    enum pam_rv haobtc;
+    enum pam_rv password;
+};
+
+static enum pam_rv outcome(const struct pam_line *l, void *arg)
+{
+    const struct scenario *s = arg;
+    switch (role_of(l)) {
+    case ROLE_HAOBTC:
+        return s->haobtc;
+    case ROLE_PASSWORD:
+        return s->password;
+    case ROLE_PASSES:
+        return RV_SUCCESS;
+    case ROLE_FAILS:
+        return RV_AUTH_ERR;
+    default:
+        return RV_IGNORE;
+    }
+}
+
+/* Outcomes of the six cases: haobtc approves, refuses or is unreachable;
+ * the password is right or wrong. */
+enum { H_OK, H_NO, H_DOWN };
+enum { P_OK, P_NO };
+
+struct replay {
+    bool in[3][2];
+    bool reached[3][2]; /* a haobtc line ran */
+    bool password_first[3][2];
+    size_t ended_at[3][2]; /* the last line that ran */
+};
+
+static void replay(const struct pam_stack *st, struct replay *r)
+{
+    static const enum pam_rv h_rv[] = {RV_SUCCESS, RV_AUTH_ERR,
+                                       RV_AUTHINFO_UNAVAIL};
+    static const enum pam_rv p_rv[] = {RV_SUCCESS, RV_AUTH_ERR};
+    unsigned *order = calloc(st->n + 1, sizeof(*order));
+    memset(r, 0, sizeof(*r));
+    if (order == NULL)
+        return;
+    for (int h = 0; h < 3; h++) {
+        for (int p = 0; p < 2; p++) {
+            struct scenario s = {h_rv[h], p_rv[p]};
+            r->in[h][p] = pam_stack_run(st, outcome, &s, order);
+            unsigned first_h = 0, first_p = 0, last = 0;
+            for (size_t i = 0; i < st->n; i++) {
+                if (order[i] == 0)
+                    continue;
+                enum role role = role_of(&st->line[i]);
+                if (role == ROLE_HAOBTC && first_h == 0)
+                    first_h = order[i];
+                if (role == ROLE_PASSWORD && first_p == 0)
+                    first_p = order[i];
+                if (order[i] > last) {
+                    last = order[i];
+                    r->ended_at[h][p] = i;
+                }
+            }
+            r->reached[h][p] = first_h != 0;
+            r->password_first[h][p] =
+                first_p != 0 && (first_h == 0 || first_p < first_h);
+        }
+    }
+    free(order);
+}
+
+static const char *fate(const struct replay *r, int h)
+{
+    if (r->in[h][P_OK] && r->in[h][P_NO])
+        return "in";
+    if (r->in[h][P_OK])
+        return "in with the password";
+    if (r->in[h][P_NO])
+        return "in only with a wrong password";
+    return "refused";
+}
+
+/* "FILE line N: CONTROL MODULE" of a line, for findings. */
+static void where(const struct pam_line *l, char *out, size_t n)
+{
+    snprintf(out, n, "%s line %u: %s %s", l->file, l->line_no, l->control,
+             l->module);
+}
+
+static void explain(struct check *c, const char *topic,
+                    const struct pam_stack *st, size_t first)
+{
+    struct replay r;
+    replay(st, &r);
+    char at[512], fix[512];
+    where(&st->line[first], at, sizeof(at));
+    bool matters = false, reached = false;
+    for (int p = 0; p < 2; p++) {
+        matters = matters || r.in[H_OK][p] != r.in[H_NO][p] ||
+                  r.in[H_OK][p] != r.in[H_DOWN][p];
+        for (int h = 0; h < 3; h++)
+            reached = reached || r.reached[h][p];
+    }
+    const char *better = "use one of the stacks in examples/pam.d: "
+                         "'sufficient' (haobtc or password) or '[success=done "
+                         "authinfo_unavail=ignore default=die]' (haobtc, "
+                         "passwords only when it is unreachable), before "
+                         "@include common-auth";
+    if (r.in[H_NO][P_NO] || r.in[H_DOWN][P_NO]) {
+        snprintf(fix, sizeof(fix),
+                 "make the lines after pam_haobtc.so end in a refusal "
+                 "(pam_deny), or %s",
+                 better);
+        check_say(c, CHECK_FAIL, topic, fix,
+                  "a refused or failed haobtc login gets in without a "
+                  "password (%s)",
+                  at);
+        return;
+    }
+    bool nobody = true;
+    for (int h = 0; h < 3; h++)
+        for (int p = 0; p < 2; p++)
+            nobody = nobody && !r.in[h][p];
+    if (nobody) {
+        check_say(c, CHECK_FAIL, topic, better,
+                  "nobody can log in through this stack, with haobtc or a "
+                  "password (%s)",
+                  at);
+        return;
+    }
+    if (!reached) {
+        char end[512];
+        where(&st->line[r.ended_at[H_OK][P_NO]], end, sizeof(end));
+        snprintf(fix, sizeof(fix),
+                 "move the pam_haobtc.so line above the line that ends the "
+                 "stack (usually before @include common-auth)");
+        check_say(c, CHECK_WARN, topic, fix,
+                  "haobtc is never asked: the stack ends at %s before "
+                  "reaching %s",
+                  end, at);
+        return;
+    }
+    if (!matters) {
+        bool after_password = true;
+        for (int h = 0; h < 3; h++)
+            after_password = after_password && !r.reached[h][P_NO];
+        if (after_password)
+            check_say(c, CHECK_WARN, topic, better,
+                      "haobtc is decorative: it is asked only after the "
+                      "password was accepted, and its answer changes nothing "
+                      "(%s)",
+                      at);
+        else
+            check_say(c, CHECK_WARN, topic, better,
+                      "haobtc is decorative: it is asked, but its answer "
+                      "never changes the result (%s)",
+                      at);
+        return;
+    }
+    bool alone = r.in[H_OK][P_NO];
+    bool password_alone = r.in[H_NO][P_OK];
+    bool when_down = r.in[H_DOWN][P_OK];
+    bool asked_first = r.password_first[H_OK][P_OK];
+    if (alone && password_alone) {
+        check_say(c, CHECK_OK, topic, NULL, "haobtc or password%s (%s)",
+                  asked_first ? ", the password asked first" : "", at);
+    } else if (alone && when_down) {
+        check_say(c, CHECK_OK, topic, NULL,
+                  "haobtc required but passwords when haobtc is unreachable "
+                  "(%s)",
+                  at);
+    } else if (alone) {
+        check_say(c, CHECK_OK, topic, NULL,
+                  "haobtc only, no password even when haobtc is unreachable "
+                  "(%s); keep a root shell open while you try it",
+                  at);
+    } else if (r.in[H_OK][P_OK] && !password_alone) {
+        check_say(c, CHECK_OK, topic, NULL,
+                  "haobtc and password, both required%s%s (%s)",
+                  asked_first ? ", the password asked first" : "",
+                  when_down ? "; the password alone when haobtc is unreachable"
+                            : "",
+                  at);
+    } else {
+        check_say(c, CHECK_WARN, topic, better,
+                  "an unusual stack: approved by haobtc: %s; refused: %s; "
+                  "haobtc unreachable: %s (%s)",
+                  fate(&r, H_OK), fate(&r, H_NO), fate(&r, H_DOWN), at);
+    }
+}
+
+/* The directory libpam loads relative module names from: where its own
+ * pam_unix.so is. */
+static bool libpam_dir(char *out, size_t n)
+{
+    static const char *const patterns[] = {
+        "/lib/*/security/pam_unix.so", "/usr/lib/*/security/pam_unix.so",
+        "/lib64/security/pam_unix.so", "/usr/lib64/security/pam_unix.so",
+        "/lib/security/pam_unix.so",   "/usr/lib/security/pam_unix.so",
+    };
+    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+        glob_t g;
+        if (glob(patterns[i], 0, NULL, &g) == 0 && g.gl_pathc > 0) {
+            snprintf(out, n, "%s", g.gl_pathv[0]);
+            globfree(&g);
+            char *slash = strrchr(out, '/');
+            *slash = '\0';
+            return true;
+        }
+        globfree(&g);
+    }
+    return false;
+}
+
+/* false after a FAIL: libpam cannot load the module named there. */
+static bool module_file(struct check *c, const char *topic,
+                        const struct pam_line *l)
+{
+    char dir[512], path[1024], at[512], fix[2048];
+    where(l, at, sizeof(at));
+    if (l->module[0] == '/') {
+        snprintf(path, sizeof(path), "%s", l->module);
+        snprintf(fix, sizeof(fix), "install the module at %s", path);
+    } else if (libpam_dir(dir, sizeof(dir))) {
+        snprintf(path, sizeof(path), "%s/%s", dir, l->module);
+        char built[1024];
+        struct stat st;
+        snprintf(built, sizeof(built), "%s/%s", HB_PAMMODDIR, l->module);
+        if (strcmp(dir, HB_PAMMODDIR) != 0 && stat(built, &st) == 0)
+            snprintf(fix, sizeof(fix),
+                     "it was installed in %s: reconfigure with "
+                     "--with-pammoddir=%s and install again, or name it by "
+                     "its full path",
+                     HB_PAMMODDIR, dir);
+        else
+            snprintf(fix, sizeof(fix),
+                     "install pam_haobtc.so in %s (make install with "
+                     "--with-pammoddir=%s, or the package)",
+                     dir, dir);
+    } else {
+        return true;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return true;
+    check_say(c, l->optional ? CHECK_WARN : CHECK_FAIL, topic, fix,
+              "libpam cannot find %s (%s)%s", path, at,
+              l->optional ? ": the '-' before the type skips the line "
+                            "silently"
+                          : "");
+    return false;
+}
+
+/* The module arguments of a line, checked by the module's own loader;
+ * false after a FAIL (every login there is PAM_SERVICE_ERR). */
+static bool module_args(struct check *c, const char *topic,
+                        const struct pam_line *l)
+{
+    bool ok = true;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    char at[512], fix[1024];
+    where(l, at, sizeof(at));
+    /* The loader takes the arguments as libpam passes them: const. */
+    const char *args[PAM_LINE_ARGS_MAX];
+    int argc = 0;
+    for (; argc < l->argc && argc < PAM_LINE_ARGS_MAX; argc++)
+        args[argc] = l->argv[argc];
+    if (hb_config_load_without_secret(argc, args, &cfg, &err) != HB_OK) {
+        snprintf(fix, sizeof(fix),
+                 "correct the arguments on %s line %u (pam_haobtc(8)), or "
+                 "the file they name",
+                 l->file, l->line_no);
+        check_say(c, CHECK_FAIL, topic, fix, "%s: %s", at, err.msg);
+        ok = false;
+    } else if (c->cfg_loaded && strcmp(cfg.conf_path, c->cfg.conf_path) != 0) {
+        snprintf(fix, sizeof(fix), "run haobtc-login check -c %s as well",
+                 cfg.conf_path);
+        check_say(c, CHECK_WARN, topic, fix,
+                  "%s uses %s, not the file checked above (%s)", at,
+                  cfg.conf_path, c->cfg.conf_path);
+    }
+    hb_config_free(&cfg);
+    return ok;
+}
+
+/* An account stack that lets an expired account in (usermod
+ * --expiredate), with the module answering PAM_IGNORE there as it does.
+ * After a haobtc login, pam_unix's account check is all that stands
+ * between a closed account and a shell. */
+static void account_lines(struct check *c, const char *topic,
+                          const char *service)
+{
+    struct pam_stack st;
+    bool exists = false;
+    if (!pam_stack_load(c->pam_dir, service, "account", &st, &exists)) {
+        pam_stack_free(&st);
+        return; /* the auth stack already said why */
+    }
+    size_t decider = st.n;
+    for (size_t i = 0; i < st.n && decider == st.n; i++)
+        if (role_of(&st.line[i]) == ROLE_PASSWORD)
+            decider = i;
+    if (decider < st.n) {
+        unsigned *order = calloc(st.n, sizeof(*order));
+        struct scenario s = {RV_IGNORE, RV_ACCT_EXPIRED};
+        if (order != NULL && pam_stack_run(&st, outcome, &s, order)) {
+            char skipped[512];
+            where(&st.line[decider], skipped, sizeof(skipped));
+            check_say(c, CHECK_WARN, topic,
+                      "let pam_unix's account check decide (keep @include "
+                      "common-account, and no jump or 'sufficient' before "
+                      "it)",
+                      "the account stack lets an expired account in: it %s "
+                      "%s, and a haobtc login never asks for the password",
+                      order[decider] != 0 ? "ignores" : "skips", skipped);
+        }
+        free(order);
+    }
+    pam_stack_free(&st);
+}
+
+/* session and password lines: the module has neither part, so libpam
+ * gets PAM_MODULE_UNKNOWN from it there. */
+static void other_types(struct check *c, const char *topic, const char *service)
+{
+    static const char *const types[] = {"session", "password"};
+    for (size_t t = 0; t < 2; t++) {
+        struct pam_stack st;
+        bool exists = false;
+        if (!pam_stack_load(c->pam_dir, service, types[t], &st, &exists)) {
+            pam_stack_free(&st);
+            continue;
+        }
+        for (size_t i = 0; i < st.n; i++) {
+            if (role_of(&st.line[i]) != ROLE_HAOBTC)
+                continue;
+            char at[512], fix[640];
+            where(&st.line[i], at, sizeof(at));
+            snprintf(fix, sizeof(fix), "remove that %s line", types[t]);
+            int act = st.line[i].action[RV_OTHER];
+            if (act == ACT_BAD || act == ACT_DIE)
+                check_say(c, CHECK_FAIL, topic, fix,
+                          "every %s fails: pam_haobtc.so has no %s part, and "
+                          "%s counts that as a failure (%s %s)",
+                          types[t][0] == 's' ? "session" : "password change",
+                          types[t], st.line[i].control, types[t], at);
+            else
+                check_say(c, CHECK_WARN, topic, fix,
+                          "%s %s does nothing: pam_haobtc.so has no %s part",
+                          types[t], at, types[t]);
+            break;
+        }
+        pam_stack_free(&st);
+    }
+}
+
+/* Module lines already checked (a common-auth line serves several
+ * services), and whether the module can work there. */
+struct seen {
+    char *key; /* "FILE:LINE" */
+    bool loads;
+};
+
+static struct seen *seen_line(struct seen **seen, size_t *n,
+                              const struct pam_line *l, bool *fresh)
+{
+    char *key = NULL;
+    *fresh = false;
+    if (asprintf(&key, "%s:%u", l->file, l->line_no) < 0)
+        return NULL;
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*seen)[i].key, key) == 0) {
+            free(key);
+            return &(*seen)[i];
+        }
+    }
+    struct seen *more = realloc(*seen, (*n + 1) * sizeof(**seen));
+    if (more == NULL) {
+        free(key);
+        return NULL;
+    }
+    *seen = more;
+    (*seen)[*n].key = key;
+    (*seen)[*n].loads = true;
+    *fresh = true;
+    return &(*seen)[(*n)++];
+}
+
+/* true when the service's auth stack uses the module. */
+static bool one_service(struct check *c, const char *service,
+                        struct seen **seen, size_t *n_seen, bool *exists)
+{
+    struct pam_stack st;
+    char topic[128];
+    snprintf(topic, sizeof(topic), "pam %s", service);
+    if (!pam_stack_load(c->pam_dir, service, "auth", &st, exists)) {
+        check_say(c, CHECK_FAIL, topic,
+                  "correct that line or create the file it names",
+                  "libpam refuses the whole %s service, so no one can log "
+                  "in through it: %s",
+                  service, st.error);
+        pam_stack_free(&st);
+        /* Neither using the module nor "as before". */
+        *exists = false;
+        return false;
+    }
+    size_t first = st.n;
+    bool loads = true;
+    for (size_t i = 0; i < st.n; i++) {
+        if (role_of(&st.line[i]) != ROLE_HAOBTC)
+            continue;
+        if (first == st.n)
+            first = i;
+        bool fresh = false;
+        struct seen *line = seen_line(seen, n_seen, &st.line[i], &fresh);
+        if (line != NULL && fresh) {
+            line->loads = module_file(c, topic, &st.line[i]);
+            line->loads = module_args(c, topic, &st.line[i]) && line->loads;
+        }
+        loads = loads && (line == NULL || line->loads);
+    }
+    bool uses = first < st.n;
+    /* What the stack means is moot while the module cannot work there. */
+    if (uses && loads) {
+        explain(c, topic, &st, first);
+        account_lines(c, topic, service);
+    }
+    other_types(c, topic, service);
+    pam_stack_free(&st);
+    return uses;
+}
+
+void check_pam(struct check *c)
+{
+    struct seen *seen = NULL;
+    size_t n_seen = 0;
+    char *unused[N_SERVICES];
+    size_t n_unused = 0;
+    bool any = false;
+    for (size_t i = 0; i < N_SERVICES; i++) {
+        bool exists = false;
+        bool uses = one_service(c, services[i], &seen, &n_seen, &exists);
+        any = any || uses;
+        if (uses && strcmp(services[i], "sshd") == 0)
+            c->sshd_uses_module = true;
+        if (exists && !uses)
+            unused[n_unused++] = services[i];
+    }
+    struct pam_stack st;
+    bool exists = false;
+    if (pam_stack_load(c->pam_dir, "common-auth", "auth", &st, &exists)) {
+        for (size_t i = 0; i < st.n; i++) {
+            if (role_of(&st.line[i]) != ROLE_HAOBTC)
+                continue;
+            check_say(c, CHECK_OK, "pam common-auth", NULL,
+                      "%s/common-auth uses pam_haobtc.so (line %u), so "
+                      "every service that includes common-auth asks haobtc",
+                      c->pam_dir, st.line[i].line_no);
+            break;
+        }
+    }
+    pam_stack_free(&st);
+    char list[256];
+    check_join(unused, n_unused, N_SERVICES, list, sizeof(list));
+    if (!any) {
+        char fix[512];
+        snprintf(fix, sizeof(fix),
+                 "add the haobtc lines of examples/pam.d/SERVICE to "
+                 "%s/SERVICE (README, Deploy)",
+                 c->pam_dir);
+        check_say(c, CHECK_WARN, "pam", fix,
+                  "no PAM service in %s uses pam_haobtc.so yet", c->pam_dir);
+    } else if (n_unused > 0) {
+        check_say(c, CHECK_OK, "pam", NULL,
+                  "%s: not using pam_haobtc.so (their logins are as before)",
+                  list);
+    }
+    for (size_t i = 0; i < n_seen; i++)
+        free(seen[i].key);
+    free(seen);
+}

@@ -1,0 +1,11 @@
+/* haobtc-login's two commands, which its main dispatches to. */
+#ifndef HB_TOOLS_LOGIN_H
+#define HB_TOOLS_LOGIN_H
+
+/* The module's flow from a shell (login_flow.c). */
+int login_flow_main(int argc, char **argv);
+/* "haobtc-login check": the setup check (check_main.c); argv[0] is
+ * "check". */
+int check_main(int argc, char **argv);
+
+#endif

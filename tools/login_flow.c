@@ -1,0 +1,210 @@
+/* haobtc-login without a subcommand: the module's flow from a shell, so an
+ * administrator can try a configuration without PAM: prints the link,
+ * reads the pasted code, prints the profile and the local account it maps
+ * to. */
+#include "autoconf.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "helper_client.h"
+#include "identity.h"
+#include "login.h"
+#include "obtain.h"
+#include "secure.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: haobtc-login [-c CONF] [-u LOCALUSER] [key=value ...]\n"
+            "       haobtc-login check [-c CONF] [options]  (see check "
+            "--help)\n"
+            "  Prints the haobtc authorize link, reads the code pasted from\n"
+            "  the page haobtc redirects to, exchanges it, and prints the\n"
+            "  profile and the local account it maps to.\n"
+            "  -c, --conf FILE   configuration (default %s)\n"
+            "  -u, --user NAME   local account to check the mapping against\n"
+            "exit: 0 mapped (or no -u), 1 refused, 2 provider unavailable,\n"
+            "      3 configuration error, 4 other error\n",
+            HB_DEFAULT_CONF);
+}
+
+static int exit_code(enum hb_status status)
+{
+    switch (status) {
+    case HB_OK:
+        return 0;
+    case HB_ERR_DENIED:
+    case HB_ERR_INPUT:
+    case HB_ERR_PENDING:
+    case HB_ERR_EXPIRED:
+    case HB_ERR_REJECTED:
+        return 1;
+    case HB_ERR_UNAVAIL:
+        return 2;
+    case HB_ERR_CONFIG:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+static char *read_code(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    return line;
+}
+
+/* haobtc-login's side of hb_obtain_code: this terminal. */
+static char *terminal_ask(void *ctx, const char *prompt, struct hb_error *err)
+{
+    (void)ctx;
+    fputs(prompt, stdout);
+    fflush(stdout);
+    char *answer = read_code();
+    if (answer == NULL)
+        hb_fail(err, HB_ERR_INPUT, "no code was read");
+    return answer;
+}
+
+static enum hb_status terminal_tell(void *ctx, const char *text,
+                                    struct hb_error *err)
+{
+    (void)ctx;
+    (void)err;
+    printf("%s\n", text);
+    fflush(stdout);
+    return HB_OK;
+}
+
+static void terminal_note(void *ctx, int priority, const char *text)
+{
+    (void)ctx;
+    if (priority != LOG_DEBUG)
+        fprintf(stderr, "haobtc-login: %s\n", text);
+}
+
+static void show(const char *label, const char *value)
+{
+    if (value == NULL)
+        return;
+    /* Provider text goes to a terminal: keep control bytes out of it. */
+    printf("%-18s", label);
+    for (const unsigned char *c = (const unsigned char *)value; *c; c++)
+        putchar(*c < 0x20 || *c == 0x7f ? '?' : *c);
+    putchar('\n');
+}
+
+int login_flow_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"conf", required_argument, NULL, 'c'},
+        {"user", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *user = NULL;
+    char *conf_arg = NULL;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:u:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            free(conf_arg);
+            if (asprintf(&conf_arg, "conf=%s", optarg) < 0)
+                return 4;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 4;
+        }
+    }
+
+    /* The same argument list a pam.d line would give the module. */
+    int n_args = argc - optind + (conf_arg != NULL ? 1 : 0);
+    const char **args = calloc((size_t)n_args + 1, sizeof(*args));
+    if (args == NULL)
+        return 4;
+    int k = 0;
+    if (conf_arg != NULL)
+        args[k++] = conf_arg;
+    for (int i = optind; i < argc; i++)
+        args[k++] = argv[i];
+
+    struct hb_config cfg;
+    struct hb_helper helper = {0};
+    struct hb_offer offer = {0};
+    struct hb_profile profile = {0};
+    struct hb_error err = {0};
+    char *code = NULL;
+    /* The same split as a login: this process never holds the secret or
+     * the token; the helper does the network part. */
+    enum hb_status status = hb_config_load_without_secret(k, args, &cfg, &err);
+    if (status == HB_OK)
+        status =
+            hb_helper_start(&helper, time(NULL) + cfg.timeout, false, &err);
+    if (status == HB_OK)
+        status =
+            hb_helper_challenge(&helper, k, args, user, NULL, &offer, &err);
+    const struct hb_person person = {
+        .ask = terminal_ask,
+        .tell = terminal_tell,
+        .note = terminal_note,
+        .service = "haobtc-login",
+        .output_is_a_terminal = isatty(STDOUT_FILENO) == 1,
+    };
+    if (status == HB_OK)
+        status =
+            hb_obtain_code(&person, &cfg, &helper, &offer,
+                           user != NULL ? user : "your account", &code, &err);
+    if (status == HB_OK)
+        status = hb_helper_exchange(&helper, code, &profile, &err);
+    hb_free_secret(&code);
+    if (status == HB_OK) {
+        printf("token exchange:   ok\n");
+        show("haobtc uuid:", profile.uuid);
+        show("haobtc username:", profile.username);
+        show("address:", profile.address);
+        show("provider:", profile.provider);
+        if (user != NULL) {
+            status = hb_identity_check(&cfg, &profile, user, &err);
+            if (status == HB_OK)
+                printf("maps to:          %s (may log in)\n", user);
+        } else {
+            char local[HB_USERNAME_MAX + 1];
+            if (hb_identity_lookup(&cfg, &profile, "", local, sizeof(local),
+                                   &err) == HB_OK)
+                printf("maps to:          %s\n", local);
+            else
+                printf("maps to:          nothing (%s)\n", err.msg);
+        }
+    }
+    if (status != HB_OK)
+        fprintf(stderr, "haobtc-login: %s: %s\n", hb_status_name(status),
+                err.msg);
+
+    hb_profile_free(&profile);
+    hb_offer_free(&offer);
+    hb_helper_stop(&helper);
+    hb_config_free(&cfg);
+    free(args);
+    free(conf_arg);
+    return exit_code(status);
+}
