@@ -64,6 +64,12 @@ link_is_readable() {
     e2e_screen "$1" | head -n 5 | cut -c1-78 | sed 's/^/    | /'
 }
 
+# The setup check agrees that this sshd shows info messages at once.
+"$HB_LOGIN" check --sshd "$E2E_SSHD_BIN" --sshd-config "$E2E_DIR/etc/ssh/sshd_config" \
+    --skip network,map,pam >"$E2E_DIR/check.out" 2>&1
+check setup_check_says_sshd_instant_info_fits_10_3 \
+    grep -q '^ok   sshd version: OpenSSH 10\.3, sshd_instant_info = yes' "$E2E_DIR/check.out"
+
 # The 10.3 client.
 ssh_login n1 "$prefix/bin/ssh"
 if e2e_wait_text n1 'the login goes on by itself' 15; then

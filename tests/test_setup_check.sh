@@ -306,6 +306,11 @@ check sshd_allowusers_lets_alice_in sh -c "! grep -q 'refuses mapped account ali
 sshd_variant broken 'NoSuchKeyword yes'
 run_check sshd_broken --sshd-config "$t/ssh/broken.sshd_config" --skip network,map
 expect sshd_config_broken sshd_broken FAIL sshd 'Bad configuration option: NoSuchKeyword'
+# Debian 12's sshd is 9.2: it holds info messages back.
+variant instant sshd_instant_info=yes
+run_check sshd_instant -c "$t/instant.conf" --skip network,map
+expect sshd_instant_info_on_9_2 sshd_instant FAIL 'sshd version' \
+    'sshd_instant_info = yes, but sshd is OpenSSH 9\.2.*Fix: set sshd_instant_info = no'
 sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
 run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
 expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'

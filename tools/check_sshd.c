@@ -307,6 +307,64 @@ static void grace_line(struct check *c, const char *out)
                   timeout);
 }
 
+/* "OpenSSH_10.3p1, OpenSSL ..." (sshd -V, on standard error) as 1003. */
+static long openssh_version(const char *text)
+{
+    const char *at = strstr(text, "OpenSSH_");
+    if (at == NULL)
+        return -1;
+    char *end = NULL;
+    long major = strtol(at + 8, &end, 10);
+    if (end == at + 8 || *end != '.')
+        return -1;
+    long minor = strtol(end + 1, NULL, 10);
+    return major * 100 + minor;
+}
+
+/* A module cannot see sshd's version, so sshd_instant_info says it: sshd
+ * 10.3 and later show info messages at once (no keypress), earlier ones
+ * hold them back until the next prompt, so a login with no prompt would
+ * show nothing until it ends. */
+static void version_line(struct check *c)
+{
+    char dash_v[] = "-V";
+    char *sshd = strdup(c->sshd);
+    char *argv[] = {sshd, dash_v, NULL};
+    struct capture cap = {0};
+    bool finished = sshd != NULL && run(argv, &cap);
+    free(sshd);
+    long v = finished ? openssh_version(cap.err) : -1;
+    free(cap.out);
+    bool instant = c->cfg_loaded && c->cfg.sshd_instant_info;
+    bool relay = c->cfg_loaded && c->cfg.relay_url != NULL;
+    if (v < 0) {
+        check_say(c, CHECK_WARN, "sshd version",
+                  "check sshd_instant_info by hand: yes only for OpenSSH 10.3 "
+                  "or later",
+                  "%s -V did not say which OpenSSH it is", c->sshd);
+    } else if (instant && v < 1003) {
+        check_say(c, CHECK_FAIL, "sshd version",
+                  "set sshd_instant_info = no in pam_haobtc.conf (or install "
+                  "OpenSSH 10.3 or later)",
+                  "sshd_instant_info = yes, but sshd is OpenSSH %ld.%ld, which "
+                  "holds the link and QR code back until a prompt: ssh "
+                  "logins would see nothing",
+                  v / 100, v % 100);
+    } else if (!instant && relay && v >= 1003 &&
+               c->cfg.prompt == HB_PROMPT_AUTO) {
+        check_say(c, CHECK_WARN, "sshd version",
+                  "set sshd_instant_info = yes in pam_haobtc.conf",
+                  "sshd is OpenSSH %ld.%ld, which shows info messages at "
+                  "once: with sshd_instant_info = yes ssh logins need no "
+                  "keypress",
+                  v / 100, v % 100);
+    } else {
+        check_say(c, CHECK_OK, "sshd version", NULL,
+                  "OpenSSH %ld.%ld, sshd_instant_info = %s", v / 100, v % 100,
+                  instant ? "yes" : "no");
+    }
+}
+
 void check_sshd(struct check *c)
 {
     if (!c->sshd_uses_module && c->sshd_config == NULL) {
@@ -378,6 +436,7 @@ void check_sshd(struct check *c)
                   "KbdInteractiveAuthentication yes");
     methods_line(c, cap.out);
     grace_line(c, cap.out);
+    version_line(c);
     access_lines(c, cap.out);
     free(cap.out);
 }
