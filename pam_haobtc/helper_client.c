@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "helper_client.h"
+
+/* How long a helper may take to exit by itself once the module is done. */
+#define HELPER_EXIT_GRACE_MS 1000
 #include "secure.h"
 #include "wire.h"
 
@@ -326,11 +329,24 @@ void hb_helper_stop(struct hb_helper *h)
         close(h->fd);
     h->fd = -1;
     if (h->pid > 0) {
-        /* Whatever it was doing is no longer wanted; it holds nothing that
-         * needs a clean exit. */
-        kill(h->pid, SIGKILL);
-        while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+        /* The closed socket tells it to go: it ends its requests, wipes and
+         * exits (and a sanitizer build checks it for leaks). One that has
+         * not gone after a moment is killed. */
+        bool gone = false;
+        for (int waited = 0; !gone && waited < HELPER_EXIT_GRACE_MS;
+             waited += 5) {
+            pid_t r = waitpid(h->pid, NULL, WNOHANG);
+            gone = r == h->pid || (r < 0 && errno != EINTR);
+            if (!gone) {
+                struct timespec step = {0, 5 * 1000 * 1000};
+                nanosleep(&step, NULL);
+            }
+        }
+        if (!gone) {
+            kill(h->pid, SIGKILL);
+            while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
     }
     h->pid = -1;
     if (h->chld_saved)
