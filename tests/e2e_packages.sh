@@ -10,8 +10,8 @@
 # pam-auth-update wrote ends in a shell; removed and purged, the packages
 # leave no file behind and passwords still work.
 # Three stages run this script: on the machine (build, lintian), in the
-# namespaces (the overlay, and the file comparison at the end), and in the
-# chroot (everything that installs or logs in).
+# namespaces (the overlay), and in the chroot (everything that installs,
+# logs in or compares files).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
@@ -20,8 +20,8 @@ HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
 . "$HB_SRC/tests/e2e-lib.sh"
 script=$HB_SRC/tests/e2e_packages.sh
 
-# The haobtc identity (tests/data/users) that logs in, and the local
-# account the installed example map file sends it to.
+# The local account logged in to; the installed example map file, edited,
+# sends the mock's haobtc user alice (tests/data/users) to it.
 LOCAL_USER=hbpkg
 
 # ---- Stage 1, on the machine: build the packages once, run lintian.
@@ -166,11 +166,11 @@ stage_namespace() {
 # systemd-analyze read; files that the machine has too (dpkg's database,
 # logs, /etc/passwd) were changed, not left by us.
 nothing_of_ours_is_left() {
-    comm -13 "$PKG_DIR/upper-before.txt" "$PKG_DIR/upper-after.txt" |
+    LC_ALL=C comm -13 "$PKG_DIR/upper-before.txt" "$PKG_DIR/upper-after.txt" |
         while IFS= read -r p; do
             [ -e "$PKG_DIR/lower$p" ] || [ -L "$PKG_DIR/lower$p" ] || printf '%s\n' "$p"
         done | grep -Ev "^/home/$LOCAL_USER(/|\$)|^/var/cache/man/" |
-        grep -Exv -f <(printf '%s\n' "${ADMIN_FILES[@]}") >"$E2E_DIR/left.txt"
+        grep -Fxv -f <(printf '%s\n' "${ADMIN_FILES[@]}") >"$E2E_DIR/left.txt"
     [ ! -s "$E2E_DIR/left.txt" ] || { echo "left behind:"; head -n 20 "$E2E_DIR/left.txt"; return 1; }
 }
 
@@ -186,9 +186,9 @@ upper_list() { # every path in the upper directory, as seen from the root
 
 # ---- Stage 3, in the chroot: install, log in, remove.
 
-# pkg_sshd: sshd on a free loopback port with its own host key, the
-# machine's sshd_config.d emptied; the haobtc drop-in is added later from
-# the installed example.
+# pkg_sshd_setup: sshd on a free loopback port with its own host key, the
+# machine's sshd_config.d emptied; the haobtc drop-in comes later, from the
+# installed example.
 pkg_sshd_setup() {
     rm -f /etc/ssh/sshd_config.d/*.conf
     cat >/etc/ssh/sshd_config <<'EOF'
@@ -437,6 +437,8 @@ EOF
 
     pam-auth-update --remove haobtc >>"$E2E_DIR/pam-auth-update.log" 2>&1
     check pam_auth_update_remove_takes_haobtc_out_of_every_stack no_haobtc_in_pam
+    # The package's prerm does the same for an administrator who did not.
+    pam-auth-update --enable haobtc >>"$E2E_DIR/pam-auth-update.log" 2>&1
     stop_pid "$RELAY_PID"
     if apt-get purge -y -qq libpam-haobtc haobtc-relay >"$E2E_DIR/purge.log" 2>&1; then
         ok apt_get_purge_removes_both_packages
@@ -444,6 +446,7 @@ EOF
         cat "$E2E_DIR/purge.log"
         not_ok apt_get_purge_removes_both_packages
     fi
+    check purge_of_an_enabled_profile_takes_haobtc_out_of_every_stack no_haobtc_in_pam
     check ssh_password_login_works_after_purge password_ssh n2
     upper_list >"$PKG_DIR/upper-after.txt"
     check "purge_leaves_no_file_of_ours (install to purge: $((SECONDS - start)) s)" \
