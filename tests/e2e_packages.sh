@@ -151,7 +151,7 @@ stage_namespace() {
     # trees (the mock provider, the test data) are the real ones; so is
     # the machine's root, read-only, to tell our files from its own.
     for d in "$PKG_DIR" "$HB_SRC" "$HB_BUILD"; do
-        mount --bind "$d" "$root$d" || exit 1
+        mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 1
     done
     mkdir -p "$PKG_DIR/lower"
     mount --bind -o ro / "$root$PKG_DIR/lower" || exit 1
