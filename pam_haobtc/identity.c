@@ -214,30 +214,17 @@ static enum hb_status check_entry_syntax(const char *map, unsigned line_no,
     return HB_OK;
 }
 
-enum hb_status hb_identity_lookup(const struct hb_config *cfg,
-                                  const struct hb_profile *profile,
-                                  const char *pam_user, char *local, size_t n,
-                                  struct hb_error *err)
+enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
+                             const struct hb_profile *profile,
+                             const char *pam_user, char *local, size_t n,
+                             bool *names_pam_user, struct hb_error *err)
 {
     local[0] = '\0';
-    if (!hb_uuid_is_valid(profile->uuid))
-        return hb_fail(err, HB_ERR_DENIED, "haobtc uuid is not hex");
-    if (cfg->match == HB_MATCH_USERNAME &&
-        !hb_username_is_plain(profile->username))
-        return hb_fail(err, HB_ERR_DENIED,
-                       "haobtc username is missing or not plain ASCII "
-                       "[A-Za-z0-9._-]");
-
-    char *text = NULL;
-    size_t len = 0;
-    enum hb_status status =
-        hb_read_safe_file(cfg->map_file, 0, false, &text, &len, NULL, err);
-    if (status != HB_OK)
-        return status;
+    *names_pam_user = false;
+    enum hb_status status = HB_OK;
 
     /* An identity may map to several accounts; the one being logged in to
      * wins, otherwise the first names the account in the error. */
-    bool names_pam_user = false;
     unsigned line_no = 0;
     char *line = text;
     while (line != NULL && status == HB_OK) {
@@ -267,7 +254,7 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
             continue;
         /* Any entry, uuid: or username:, whatever match says. */
         if (strcmp(user, pam_user) == 0)
-            names_pam_user = true;
+            *names_pam_user = true;
         if (!entry_matches(cfg, identity, profile))
             continue;
         if (local[0] == '\0' || strcmp(user, pam_user) == 0) {
@@ -278,6 +265,34 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
             memcpy(local, user, strlen(user) + 1);
         }
     }
+    if (status != HB_OK)
+        local[0] = '\0';
+    return status;
+}
+
+enum hb_status hb_identity_lookup(const struct hb_config *cfg,
+                                  const struct hb_profile *profile,
+                                  const char *pam_user, char *local, size_t n,
+                                  struct hb_error *err)
+{
+    local[0] = '\0';
+    if (!hb_uuid_is_valid(profile->uuid))
+        return hb_fail(err, HB_ERR_DENIED, "haobtc uuid is not hex");
+    if (cfg->match == HB_MATCH_USERNAME &&
+        !hb_username_is_plain(profile->username))
+        return hb_fail(err, HB_ERR_DENIED,
+                       "haobtc username is missing or not plain ASCII "
+                       "[A-Za-z0-9._-]");
+
+    char *text = NULL;
+    size_t len = 0;
+    enum hb_status status =
+        hb_read_safe_file(cfg->map_file, 0, false, &text, &len, NULL, err);
+    if (status != HB_OK)
+        return status;
+    bool names_pam_user = false;
+    status = hb_map_lookup(cfg, text, profile, pam_user, local, n,
+                           &names_pam_user, err);
     free(text);
     if (status != HB_OK)
         return status;

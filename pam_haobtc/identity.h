@@ -20,6 +20,15 @@ uid_t hb_uid_min(const char *login_defs_path);
  * (65534), are not people's either. */
 uid_t hb_uid_max(const char *login_defs_path);
 
+/* The map file's text (changed in place) against a profile: the local
+ * account it names for the profile in local (the one being logged in to,
+ * pam_user, when the identity has several), and in *names_pam_user whether
+ * any line names pam_user. HB_ERR_CONFIG for a malformed line; an empty
+ * local when nothing matches. */
+enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
+                             const struct hb_profile *profile,
+                             const char *pam_user, char *local, size_t n,
+                             bool *names_pam_user, struct hb_error *err);
 /* The local account the profile maps to, written into local (size n).
  * HB_ERR_DENIED when the map has no entry and same_name does not apply:
  * same_name never gives uid 0, an account below UID_MIN, or an account the
