@@ -45,10 +45,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         goto done;
     }
     const char *rhost = hb_pam_rhost(pamh, &from);
-    hb_pam_debug(
-        pamh, &cfg, "login for %s from %s: mode %s, relay %s, timeout %ld s",
-        user, from, hb_mode_name(cfg.mode),
-        cfg.relay_url != NULL ? cfg.relay_url : "none", (long)cfg.timeout);
+    hb_pam_debug(pamh, &cfg,
+                 "login for %s from %s: %s, mode %s, relay %s, timeout %ld s",
+                 user, from, cfg.conf_path, hb_mode_name(cfg.mode),
+                 cfg.relay_url != NULL ? cfg.relay_url : "none",
+                 (long)cfg.timeout);
 
     /* Everything that reaches the network runs in the helper, away from
      * this process's environment, descriptors and memory. */
@@ -92,6 +93,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 done:
     if (status != HB_OK)
         hb_pam_report(pamh, user, from, &err);
+    hb_pam_debug(pamh, &cfg, "result: %s",
+                 pam_strerror(pamh, hb_pam_result(status)));
     hb_free_secret(&code);
     hb_profile_free(&profile);
     hb_offer_free(&offer);
