@@ -28,8 +28,9 @@ struct mock_options mock_opt = {.http_port = -1,
                                 .token_ttl = 300,
                                 .client_id = "test-client"};
 atomic_int mock_stopping;
-static const int tls_on = 1;
-static const int tls_off = 0;
+/* Not const: MHD takes the handler's closure as a plain pointer. */
+static int tls_on = 1;
+static int tls_off = 0;
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
@@ -259,11 +260,11 @@ static int load_secret(void)
     return 0;
 }
 
-static struct MHD_Daemon *start_daemon(long port, const char *cert,
-                                       const char *key, long *bound)
+static struct MHD_Daemon *start_daemon(long port, char *cert, char *key,
+                                       long *bound)
 {
-    struct MHD_OptionItem tls[] = {{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
-                                   {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+    struct MHD_OptionItem tls[] = {{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+                                   {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
                                    {MHD_OPTION_END, 0, NULL}};
     const union MHD_DaemonInfo *info;
     struct MHD_Daemon *d;
@@ -277,9 +278,9 @@ static struct MHD_Daemon *start_daemon(long port, const char *cert,
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     d = MHD_start_daemon(
         cert != NULL ? flags | MHD_USE_TLS : flags, (uint16_t)port, NULL, NULL,
-        handle, (void *)(cert != NULL ? &tls_on : &tls_off),
-        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_CONNECTION,
-        connection_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+        handle, cert != NULL ? &tls_on : &tls_off, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_seen, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 256u,
         MHD_OPTION_ARRAY, cert != NULL ? tls : &tls[2], MHD_OPTION_END);
     if (d == NULL) {
