@@ -186,6 +186,14 @@ struct relay_store {
 struct relay_store *relay_store_memory(const struct relay_limits *limits,
                                        relay_notify_fn *notify,
                                        void *notify_cls);
+/* relay_redis.c: shared by every relay on the same Redis. NULL with *why
+ * set on a bad URL or file; Redis need not be up yet. */
+struct relay_store *
+relay_store_redis(const char *url, const char *password_file,
+                  const char *ca_file, const struct relay_limits *limits,
+                  relay_notify_fn *notify, relay_notify_all_fn *notify_all,
+                  void *notify_cls, char *why, size_t n);
+
 static inline void relay_store_free(struct relay_store *st)
 {
     if (st != NULL)
@@ -324,6 +332,9 @@ struct relay_options {
     char *trusted_proxy;
     long receive_timeout;
     long max_client_connections;
+    char *store; /* "memory" or a redis:// or rediss:// URL */
+    char *store_password_file;
+    char *store_ca_file;
     bool quiet;
 };
 

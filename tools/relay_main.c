@@ -486,6 +486,7 @@ int main(int argc, char **argv)
     unsigned port = 0;
     size_t max_conns;
     struct relay_limits limits;
+    char why[256] = "";
     sigset_t sigs;
     int status = EXIT_FAILURE;
     int rc = relay_parse_options(argc, argv, &sv.opt);
@@ -535,9 +536,16 @@ int main(int argc, char **argv)
         sv.opt.max_sessions,        sv.opt.session_ttl,
         (double)sv.opt.rate,        (double)sv.opt.burst,
         (double)sv.opt.module_rate, (double)sv.opt.module_burst};
-    r->store = relay_store_memory(&limits, relay_waits_notify, r->waits);
+    if (sv.opt.store == NULL || strcmp(sv.opt.store, "memory") == 0)
+        r->store = relay_store_memory(&limits, relay_waits_notify, r->waits);
+    else
+        r->store = relay_store_redis(sv.opt.store, sv.opt.store_password_file,
+                                     sv.opt.store_ca_file, &limits,
+                                     relay_waits_notify, relay_waits_notify_all,
+                                     r->waits, why, sizeof(why));
     if (r->store == NULL) {
-        fputs("haobtc-relay: cannot set up the store\n", stderr);
+        fprintf(stderr, "haobtc-relay: --store: %s\n",
+                why[0] != '\0' ? why : "cannot set up the store");
         goto out;
     }
     /* Blocked before any thread starts, so only sigtimedwait sees them. */
@@ -560,9 +568,10 @@ int main(int argc, char **argv)
                 strerror(errno));
         goto out;
     }
-    relay_say(r, "listening on %s port %u (%s)",
+    relay_say(r, "listening on %s port %u (%s, store %s)",
               sv.opt.listen != NULL ? sv.opt.listen : "127.0.0.1", port,
-              cert_pem != NULL ? "https" : "http");
+              cert_pem != NULL ? "https" : "http",
+              sv.opt.store != NULL ? sv.opt.store : "memory");
     for (;;) {
         struct timespec tick = {10, 0};
         int sig = sigtimedwait(&sigs, NULL, &tick);
