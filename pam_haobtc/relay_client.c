@@ -146,9 +146,10 @@ static enum hb_status signed_post(struct hb_http *http, const char *url,
 
 /* POSTs pairs to the relay's path and parses the JSON answer into *obj
  * (the caller puts it); the form is wiped, as it may carry the secret.
- * A relay that answers 429 or 503 is asked again after its Retry-After
- * (with jitter) while the deadline allows; with retry_dropped, so is one
- * whose connection failed (a long poll cut by a proxy or a restart). */
+ * A relay that answers 429 or 503 (or a proxy 502 or 504) is asked again
+ * after its Retry-After (with jitter) while the deadline allows; with
+ * retry_dropped, so is one whose connection failed (a long poll cut by a
+ * proxy or a restart). */
 static enum hb_status relay_call(struct hb_http *http, const char *what,
                                  const char *path, const char *const *pairs,
                                  long wait_s, bool retry_dropped,
@@ -178,7 +179,10 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
         }
         status = signed_post(http, url, path, form, wait_s, &resp, err);
         long delay_ms = -1;
-        if (status == HB_OK && (resp.status == 429 || resp.status == 503)) {
+        /* 502 and 504 come from a proxy whose relay died or hung under
+         * the request: another relay of the fleet can answer. */
+        if (status == HB_OK && (resp.status == 429 || resp.status == 502 ||
+                                resp.status == 503 || resp.status == 504)) {
             long after = resp.retry_after > 0 ? resp.retry_after : 1;
             delay_ms =
                 (after < RETRY_AFTER_MAX ? after : RETRY_AFTER_MAX) * 1000L;

@@ -28,7 +28,7 @@ struct mock_options mock_opt = {.http_port = -1,
                                 .token_ttl = 300,
                                 .client_id = "test-client"};
 atomic_int mock_stopping;
-/* Not const: libmicrohttpd hands its closure back as void *. */
+/* Not const: MHD takes the handler's closure as a plain pointer. */
 static int tls_on = 1;
 static int tls_off = 0;
 

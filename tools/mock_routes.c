@@ -44,8 +44,7 @@ static enum MHD_Result send_redirect(struct MHD_Connection *c,
 
     if (location->failed)
         return mock_send_internal(c, req);
-    static char empty[] = "";
-    r = MHD_create_response_from_buffer(0, empty, MHD_RESPMEM_PERSISTENT);
+    r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (r != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION,
                                              location->p) != MHD_YES) {
         MHD_destroy_response(r);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -32,17 +33,35 @@
 
 enum relay_result {
     RELAY_OK,
-    RELAY_DUPLICATE, /* a session with this state exists */
-    RELAY_FULL,      /* --max-sessions reached */
-    RELAY_UNKNOWN,   /* no live session (never was, expired, delivered) */
-    RELAY_ANSWERED,  /* the callback already came for this state */
-    RELAY_NO_COOKIE, /* callback: the browser never passed the context page */
-    RELAY_CODE,      /* poll: the code is handed out, the session is gone */
-    RELAY_DENIED,    /* poll: the person refused, the session is gone */
-    RELAY_PENDING,   /* poll: the wait elapsed without an answer */
-    RELAY_STOPPING,  /* the daemon is shutting down */
-    RELAY_FAILED     /* out of memory or no randomness */
+    RELAY_DUPLICATE,   /* a session with this state exists */
+    RELAY_FULL,        /* --max-sessions reached */
+    RELAY_UNKNOWN,     /* no live session (never was, expired, delivered) */
+    RELAY_ANSWERED,    /* the callback already came for this state */
+    RELAY_NO_COOKIE,   /* callback: the browser never passed the context page */
+    RELAY_CODE,        /* poll: the code is handed out, the session is gone */
+    RELAY_DENIED,      /* poll: the person refused, the session is gone */
+    RELAY_PENDING,     /* poll: no answer yet */
+    RELAY_SUPERSEDED,  /* poll: a newer poll for this login took over */
+    RELAY_STOPPING,    /* the daemon is shutting down */
+    RELAY_UNAVAILABLE, /* the shared store cannot be reached */
+    RELAY_FAILED       /* out of memory or no randomness */
 };
+
+/* Why a waiting poll was resumed. */
+enum relay_wake {
+    RELAY_WAKE_NONE,
+    RELAY_WAKE_CHECK,      /* an answer may be there: look */
+    RELAY_WAKE_SUPERSEDED, /* a newer poll for the login came */
+    RELAY_WAKE_DEADLINE,
+    RELAY_WAKE_STOPPING
+};
+
+/* The store's notice that the login with this state changed: gen 0 when
+ * it was answered, else the number of a newer poll. */
+typedef void relay_notify_fn(void *cls, const char *state, uint64_t gen);
+/* Notices may have been missed (the shared store was away): every
+ * waiting poll should look again. */
+typedef void relay_notify_all_fn(void *cls);
 
 struct relay_limits {
     long max_sessions;
@@ -90,6 +109,8 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
 void relay_net_handling(struct relay_net *n, struct MHD_Connection *c);
 void relay_net_answered(struct relay_net *n, struct MHD_Connection *c);
 bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa);
+/* Connections open now. */
+size_t relay_net_count(struct relay_net *n);
 /* The client's address (see relay_net.c) into *out. */
 void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
                       struct sockaddr_storage *out);
@@ -108,48 +129,170 @@ bool relay_hmac(const void *key, size_t key_len, const void *msg,
 /* base64url without padding; out holds (n * 4 + 2) / 3 + 1 bytes. */
 void relay_b64url(const unsigned char *in, size_t n, char *out);
 
-struct relay_store *relay_store_new(const struct relay_limits *limits);
-void relay_store_free(struct relay_store *st);
-/* Wakes every waiting poll; later polls answer RELAY_STOPPING at once. */
-void relay_store_stop(struct relay_store *st);
-/* Drops expired sessions (also done on every insert). */
-void relay_store_purge(struct relay_store *st);
-size_t relay_store_count(struct relay_store *st);
-
-/* Inputs must already be validated; id_out receives the new short id. */
-enum relay_result relay_store_add(struct relay_store *st, const char *state,
-                                  const char *tag_key, const char *host,
-                                  const char *user, const char *rhost,
-                                  char id_out[RELAY_ID_LEN + 1]);
-/* RELAY_OK with *out filled (free with relay_view_clear), or RELAY_UNKNOWN. */
-enum relay_result relay_store_view(struct relay_store *st, const char *id,
-                                   struct relay_view *out);
 /* The browser's cookie for the session with this short id, or NULL. */
 typedef const char *relay_cookie_fn(void *cls, const char *id);
-/* code NULL records a denial; only a browser whose cookie (looked up with
- * cookie_of) is the session's gets this far, else RELAY_NO_COOKIE and
- * nothing is stored. ctx (may be NULL) receives user, host and tag key. */
-enum relay_result relay_store_answer(struct relay_store *st, const char *state,
-                                     const char *code,
-                                     relay_cookie_fn *cookie_of, void *cls,
-                                     struct relay_view *ctx);
-/* Waits up to wait_s for the answer; on RELAY_CODE *code_out is the
- * caller's to wipe and free. */
-enum relay_result relay_store_poll(struct relay_store *st, const char *state,
-                                   long wait_s, char **code_out);
-/* Token bucket per client address (NULL: one shared bucket), phones'
- * requests and modules' (module true) counted apart; false with
- * *retry_after (seconds) when empty. */
-bool relay_store_rate_allow(struct relay_store *st, bool module,
-                            const struct sockaddr *sa, long *retry_after);
+
+/* The store: sessions, codes, denials and rate limits. Every call may
+ * answer RELAY_UNAVAILABLE when a shared store cannot be reached (the
+ * relay then answers 503 and the module asks again). */
+struct relay_store_ops {
+    void (*free)(struct relay_store *st);
+    /* Drops expired sessions (also done on every insert). */
+    void (*purge)(struct relay_store *st);
+    /* RELAY_OK with the live sessions, or RELAY_UNAVAILABLE with why. */
+    enum relay_result (*health)(struct relay_store *st, size_t *sessions,
+                                char *why, size_t why_len);
+    /* Inputs must already be validated; id_out receives the new short id.
+     */
+    enum relay_result (*add)(struct relay_store *st, const char *state,
+                             const char *tag_key, const char *host,
+                             const char *user, const char *rhost,
+                             char id_out[RELAY_ID_LEN + 1]);
+    /* RELAY_OK with *out filled (free with relay_view_clear), or
+     * RELAY_UNKNOWN. */
+    enum relay_result (*view)(struct relay_store *st, const char *id,
+                              struct relay_view *out);
+    /* code NULL records a denial; only a browser whose cookie (looked up
+     * with cookie_of) is the session's gets this far, else RELAY_NO_COOKIE
+     * and nothing is stored. ctx (may be NULL) receives user, host and tag
+     * key. The store's notice (gen 0) follows an answer. */
+    enum relay_result (*answer)(struct relay_store *st, const char *state,
+                                const char *code, relay_cookie_fn *cookie_of,
+                                void *cls, struct relay_view *ctx);
+    /* A new poll for the login: numbered *gen (a notice tells older
+     * waiters to step aside), it takes an answer already there;
+     * RELAY_PENDING with *left_ms, the session's time to live. On
+     * RELAY_CODE *code_out is the caller's to wipe and free: it is handed
+     * out once, whichever relay asks. */
+    enum relay_result (*poll_start)(struct relay_store *st, const char *state,
+                                    uint64_t *gen, char **code_out,
+                                    long long *left_ms);
+    /* The same for the poll numbered gen, looking again: RELAY_SUPERSEDED
+     * once a newer poll came. */
+    enum relay_result (*take)(struct relay_store *st, const char *state,
+                              uint64_t gen, char **code_out);
+    /* Token bucket per client address (NULL: one shared bucket), phones'
+     * requests and modules' (module true) counted apart; false with
+     * *retry_after (seconds) when empty. */
+    bool (*rate_allow)(struct relay_store *st, bool module,
+                       const struct sockaddr *sa, long *retry_after);
+};
+
+struct relay_store {
+    const struct relay_store_ops *ops;
+};
+
+/* relay_store.c: in this process, for one relay. */
+struct relay_store *relay_store_memory(const struct relay_limits *limits,
+                                       relay_notify_fn *notify,
+                                       void *notify_cls);
+/* relay_redis.c: shared by every relay on the same Redis. NULL with *why
+ * set on a bad URL or file; Redis need not be up yet. */
+struct relay_store *
+relay_store_redis(const char *url, const char *password_file,
+                  const char *ca_file, const struct relay_limits *limits,
+                  relay_notify_fn *notify, relay_notify_all_fn *notify_all,
+                  void *notify_cls, char *why, size_t n);
+
+static inline void relay_store_free(struct relay_store *st)
+{
+    if (st != NULL)
+        st->ops->free(st);
+}
+static inline void relay_store_purge(struct relay_store *st)
+{
+    st->ops->purge(st);
+}
+static inline enum relay_result relay_store_health(struct relay_store *st,
+                                                   size_t *sessions, char *why,
+                                                   size_t n)
+{
+    return st->ops->health(st, sessions, why, n);
+}
+static inline enum relay_result
+relay_store_add(struct relay_store *st, const char *state, const char *tag_key,
+                const char *host, const char *user, const char *rhost,
+                char id_out[RELAY_ID_LEN + 1])
+{
+    return st->ops->add(st, state, tag_key, host, user, rhost, id_out);
+}
+static inline enum relay_result
+relay_store_view(struct relay_store *st, const char *id, struct relay_view *out)
+{
+    return st->ops->view(st, id, out);
+}
+static inline enum relay_result
+relay_store_answer(struct relay_store *st, const char *state, const char *code,
+                   relay_cookie_fn *cookie_of, void *cls,
+                   struct relay_view *ctx)
+{
+    return st->ops->answer(st, state, code, cookie_of, cls, ctx);
+}
+static inline enum relay_result
+relay_store_poll_start(struct relay_store *st, const char *state, uint64_t *gen,
+                       char **code_out, long long *left_ms)
+{
+    return st->ops->poll_start(st, state, gen, code_out, left_ms);
+}
+static inline enum relay_result relay_store_take(struct relay_store *st,
+                                                 const char *state,
+                                                 uint64_t gen, char **code_out)
+{
+    return st->ops->take(st, state, gen, code_out);
+}
+static inline bool relay_store_rate_allow(struct relay_store *st, bool module,
+                                          const struct sockaddr *sa,
+                                          long *retry_after)
+{
+    return st->ops->rate_allow(st, module, sa, retry_after);
+}
+
+/* Sessions' short ids, and random tokens of RELAY_TOKEN_LEN characters
+ * (relay_store.c); false when there is no randomness. */
+bool relay_new_id(char id[RELAY_ID_LEN + 1]);
+bool relay_new_token(char out[RELAY_TOKEN_LEN + 1]);
 
 void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);
 void relay_wipe(void *p, size_t n);
 
+/* relay_wait.c: waiting polls, each a suspended connection. */
+struct relay_waits;
+struct relay_waiter;
+/* Starts the deadline timer thread; NULL on failure. */
+struct relay_waits *relay_waits_new(void);
+/* Resumes every waiter (RELAY_WAKE_STOPPING); later adds fail. */
+void relay_waits_stop(struct relay_waits *ws);
+void relay_waits_free(struct relay_waits *ws);
+size_t relay_waits_count(struct relay_waits *ws);
+/* A relay_notify_fn: resumes the waiters the notice concerns. */
+void relay_waits_notify(void *cls, const char *state, uint64_t gen);
+/* Resumes every waiter to look again (notices may have been missed). */
+void relay_waits_notify_all(void *cls);
+/* Arms a waiter for the poll numbered gen until deadline_ms (monotonic);
+ * the caller then suspends c and calls relay_wait_suspended. NULL when
+ * stopping or out of memory. */
+struct relay_waiter *relay_wait_add(struct relay_waits *ws,
+                                    struct MHD_Connection *c, const char *state,
+                                    uint64_t gen, long long deadline_ms);
+/* After a look that found nothing: armed again with the same deadline. */
+bool relay_wait_rearm(struct relay_waits *ws, struct relay_waiter *w);
+/* Resumes at once when a wake came before the suspension. */
+void relay_wait_suspended(struct relay_waits *ws, struct relay_waiter *w);
+enum relay_wake relay_wait_reason(struct relay_waits *ws,
+                                  struct relay_waiter *w);
+long long relay_wait_deadline(const struct relay_waiter *w);
+uint64_t relay_wait_gen(const struct relay_waiter *w);
+const char *relay_wait_state(const struct relay_waiter *w);
+/* Disarms (if armed) and frees; NULL is fine. */
+void relay_wait_free(struct relay_waits *ws, struct relay_waiter *w);
+/* CLOCK_MONOTONIC in milliseconds, the clock of every deadline. */
+long long relay_now_ms(void);
+
 /* What the endpoints need, set up once by main. */
 struct relay {
     struct relay_store *store;
+    struct relay_waits *waits;
     const char *public_url; /* the first public_len bytes, no trailing / */
     size_t public_len;
     struct relay_auth *auth;
@@ -189,6 +332,9 @@ struct relay_options {
     char *trusted_proxy;
     long receive_timeout;
     long max_client_connections;
+    char *store; /* "memory" or a redis:// or rediss:// URL */
+    char *store_password_file;
+    char *store_ca_file;
     bool quiet;
 };
 
@@ -205,8 +351,13 @@ bool relay_parse_long(const char *s, long min, long max, long *out);
 enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
                                   size_t len);
+/* A poll that must wait is left suspended with *w set; when it is
+ * resumed, relay_poll_resumed answers it or suspends it again. */
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
-                              char *body, size_t len);
+                              char *body, size_t len, struct relay_waiter **w);
+enum MHD_Result relay_poll_resumed(const struct relay *r,
+                                   struct MHD_Connection *c,
+                                   struct relay_waiter **w);
 enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
                               const char *id);
 /* The context page's Continue: sets the cookie, 303 to the provider. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,11 +25,14 @@
 #include <microhttpd.h>
 
 #define BODY_MAX 4096
-/* Each connection holds a thread (long polls wait in theirs). */
-#define CONNECTIONS_MAX 1024
-/* Above this many requests in flight, phones' page views and Continues
- * wait (503): what is left is kept for module polls and callbacks. */
-#define PAGES_UNTIL 768
+/* Connections cost a descriptor and a few KiB, not a thread: the cap is
+ * what the descriptor limit allows, up to this. */
+#define CONNECTIONS_MAX 65536
+/* Descriptors kept for everything that is not a client connection. */
+#define FD_RESERVE 64
+/* The pool's threads run every connection's events; waiting polls are
+ * suspended connections and hold none, so a few suffice. */
+#define THREADS 4
 #define PEM_MAX (1024 * 1024)
 #define FORM_TYPE "application/x-www-form-urlencoded"
 
@@ -36,15 +40,29 @@ struct server {
     struct relay_options opt;
     struct relay relay;
     atomic_int in_flight; /* requests begun and not yet completed */
+    /* Above this many connections, phones' page views and Continues wait
+     * (503): what is left is kept for module polls and callbacks. */
+    size_t pages_until;
 };
 
-/* Per request: progress and the body, which may hold a poll secret. */
+/* Per request: progress and the body, which may hold a poll secret. The
+ * body is let go of once handled, so a waiting poll holds little. */
 struct request {
     bool answered; /* a response is queued or the body is not wanted */
     bool too_big;
     size_t len;
-    char body[BODY_MAX + 1];
+    char *body; /* BODY_MAX + 1 bytes, from the first byte of body */
+    struct relay_waiter *waiter;
 };
+
+static void drop_body(struct request *rq)
+{
+    if (rq->body != NULL) {
+        relay_wipe(rq->body, BODY_MAX + 1);
+        free(rq->body);
+        rq->body = NULL;
+    }
+}
 
 void relay_say(const struct relay *r, const char *fmt, ...)
 {
@@ -112,7 +130,7 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     }
     if (route == R_NONE)
         return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
-    if (route == R_PAGE && atomic_load(&sv->in_flight) > PAGES_UNTIL)
+    if (route == R_PAGE && relay_net_count(r->net) > sv->pages_until)
         return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
                                 MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (wants_post ? !post : !(get || page_post))
@@ -153,9 +171,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
     struct server *sv = cls;
     struct request *rq = *con_cls;
+    char none[1] = "";
+    char *body;
+    enum MHD_Result ret;
     const char *why;
 
     (void)version;
+    if (rq != NULL && rq->waiter != NULL)
+        return relay_poll_resumed(&sv->relay, c, &rq->waiter);
     if (rq == NULL) {
         rq = calloc(1, sizeof(*rq));
         if (rq == NULL)
@@ -167,6 +190,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (*upload_size != 0) {
         /* Over the cap the rest is read and dropped, then answered 413. */
         rq->too_big = rq->too_big || *upload_size > BODY_MAX - rq->len;
+        if (!rq->answered && !rq->too_big && rq->body == NULL) {
+            rq->body = calloc(1, BODY_MAX + 1);
+            rq->too_big = rq->body == NULL;
+        }
         if (!rq->answered && !rq->too_big) {
             memcpy(rq->body + rq->len, upload, *upload_size);
             rq->len += *upload_size;
@@ -182,20 +209,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (rq->too_big)
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
+    body = rq->body != NULL ? rq->body : none;
     /* Answered here, not on the first call, which would cost keep-alive. */
     switch (route_of(url)) {
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
     case R_PAGE:
         if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
-            return relay_do_continue(&sv->relay, c, url + 3, rq->body, rq->len);
-        return relay_do_page(&sv->relay, c, url + 3);
+            ret = relay_do_continue(&sv->relay, c, url + 3, body, rq->len);
+        else
+            ret = relay_do_page(&sv->relay, c, url + 3);
+        drop_body(rq);
+        return ret;
     case R_CB:
         return relay_do_callback(&sv->relay, c);
     default:
         break;
     }
-    why = relay_auth_check(sv->relay.auth, c, method, url, rq->body, rq->len);
+    why = relay_auth_check(sv->relay.auth, c, method, url, body, rq->len);
     if (why != NULL) {
         relay_say(&sv->relay, "refused an unauthenticated %s: %s",
                   route_of(url) == R_SESSIONS ? "registration"
@@ -210,10 +241,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
             why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
     }
     if (route_of(url) == R_SESSIONS)
-        return relay_do_register(&sv->relay, c, rq->body, rq->len);
-    if (route_of(url) == R_PING)
-        return relay_do_ping(&sv->relay, c);
-    return relay_do_poll(&sv->relay, c, rq->body, rq->len);
+        ret = relay_do_register(&sv->relay, c, body, rq->len);
+    else if (route_of(url) == R_PING)
+        ret = relay_do_ping(&sv->relay, c);
+    else
+        ret = relay_do_poll(&sv->relay, c, body, rq->len, &rq->waiter);
+    /* The secret is not needed while the poll waits. */
+    drop_body(rq);
+    return ret;
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -226,6 +261,9 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     relay_net_answered(sv->relay.net, c);
     if (rq == NULL)
         return;
+    /* A poll whose client left while it was being resumed. */
+    relay_wait_free(sv->relay.waits, rq->waiter);
+    drop_body(rq);
     relay_wipe(rq, sizeof(*rq));
     free(rq);
     *con_cls = NULL;
@@ -305,14 +343,40 @@ static bool write_port_file(const char *path, unsigned port)
     return ok;
 }
 
+/* As many descriptors as the hard limit allows: each waiting login is a
+ * connection, and the soft limit is often 1024. */
+static size_t connections_max(void)
+{
+    struct rlimit rl;
+    rlim_t want;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024 - FD_RESERVE;
+    want = rl.rlim_max == RLIM_INFINITY ||
+                   rl.rlim_max > CONNECTIONS_MAX + FD_RESERVE
+               ? CONNECTIONS_MAX + FD_RESERVE
+               : rl.rlim_max;
+    if (want > rl.rlim_cur) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < 2 * FD_RESERVE)
+        return FD_RESERVE;
+    return rl.rlim_cur > CONNECTIONS_MAX + FD_RESERVE
+               ? CONNECTIONS_MAX
+               : (size_t)rl.rlim_cur - FD_RESERVE;
+}
+
 static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
-                                char *key_pem)
+                                char *key_pem, size_t max_conns)
 {
     const char *host = sv->opt.listen != NULL ? sv->opt.listen : "127.0.0.1";
-    /* ITC lets MHD_quiesce_daemon stop accepts before the final drain. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* epoll with a fixed pool of threads; a waiting long poll is a
+     * suspended connection. ITC lets MHD_quiesce_daemon stop accepts
+     * before the final drain, and a resume wake its thread. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct sockaddr_storage addr;
     bool v6 = false, loopback = false;
     struct MHD_OptionItem ops[12];
@@ -325,9 +389,10 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
     if (cert_pem != NULL)
         flags |= MHD_USE_TLS;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
-    /* Each long poll holds a thread: the cap bounds threads and memory. */
+    ops[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                       CONNECTIONS_MAX, NULL};
+                                       (intptr_t)max_conns, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                        32768, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
@@ -351,16 +416,15 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
                             MHD_OPTION_END);
 }
 
-/* Stops accepting, lets every waiting poll answer 503 (bounded), then has
- * MHD join the connection threads. */
+/* Stops accepting, lets every waiting poll answer 503 (bounded), then
+ * stops MHD, which must find no connection still suspended. */
 static void stop(struct server *sv, struct MHD_Daemon *d)
 {
     MHD_socket listener = MHD_INVALID_SOCKET;
 
     if (d != NULL)
         listener = MHD_quiesce_daemon(d);
-    if (sv->relay.store != NULL)
-        relay_store_stop(sv->relay.store);
+    relay_waits_stop(sv->relay.waits);
     /* A shutdown-only wait: the woken polls need a moment to send. */
     for (int i = 0; d != NULL && i < 300 && atomic_load(&sv->in_flight) > 0;
          i++) {
@@ -427,6 +491,9 @@ int main(int argc, char **argv)
     struct MHD_Daemon *d = NULL;
     const union MHD_DaemonInfo *info;
     unsigned port = 0;
+    size_t max_conns;
+    struct relay_limits limits;
+    char why[256] = "";
     sigset_t sigs;
     int status = EXIT_FAILURE;
     int rc = relay_parse_options(argc, argv, &sv.opt);
@@ -467,12 +534,25 @@ int main(int argc, char **argv)
         if (cert_pem == NULL || key_pem == NULL)
             goto out;
     }
-    r->store = relay_store_new(&(struct relay_limits){
-        sv.opt.max_sessions, sv.opt.session_ttl, (double)sv.opt.rate,
-        (double)sv.opt.burst, (double)sv.opt.module_rate,
-        (double)sv.opt.module_burst});
+    r->waits = relay_waits_new();
+    if (r->waits == NULL) {
+        fputs("haobtc-relay: cannot start the poll timer\n", stderr);
+        goto out;
+    }
+    limits = (struct relay_limits){
+        sv.opt.max_sessions,        sv.opt.session_ttl,
+        (double)sv.opt.rate,        (double)sv.opt.burst,
+        (double)sv.opt.module_rate, (double)sv.opt.module_burst};
+    if (sv.opt.store == NULL || strcmp(sv.opt.store, "memory") == 0)
+        r->store = relay_store_memory(&limits, relay_waits_notify, r->waits);
+    else
+        r->store = relay_store_redis(sv.opt.store, sv.opt.store_password_file,
+                                     sv.opt.store_ca_file, &limits,
+                                     relay_waits_notify, relay_waits_notify_all,
+                                     r->waits, why, sizeof(why));
     if (r->store == NULL) {
-        fputs("haobtc-relay: cannot set up the store\n", stderr);
+        fprintf(stderr, "haobtc-relay: --store: %s\n",
+                why[0] != '\0' ? why : "cannot set up the store");
         goto out;
     }
     /* Blocked before any thread starts, so only sigtimedwait sees them. */
@@ -481,7 +561,9 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    d = start(&sv, cert_pem, key_pem);
+    max_conns = connections_max();
+    sv.pages_until = max_conns / 4 * 3;
+    d = start(&sv, cert_pem, key_pem, max_conns);
     if (d == NULL) {
         fputs("haobtc-relay: cannot listen (address in use?)\n", stderr);
         goto out;
@@ -493,9 +575,10 @@ int main(int argc, char **argv)
                 strerror(errno));
         goto out;
     }
-    relay_say(r, "listening on %s port %u (%s)",
+    relay_say(r, "listening on %s port %u (%s, store %s)",
               sv.opt.listen != NULL ? sv.opt.listen : "127.0.0.1", port,
-              cert_pem != NULL ? "https" : "http");
+              cert_pem != NULL ? "https" : "http",
+              sv.opt.store != NULL ? sv.opt.store : "memory");
     for (;;) {
         struct timespec tick = {10, 0};
         int sig = sigtimedwait(&sigs, NULL, &tick);
@@ -508,6 +591,7 @@ int main(int argc, char **argv)
     status = EXIT_SUCCESS;
 out:
     stop(&sv, d);
+    relay_waits_free(r->waits);
     relay_store_free(r->store);
     relay_auth_free(r->auth);
     relay_net_free(r->net);

@@ -45,6 +45,7 @@ struct relay_net {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct conn head; /* a ring: head.next is the oldest */
+    size_t count;     /* connections in the ring */
     bool stopping;
     bool watching;
     pthread_t watchdog;
@@ -176,8 +177,8 @@ struct relay_net *relay_net_new(const char *trusted, long receive_s,
     return n;
 }
 
-/* Cuts every connection past its deadline: shutdown() makes the
- * connection's own thread see the end of the stream and close it. */
+/* Cuts every connection past its deadline: shutdown() makes the socket
+ * readable at its end, so the pool thread that holds it closes it. */
 static void *watch(void *arg)
 {
     struct relay_net *n = arg;
@@ -291,6 +292,7 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
         k->next = &n->head;
         n->head.prev->next = k;
         n->head.prev = k;
+        n->count++;
         pthread_mutex_unlock(&n->lock);
         *socket_context = k;
         return;
@@ -302,6 +304,7 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
     pthread_mutex_lock(&n->lock);
     k->prev->next = k->next;
     k->next->prev = k->prev;
+    n->count--;
     pthread_mutex_unlock(&n->lock);
     free(k);
     *socket_context = NULL;
@@ -331,6 +334,16 @@ void relay_net_answered(struct relay_net *n, struct MHD_Connection *c)
 {
     /* The next request on a kept-alive connection: a fresh deadline. */
     set_phase(n, c, P_RECEIVING, mono_ms() + n->receive_ms);
+}
+
+size_t relay_net_count(struct relay_net *n)
+{
+    size_t count;
+
+    pthread_mutex_lock(&n->lock);
+    count = n->count;
+    pthread_mutex_unlock(&n->lock);
+    return count;
 }
 
 bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa)

@@ -44,6 +44,9 @@ static const struct opt_def opt_defs[] = {
     {"receive-timeout", OPT_NUMBER, 1, 300, AT(receive_timeout)},
     {"max-client-connections", OPT_NUMBER, 1, 100000,
      AT(max_client_connections)},
+    {"store", OPT_TEXT, 0, 0, AT(store)},
+    {"store-password-file", OPT_TEXT, 0, 0, AT(store_password_file)},
+    {"store-ca-file", OPT_TEXT, 0, 0, AT(store_ca_file)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -191,7 +194,12 @@ static void usage(FILE *to)
           "                         signed module requests (register, poll)\n"
           "  --trusted-proxy ADDR[,ADDR...]|none (127.0.0.1,::1)  take the\n"
           "                         client address from X-Forwarded-For on\n"
-          "                         connections from these\n",
+          "                         connections from these\n"
+          "  --store memory|redis://HOST[:PORT][/DB]|rediss://... (memory)\n"
+          "                         where sessions live: this relay's\n"
+          "                         memory, or Redis shared by a fleet\n"
+          "  --store-password-file FILE  Redis's password (one line)\n"
+          "  --store-ca-file FILE   the CA of a rediss:// certificate\n",
           to);
 }
 
@@ -261,6 +269,10 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
               "with it)";
     else if ((o->cert == NULL) != (o->key == NULL))
         why = "--cert and --key go together";
+    else if (o->store != NULL && strcmp(o->store, "memory") != 0 &&
+             strncmp(o->store, "redis://", 8) != 0 &&
+             strncmp(o->store, "rediss://", 9) != 0)
+        why = "--store: want memory, redis://HOST[:PORT][/DB] or rediss://";
     if (why != NULL)
         fprintf(stderr, "haobtc-relay: %s\n", why);
     return why != NULL;

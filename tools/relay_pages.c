@@ -25,6 +25,24 @@ static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
     return relay_send_error(c, status, reason, NULL, NULL);
 }
 
+/* The shared store is away: the module asks again after Retry-After. */
+static enum MHD_Result unavailable(struct MHD_Connection *c)
+{
+    return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "store unavailable", MHD_HTTP_HEADER_RETRY_AFTER,
+                            "1");
+}
+
+/* The same for a phone: a page that says to reload. */
+static enum MHD_Result unavailable_page(struct MHD_Connection *c)
+{
+    return relay_send_message(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                              "Try again in a moment",
+                              "The login service is briefly unavailable. "
+                              "Reload this page in a few seconds.",
+                              NULL);
+}
+
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -184,6 +202,8 @@ enum MHD_Result relay_do_register(const struct relay *r,
         return fail(c, MHD_HTTP_CONFLICT, "duplicate state");
     case RELAY_FULL:
         return fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy");
+    case RELAY_UNAVAILABLE:
+        return unavailable(c);
     default:
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
@@ -198,16 +218,61 @@ enum MHD_Result relay_do_register(const struct relay *r,
     return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
 }
 
+/* The answer to a poll that is over; takes code. */
+static enum MHD_Result poll_answer(const struct relay *r,
+                                   struct MHD_Connection *c,
+                                   enum relay_result rc, char *code)
+{
+    struct json_object *o;
+
+    switch (rc) {
+    case RELAY_CODE:
+        o = relay_reply_new(true);
+        relay_reply_add(o, "code", json_object_new_string(code));
+        relay_wipe(code, strlen(code));
+        free(code);
+        relay_say(r, "code handed out");
+        return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
+    case RELAY_DENIED:
+        return fail(c, MHD_HTTP_OK, "access_denied");
+    case RELAY_PENDING:
+    case RELAY_SUPERSEDED:
+        o = relay_reply_new(false);
+        relay_reply_add(o, "pending", json_object_new_boolean(1));
+        return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
+    case RELAY_STOPPING:
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                "shutting down", MHD_HTTP_HEADER_RETRY_AFTER,
+                                "1");
+    case RELAY_UNKNOWN:
+        return fail(c, MHD_HTTP_NOT_FOUND, "unknown");
+    case RELAY_UNAVAILABLE:
+        return unavailable(c);
+    default:
+        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    }
+}
+
+/* Suspends c until w is woken; the caller returns what this returns. */
+static enum MHD_Result park(const struct relay *r, struct MHD_Connection *c,
+                            struct relay_waiter *w)
+{
+    MHD_suspend_connection(c);
+    relay_wait_suspended(r->waits, w);
+    return MHD_YES;
+}
+
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
-                              char *body, size_t len)
+                              char *body, size_t len, struct relay_waiter **w)
 {
     struct field f[] = {{"secret", NULL, 0}, {"wait", NULL, 0}};
     long wait = r->max_poll_wait < DEFAULT_POLL_WAIT ? r->max_poll_wait
                                                      : DEFAULT_POLL_WAIT;
     char state[RELAY_STATE_LEN + 1];
     char *code = NULL;
-    struct json_object *o;
     enum relay_result rc;
+    long long left_ms = 0;
+    uint64_t gen = 0;
 
     if (!form_parse(body, len, f, 2))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad form");
@@ -223,28 +288,52 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
         wait = r->max_poll_wait;
     if (!state_from_secret(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    rc = relay_store_poll(r->store, state, wait, &code);
-    switch (rc) {
-    case RELAY_CODE:
-        o = relay_reply_new(true);
-        relay_reply_add(o, "code", json_object_new_string(code));
-        relay_wipe(code, strlen(code));
-        free(code);
-        relay_say(r, "code handed out");
-        return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
-    case RELAY_DENIED:
-        return fail(c, MHD_HTTP_OK, "access_denied");
-    case RELAY_PENDING:
-        o = relay_reply_new(false);
-        relay_reply_add(o, "pending", json_object_new_boolean(1));
-        return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
-    case RELAY_STOPPING:
-        return fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
-    case RELAY_UNKNOWN:
-        return fail(c, MHD_HTTP_NOT_FOUND, "unknown");
-    default:
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    rc = relay_store_poll_start(r->store, state, &gen, &code, &left_ms);
+    if (rc != RELAY_PENDING || wait == 0)
+        return poll_answer(r, c, rc, code);
+    /* Never past the session's end: then the answer is "unknown". */
+    if (left_ms > (long long)wait * 1000)
+        left_ms = (long long)wait * 1000;
+    *w = relay_wait_add(r->waits, c, state, gen, relay_now_ms() + left_ms);
+    if (*w == NULL)
+        return poll_answer(r, c, RELAY_STOPPING, NULL);
+    /* Armed before this look, so an answer that comes meanwhile either is
+     * seen here or wakes the waiter: none is missed. */
+    rc = relay_store_take(r->store, state, gen, &code);
+    if (rc != RELAY_PENDING) {
+        relay_wait_free(r->waits, *w);
+        *w = NULL;
+        return poll_answer(r, c, rc, code);
     }
+    return park(r, c, *w);
+}
+
+enum MHD_Result relay_poll_resumed(const struct relay *r,
+                                   struct MHD_Connection *c,
+                                   struct relay_waiter **w)
+{
+    enum relay_wake why = relay_wait_reason(r->waits, *w);
+    enum relay_result rc = RELAY_SUPERSEDED;
+    char *code = NULL;
+
+    /* Every other wake looks once more: an answer already there is handed
+     * out even at the deadline or while stopping. */
+    if (why != RELAY_WAKE_SUPERSEDED)
+        rc = relay_store_take(r->store, relay_wait_state(*w),
+                              relay_wait_gen(*w), &code);
+    if (rc == RELAY_PENDING && why == RELAY_WAKE_CHECK &&
+        relay_now_ms() < relay_wait_deadline(*w)) {
+        /* Nothing for this poll yet (another login's answer, or a look
+         * after the store came back): wait on. */
+        if (relay_wait_rearm(r->waits, *w))
+            return park(r, c, *w);
+        why = RELAY_WAKE_STOPPING;
+    }
+    if (rc == RELAY_PENDING && why == RELAY_WAKE_STOPPING)
+        rc = RELAY_STOPPING;
+    relay_wait_free(r->waits, *w);
+    *w = NULL;
+    return poll_answer(r, c, rc, code);
 }
 
 static void put_public(struct relay_page *p, const struct relay *r,
@@ -273,6 +362,8 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
         return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
                                   "This login link has expired or is unknown.",
                                   NULL);
+    if (rc == RELAY_UNAVAILABLE)
+        return unavailable_page(c);
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     relay_page_start(&p, "Approve login");
@@ -369,6 +460,8 @@ enum MHD_Result relay_do_continue(const struct relay *r,
         return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
                                   "This login link has expired or is unknown.",
                                   NULL);
+    if (rc == RELAY_UNAVAILABLE)
+        return unavailable_page(c);
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     if (!form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
@@ -490,6 +583,8 @@ enum MHD_Result relay_do_callback(const struct relay *r,
             "This login was already answered. You can close "
             "this page.",
             NULL);
+    case RELAY_UNAVAILABLE:
+        return unavailable_page(c);
     default:
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
@@ -497,11 +592,20 @@ enum MHD_Result relay_do_callback(const struct relay *r,
 
 enum MHD_Result relay_do_health(const struct relay *r, struct MHD_Connection *c)
 {
-    struct json_object *o = relay_reply_new(true);
+    char why[200];
+    size_t sessions = 0;
+    struct json_object *o;
 
+    /* A load balancer takes a relay whose store is away out of rotation,
+     * and an administrator reads why. */
+    if (relay_store_health(r->store, &sessions, why, sizeof(why)) != RELAY_OK)
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, why, NULL,
+                                NULL);
+    o = relay_reply_new(true);
+    relay_reply_add(o, "sessions", json_object_new_int64((int64_t)sessions));
     relay_reply_add(
-        o, "sessions",
-        json_object_new_int64((int64_t)relay_store_count(r->store)));
+        o, "waiting",
+        json_object_new_int64((int64_t)relay_waits_count(r->waits)));
     return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
 }
 

@@ -1,5 +1,5 @@
-/* haobtc-relay's memory: login sessions, their codes and per-address rate
- * limits, behind one mutex and one condition variable. */
+/* haobtc-relay's memory store: login sessions, their codes and
+ * per-address rate limits in this process, behind one mutex. */
 #include "autoconf.h"
 
 #include "relay.h"
@@ -35,7 +35,7 @@ struct session {
     bool denied;
     /* The latest poll's number: an earlier one still waiting belongs to a
      * connection its module gave up on, and must not take the code. */
-    unsigned poll_gen;
+    uint64_t poll_gen;
     char id[RELAY_ID_LEN + 1];
     char state[RELAY_STATE_LEN + 1];
     char csrf[RELAY_TOKEN_LEN + 1];
@@ -56,9 +56,11 @@ struct rate_slot {
     long long last_ms;
 };
 
-struct relay_store {
+struct mem_store {
+    struct relay_store base; /* first: the store's interface */
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* an answer arrived, or the daemon stops */
+    relay_notify_fn *notify; /* an answer arrived, or a newer poll */
+    void *notify_cls;
     struct session **by_id;
     struct session **by_state;
     size_t mask;
@@ -67,7 +69,6 @@ struct relay_store {
     size_t count;
     size_t max_sessions;
     long long ttl_ms;
-    bool stopping;
     uint64_t hash_key[2];
     double rate[2]; /* [0] phones, [1] modules */
     double burst[2];
@@ -143,7 +144,7 @@ static uint64_t keyed_hash(const uint64_t key[2], const void *data, size_t len)
     return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-static size_t slot_of(const struct relay_store *st, const char *s, size_t n)
+static size_t slot_of(const struct mem_store *st, const char *s, size_t n)
 {
     return (size_t)keyed_hash(st->hash_key, s, n) & st->mask;
 }
@@ -157,10 +158,13 @@ bool relay_is_id(const char *s)
     return strspn(s, id_alphabet) == n;
 }
 
-struct relay_store *relay_store_new(const struct relay_limits *limits)
+static const struct relay_store_ops mem_ops;
+
+struct relay_store *relay_store_memory(const struct relay_limits *limits,
+                                       relay_notify_fn *notify,
+                                       void *notify_cls)
 {
-    struct relay_store *st = calloc(1, sizeof(*st));
-    pthread_condattr_t attr;
+    struct mem_store *st = calloc(1, sizeof(*st));
     size_t buckets = 16;
     bool ok;
 
@@ -175,6 +179,8 @@ struct relay_store *relay_store_new(const struct relay_limits *limits)
     st->burst[0] = limits->burst;
     st->rate[1] = limits->module_rate;
     st->burst[1] = limits->module_burst;
+    st->notify = notify;
+    st->notify_cls = notify_cls;
     for (size_t i = 0; i < RATE_BUCKETS; i++)
         st->rate_heads[i] = -1;
     /* One array: the id chains' heads, then the state chains' heads. */
@@ -183,20 +189,10 @@ struct relay_store *relay_store_new(const struct relay_limits *limits)
     ok = st->by_id != NULL &&
          getrandom(st->hash_key, sizeof(st->hash_key), 0) ==
              (ssize_t)sizeof(st->hash_key) &&
-         pthread_condattr_init(&attr) == 0;
-    if (ok) {
-        /* Monotonic: a clock step cannot cut a long poll short or stretch
-         * it. */
-        ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-             pthread_cond_init(&st->changed, &attr) == 0;
-        pthread_condattr_destroy(&attr);
-    }
-    if (ok && pthread_mutex_init(&st->lock, NULL) != 0) {
-        pthread_cond_destroy(&st->changed);
-        ok = false;
-    }
+         pthread_mutex_init(&st->lock, NULL) == 0;
+    st->base.ops = &mem_ops;
     if (ok)
-        return st;
+        return &st->base;
     free(st->by_id);
     free(st);
     return NULL;
@@ -212,7 +208,7 @@ static void unlink_chain(struct session **head, struct session *s,
         *head = *(struct session **)(void *)((char *)s + next_offset);
 }
 
-static void remove_session(struct relay_store *st, struct session *s)
+static void remove_session(struct mem_store *st, struct session *s)
 {
     unlink_chain(&st->by_id[slot_of(st, s->id, RELAY_ID_LEN)], s,
                  offsetof(struct session, id_next));
@@ -234,52 +230,48 @@ static void remove_session(struct relay_store *st, struct session *s)
     free(s);
 }
 
-static void purge_locked(struct relay_store *st, long long now)
+static void purge_locked(struct mem_store *st, long long now)
 {
     while (st->oldest != NULL && st->oldest->expires_ms <= now)
         remove_session(st, st->oldest);
 }
 
-void relay_store_free(struct relay_store *st)
+static void mem_free(struct relay_store *base)
 {
+    struct mem_store *st = (struct mem_store *)(void *)base;
     if (st == NULL)
         return;
     while (st->oldest != NULL)
         remove_session(st, st->oldest);
     pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->changed);
     free(st->by_id);
     free(st);
 }
 
-void relay_store_stop(struct relay_store *st)
+static void mem_purge(struct relay_store *base)
 {
-    pthread_mutex_lock(&st->lock);
-    st->stopping = true;
-    pthread_cond_broadcast(&st->changed);
-    pthread_mutex_unlock(&st->lock);
-}
-
-void relay_store_purge(struct relay_store *st)
-{
+    struct mem_store *st = (struct mem_store *)(void *)base;
     pthread_mutex_lock(&st->lock);
     purge_locked(st, now_ms());
     pthread_mutex_unlock(&st->lock);
 }
 
-size_t relay_store_count(struct relay_store *st)
+static enum relay_result mem_health(struct relay_store *base, size_t *sessions,
+                                    char *why, size_t n)
 {
-    size_t n;
+    struct mem_store *st = (struct mem_store *)(void *)base;
 
+    (void)why;
+    (void)n;
     pthread_mutex_lock(&st->lock);
     purge_locked(st, now_ms());
-    n = st->count;
+    *sessions = st->count;
     pthread_mutex_unlock(&st->lock);
-    return n;
+    return RELAY_OK;
 }
 
 /* Expired but not yet purged sessions are found too: their ids are taken. */
-static struct session *find_id(struct relay_store *st, const char *id)
+static struct session *find_id(struct mem_store *st, const char *id)
 {
     struct session *s = st->by_id[slot_of(st, id, RELAY_ID_LEN)];
 
@@ -289,7 +281,7 @@ static struct session *find_id(struct relay_store *st, const char *id)
 }
 
 /* The state is a hash of the poll secret, so compare it in constant time. */
-static struct session *find_state(struct relay_store *st, const char *state,
+static struct session *find_state(struct mem_store *st, const char *state,
                                   long long now)
 {
     struct session *s = st->by_state[slot_of(st, state, RELAY_STATE_LEN)];
@@ -301,30 +293,38 @@ static struct session *find_state(struct relay_store *st, const char *state,
     return NULL;
 }
 
-static bool new_id(struct relay_store *st, char id[RELAY_ID_LEN + 1])
+bool relay_new_id(char id[RELAY_ID_LEN + 1])
 {
     /* Rejection sampling keeps every character equally likely. */
     const unsigned limit = 256 - 256 % ID_ALPHABET_LEN;
+    unsigned char rnd[32];
+    size_t n = 0;
 
-    for (int attempt = 0; attempt < 16; attempt++) {
-        unsigned char rnd[32];
-        size_t n = 0;
-
+    while (n < RELAY_ID_LEN) {
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
             return false;
         for (size_t i = 0; i < sizeof(rnd) && n < RELAY_ID_LEN; i++) {
             if (rnd[i] < limit)
                 id[n++] = id_alphabet[rnd[i] % ID_ALPHABET_LEN];
         }
-        id[n] = '\0';
-        if (n == RELAY_ID_LEN && find_id(st, id) == NULL)
+    }
+    id[n] = '\0';
+    return true;
+}
+
+static bool new_id(struct mem_store *st, char id[RELAY_ID_LEN + 1])
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        if (!relay_new_id(id))
+            return false;
+        if (find_id(st, id) == NULL)
             return true;
     }
     return false;
 }
 
 /* A random token of RELAY_TOKEN_LEN base64url characters. */
-static bool new_token(char out[RELAY_TOKEN_LEN + 1])
+bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
 {
     unsigned char rnd[16];
 
@@ -335,11 +335,12 @@ static bool new_token(char out[RELAY_TOKEN_LEN + 1])
     return true;
 }
 
-enum relay_result relay_store_add(struct relay_store *st, const char *state,
-                                  const char *tag_key, const char *host,
-                                  const char *user, const char *rhost,
-                                  char id_out[RELAY_ID_LEN + 1])
+static enum relay_result mem_add(struct relay_store *base, const char *state,
+                                 const char *tag_key, const char *host,
+                                 const char *user, const char *rhost,
+                                 char id_out[RELAY_ID_LEN + 1])
 {
+    struct mem_store *st = (struct mem_store *)(void *)base;
     size_t host_len = strlen(host) + 1;
     size_t user_len = strlen(user) + 1;
     size_t rhost_len = strlen(rhost) + 1;
@@ -356,7 +357,7 @@ enum relay_result relay_store_add(struct relay_store *st, const char *state,
     memset(s, 0, sizeof(*s));
     memcpy(s->state, state, RELAY_STATE_LEN);
     memcpy(s->tag_key, tag_key, RELAY_TAG_KEY_LEN);
-    if (!new_token(s->csrf) || !new_token(s->cookie)) {
+    if (!relay_new_token(s->csrf) || !relay_new_token(s->cookie)) {
         relay_wipe(s, sizeof(*s));
         free(s);
         return RELAY_FAILED;
@@ -430,9 +431,10 @@ static bool copy_view(const struct session *s, struct relay_view *out,
     return true;
 }
 
-enum relay_result relay_store_view(struct relay_store *st, const char *id,
-                                   struct relay_view *out)
+static enum relay_result mem_view(struct relay_store *base, const char *id,
+                                  struct relay_view *out)
 {
+    struct mem_store *st = (struct mem_store *)(void *)base;
     enum relay_result rc = RELAY_UNKNOWN;
     struct session *s;
     long long now;
@@ -449,11 +451,12 @@ enum relay_result relay_store_view(struct relay_store *st, const char *id,
     return rc;
 }
 
-enum relay_result relay_store_answer(struct relay_store *st, const char *state,
-                                     const char *code,
-                                     relay_cookie_fn *cookie_of, void *cls,
-                                     struct relay_view *ctx)
+static enum relay_result mem_answer(struct relay_store *base, const char *state,
+                                    const char *code,
+                                    relay_cookie_fn *cookie_of, void *cls,
+                                    struct relay_view *ctx)
 {
+    struct mem_store *st = (struct mem_store *)(void *)base;
     const char *cookie;
     enum relay_result rc = RELAY_UNKNOWN;
     char *copy = NULL;
@@ -484,10 +487,11 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
         copy = NULL;
         if (ctx != NULL)
             copy_view(s, ctx, now);
-        pthread_cond_broadcast(&st->changed);
         rc = RELAY_OK;
     }
     pthread_mutex_unlock(&st->lock);
+    if (rc == RELAY_OK && st->notify != NULL)
+        st->notify(st->notify_cls, state, 0);
     if (copy != NULL) {
         relay_wipe(copy, strlen(copy));
         free(copy);
@@ -495,69 +499,73 @@ enum relay_result relay_store_answer(struct relay_store *st, const char *state,
     return rc;
 }
 
-enum relay_result relay_store_poll(struct relay_store *st, const char *state,
-                                   long wait_s, char **code_out)
+/* What the poll with number gen finds; the session goes with an answer. */
+static enum relay_result take_locked(struct mem_store *st, const char *state,
+                                     uint64_t gen, char **code_out,
+                                     long long *left_ms)
 {
-    enum relay_result rc = RELAY_FAILED;
-    long long deadline;
-    unsigned gen = 0;
-    bool first = true;
+    long long now = now_ms();
+    struct session *s = find_state(st, state, now);
+
+    if (s == NULL)
+        return RELAY_UNKNOWN;
+    if (s->poll_gen != gen)
+        return RELAY_SUPERSEDED;
+    if (s->code != NULL) {
+        /* Handed out once: the session goes with it. */
+        *code_out = s->code;
+        s->code = NULL;
+        remove_session(st, s);
+        return RELAY_CODE;
+    }
+    if (s->denied) {
+        remove_session(st, s);
+        return RELAY_DENIED;
+    }
+    if (left_ms != NULL)
+        *left_ms = s->expires_ms - now;
+    return RELAY_PENDING;
+}
+
+static enum relay_result mem_poll_start(struct relay_store *base,
+                                        const char *state, uint64_t *gen,
+                                        char **code_out, long long *left_ms)
+{
+    struct mem_store *st = (struct mem_store *)(void *)base;
+    enum relay_result rc = RELAY_UNKNOWN;
+    struct session *s;
+
+    *code_out = NULL;
+    *gen = 0;
+    pthread_mutex_lock(&st->lock);
+    s = find_state(st, state, now_ms());
+    if (s != NULL) {
+        /* The newest poll is the live one (a module retries when its
+         * connection drops, while the relay may not have noticed): an
+         * older waiter steps aside. */
+        *gen = ++s->poll_gen;
+        rc = take_locked(st, state, *gen, code_out, left_ms);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (*gen > 1 && st->notify != NULL)
+        st->notify(st->notify_cls, state, *gen);
+    return rc;
+}
+
+static enum relay_result mem_take(struct relay_store *base, const char *state,
+                                  uint64_t gen, char **code_out)
+{
+    struct mem_store *st = (struct mem_store *)(void *)base;
+    enum relay_result rc;
 
     *code_out = NULL;
     pthread_mutex_lock(&st->lock);
-    deadline = now_ms() + (long long)wait_s * 1000;
-    for (;;) {
-        long long now = now_ms();
-        /* Looked up afresh after every wake: another poll with the same
-         * secret may have taken the code and freed the session. */
-        struct session *s = find_state(st, state, now);
-        long long until;
-        struct timespec ts;
-
-        if (first && s != NULL) {
-            /* The newest poll is the live one (a module retries when its
-             * connection drops, while the relay may not have noticed):
-             * an older waiter steps aside. */
-            gen = ++s->poll_gen;
-            pthread_cond_broadcast(&st->changed);
-        }
-        first = false;
-        if (s != NULL && s->poll_gen != gen) {
-            rc = RELAY_PENDING;
-            break;
-        }
-        if (s != NULL && s->code != NULL) {
-            /* Handed out once: the session goes with it. */
-            *code_out = s->code;
-            s->code = NULL;
-            remove_session(st, s);
-            rc = RELAY_CODE;
-            break;
-        }
-        if (s != NULL && s->denied) {
-            remove_session(st, s);
-            rc = RELAY_DENIED;
-            break;
-        }
-        /* An answer already there is still handed out while stopping. */
-        if (st->stopping || s == NULL) {
-            rc = st->stopping ? RELAY_STOPPING : RELAY_UNKNOWN;
-            break;
-        }
-        if (now >= deadline) {
-            rc = RELAY_PENDING;
-            break;
-        }
-        until = deadline < s->expires_ms ? deadline : s->expires_ms;
-        ts.tv_sec = (time_t)(until / 1000);
-        ts.tv_nsec = (long)(until % 1000) * 1000000;
-        pthread_cond_timedwait(&st->changed, &st->lock, &ts);
-    }
+    rc = take_locked(st, state, gen, code_out, NULL);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
 
-static struct rate_slot *rate_slot(struct relay_store *st,
+static struct rate_slot *rate_slot(struct mem_store *st,
                                    const unsigned char *addr, size_t len,
                                    double burst, long long now)
 {
@@ -617,9 +625,10 @@ static size_t client_key(bool module, const struct sockaddr *sa,
     return 9;
 }
 
-bool relay_store_rate_allow(struct relay_store *st, bool module,
-                            const struct sockaddr *sa, long *retry_after)
+static bool mem_rate_allow(struct relay_store *base, bool module,
+                           const struct sockaddr *sa, long *retry_after)
 {
+    struct mem_store *st = (struct mem_store *)(void *)base;
     unsigned char key[ADDR_MAX];
     size_t key_len = client_key(module, sa, key);
     double rate = st->rate[module], burst = st->burst[module];
@@ -643,3 +652,15 @@ bool relay_store_rate_allow(struct relay_store *st, bool module,
     pthread_mutex_unlock(&st->lock);
     return ok;
 }
+
+static const struct relay_store_ops mem_ops = {
+    .free = mem_free,
+    .purge = mem_purge,
+    .health = mem_health,
+    .add = mem_add,
+    .view = mem_view,
+    .answer = mem_answer,
+    .poll_start = mem_poll_start,
+    .take = mem_take,
+    .rate_allow = mem_rate_allow,
+};

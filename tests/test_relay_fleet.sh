@@ -1,0 +1,328 @@
+# Two relays on one Redis behind haproxy, as examples/fleet/ sets them up
+# (redis-server, the relays and haproxy started here on loopback): a
+# login registered through relay A, approved through B and polled through
+# either succeeds; kill -9 of the relay that holds a waiting poll loses no
+# login; two pollers racing for one code on different relays: exactly one
+# gets it; while Redis is away the relays answer 503 and /health says
+# why, a login started then succeeds once Redis is back; and a relay on
+# rediss:// (TLS, its CA given) works, one with the wrong CA says why.
+# shellcheck shell=bash disable=SC2153 # MOCK2_PORT, PT_PID come from outside
+. "$HB_SRC/tests/lib.sh"
+tdir=$(mktemp -d "$HB_TEST_DIR/fleet.XXXXXX")
+main_url=$RELAY_URL
+ca=(--cacert "$HB_PKI/ca.pem" -sS --max-time 15)
+pids=()
+pt_pid=
+redis_pid=
+cleanup() {
+    stop_pid "$pt_pid"
+    stop_pid "$redis_pid"
+    for p in "${pids[@]}"; do stop_pid "$p"; done
+}
+trap cleanup EXIT
+is() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "want '$2', got '$3'"; fi
+}
+for tool in redis-server haproxy; do
+    if ! command -v "$tool" >/dev/null; then
+        not_ok fleet_test_has_its_tools "$tool is missing (tools/check installs it)"
+        exit 1
+    fi
+done
+
+# The examples with this run's values.
+fill() { # fill TEMPLATE OUT
+    sed -e "s|@HAPROXY_PORT@|$hport|g" -e "s|@TLS_PEM@|$tdir/haproxy.pem|g" \
+        -e "s|@RELAY_A_PORT@|$aport|g" -e "s|@RELAY_B_PORT@|$bport|g" \
+        -e "s|@PUBLIC_URL@|$fleet_url|g" -e "s|@FLEET_KEY@|$HB_FLEET_KEY|g" \
+        -e "s|@AUTHORIZE_URL@|https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/|g" \
+        -e "s|@CLIENT_ID@|test-client|g" -e "s|@REDIS_PORT@|$rport|g" \
+        -e "s|@REDIS_DIR@|$tdir/redis|g" -e "s|@REDIS_PASSWORD@|$(cat "$tdir/redis.pw")|g" \
+        -e "s|@REDIS_PASSWORD_FILE@|$tdir/redis.pw|g" "$HB_SRC/examples/fleet/$1" >"$2"
+}
+hport=$(free_port) aport=$(free_port) bport=$(free_port) rport=$(free_port)
+fleet_url=https://127.0.0.1:$hport
+a_url=http://127.0.0.1:$aport b_url=http://127.0.0.1:$bport
+mkdir -p "$tdir/redis"
+(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$tdir/redis.pw")
+cat "$HB_PKI/server.pem" "$HB_PKI/server-key.pem" >"$tdir/haproxy.pem"
+for f in haproxy.cfg relay.conf redis.conf; do fill "$f" "$tdir/$f"; done
+
+start_redis() {
+    redis-server "$tdir/redis.conf" >>"$tdir/redis/log" 2>&1 &
+    redis_pid=$!
+    echo "$redis_pid" >"$tdir/redis.pid"
+    for _ in $(seq 50); do
+        redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" ping 2>/dev/null |
+            grep -q PONG && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# start_relay_on NAME PORT: one relay of the fleet, as relay.conf says (the
+# test's relaxed limits on top); sets its pid in NAME_pid
+start_relay_on() {
+    rm -f "$tdir/$1.port"
+    "$HB_BUILD/tools/haobtc-relay" --config "$tdir/relay.conf" --port "$2" \
+        --port-file "$tdir/$1.port" --rate 1000 --burst 1000 --module-rate 1000 \
+        --module-burst 10000 >>"$tdir/$1.log" 2>&1 &
+    eval "${1}_pid=$!"
+    pids+=("$!")
+    wait_for_file "$tdir/$1.port" 10
+}
+health() { curl -sS --cacert "$HB_PKI/ca.pem" --max-time 5 "$1/health"; }
+wait_healthy() { # wait_healthy URL...: until every /health is 200
+    for _ in $(seq 50); do
+        local all=1
+        for u in "$@"; do
+            [ "$(curl -s --cacert "$HB_PKI/ca.pem" -o /dev/null -w "%{http_code}" --max-time 2 "$u/health")" = 200 ] || all=0
+        done
+        [ "$all" = 1 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+check redis_starts_with_the_example_config start_redis
+start_relay_on relay_a "$aport" || { cat "$tdir/relay_a.log"; exit 1; }
+start_relay_on relay_b "$bport" || { cat "$tdir/relay_b.log"; exit 1; }
+haproxy -f "$tdir/haproxy.cfg" -db >>"$tdir/haproxy.log" 2>&1 &
+pids+=("$!")
+check both_relays_and_haproxy_are_healthy wait_healthy "$a_url" "$b_url" "$fleet_url"
+check health_names_the_shared_sessions grep -q '"ok":true,"sessions":0' <<<"$(health "$a_url")"
+
+# The relays' part of logins, spread over the fleet on purpose: the
+# python client below talks to A, B or haproxy as told.
+client() {
+    python3 - "$@" <<'PY'
+import base64, hashlib, hmac, http.client, os, re, ssl, sys, threading, time, urllib.parse
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+key = open(os.environ["HB_FLEET_KEY"], "rb").read().rstrip(b" \t\r\n")
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+def req(base, method, path, body=None, headers=None):
+    u = urllib.parse.urlsplit(base)
+    cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
+    kw = {"context": ctx} if u.scheme == "https" else {}
+    c = cls(u.hostname, u.port, timeout=30, **kw)
+    h = dict(headers or {})
+    if body is not None:
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    c.request(method, path, body, h)
+    r = c.getresponse()
+    data = r.read().decode()
+    c.close()
+    return r.status, r, data
+
+def signed(base, path, fields):
+    form = urllib.parse.urlencode(list(fields.items()) + [("nonce", b64(os.urandom(16)))])
+    ts = str(int(time.time()))
+    mac = hmac.new(key, ("haobtc-relay-v1\nPOST\n%s\n%s\n" % (path, ts)).encode() + form.encode(),
+                   hashlib.sha256).digest()
+    return req(base, "POST", path, form, {"X-Haobtc-Timestamp": ts, "X-Haobtc-Signature": b64(mac)})
+
+def login(reg, phone):
+    """Registers through reg, passes the context page and calls back
+    through phone; returns the poll secret."""
+    secret = b64(os.urandom(32))
+    state = b64(hashlib.sha256(secret.encode()).digest())
+    st, _, body = signed(reg, "/api/v1/sessions", {"state": state, "tag_key": b64(os.urandom(32)),
+                                                    "host": "web01", "user": "alice"})
+    assert st == 201, (st, body)
+    path = urllib.parse.urlsplit(re.search(r'"link":"([^"]*)"', body).group(1)).path
+    st, _, page = req(phone, "GET", path)
+    assert st == 200, st
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+    st, r, _ = req(phone, "POST", path, "csrf=" + csrf)
+    assert st == 303, st
+    cookie = r.getheader("Set-Cookie").split(";")[0]
+    return secret, state, cookie
+
+what = sys.argv[1]
+if what == "across":  # A registers, B shows the page and takes the callback
+    a, b, poll_at = sys.argv[2:5]
+    secret, state, cookie = login(a, b)
+    st, _, _ = req(b, "GET", "/cb?code=fleet-code&state=" + state, headers={"Cookie": cookie})
+    st2, _, body = signed(poll_at, "/api/v1/poll", {"secret": secret, "wait": "0"})
+    print("%d %d %s" % (st, st2, body))
+elif what == "wake":  # a poll waits on A, the callback reaches B
+    a, b = sys.argv[2:4]
+    secret, state, cookie = login(a, b)
+    got = {}
+    def poll():
+        got["r"] = signed(a, "/api/v1/poll", {"secret": secret, "wait": "10"})
+        got["t"] = time.monotonic()
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    req(b, "GET", "/cb?code=woken-code&state=" + state, headers={"Cookie": cookie})
+    t.join()
+    print("%d %s %d" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000))
+elif what == "race":  # N codes, each polled at once on A and on B
+    a, b, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
+    wins = {"once": 0, "twice": 0, "never": 0}
+    for i in range(n):
+        secret, state, cookie = login(a, b)
+        req(a, "GET", "/cb?code=race-code-%d&state=%s" % (i, state), headers={"Cookie": cookie})
+        out = {}
+        go = threading.Barrier(2)
+        def poll(base):
+            go.wait()
+            out[base] = signed(base, "/api/v1/poll", {"secret": secret, "wait": "0"})
+        ts = [threading.Thread(target=poll, args=(u,)) for u in (a, b)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        got = sum('"code":"race-code-%d"' % i in r[2] for r in out.values())
+        wins["once" if got == 1 else "twice" if got == 2 else "never"] += 1
+    print("once=%d twice=%d never=%d" % (wins["once"], wins["twice"], wins["never"]))
+elif what == "register":  # one registration's status, body and Retry-After
+    st, r, body = signed(sys.argv[2], "/api/v1/sessions",
+                         {"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
+                          "host": "web01", "user": "alice"})
+    print("%d %s %s" % (st, r.getheader("Retry-After"), body))
+PY
+}
+
+# --- one login over the fleet's parts
+is registered_on_a_approved_on_b_polled_on_b_gets_the_code \
+    '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$a_url" "$b_url" "$b_url")"
+is registered_on_a_approved_on_b_polled_on_a_gets_the_code \
+    '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$a_url" "$b_url" "$a_url")"
+read -r st body lag <<<"$(client wake "$a_url" "$b_url")"
+if [ "$st $body" = '200 {"ok":true,"code":"woken-code"}' ] && [ "${lag:-9999}" -lt 1000 ]; then
+    ok "a_callback_on_b_wakes_the_poll_waiting_on_a (${lag} ms)"
+else
+    not_ok a_callback_on_b_wakes_the_poll_waiting_on_a "$st $body ${lag} ms"
+fi
+is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0" \
+    "$(client race "$a_url" "$b_url" 20)"
+
+# --- whole PAM logins through haproxy, the phone simulated
+pdir=$tdir/pam
+mkdir -p "$pdir/pam.d"
+printf 'uuid:5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 alice\n' >"$pdir/map"
+# The provider's registered redirect is the suite's relay's /cb; the
+# phone carries the code to the fleet's instead.
+write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "relay_url=$fleet_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+    "fleet_key_file=$HB_FLEET_KEY" prompt=always
+printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-fleet"
+pam_start() { # a pamtester login in the background; sets link
+    coproc PT {
+        LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
+        PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+            pamtester -v haobtc-fleet alice authenticate 2>&1
+    }
+    pt_pid=$PT_PID
+    link=
+    while IFS= read -r -t 20 line <&"${PT[0]}"; do
+        case $line in https://*) link=$line; break ;; esac
+    done
+}
+pam_finish() { # pam_finish OUT: waits for pamtester's verdict
+    timeout 40 cat <&"${PT[0]}" >"$1"
+    stop_pid "$pt_pid"
+    pt_pid=
+    grep -a SYSLOG "$1" >>"$HB_TEST_DIR/module-syslog.txt"
+}
+phone() { # phone LINK: context page, Continue, approval, callback via haproxy
+    local href state location
+    href=$(phone_continue "$1" "$pdir/jar") || return 1
+    state=${href##*[?&]state=}
+    state=${state%%&*}
+    location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
+        --data-urlencode client_id=test-client --data-urlencode username=alice \
+        --data-urlencode "state=$state" |
+        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
+    [ -n "$location" ] &&
+        curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$fleet_url${location#"$main_url"}"
+}
+waiting_on() { # the relay (a or b) whose /health counts a waiting poll
+    for _ in $(seq 50); do
+        health "$a_url" | grep -q '"waiting":[1-9]' && { echo a; return; }
+        health "$b_url" | grep -q '"waiting":[1-9]' && { echo b; return; }
+        sleep 0.1
+    done
+}
+
+pam_start
+check pam_prompt_shows_the_fleets_link grep -q "^$fleet_url/s/" <<<"$link"
+printf '\n' >&"${PT[1]}"
+holder=$(waiting_on)
+check the_module_waits_on_one_relay [ -n "$holder" ]
+# The relay holding the wait dies without a word; the other serves on.
+t0=$(date +%s%3N)
+eval "kill -9 \$relay_${holder:-a}_pid"
+is phone_approves_through_haproxy_after_the_kill 200 "$(phone "$link")"
+pam_finish "$pdir/out1"
+took=$(($(date +%s%3N) - t0))
+if grep -q 'pamtester: successfully authenticated' "$pdir/out1"; then
+    ok "login_survives_kill_9_of_the_relay_holding_its_poll (${took} ms after the kill)"
+else
+    not_ok login_survives_kill_9_of_the_relay_holding_its_poll "$(grep -a SYSLOG "$pdir/out1" | tail -n 2)"
+fi
+start_relay_on "relay_$holder" "$([ "$holder" = a ] && echo "$aport" || echo "$bport")"
+check the_killed_relay_comes_back wait_healthy "$a_url" "$b_url"
+
+# --- Redis away: 503 with Retry-After, /health says why; back: logins work
+stop_pid "$redis_pid"
+redis_pid=
+read -r st after body <<<"$(client register "$a_url")"
+is registration_while_redis_is_away_is_503_retry_after_1 "503 1" "$st $after"
+check it_says_the_store_is_unavailable grep -q '"error":"store unavailable"' <<<"$body"
+for _ in $(seq 20); do
+    [ "$(curl -s -o "$tdir/h" -w '%{http_code}' "$b_url/health")" = 503 ] && break
+    sleep 0.1
+done
+check health_says_why_while_redis_is_away grep -q '"ok":false,"error":"store: .*Redis' "$tdir/h"
+# A login begun now: the module retries its registration; Redis returns
+# 2 s later (its sessions gone: nothing is saved), and the login goes on.
+(sleep 2 && start_redis) &
+restarter=$!
+pam_start
+wait "$restarter"
+redis_pid=$(cat "$tdir/redis.pid")
+check login_begun_during_the_outage_gets_its_link grep -q "^$fleet_url/s/" <<<"$link"
+check relays_reconnect_by_themselves wait_healthy "$a_url" "$b_url"
+printf '\n' >&"${PT[1]}"
+sleep 0.5
+is phone_approves_after_redis_returned 200 "$(phone "$link")"
+pam_finish "$pdir/out2"
+check login_begun_during_the_outage_succeeds_after_it \
+    grep -q 'pamtester: successfully authenticated' "$pdir/out2"
+is login_after_redis_returned_across_relays \
+    '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$b_url" "$a_url" "$a_url")"
+
+# --- rediss://: TLS to Redis, checked against --store-ca-file
+tport=$(free_port) cport=$(free_port) uport=$(free_port)
+redis-server --port 0 --tls-port "$tport" --bind 127.0.0.1 --dir "$tdir/redis" \
+    --save "" --appendonly no --tls-cert-file "$HB_PKI/server.pem" \
+    --tls-key-file "$HB_PKI/server-key.pem" --tls-ca-cert-file "$HB_PKI/ca.pem" \
+    --tls-auth-clients no --requirepass "$(cat "$tdir/redis.pw")" \
+    >>"$tdir/redis/tls.log" 2>&1 &
+pids+=("$!")
+sed "s|^store = .*|store = rediss://127.0.0.1:$tport/1|" "$tdir/relay.conf" >"$tdir/relay-tls.conf"
+for name in relay_c relay_u; do
+    [ "$name" = relay_c ] && port=$cport ca_file=$HB_PKI/ca.pem ||
+        port=$uport ca_file=$HB_UNTRUSTED_CA
+    "$HB_BUILD/tools/haobtc-relay" --config "$tdir/relay-tls.conf" --port "$port" \
+        --store-ca-file "$ca_file" --rate 1000 --burst 1000 \
+        >>"$tdir/$name.log" 2>&1 &
+    pids+=("$!")
+done
+c_url=http://127.0.0.1:$cport
+check relay_on_rediss_is_healthy wait_healthy "$c_url"
+is login_through_a_relay_on_rediss \
+    '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$c_url" "$c_url" "$c_url")"
+sleep 0.3
+check rediss_with_an_untrusted_certificate_is_refused_and_health_says_so \
+    grep -q '"error":"store: TLS to Redis failed' <<<"$(health "http://127.0.0.1:$uport")"
+
+for p in "${pids[@]}"; do stop_pid "$p"; done
+pids=()
+check fleet_relays_stop_without_sanitizer_reports \
+    bash -c "! grep -qE 'Sanitizer|runtime error' '$tdir'/relay_*.log"
+finish
