@@ -128,6 +128,25 @@ approve_tagged() {
     code=$(approve "$1" "$2") && [ -n "$code" ] && paste_answer "$2" "$code"
 }
 
+# pamtester_start PAM_DIR SERVICE [SECONDS]: pamtester authenticating alice
+# through PAM_DIR/pam.d/SERVICE (pam_wrapper) as the coprocess PT; sets
+# pt_pid, and link from the first https:// line it prints (waiting SECONDS,
+# 15 by default)
+pamtester_start() {
+    coproc PT {
+        LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$1/pam.d" \
+        PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+            pamtester -v "$2" alice authenticate 2>&1
+    }
+    pt_pid=$PT_PID
+    link=
+    local line
+    while IFS= read -r -t "${3:-15}" line <&"${PT[0]}"; do
+        case $line in https://*) link=$line; break ;; esac
+    done
+}
+
 # phone_continue LINK JAR: the simulated phone opens the short link and
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).

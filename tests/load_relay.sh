@@ -274,17 +274,7 @@ write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "fleet_key_file=$HB_FLEET_KEY"
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-busy"
-coproc PT {
-    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
-    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-        pamtester -v haobtc-busy alice authenticate 2>&1
-}
-pt_pid=$PT_PID
-link=
-while IFS= read -r -t 15 line <&"${PT[0]}"; do
-    case $line in https://*) link=$line; break ;; esac
-done
+pamtester_start "$pdir" haobtc-busy
 href=$(phone_continue "$link" "$pdir/jar")
 state=${href##*[?&]state=}
 state=${state%%&*}
@@ -317,17 +307,7 @@ fi
 sleep 1.1 # the budget of the login above refills
 "$HB_SRC/tests/relay-post" --unsigned "$busy_url" /api/v1/sessions spend=1 >/dev/null
 t0=$(date +%s%3N)
-coproc PT {
-    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
-    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-        pamtester -v haobtc-busy alice authenticate 2>&1
-}
-pt_pid=$PT_PID
-link=
-while IFS= read -r -t 15 line <&"${PT[0]}"; do
-    case $line in https://*) link=$line; break ;; esac
-done
+pamtester_start "$pdir" haobtc-busy
 took=$(($(date +%s%3N) - t0))
 stop_pid "$pt_pid"
 pt_pid=
@@ -405,17 +385,7 @@ write_conf "$pdir/conf2" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "fleet_key_file=$HB_FLEET_KEY"
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf2" >"$pdir/pam.d/haobtc-cut"
-coproc PT {
-    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
-    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-        pamtester -v haobtc-cut alice authenticate 2>&1
-}
-pt_pid=$PT_PID
-link=
-while IFS= read -r -t 15 line <&"${PT[0]}"; do
-    case $line in https://*) link=$line; break ;; esac
-done
+pamtester_start "$pdir" haobtc-cut
 printf '\n' >&"${PT[1]}"
 (sleep 3 && phone_approve "$link" alice) &
 phone_pid=$!

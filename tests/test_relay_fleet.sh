@@ -210,17 +210,7 @@ write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "fleet_key_file=$HB_FLEET_KEY" prompt=always
 printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-fleet"
 pam_start() { # a pamtester login in the background; sets link
-    coproc PT {
-        LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
-        PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-            pamtester -v haobtc-fleet alice authenticate 2>&1
-    }
-    pt_pid=$PT_PID
-    link=
-    while IFS= read -r -t 20 line <&"${PT[0]}"; do
-        case $line in https://*) link=$line; break ;; esac
-    done
+    pamtester_start "$pdir" haobtc-fleet 20
 }
 pam_finish() { # pam_finish OUT: waits for pamtester's verdict
     timeout 40 cat <&"${PT[0]}" >"$1"
