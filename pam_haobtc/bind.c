@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bind.h"
+#include "lang.h"
 #include "fleetkey.h"
 #include "prompt.h"
 #include "secure.h"
@@ -51,30 +52,30 @@ enum hb_status hb_answer_unbind(char *answer, const struct hb_challenge *ch,
         return hb_fail(err, HB_ERR_PENDING, "empty answer");
     char *colon = memchr(answer + start, ':', len - start);
     if (colon == NULL)
-        return hb_fail(err, HB_ERR_INPUT,
-                       "paste the code with its tag, as the page shows it "
-                       "(CODE:TAG); a bare code is not accepted");
+        return hb_fail(err, HB_ERR_INPUT, "%s",
+                       N_("paste the code with its tag, as the page shows it "
+                          "(CODE:TAG); a bare code is not accepted"));
     size_t tag_len = (size_t)(answer + len - (colon + 1));
     if (tag_len != HB_TAG_LEN || ch->tag_key == NULL)
-        return hb_fail(err, HB_ERR_INPUT,
-                       "the tag after the code is not %d characters: paste "
-                       "the whole line the page shows",
-                       HB_TAG_LEN);
+        return hb_fail(err, HB_ERR_INPUT, "%s",
+                       N_("the tag after the code has the wrong length: "
+                          "paste the whole line the page shows"));
     char *bare = strndup(answer + start, (size_t)(colon - (answer + start)));
     if (bare == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
     enum hb_status status = hb_answer_check(bare, err);
     char want[HB_TAG_LEN + 1];
     if (status == HB_ERR_PENDING)
-        status = hb_fail(err, HB_ERR_INPUT, "there is no code before the tag");
+        status = hb_fail(err, HB_ERR_INPUT, "%s",
+                         N_("there is no code before the tag"));
     if (status == HB_OK && !hb_answer_tag(ch->tag_key, bare, want))
         status = hb_fail(err, HB_ERR_NOMEM, "cannot compute the tag");
     if (status == HB_OK && !hb_ct_equal(colon + 1, want, HB_TAG_LEN))
-        status = hb_fail(err, HB_ERR_INPUT,
-                         "this code was approved for another login attempt "
-                         "(its tag does not match this one); nothing was "
-                         "sent to haobtc. Open the link shown here and "
-                         "approve again");
+        status = hb_fail(err, HB_ERR_INPUT, "%s",
+                         N_("this code was approved for another login "
+                            "attempt (its tag does not match this one); "
+                            "nothing was sent to haobtc. Open the link "
+                            "shown here and approve again"));
     hb_wipe(want, sizeof(want));
     if (status == HB_OK)
         *code = bare;

@@ -21,6 +21,7 @@ void hb_config_init(struct hb_config *cfg)
     cfg->qr = HB_QR_UTF8;
     cfg->match = HB_MATCH_UUID;
     cfg->prompt = HB_PROMPT_AUTO;
+    cfg->lang = HB_LANG_SET_AUTO;
     cfg->timeout = 110;
     cfg->http_timeout = 10;
 }
@@ -204,6 +205,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
             cfg->prompt = HB_PROMPT_NEVER;
         else
             return bad_value(key, value, "auto, always or never", err);
+    } else if (strcmp(key, "lang") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->lang = HB_LANG_SET_AUTO;
+        else if (strcmp(value, "en") == 0)
+            cfg->lang = HB_LANG_SET_EN;
+        else if (strcmp(value, "zh_CN") == 0)
+            cfg->lang = HB_LANG_SET_ZH_CN;
+        else
+            return bad_value(key, value, "auto, en or zh_CN", err);
     } else if (strcmp(key, "sshd_instant_info") == 0) {
         if (!parse_bool(value, &cfg->sshd_instant_info))
             return bad_value(key, value, "yes or no", err);

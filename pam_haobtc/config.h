@@ -3,6 +3,7 @@
 #define HB_CONFIG_H
 
 #include <stdbool.h>
+#include "lang.h"
 #include "status.h"
 
 #define HB_DEFAULT_CONF "/etc/security/pam_haobtc.conf"
@@ -33,6 +34,8 @@ struct hb_config {
     /* The admin says this host's sshd is OpenSSH 10.3 or later, which
      * shows info messages at once. */
     bool sshd_instant_info;
+    /* The language of the prompt and messages (lang.h). */
+    enum hb_lang_setting lang;
     char *map_file;
     bool same_name;
     long timeout;

@@ -15,6 +15,7 @@
 #include "challenge.h"
 #include "config.h"
 #include "helper.h"
+#include "lang.h"
 #include "http.h"
 #include "prompt.h"
 #include "provider.h"
@@ -146,7 +147,8 @@ static enum hb_status exchange(struct login *l, const char *pasted,
         status = hb_answer_unbind(answer, &l->ch, &code, err);
         hb_free_secret(&answer);
         if (status == HB_ERR_PENDING)
-            status = hb_fail(err, HB_ERR_INPUT, "the pasted code is empty");
+            status = hb_fail(err, HB_ERR_INPUT, "%s",
+                             N_("the pasted code is empty"));
     } else if (l->relay_code != NULL) {
         code = l->relay_code;
         l->relay_code = NULL;

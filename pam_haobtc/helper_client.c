@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helper_client.h"
+#include "lang.h"
 
 /* How long a helper may take to exit by itself once the module is done. */
 #define HELPER_EXIT_GRACE_MS 1000
@@ -297,7 +298,8 @@ enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
     struct hb_wire out, in;
     hb_wire_init(&out, HB_WIRE_EXCHANGE);
     if (!hb_wire_add(&out, code != NULL ? code : ""))
-        return hb_fail(err, HB_ERR_INPUT, "the pasted code is too long");
+        return hb_fail(err, HB_ERR_INPUT, "%s",
+                       N_("the pasted code is too long"));
     static const int expect[] = {HB_WIRE_PROFILE};
     enum hb_status status = converse(h, &out, &in, expect, 1, err);
     hb_wire_clear(&out);

@@ -93,7 +93,7 @@ static enum hb_status ask_until_code(const struct hb_person *p,
             break;
         /* Not approved yet: ask again, shortly, keeping the link. */
         free(prompt);
-        prompt = hb_prompt_again(cfg, offer->link);
+        prompt = hb_prompt_again(cfg, p->texts, offer->link);
         if (prompt == NULL) {
             status = hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
             break;
@@ -121,7 +121,8 @@ enum hb_status hb_obtain_code(const struct hb_person *person,
 
     if (hb_prompt_skipped(cfg, person->service, offer->can_poll,
                           person->output_is_a_terminal)) {
-        char *notice = hb_notice_build(user, host, offer->link);
+        char *notice = hb_notice_build(person->texts, user, host, offer->link,
+                                       hb_notice_ascii_only(person->service));
         if (notice != NULL) {
             note(person, LOG_DEBUG,
                  "showing the link with no prompt (service %s); waiting on "
@@ -136,8 +137,8 @@ enum hb_status hb_obtain_code(const struct hb_person *person,
              "the link is not short plain ASCII; asking instead");
     }
 
-    char *prompt =
-        hb_prompt_build(cfg, user, host, offer->link, offer->can_poll);
+    char *prompt = hb_prompt_build(cfg, person->texts, user, host, offer->link,
+                                   offer->can_poll);
     if (prompt == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
     return ask_until_code(person, cfg, helper, offer, prompt, code, err);

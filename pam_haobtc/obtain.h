@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "helper_client.h"
+#include "lang.h"
 #include "status.h"
 
 /* What the loop needs from where the person is. */
@@ -22,8 +23,9 @@ struct hb_person {
      * for each step (never a code). */
     void (*note)(void *ctx, int priority, const char *text);
     void *ctx;
-    const char *service;       /* PAM_SERVICE, or the program's name */
-    bool output_is_a_terminal; /* where info messages go */
+    const char *service;          /* PAM_SERVICE, or the program's name */
+    bool output_is_a_terminal;    /* where info messages go */
+    const struct hb_texts *texts; /* the person's language (NULL: English) */
 };
 
 /* With no prompt (see hb_prompt_skipped): the link and the QR as info

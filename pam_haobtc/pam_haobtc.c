@@ -11,6 +11,7 @@
 #include "config.h"
 #include "helper_client.h"
 #include "identity.h"
+#include "lang.h"
 #include "pam_util.h"
 #include "secure.h"
 
@@ -28,12 +29,19 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char *user = NULL;
     const char *from = "local";
     char *code = NULL;
+    struct hb_texts texts = {0};
     enum hb_status status = HB_ERR_DENIED;
     (void)flags;
 
     pam_fail_delay(pamh, FAIL_DELAY_USEC);
 
     status = hb_config_load_without_secret(argc, argv, &cfg, &err);
+    /* Chosen per login and kept to it: the application's locale is only
+     * read (lang = auto), never set. A broken configuration is reported
+     * in the application's language. */
+    hb_texts_open(&texts,
+                  hb_lang_choose(status == HB_OK ? cfg.lang : HB_LANG_SET_AUTO),
+                  hb_catalog_dir());
     if (status != HB_OK)
         goto done;
 
@@ -67,7 +75,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                  offer.can_poll ? "a relay session (Enter or no prompt)"
                                 : "a provider link (paste only)");
 
-    status = hb_pam_obtain_code(pamh, &cfg, &helper, &offer, user, &code, &err);
+    status = hb_pam_obtain_code(pamh, &cfg, &texts, &helper, &offer, user,
+                                &code, &err);
     if (status != HB_OK)
         goto done;
 
@@ -92,7 +101,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 
 done:
     if (status != HB_OK)
-        hb_pam_report(pamh, user, from, &err);
+        hb_pam_report(pamh, &texts, user, from, &err);
     hb_pam_debug(pamh, &cfg, "result: %s",
                  pam_strerror(pamh, hb_pam_result(status)));
     hb_free_secret(&code);
@@ -100,6 +109,7 @@ done:
     hb_offer_free(&offer);
     hb_helper_stop(&helper);
     hb_config_free(&cfg);
+    hb_texts_close(&texts);
     return hb_pam_result(status);
 }
 

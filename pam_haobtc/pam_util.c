@@ -89,37 +89,50 @@ const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown)
     return item;
 }
 
-static const char *person_text(const struct hb_error *err, char *buf, size_t n)
+/* What the person reads about a failure, in their language; the log
+ * line beside it stays English. */
+static const char *person_text(const struct hb_texts *t,
+                               const struct hb_error *err, char *buf, size_t n)
 {
     switch (err->status) {
     case HB_ERR_UNAVAIL:
-        return "haobtc sign-in is unavailable right now.";
+        return hb_tr(t, "haobtc sign-in is unavailable right now.");
     case HB_ERR_CONFIG:
-        return "haobtc sign-in is not configured correctly; tell the "
-               "administrator.";
+        return hb_tr(t, "haobtc sign-in is not configured correctly; tell the "
+                        "administrator.");
     case HB_ERR_INPUT:
         /* Says what to do instead: paste the whole CODE:TAG line, or
-         * approve again for this attempt. */
-        snprintf(buf, n, "The pasted code was not used: %s.", err->msg);
+         * approve again for this attempt. The reasons are fixed texts
+         * (marked where they are made), so they translate as they are. */
+        /* TRANSLATORS: %s is why, e.g. "the pasted code is too long". */
+        snprintf(buf, n, hb_tr(t, "The pasted code was not used: %s."),
+                 hb_tr(t, err->msg));
         return buf;
     case HB_ERR_PENDING:
-        return "No code was entered.";
+        return hb_tr(t, "No code was entered.");
     case HB_ERR_EXPIRED:
-        return "No approval arrived in time.";
+        return hb_tr(t, "No approval arrived in time.");
     case HB_ERR_REJECTED:
-        return "The sign-in was denied on the haobtc page.";
+        return hb_tr(t, "The sign-in was denied on the haobtc page.");
     case HB_ERR_DENIED:
         if (err->haobtc_code != 0) {
             const struct hb_code_info *info = hb_code_lookup(err->haobtc_code);
             if (info != NULL) {
-                snprintf(buf, n, "haobtc refused the sign-in: %s (%s).",
-                         info->english, info->name);
+                /* haobtc's own table has both texts: no catalog needed. */
+                /* TRANSLATORS: the first %s is haobtc's text for its
+                 * return code (in Chinese from haobtc's table), the
+                 * second the code's name, e.g. invalid_authorization_code. */
+                snprintf(buf, n,
+                         hb_tr(t, "haobtc refused the sign-in: %s (%s)."),
+                         t != NULL && t->lang == HB_LANG_ZH_CN ? info->chinese
+                                                               : info->english,
+                         info->name);
                 return buf;
             }
         }
-        return "This haobtc account may not log in to this account.";
+        return hb_tr(t, "This haobtc account may not log in to this account.");
     default:
-        return "haobtc sign-in failed.";
+        return hb_tr(t, "haobtc sign-in failed.");
     }
 }
 
@@ -132,7 +145,8 @@ void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
                profile->username != NULL ? profile->username : "");
 }
 
-void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
+void hb_pam_report(pam_handle_t *pamh, const struct hb_texts *t,
+                   const char *user, const char *from,
                    const struct hb_error *err)
 {
     int prio = err->status == HB_ERR_CONFIG ? LOG_ERR : LOG_NOTICE;
@@ -142,7 +156,7 @@ void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
         return;
     /* Room for a sentence around the longest message. */
     char buf[HB_ERRMSG_MAX + 64];
-    pam_error(pamh, "%s", person_text(err, buf, sizeof(buf)));
+    pam_error(pamh, "%s", person_text(t, err, buf, sizeof(buf)));
 }
 
 char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, struct hb_error *err)
@@ -233,8 +247,9 @@ static void conversation_note(void *ctx, int priority, const char *text)
 
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
-                   struct hb_helper *helper, const struct hb_offer *offer,
-                   const char *user, char **code, struct hb_error *err)
+                   const struct hb_texts *texts, struct hb_helper *helper,
+                   const struct hb_offer *offer, const char *user, char **code,
+                   struct hb_error *err)
 {
     struct conversation c = {pamh, cfg};
     const char *service = pam_service(pamh);
@@ -245,6 +260,7 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
         .ctx = &c,
         .service = service != NULL ? service : "(none)",
         .output_is_a_terminal = isatty(STDOUT_FILENO) == 1,
+        .texts = texts,
     };
     return hb_obtain_code(&person, cfg, helper, offer, user, code, err);
 }

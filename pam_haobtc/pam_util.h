@@ -6,6 +6,7 @@
 #include <security/pam_modules.h>
 
 #include "config.h"
+#include "lang.h"
 #include "helper_client.h"
 #include "profile.h"
 #include "status.h"
@@ -25,8 +26,10 @@ void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
 /* PAM_RHOST when it is a host name or address (NULL otherwise), and in
  * *shown what the logs call it: the host, "local", or "(not a host)". */
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown);
-/* Logs why the login failed and tells the person in one line. */
-void hb_pam_report(pam_handle_t *pamh, const char *user, const char *from,
+/* Logs why the login failed (in English) and tells the person in one
+ * line, in t's language. */
+void hb_pam_report(pam_handle_t *pamh, const struct hb_texts *t,
+                   const char *user, const char *from,
                    const struct hb_error *err);
 /* Shows prompt (PAM_PROMPT_ECHO_ON) and returns the answer, or NULL with
  * err filled when the conversation failed. */
@@ -42,8 +45,9 @@ enum hb_status hb_pam_tell(pam_handle_t *pamh, const char *text,
  * never comes to this process. */
 enum hb_status
 hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
-                   struct hb_helper *helper, const struct hb_offer *offer,
-                   const char *user, char **code, struct hb_error *err);
+                   const struct hb_texts *texts, struct hb_helper *helper,
+                   const struct hb_offer *offer, const char *user, char **code,
+                   struct hb_error *err);
 /* One line for the administrator: who logged in as whom, from where. */
 void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
                         const struct hb_profile *profile);

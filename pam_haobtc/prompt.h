@@ -4,15 +4,31 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "lang.h"
 #include "status.h"
 
 #define HB_CODE_MAX 256
 
-/* The single prompt: intro line, QR, link, question. */
-char *hb_prompt_build(const struct hb_config *cfg, const char *user,
-                      const char *host, const char *link, bool can_poll);
+/* The terminal the prompt must fit: sshd's clients and consoles start at
+ * 80x24. */
+#define HB_COLUMNS 80
+
+/* The single prompt in t's language: intro line, QR, link, question; the
+ * sentences wrapped at HB_COLUMNS terminal columns, the link never. */
+char *hb_prompt_build(const struct hb_config *cfg, const struct hb_texts *t,
+                      const char *user, const char *host, const char *link,
+                      bool can_poll);
 /* The shorter prompt after a poll found nothing yet. */
-char *hb_prompt_again(const struct hb_config *cfg, const char *link);
+char *hb_prompt_again(const struct hb_config *cfg, const struct hb_texts *t,
+                      const char *link);
+/* The terminal columns of s's first line (up to len bytes, a newline or
+ * the end): CJK characters count two. */
+size_t hb_text_columns(const char *s, size_t len);
+/* text with line breaks so that no line is wider than width columns:
+ * at a space, or between two characters where one is wide (Chinese has
+ * no spaces), never inside a word; a word wider than width keeps its
+ * line. NULL when out of memory. */
+char *hb_wrap_columns(const char *text, size_t width);
 /* An answer may be a code when it is 1..HB_CODE_MAX characters from the
  * URL-safe set or ':' (the page shows CODE:TAG; the helper, which holds
  * the tag key, checks the tag); surrounding blanks are trimmed in place. */
@@ -33,9 +49,14 @@ enum hb_status hb_answer_check(char *answer, struct hb_error *err);
 bool hb_prompt_skipped(const struct hb_config *cfg, const char *service,
                        bool can_poll, bool stdout_is_terminal);
 /* The first info message with no prompt: the sentence, the link and a
- * one-line hint, all ASCII and under HB_NOTICE_MAX bytes; NULL when the
- * link cannot be shown that way (or out of memory). */
-char *hb_notice_build(const char *user, const char *host, const char *link);
+ * one-line hint, under HB_NOTICE_MAX bytes; with ascii_only in English
+ * and all ASCII, otherwise in t's language. NULL when the link cannot be
+ * shown that way (or out of memory). */
+char *hb_notice_build(const struct hb_texts *t, const char *user,
+                      const char *host, const char *link, bool ascii_only);
+/* Whether the notice must be ASCII for service: sshd's clients up to
+ * 10.2 print info messages through their logger, escaping other bytes. */
+bool hb_notice_ascii_only(const char *service);
 /* The second: the QR code alone, without its last newline; NULL with qr =
  * off (or out of memory). */
 char *hb_notice_qr(const struct hb_config *cfg, const char *link);

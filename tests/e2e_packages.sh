@@ -37,7 +37,9 @@ pkg_build() {
     mkdir -p "$PKG_DIR/src" || return 1
     # The distribution's files (what make dist ships), in a directory of
     # our own: the tree's build directories are not touched.
-    make -s -C "$HB_BUILD" distdir distdir="$src" >"$PKG_DIR/distdir.log" 2>&1 ||
+    # Relative to the build tree: gettext's po/ takes distdir as one.
+    make -s -C "$HB_BUILD" distdir distdir="$(realpath -m --relative-to="$HB_BUILD" "$src")" \
+        >"$PKG_DIR/distdir.log" 2>&1 ||
         { cat "$PKG_DIR/distdir.log"; return 1; }
     # The tests already ran in this tree's builds; no debug packages.
     (cd "$src" && DEB_BUILD_PROFILES=nocheck \

@@ -78,6 +78,33 @@ else
     not_ok sshd_relay_prompt_is_shown_again
 fi
 
+# lang = zh_CN on the same sshd (whose own locale is C): the prompt is in
+# Chinese, no line is wider than the 80-column screen (tmux wraps such a
+# line, which joining wrapped lines would undo), the first line is still on
+# the 24-line screen, and the QR code decodes to the link under it.
+chinese_prompt_fits_and_decodes() {
+    local screen link
+    screen=$(e2e_screen z1)
+    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
+    printf '%s\n' "$screen" | grep -q '以 alice 身份登录' &&
+        printf '%s\n' "$screen" | grep -q '按回车键（或粘贴代码）：' &&
+        [ -n "$link" ] &&
+        [ "$(e2e_tmux capture-pane -p -S - -t z1 | wc -l)" = "$(e2e_scrollback z1 | wc -l)" ] &&
+        [ "$(printf '%s\n' "$screen" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ] ||
+        { e2e_show z1; return 1; }
+}
+e2e_conf relay timeout=60 http_timeout=5 lang=zh_CN
+ssh_login z1
+if e2e_wait_text z1 '按回车键' 10; then
+    check sshd_lang_zh_cn_prompt_fits_80x24_and_the_qr_decodes chinese_prompt_fits_and_decodes
+    phone_approve "$(e2e_link z1)" alice
+    e2e_type z1 Enter
+    check sshd_lang_zh_cn_login_succeeds logged_in z1
+else
+    e2e_show z1
+    not_ok sshd_lang_zh_cn_prompt_is_shown
+fi
+
 # Without a relay: the link is the provider's authorize URL with the state,
 # and the person pastes the code the provider's page shows.
 paste_qr_is_the_authorize_url() {

@@ -1,12 +1,15 @@
 /* The prompt's layout and the check of what the person types. */
 #include "autoconf.h"
 
+#include <locale.h>
 #include <stdlib.h>
+#include <wchar.h>
 #include <string.h>
 
 #include "bind.h"
 #include "challenge.h"
 #include "config.h"
+#include "lang.h"
 #include "prompt.h"
 #include "qr.h"
 #include "testutil.h"
@@ -43,7 +46,7 @@ static void four_kilobyte_code_is_refused(void **state)
     big[4096] = '\0';
     struct hb_error err = {0};
     assert_int_equal(hb_answer_check(big, &err), HB_ERR_INPUT);
-    assert_non_null(strstr(err.msg, "longer than"));
+    assert_non_null(strstr(err.msg, "too long"));
     free(big);
 }
 
@@ -65,7 +68,7 @@ static void prompt_has_qr_then_link_then_question(void **state)
     struct hb_config cfg;
     hb_config_init(&cfg);
     const char *link = "https://login.example.com/s/K7p2Qx";
-    char *p = hb_prompt_build(&cfg, "alice", "web01", link, true);
+    char *p = hb_prompt_build(&cfg, NULL, "alice", "web01", link, true);
     assert_non_null(p);
     const char *intro = strstr(p, "Sign in with haobtc to log in as alice on "
                                   "web01.\n");
@@ -108,7 +111,7 @@ static void user_with_terminal_controls_is_not_echoed(void **state)
     struct hb_config cfg;
     hb_config_init(&cfg);
     cfg.qr = HB_QR_OFF;
-    char *p = hb_prompt_build(&cfg, "evil\x1b]0;x\x07", "web01",
+    char *p = hb_prompt_build(&cfg, NULL, "evil\x1b]0;x\x07", "web01",
                               "https://x/s/1", false);
     assert_null(strchr(p, '\x1b'));
     assert_non_null(strstr(p, "this account"));
@@ -212,23 +215,25 @@ static void no_prompt_where_info_messages_show_at_once(void **state)
 static void notice_is_short_ascii_with_the_link(void **state)
 {
     (void)state;
-    char *n =
-        hb_notice_build("alice", "web01", "https://login.example.com/s/K7p2Qx");
+    char *n = hb_notice_build(NULL, "alice", "web01",
+                              "https://login.example.com/s/K7p2Qx", true);
     assert_string_equal(n, "Sign in with haobtc to log in as alice on web01.\n"
                            "https://login.example.com/s/K7p2Qx\n"
                            "Approve on your phone; the login goes on by "
                            "itself.");
     free(n);
     /* Names that are not plain are not echoed. */
-    n = hb_notice_build("al\x1b[2Jice", "h\xc3\xa9", "https://x/s/1");
+    n = hb_notice_build(NULL, "al\x1b[2Jice", "h\xc3\xa9", "https://x/s/1",
+                        true);
     assert_non_null(strstr(n, "as this account on this host."));
     free(n);
     /* A link that would be escaped, or too long to come through whole. */
-    assert_null(hb_notice_build("alice", "web01", "https://x/s/\xc3\xa9"));
+    assert_null(
+        hb_notice_build(NULL, "alice", "web01", "https://x/s/\xc3\xa9", true));
     char *long_link = calloc(1, 1100);
     memcpy(long_link, "https://x/", 10);
     memset(long_link + 10, 'a', 1000);
-    assert_null(hb_notice_build("alice", "web01", long_link));
+    assert_null(hb_notice_build(NULL, "alice", "web01", long_link, true));
     free(long_link);
 }
 
@@ -244,6 +249,205 @@ static void notice_qr_is_the_code_alone(void **state)
     free(qr);
     cfg.qr = HB_QR_OFF;
     assert_null(hb_notice_qr(&cfg, "https://x/s/1"));
+}
+
+static void zh_cn(struct hb_texts *t)
+{
+    hb_texts_open_memory(t, HB_LANG_ZH_CN, hb_catalog_zh_CN,
+                         hb_catalog_zh_CN_len);
+    assert_int_equal(t->lang, HB_LANG_ZH_CN);
+}
+
+static void chinese_characters_are_two_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(hb_text_columns("abc", 3), 3);
+    /* 中文 and a fullwidth colon: three wide characters. */
+    const char *zh = "\xe4\xb8\xad\xe6\x96\x87\xef\xbc\x9a";
+    assert_int_equal(hb_text_columns(zh, strlen(zh)), 6);
+    /* The QR code's half blocks are one column each. */
+    assert_int_equal(hb_text_columns("\xe2\x96\x80\xe2\x96\x88", 6), 2);
+    /* Up to the first line's end only; a bad byte is one column. */
+    assert_int_equal(hb_text_columns("ab\ncd", 5), 2);
+    assert_int_equal(hb_text_columns("a\xff", 2), 2);
+}
+
+/* The table agrees with the C library's wcwidth in a UTF-8 locale for
+ * every text the person can read in Chinese. */
+static void columns_agree_with_wcwidth_for_every_translation(void **state)
+{
+    (void)state;
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (utf8 == (locale_t)0)
+        skip();
+    locale_t old = uselocale(utf8);
+    struct hb_texts t;
+    zh_cn(&t);
+    size_t checked = 0;
+    for (unsigned i = 1; i < t.count; i++) {
+        uint32_t len, off;
+        memcpy(&len, t.mo + t.translations + 8 * i, 4);
+        memcpy(&off, t.mo + t.translations + 8 * i + 4, 4);
+        const char *s = (const char *)t.mo + off;
+        if (strchr(s, '\n') != NULL)
+            continue;
+        wchar_t wide[512];
+        size_t n = mbstowcs(wide, s, 512);
+        assert_true(n != (size_t)-1 && n < 512);
+        int want = wcswidth(wide, n);
+        if ((size_t)want != hb_text_columns(s, len))
+            fail_msg("%s: %d columns by wcwidth, %zu by the table", s, want,
+                     hb_text_columns(s, len));
+        checked++;
+    }
+    assert_true(checked > 50);
+    hb_texts_close(&t);
+    uselocale(old);
+    freelocale(utf8);
+}
+
+static void wrap_breaks_at_spaces_and_between_chinese_characters(void **state)
+{
+    (void)state;
+    char *w = hb_wrap_columns("aaaa bbbb cccc", 9);
+    assert_string_equal(w, "aaaa bbbb\ncccc");
+    free(w);
+    /* A word longer than the line keeps its line (a link stays whole). */
+    w = hb_wrap_columns("see https://example.com/a/very/long/path now", 10);
+    assert_string_equal(w, "see\nhttps://example.com/a/very/long/path\nnow");
+    free(w);
+    /* Six Chinese characters (12 columns) in 8: after the fourth, and a
+     * full stop never starts a line. */
+    const char *zh = "\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89\xe5\x9b\x9b"
+                     "\xe4\xba\x94\xe3\x80\x82";
+    w = hb_wrap_columns(zh, 8);
+    assert_string_equal(w, "\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89\xe5\x9b"
+                           "\x9b\n\xe4\xba\x94\xe3\x80\x82");
+    free(w);
+    w = hb_wrap_columns(zh, 9);
+    assert_string_equal(w, "\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89\xe5\x9b"
+                           "\x9b\n\xe4\xba\x94\xe3\x80\x82");
+    free(w);
+}
+
+/* The longest names a prompt echoes (64 characters each), in Chinese: no
+ * line wider than 80 columns, and everything above the answer's line in
+ * 23 lines. */
+static void chinese_prompt_fits_80x24(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    hb_config_init(&cfg);
+    struct hb_texts t;
+    zh_cn(&t);
+    char user[65], host[65];
+    memset(user, 'u', 64);
+    memset(host, 'h', 64);
+    user[64] = host[64] = '\0';
+    const char *link = "https://login.example.com/s/K7p2Qx";
+    const bool polls[] = {true, false};
+    for (size_t k = 0; k < 2; k++) {
+        char *p = hb_prompt_build(&cfg, &t, user, host, link, polls[k]);
+        assert_non_null(p);
+        /* Chinese: "log in as" and "press Enter" / "paste" in it. */
+        assert_non_null(strstr(p, "\xe8\xba\xab\xe4\xbb\xbd"));
+        assert_non_null(strstr(p, polls[k] ? "\xe5\x9b\x9e\xe8\xbd\xa6"
+                                           : "\xe7\xb2\x98\xe8\xb4\xb4"));
+        int lines = 1;
+        for (const char *line = p;; lines++) {
+            const char *end = strchr(line, '\n');
+            size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+            if (hb_text_columns(line, len) > 80)
+                fail_msg("line %d is %zu columns", lines,
+                         hb_text_columns(line, len));
+            if (end == NULL)
+                break;
+            line = end + 1;
+        }
+        assert_true(lines <= 23);
+        /* The link has a line of its own. */
+        const char *at = strstr(p, link);
+        assert_true(at[-1] == '\n' && at[strlen(link)] == '\n');
+        free(p);
+    }
+    hb_texts_close(&t);
+}
+
+static void
+notice_is_chinese_on_a_local_terminal_and_ascii_for_sshd(void **state)
+{
+    (void)state;
+    struct hb_texts t;
+    zh_cn(&t);
+    const char *link = "https://login.example.com/s/K7p2Qx";
+    assert_false(hb_notice_ascii_only("su"));
+    assert_true(hb_notice_ascii_only("sshd"));
+    char *n = hb_notice_build(&t, "alice", "web01", link, false);
+    assert_non_null(strstr(n, "alice"));
+    assert_non_null(strstr(n, "\xe8\x87\xaa\xe5\x8a\xa8")); /* automatic */
+    assert_non_null(strstr(n, link));
+    assert_true(strlen(n) < HB_NOTICE_MAX);
+    free(n);
+    n = hb_notice_build(&t, "alice", "web01", link, true);
+    assert_string_equal(n, "Sign in with haobtc to log in as alice on web01.\n"
+                           "https://login.example.com/s/K7p2Qx\n"
+                           "Approve on your phone; the login goes on by "
+                           "itself.");
+    free(n);
+    hb_texts_close(&t);
+}
+
+static void language_follows_the_locale_and_accept_language(void **state)
+{
+    (void)state;
+    const char *zh[] = {"zh_CN.UTF-8", "zh_CN",        "zh",
+                        "zh_SG.utf8",  "zh_CN.GB2312", "zh_CN@x"};
+    for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+        assert_int_equal(hb_lang_of_locale(zh[i]), HB_LANG_ZH_CN);
+    const char *en[] = {"C",           "POSIX", "C.UTF-8", "en_US.UTF-8",
+                        "zh_TW.UTF-8", "zhx",   "",        NULL};
+    for (size_t i = 0; i < sizeof(en) / sizeof(en[0]); i++)
+        assert_int_equal(hb_lang_of_locale(en[i]), HB_LANG_EN);
+    const char *zh_accept[] = {"zh-CN",          "zh",         "zh-Hans",
+                               "ZH-cn,en;q=0.8", "zh-Hans-CN", "fr, zh;q=0.5",
+                               "zh-TW, zh-CN"};
+    for (size_t i = 0; i < sizeof(zh_accept) / sizeof(zh_accept[0]); i++)
+        if (hb_lang_of_accept(zh_accept[i]) != HB_LANG_ZH_CN)
+            fail_msg("%s is not Chinese", zh_accept[i]);
+    const char *en_accept[] = {
+        "en-US,en;q=0.9,zh-CN;q=0.8", "zh-TW", "*",  "zh-CN;q=0",
+        "zh-CN;q=0.000, en",          "",      NULL, "zhx-CN"};
+    for (size_t i = 0; i < sizeof(en_accept) / sizeof(en_accept[0]); i++)
+        if (hb_lang_of_accept(en_accept[i]) != HB_LANG_EN)
+            fail_msg("%s is not English", en_accept[i] ? en_accept[i] : "NULL");
+    assert_int_equal(hb_lang_choose(HB_LANG_SET_ZH_CN), HB_LANG_ZH_CN);
+    assert_int_equal(hb_lang_choose(HB_LANG_SET_EN), HB_LANG_EN);
+    /* This program never called setlocale: C, so English. */
+    assert_int_equal(hb_lang_choose(HB_LANG_SET_AUTO), HB_LANG_EN);
+}
+
+static void a_broken_or_missing_catalog_is_english(void **state)
+{
+    (void)state;
+    struct hb_texts t;
+    hb_texts_open_file(&t, HB_LANG_ZH_CN, "/nonexistent/pam_haobtc.mo");
+    assert_int_equal(t.lang, HB_LANG_EN);
+    assert_string_equal(hb_tr(&t, "this host"), "this host");
+    /* Cut short, and with an offset past the end. */
+    hb_texts_open_memory(&t, HB_LANG_ZH_CN, hb_catalog_zh_CN, 40);
+    assert_int_equal(t.lang, HB_LANG_EN);
+    unsigned char *bad = malloc(hb_catalog_zh_CN_len);
+    memcpy(bad, hb_catalog_zh_CN, hb_catalog_zh_CN_len);
+    uint32_t huge = 0x7fffffff;
+    memcpy(bad + 12, &huge, 4);
+    hb_texts_open_memory(&t, HB_LANG_ZH_CN, bad, hb_catalog_zh_CN_len);
+    assert_int_equal(t.lang, HB_LANG_EN);
+    free(bad);
+    zh_cn(&t);
+    assert_string_equal(hb_tr(&t, "this host"),
+                        "\xe6\xad\xa4\xe4\xb8\xbb\xe6\x9c\xba");
+    assert_string_equal(hb_tr(&t, "not in the catalog"), "not in the catalog");
+    hb_texts_close(&t);
 }
 
 int main(void)
@@ -263,6 +467,14 @@ int main(void)
         cmocka_unit_test(no_prompt_where_info_messages_show_at_once),
         cmocka_unit_test(notice_is_short_ascii_with_the_link),
         cmocka_unit_test(notice_qr_is_the_code_alone),
+        cmocka_unit_test(chinese_characters_are_two_columns),
+        cmocka_unit_test(columns_agree_with_wcwidth_for_every_translation),
+        cmocka_unit_test(wrap_breaks_at_spaces_and_between_chinese_characters),
+        cmocka_unit_test(chinese_prompt_fits_80x24),
+        cmocka_unit_test(
+            notice_is_chinese_on_a_local_terminal_and_ascii_for_sshd),
+        cmocka_unit_test(language_follows_the_locale_and_accept_language),
+        cmocka_unit_test(a_broken_or_missing_catalog_is_english),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

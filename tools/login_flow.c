@@ -5,6 +5,7 @@
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,10 @@
 #include "config.h"
 #include "helper_client.h"
 #include "identity.h"
+#include "lang.h"
 #include "login.h"
 #include "obtain.h"
+#include "prompt.h"
 #include "secure.h"
 
 static void usage(FILE *to)
@@ -100,8 +103,13 @@ static void show(const char *label, const char *value)
 {
     if (value == NULL)
         return;
+    /* Padded by terminal columns, not bytes: a Chinese label is half as
+     * many characters as it is wide. */
+    size_t cols = hb_text_columns(label, strlen(label));
+    fputs(label, stdout);
+    for (; cols < 18; cols++)
+        putchar(' ');
     /* Provider text goes to a terminal: keep control bytes out of it. */
-    printf("%-18s", label);
     for (const unsigned char *c = (const unsigned char *)value; *c; c++)
         putchar(*c < 0x20 || *c == 0x7f ? '?' : *c);
     putchar('\n');
@@ -156,7 +164,13 @@ int login_flow_main(int argc, char **argv)
     char *code = NULL;
     /* The same split as a login: this process never holds the secret or
      * the token; the helper does the network part. */
+    struct hb_texts texts;
     enum hb_status status = hb_config_load_without_secret(k, args, &cfg, &err);
+    /* This program's own locale decides lang = auto, as for su. */
+    setlocale(LC_ALL, "");
+    hb_texts_open(&texts,
+                  hb_lang_choose(status == HB_OK ? cfg.lang : HB_LANG_SET_AUTO),
+                  hb_catalog_dir());
     if (status == HB_OK)
         status =
             hb_helper_start(&helper, time(NULL) + cfg.timeout, false, &err);
@@ -169,31 +183,43 @@ int login_flow_main(int argc, char **argv)
         .note = terminal_note,
         .service = "haobtc-login",
         .output_is_a_terminal = isatty(STDOUT_FILENO) == 1,
+        .texts = &texts,
     };
     if (status == HB_OK)
-        status =
-            hb_obtain_code(&person, &cfg, &helper, &offer,
-                           user != NULL ? user : "your account", &code, &err);
+        status = hb_obtain_code(
+            &person, &cfg, &helper, &offer,
+            user != NULL ? user : hb_tr(&texts, "your account"), &code, &err);
     if (status == HB_OK)
         status = hb_helper_exchange(&helper, code, &profile, &err);
     hb_free_secret(&code);
     if (status == HB_OK) {
-        printf("token exchange:   ok\n");
-        show("haobtc uuid:", profile.uuid);
-        show("haobtc username:", profile.username);
-        show("address:", profile.address);
-        show("provider:", profile.provider);
+        /* TRANSLATORS: labels of haobtc-login's result, padded to 18
+         * terminal columns; keep the colon. */
+        show(hb_tr(&texts, "token exchange:"), hb_tr(&texts, "ok"));
+        show(hb_tr(&texts, "haobtc uuid:"), profile.uuid);
+        show(hb_tr(&texts, "haobtc username:"), profile.username);
+        show(hb_tr(&texts, "address:"), profile.address);
+        show(hb_tr(&texts, "provider:"), profile.provider);
+        const char *maps_to = hb_tr(&texts, "maps to:");
+        char line[HB_ERRMSG_MAX + HB_USERNAME_MAX + 64];
         if (user != NULL) {
             status = hb_identity_check(&cfg, &profile, user, &err);
+            /* TRANSLATORS: %s is the local account. */
+            snprintf(line, sizeof(line), hb_tr(&texts, "%s (may log in)"),
+                     user);
             if (status == HB_OK)
-                printf("maps to:          %s (may log in)\n", user);
+                show(maps_to, line);
         } else {
             char local[HB_USERNAME_MAX + 1];
             if (hb_identity_lookup(&cfg, &profile, "", local, sizeof(local),
-                                   &err) == HB_OK)
-                printf("maps to:          %s\n", local);
-            else
-                printf("maps to:          nothing (%s)\n", err.msg);
+                                   &err) == HB_OK) {
+                show(maps_to, local);
+            } else {
+                /* TRANSLATORS: %s is why (in English, as the log says). */
+                snprintf(line, sizeof(line), hb_tr(&texts, "nothing (%s)"),
+                         err.msg);
+                show(maps_to, line);
+            }
         }
     }
     if (status != HB_OK)
@@ -204,6 +230,7 @@ int login_flow_main(int argc, char **argv)
     hb_offer_free(&offer);
     hb_helper_stop(&helper);
     hb_config_free(&cfg);
+    hb_texts_close(&texts);
     free(args);
     free(conf_arg);
     return exit_code(status);

@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+
+#include "lang.h"
 
 /* 0 when client_id names the usable client, else the provider's code. */
 static long check_client(const char *client_id)
@@ -67,6 +71,26 @@ static long check_authorize(const char *client_id, const char *state,
     return code;
 }
 
+static struct hb_texts zh_cn;
+static pthread_once_t zh_cn_once = PTHREAD_ONCE_INIT;
+
+static void zh_cn_load(void)
+{
+    hb_texts_open_memory(&zh_cn, HB_LANG_ZH_CN, hb_catalog_zh_CN,
+                         hb_catalog_zh_CN_len);
+}
+
+/* Like the relay's pages: the browser's Accept-Language (the demo shows
+ * the Chinese page with --lang zh_CN). */
+static const struct hb_texts *page_texts(struct MHD_Connection *c)
+{
+    if (hb_lang_of_accept(MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, "Accept-Language")) != HB_LANG_ZH_CN)
+        return NULL;
+    pthread_once(&zh_cn_once, zh_cn_load);
+    return zh_cn.mo != NULL ? &zh_cn : NULL;
+}
+
 static enum MHD_Result authorize_page(struct MHD_Connection *c,
                                       const struct mock_request *req)
 {
@@ -85,23 +109,43 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
                                mock_query_get(c, "redirect_uri"));
     if (code != 0)
         return mock_send_error(c, req, code);
-    mock_buf_add(
-        &b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Sign in with haobtc (mock)</title></head>\n<body>"
-            "<h1>Sign in with haobtc (mock)</h1>\n<p>Application <b>");
+    const struct hb_texts *t = page_texts(c);
+    const char *title = hb_tr(t, "Sign in with haobtc (mock)");
+    /* TRANSLATORS: the mock provider's page; %s is the client id. */
+    const char *asks = hb_tr(t, "Application %s asks to read your haobtc "
+                                "profile.");
+    const char *hole = strstr(asks, "%s");
+    mock_buf_add(&b, "<!DOCTYPE html>\n<html lang=\"");
+    mock_buf_add(&b, t != NULL ? "zh-CN" : "en");
+    mock_buf_add(&b, "\"><head><meta charset=\"utf-8\"><title>");
+    mock_buf_add_html(&b, title);
+    mock_buf_add(&b, "</title></head>\n<body><h1>");
+    mock_buf_add_html(&b, title);
+    mock_buf_add(&b, "</h1>\n<p>");
+    if (hole != NULL) {
+        char *before = strndup(asks, (size_t)(hole - asks));
+        if (before == NULL)
+            b.failed = 1;
+        else
+            mock_buf_add_html(&b, before);
+        free(before);
+    }
+    mock_buf_add(&b, "<b>");
     mock_buf_add_html(&b, client_id);
-    mock_buf_add(
-        &b, "</b> asks to read your haobtc profile.</p>\n<form method=\"POST\" "
-            "action=\"" AUTHORIZE_PATH "\">\n"
-            "<input type=\"hidden\" name=\"client_id\" value=\"");
+    mock_buf_add(&b, "</b>");
+    mock_buf_add_html(&b, hole != NULL ? hole + 2 : asks);
+    mock_buf_add(&b, "</p>\n<form method=\"POST\" "
+                     "action=\"" AUTHORIZE_PATH "\">\n"
+                     "<input type=\"hidden\" name=\"client_id\" value=\"");
     mock_buf_add_html(&b, client_id);
     mock_buf_add(&b, "\">\n<input type=\"hidden\" name=\"state\" value=\"");
     mock_buf_add_html(&b, state);
     mock_buf_add(&b,
                  "\">\n<input type=\"hidden\" name=\"redirect_uri\" value=\"");
     mock_buf_add_html(&b, mock_opt.redirect_uri);
-    mock_buf_add(&b, "\">\n<label for=\"username\">Account</label>\n"
-                     "<select id=\"username\" name=\"username\">\n");
+    mock_buf_add(&b, "\">\n<label for=\"username\">");
+    mock_buf_add_html(&b, hb_tr(t, "Account"));
+    mock_buf_add(&b, "</label>\n<select id=\"username\" name=\"username\">\n");
     for (size_t i = 0; i < mock_user_count(); i++) {
         const struct mock_user *u = mock_user_at(i);
 
@@ -113,12 +157,13 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
         mock_buf_add_html(&b, u->username);
         mock_buf_add(&b, "</option>\n");
     }
-    mock_buf_add(
-        &b,
-        "</select>\n<button type=\"submit\" id=\"approve\" name=\"decision\" "
-        "value=\"approve\">Approve</button>\n<button type=\"submit\" "
-        "id=\"deny\" name=\"decision\" value=\"deny\">Deny</button>\n"
-        "</form>\n</body></html>\n");
+    mock_buf_add(&b, "</select>\n<button type=\"submit\" id=\"approve\" "
+                     "name=\"decision\" value=\"approve\">");
+    mock_buf_add_html(&b, hb_tr(t, "Approve"));
+    mock_buf_add(&b, "</button>\n<button type=\"submit\" id=\"deny\" "
+                     "name=\"decision\" value=\"deny\">");
+    mock_buf_add_html(&b, hb_tr(t, "Deny"));
+    mock_buf_add(&b, "</button>\n</form>\n</body></html>\n");
     if (b.failed)
         ret = mock_send_internal(c, req);
     else

@@ -382,19 +382,26 @@ struct relay_page {
     bool failed;
 };
 struct json_object;
+struct hb_texts;
 
 void relay_put(struct relay_page *p, const char *s);
 /* Safe in text and in quoted attributes alike. */
 void relay_put_escaped(struct relay_page *p, const char *s);
-void relay_page_start(struct relay_page *p, const char *title);
+/* Pages speak the browser's language (relay_texts: NULL is English);
+ * titles and messages are the English texts, translated here. */
+void relay_page_start(struct relay_page *p, const struct hb_texts *t,
+                      const char *title);
 /* Ends the page and sends it; the page's buffer is taken. */
 enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
                                 struct relay_page *p);
 /* A page with a title and a message; code (may be NULL) is shown in
  * <code id="code"> for pasting. */
 enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
-                                   const char *title, const char *message,
-                                   const char *code);
+                                   const struct hb_texts *t, const char *title,
+                                   const char *message, const char *code);
+/* The language of this request's page: ?lang= (the page's own switch
+ * link), else Accept-Language. */
+const struct hb_texts *relay_texts(struct MHD_Connection *c);
 /* 303 to location, setting cookie (a whole Set-Cookie value). */
 enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
                                     const char *location, const char *cookie);

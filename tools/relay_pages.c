@@ -5,6 +5,8 @@
 
 #include "relay.h"
 
+#include "lang.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,10 @@
 #define DEFAULT_POLL_WAIT 25
 #define WAIT_ASKED_MAX 3600
 #define UNKNOWN_LOGIN                                                          \
-    "This is an unknown or expired login. Start again at your terminal."
+    N_("This is an unknown or expired login. Start again at your terminal.")
+#define LINK_EXPIRED N_("Link expired")
+#define LINK_EXPIRED_TEXT N_("This login link has expired or is unknown.")
+#define LOGIN_FAILED N_("Login failed")
 
 static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
                             const char *reason)
@@ -36,11 +41,12 @@ static enum MHD_Result unavailable(struct MHD_Connection *c)
 /* The same for a phone: a page that says to reload. */
 static enum MHD_Result unavailable_page(struct MHD_Connection *c)
 {
-    return relay_send_message(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                              "Try again in a moment",
-                              "The login service is briefly unavailable. "
-                              "Reload this page in a few seconds.",
-                              NULL);
+    return relay_send_message(
+        c, MHD_HTTP_SERVICE_UNAVAILABLE, relay_texts(c),
+        N_("Try again in a moment"),
+        N_("The login service is briefly unavailable. Reload this page in a "
+           "few seconds."),
+        NULL);
 }
 
 static const char b64url[] =
@@ -350,52 +356,101 @@ static void put_public(struct relay_page *p, const struct relay *r,
     free(base);
 }
 
+/* fmt's each %s becomes the next value, escaped, in bold: a
+ * translation may put the values where its grammar wants them. */
+static void put_bold_values(struct relay_page *p, const char *fmt,
+                            const char *a, const char *b)
+{
+    const char *values[] = {a, b};
+    size_t used = 0;
+
+    for (const char *at = fmt; *at != '\0';) {
+        const char *next = strstr(at, "%s");
+        char *part;
+
+        if (next == NULL || used == 2) {
+            relay_put_escaped(p, at);
+            break;
+        }
+        part = strndup(at, (size_t)(next - at));
+        if (part == NULL) {
+            p->failed = true;
+            return;
+        }
+        relay_put_escaped(p, part);
+        free(part);
+        relay_put(p, "<b>");
+        relay_put_escaped(p, values[used++]);
+        relay_put(p, "</b>");
+        at = next + 2;
+    }
+}
+
+/* The page's own language switch: the context page can be fetched again. */
+static void put_switch(struct relay_page *p, const struct hb_texts *t)
+{
+    relay_put(p, t != NULL ? "<p class=\"lang\"><a href=\"?lang=en\" "
+                             "lang=\"en\">English</a></p>"
+                           : "<p class=\"lang\"><a href=\"?lang=zh-CN\" "
+                             "lang=\"zh-CN\">\xe4\xb8\xad\xe6\x96\x87</a></p>");
+}
+
 enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
                               const char *id)
 {
     struct relay_view v;
     enum relay_result rc = relay_store_view(r->store, id, &v);
+    const struct hb_texts *t = relay_texts(c);
     struct relay_page p = {0};
     char left[64];
 
     if (rc == RELAY_UNKNOWN)
-        return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
-                                  "This login link has expired or is unknown.",
-                                  NULL);
+        return relay_send_message(c, MHD_HTTP_NOT_FOUND, t, LINK_EXPIRED,
+                                  LINK_EXPIRED_TEXT, NULL);
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    relay_page_start(&p, "Approve login");
-    relay_put(&p, "<p>Log in as <b>");
-    relay_put_escaped(&p, v.user);
-    relay_put(&p, "</b> on <b>");
-    relay_put_escaped(&p, v.host);
-    relay_put(&p, "</b></p>");
+    relay_page_start(&p, t, N_("Approve login"));
+    put_switch(&p, t);
+    relay_put(&p, "<h1>");
+    relay_put_escaped(&p, hb_tr(t, "Approve login"));
+    relay_put(&p, "</h1><p>");
+    /* TRANSLATORS: the context page; the first %s is the local account,
+     * the second the host (both shown in bold). */
+    put_bold_values(&p, hb_tr(t, "Log in as %s on %s"), v.user, v.host);
+    relay_put(&p, "</p>");
     if (v.rhost[0] != '\0') {
-        relay_put(&p, "<p>from <b>");
-        relay_put_escaped(&p, v.rhost);
-        relay_put(&p, "</b></p>");
+        relay_put(&p, "<p>");
+        /* TRANSLATORS: %s is the address the login comes from. */
+        put_bold_values(&p, hb_tr(t, "from %s"), v.rhost, NULL);
+        relay_put(&p, "</p>");
     }
     /* Rendered once: without JavaScript the page cannot count down. */
     if (v.seconds_left >= 60)
-        snprintf(left, sizeof(left), "%ld min %ld s", v.seconds_left / 60,
-                 v.seconds_left % 60);
+        /* TRANSLATORS: minutes and seconds left, e.g. "4 min 30 s". */
+        snprintf(left, sizeof(left), hb_tr(t, "%ld min %ld s"),
+                 v.seconds_left / 60, v.seconds_left % 60);
     else
-        snprintf(left, sizeof(left), "%ld s", v.seconds_left);
-    relay_put(&p, "<p class=\"muted\">This link expires in ");
-    relay_put(&p, left);
+        /* TRANSLATORS: seconds left, e.g. "45 s". */
+        snprintf(left, sizeof(left), hb_tr(t, "%ld s"), v.seconds_left);
+    relay_put(&p, "<p class=\"muted\">");
+    /* TRANSLATORS: %s is the time left, e.g. "4 min 30 s". */
+    put_bold_values(&p, hb_tr(t, "This link expires in %s."), left, NULL);
     /* A form, not a link: the POST sets the cookie /cb asks for, so a
      * browser must have shown this page before its approval counts. */
-    relay_put(&p,
-              ".</p><p class=\"warn\">Only continue if you started this login "
-              "yourself.</p><form method=\"post\" action=\"");
+    relay_put(&p, "</p><p class=\"warn\">");
+    relay_put_escaped(
+        &p, hb_tr(t, "Only continue if you started this login yourself."));
+    relay_put(&p, "</p><form method=\"post\" action=\"");
     put_public(&p, r, "/s/");
     relay_put_escaped(&p, id);
     relay_put(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
     relay_put(&p, v.csrf);
     relay_put(&p, "\"><button id=\"continue\" class=\"button\" "
-                  "type=\"submit\">Continue to haobtc</button></form>");
+                  "type=\"submit\">");
+    relay_put_escaped(&p, hb_tr(t, "Continue to haobtc"));
+    relay_put(&p, "</button></form>");
     relay_view_clear(&v);
     return relay_send_page(c, MHD_HTTP_OK, &p);
 }
@@ -457,9 +512,8 @@ enum MHD_Result relay_do_continue(const struct relay *r,
     enum MHD_Result ret;
 
     if (rc == RELAY_UNKNOWN)
-        return relay_send_message(c, MHD_HTTP_NOT_FOUND, "Link expired",
-                                  "This login link has expired or is unknown.",
-                                  NULL);
+        return relay_send_message(c, MHD_HTTP_NOT_FOUND, relay_texts(c),
+                                  LINK_EXPIRED, LINK_EXPIRED_TEXT, NULL);
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
@@ -469,9 +523,9 @@ enum MHD_Result relay_do_continue(const struct relay *r,
         !same_origin(r, c)) {
         relay_view_clear(&v);
         return relay_send_message(
-            c, MHD_HTTP_FORBIDDEN, "Open the link again",
-            "This form did not come from the login page. Open the link "
-            "shown at your terminal and press Continue there.",
+            c, MHD_HTTP_FORBIDDEN, relay_texts(c), N_("Open the link again"),
+            N_("This form did not come from the login page. Open the link "
+               "shown at your terminal and press Continue there."),
             NULL);
     }
     /* Lives no longer than the session; only /cb ever sees it. */
@@ -527,17 +581,18 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     const char *code = query_arg(c, "code", &clen);
     const char *error = query_arg(c, "error", &elen);
     struct relay_view ctx = {0};
+    const struct hb_texts *t = relay_texts(c);
     enum relay_result rc;
 
     if (state == NULL || slen != RELAY_STATE_LEN || !is_b64url(state, slen))
-        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
+        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
                                   UNKNOWN_LOGIN, NULL);
     /* Any provider error ends the login; access_denied is the usual one. */
     if (error == NULL && !code_ok(code, clen))
         return relay_send_message(
-            c, MHD_HTTP_BAD_REQUEST, "Login failed",
-            clen == 0 ? "The login provider sent no code."
-                      : "The login provider sent a malformed code.",
+            c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
+            clen == 0 ? N_("The login provider sent no code.")
+                      : N_("The login provider sent a malformed code."),
             NULL);
     rc = relay_store_answer(r->store, state, error == NULL ? code : NULL,
                             cookie_of, c, &ctx);
@@ -552,8 +607,8 @@ enum MHD_Result relay_do_callback(const struct relay *r,
         if (shown == NULL)
             return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
         ret = relay_send_message(
-            c, MHD_HTTP_OK, "Login approved",
-            "Login approved \u2014 return to your terminal.", shown);
+            c, MHD_HTTP_OK, t, N_("Login approved"),
+            N_("Login approved \u2014 return to your terminal."), shown);
         relay_wipe(shown, strlen(shown));
         free(shown);
         return ret;
@@ -561,27 +616,26 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     relay_view_clear(&ctx);
     switch (rc) {
     case RELAY_OK:
-        return relay_send_message(c, MHD_HTTP_OK, "Login denied",
-                                  "Login denied. You can close this page.",
+        return relay_send_message(c, MHD_HTTP_OK, t, N_("Login denied"),
+                                  N_("Login denied. You can close this page."),
                                   NULL);
     case RELAY_NO_COOKIE:
         relay_say(r, "callback refused: the browser did not come through "
                      "the context page");
         return relay_send_message(
-            c, MHD_HTTP_FORBIDDEN, "Login not accepted",
-            "This browser did not come through the login page that says "
-            "which account on which host you are approving, so nothing was "
-            "accepted. Open the link shown at your terminal, check what it "
-            "says, and press Continue there.",
+            c, MHD_HTTP_FORBIDDEN, t, N_("Login not accepted"),
+            N_("This browser did not come through the login page that says "
+               "which account on which host you are approving, so nothing "
+               "was accepted. Open the link shown at your terminal, check "
+               "what it says, and press Continue there."),
             NULL);
     case RELAY_UNKNOWN:
-        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, "Login failed",
+        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
                                   UNKNOWN_LOGIN, NULL);
     case RELAY_ANSWERED:
         return relay_send_message(
-            c, MHD_HTTP_CONFLICT, "Already answered",
-            "This login was already answered. You can close "
-            "this page.",
+            c, MHD_HTTP_CONFLICT, t, N_("Already answered"),
+            N_("This login was already answered. You can close this page."),
             NULL);
     case RELAY_UNAVAILABLE:
         return unavailable_page(c);

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <json-c/json.h>
 
+#include "lang.h"
 #include "secure.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
@@ -26,7 +29,10 @@ static const char page_style[] =
     "text-align:center;padding:.9em;margin-top:1em;background:#1a73e8;"
     "color:#fff;text-decoration:none;border-radius:8px;font-weight:600}"
     "code{display:block;padding:.8em;background:#eef0f3;border-radius:6px;"
-    "font-size:1.1em;word-break:break-all;user-select:all}";
+    "font-size:1.1em;word-break:break-all;user-select:all}"
+    ".lang{text-align:right;margin:0 0 .4em;font-size:.9em}"
+    ".alt{display:none}.alt:target{display:block}.alt:target~.pri"
+    "{display:none}";
 
 static void put_n(struct relay_page *p, const char *s, size_t n)
 {
@@ -80,19 +86,52 @@ void relay_put_escaped(struct relay_page *p, const char *s)
     }
 }
 
-void relay_page_start(struct relay_page *p, const char *title)
+static struct hb_texts zh_cn;
+static pthread_once_t zh_cn_once = PTHREAD_ONCE_INIT;
+
+/* Read once, then only read: every thread may share it. */
+static void zh_cn_load(void)
 {
-    relay_put(
-        p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, "
-           "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
-           "<title>");
-    relay_put_escaped(p, title);
+    hb_texts_open_memory(&zh_cn, HB_LANG_ZH_CN, hb_catalog_zh_CN,
+                         hb_catalog_zh_CN_len);
+}
+
+static const struct hb_texts *texts_of(enum hb_lang lang)
+{
+    if (lang == HB_LANG_EN)
+        return NULL;
+    pthread_once(&zh_cn_once, zh_cn_load);
+    return zh_cn.lang == lang ? &zh_cn : NULL;
+}
+
+const struct hb_texts *relay_texts(struct MHD_Connection *c)
+{
+    const char *asked =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (asked != NULL)
+        return texts_of(hb_lang_of_accept(asked));
+    return texts_of(hb_lang_of_accept(
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language")));
+}
+
+static const char *html_lang(const struct hb_texts *t)
+{
+    return t != NULL && t->lang == HB_LANG_ZH_CN ? "zh-CN" : "en";
+}
+
+void relay_page_start(struct relay_page *p, const struct hb_texts *t,
+                      const char *title)
+{
+    relay_put(p, "<!DOCTYPE html>\n<html lang=\"");
+    relay_put(p, html_lang(t));
+    relay_put(p, "\"><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width, "
+                 "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
+                 "<title>");
+    relay_put_escaped(p, hb_tr(t, title));
     relay_put(p, "</title><style>");
     relay_put(p, page_style);
-    relay_put(p, "</style></head><body><main><h1>");
-    relay_put_escaped(p, title);
-    relay_put(p, "</h1>");
+    relay_put(p, "</style></head><body><main>");
 }
 
 /* The heap body of a response and its size, wiped when MHD lets go:
@@ -166,21 +205,50 @@ enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
     return send_body(c, status, p->data, p->len, HTML_TYPE, NULL, NULL);
 }
 
-/* code (may be NULL) is shown in <code id="code"> for pasting. */
+static void put_message(struct relay_page *p, const struct hb_texts *t,
+                        const char *title, const char *message, bool code)
+{
+    relay_put(p, "<h1>");
+    relay_put_escaped(p, hb_tr(t, title));
+    relay_put(p, "</h1><p>");
+    relay_put_escaped(p, hb_tr(t, message));
+    relay_put(p, "</p>");
+    if (code) {
+        relay_put(p, "<p class=\"muted\">");
+        relay_put_escaped(
+            p, hb_tr(t, "If your terminal asks for a code, paste this one:"));
+        relay_put(p, "</p>");
+    }
+}
+
+/* code (may be NULL) is shown in <code id="code"> for pasting. These
+ * pages answer /cb, which must not be asked twice, so the switch link
+ * shows the message in the other language from this same page (CSS
+ * :target; the CSP allows no script). */
 enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
-                                   const char *title, const char *message,
-                                   const char *code)
+                                   const struct hb_texts *t, const char *title,
+                                   const char *message, const char *code)
 {
     struct relay_page p = {0};
+    const struct hb_texts *other = t != NULL ? NULL : texts_of(HB_LANG_ZH_CN);
 
-    relay_page_start(&p, title);
-    relay_put(&p, "<p>");
-    relay_put_escaped(&p, message);
-    relay_put(&p, "</p>");
+    relay_page_start(&p, t, title);
+    if (t != NULL || other != NULL) {
+        relay_put(&p, "<p class=\"lang\"><a href=\"#other\" lang=\"");
+        relay_put(&p, html_lang(other));
+        relay_put(&p, "\">");
+        relay_put(&p, t != NULL ? "English" : "\xe4\xb8\xad\xe6\x96\x87");
+        relay_put(&p, "</a></p><div id=\"other\" class=\"alt\" lang=\"");
+        relay_put(&p, html_lang(other));
+        relay_put(&p, "\">");
+        put_message(&p, other, title, message, code != NULL);
+        relay_put(&p, "</div>");
+    }
+    relay_put(&p, "<div class=\"pri\">");
+    put_message(&p, t, title, message, code != NULL);
+    relay_put(&p, "</div>");
     if (code != NULL) {
-        relay_put(&p,
-                  "<p class=\"muted\">If your terminal asks for a code, paste "
-                  "this one:</p><code id=\"code\">");
+        relay_put(&p, "<code id=\"code\">");
         relay_put_escaped(&p, code);
         relay_put(&p, "</code>");
     }
@@ -195,8 +263,8 @@ enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
     enum MHD_Result ret;
 
     /* A body for the rare client that does not follow 303 by itself. */
-    relay_page_start(&p, "Continue");
-    relay_put(&p, "<p><a class=\"button\" href=\"");
+    relay_page_start(&p, NULL, "Continue");
+    relay_put(&p, "<h1>Continue</h1><p><a class=\"button\" href=\"");
     relay_put_escaped(&p, location);
     relay_put(&p, "\">Continue to haobtc</a></p></main></body></html>\n");
     if (p.failed) {
