@@ -11,6 +11,7 @@
 #include "config.h"
 #include "safefile.h"
 #include "secure.h"
+#include "text.h"
 
 #define VALUE_MAX 1024
 
@@ -70,17 +71,6 @@ static bool parse_bool(const char *v, bool *out)
         }
     }
     return false;
-}
-
-static bool parse_long(const char *v, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
-        return false;
-    *out = n;
-    return true;
 }
 
 static bool is_https_url(const char *v)
@@ -224,25 +214,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         if (!parse_bool(value, &cfg->debug))
             return bad_value(key, value, "yes or no", err);
     } else if (strcmp(key, "timeout") == 0) {
-        if (!parse_long(value, 5, 3600, &cfg->timeout))
+        if (!hb_parse_long(value, 5, 3600, &cfg->timeout))
             return bad_value(key, value, "seconds from 5 to 3600", err);
     } else if (strcmp(key, "http_timeout") == 0) {
-        if (!parse_long(value, 1, 300, &cfg->http_timeout))
+        if (!hb_parse_long(value, 1, 300, &cfg->http_timeout))
             return bad_value(key, value, "seconds from 1 to 300", err);
     } else {
         return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
     }
     return HB_OK;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
 }
 
 enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
@@ -257,7 +237,7 @@ enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
         if (next != NULL)
             *next++ = '\0';
         line_no++;
-        char *s = trim(line);
+        char *s = hb_trim(line);
         line = next;
         if (*s == '\0' || *s == '#')
             continue;
@@ -267,8 +247,8 @@ enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
                            "%s line %u: expected 'key = value'", cfg->conf_path,
                            line_no);
         *eq = '\0';
-        char *key = trim(s);
-        char *value = trim(eq + 1);
+        char *key = hb_trim(s);
+        char *value = hb_trim(eq + 1);
         enum hb_status status = hb_config_set(cfg, key, value, false, err);
         if (status != HB_OK) {
             char detail[HB_ERRMSG_MAX];

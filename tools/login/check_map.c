@@ -37,7 +37,7 @@ static void map_free(struct map *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* The entries, split the way identity.c splits them; the module's own
+/* The entries, split as the module splits them; the module's own
  * reader has already accepted the file (see check_map). */
 static bool map_read(const char *path, struct map *m)
 {
@@ -47,20 +47,11 @@ static bool map_read(const char *path, struct map *m)
     memset(m, 0, sizeof(*m));
     if (hb_read_safe_file(path, 0, false, &text, &len, NULL, &err) != HB_OK)
         return false;
-    unsigned line_no = 0;
     bool ok = true;
-    for (char *line = text; line != NULL && ok;) {
-        char *next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        line_no++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        char *save = NULL;
-        char *identity = strtok_r(line, " \t\r", &save);
-        char *user = identity != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
-        line = next;
+    struct hb_map_line line = {.next = text};
+    while (ok && hb_map_next(&line)) {
+        const char *identity = line.identity, *user = line.user;
+        unsigned line_no = line.line_no;
         if (user == NULL)
             continue;
         struct entry *more = realloc(m->e, (m->n + 1) * sizeof(*m->e));
@@ -278,7 +269,7 @@ void check_map(struct check *c)
     struct hb_profile stranger = {.uuid = no_uuid, .username = no_username};
     struct hb_error err = {0};
     char local[HB_USERNAME_MAX + 1];
-    if (hb_identity_lookup(&c->cfg, &stranger, "", local, sizeof(local),
+    if (hb_identity_lookup(&c->cfg, &stranger, "", local, sizeof(local), NULL,
                            &err) == HB_ERR_CONFIG) {
         char fix[512];
         if (strstr(err.msg, path) != NULL && strstr(err.msg, " line ") == NULL)
