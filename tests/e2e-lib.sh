@@ -221,28 +221,16 @@ e2e_etc_dir() {
 
 # e2e_zh_locale: zh_CN.UTF-8 exists in the namespace. su and sudo are
 # setuid, so glibc ignores LOCPATH and reads only /usr/lib/locale: a copy
-# of it with the locale added is mounted there. localedef takes seconds,
-# so the build tree keeps what it made for the next test.
+# of it with the locale from hb_zh_locale added is mounted there.
 e2e_zh_locale() {
-    local made=$HB_BUILD/tests/locale/zh_CN.utf8 tmp
-    if [ ! -d "$made" ]; then
-        mkdir -p "${made%/*}" && tmp=$(mktemp -d "$made.XXXXXX") || return 1
-        if ! localedef -i zh_CN -f UTF-8 "$tmp/zh_CN.utf8" >"$tmp/log" 2>&1; then
-            cat "$tmp/log" >&2
-            rm -rf "$tmp"
-            return 1
-        fi
-        # Two tests may make it at once: the first rename wins.
-        mv -T "$tmp/zh_CN.utf8" "$made" 2>/dev/null
-        rm -rf "$tmp"
-        [ -d "$made" ] || return 1
-    fi
+    local made
+    made=$(hb_zh_locale) || return 1
     # The locale directories only (Debian's C.utf8 is one): a locale
     # archive, if the machine has one, is left out rather than copied.
     mkdir -p "$E2E_DIR/locale" || return 1
     find /usr/lib/locale -mindepth 1 -maxdepth 1 -type d \
         -exec cp -a {} "$E2E_DIR/locale/" \; || return 1
-    cp -a "$made" "$E2E_DIR/locale/" || return 1
+    cp -a "$made/zh_CN.utf8" "$E2E_DIR/locale/" || return 1
     mount --bind "$E2E_DIR/locale" /usr/lib/locale
 }
 
