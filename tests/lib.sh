@@ -43,7 +43,7 @@ wait_for_file() {
 start_mock() {
     dir=$1; shift
     rm -f "$dir/mock.port"
-    "$HB_BUILD/tools/haobtc-mock" --port 0 --port-file "$dir/mock.port" \
+    "$HB_BUILD/tests/mock/haobtc-mock" --port 0 --port-file "$dir/mock.port" \
         --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
         --users "$HB_SRC/tests/data/users" --client-id test-client \
         --client-secret test-secret --redirect-uri https://127.0.0.1/cb \
@@ -93,7 +93,7 @@ start_relay() {
     dir=$1; port=$2; shift 2
     rm -f "$dir/relay.port"
     RELAY_PORT=$(free_port)
-    "$HB_BUILD/tools/haobtc-relay" --port "$RELAY_PORT" --port-file "$dir/relay.port" \
+    "$HB_BUILD/tools/relay/haobtc-relay" --port "$RELAY_PORT" --port-file "$dir/relay.port" \
         --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
         --public-url "https://127.0.0.1:$RELAY_PORT" \
         --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \

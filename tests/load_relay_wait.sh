@@ -160,7 +160,7 @@ val() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 plain_relay() {
     local port
     port=$(free_port)
-    "$HB_BUILD/tools/haobtc-relay" --port "$port" --port-file "$1/relay.port" \
+    "$HB_BUILD/tools/relay/haobtc-relay" --port "$port" --port-file "$1/relay.port" \
         --public-url "https://127.0.0.1:$port" --fleet-key-file "$HB_FLEET_KEY" \
         --client-id test-client \
         --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \

@@ -20,8 +20,8 @@ binds_now() { readelf -dW "$1" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW'
 # fortified function's)
 calls() { nm -D "$1" | grep -Eq " U $2@"; }
 
-for f in pam_haobtc/.libs/pam_haobtc.so pam_haobtc/haobtc-helper \
-    tools/haobtc-login tools/haobtc-relay; do
+for f in pam_haobtc/.libs/pam_haobtc.so pam_haobtc/helper/haobtc-helper \
+    tools/login/haobtc-login tools/relay/haobtc-relay; do
     bin=$(basename "$f" | tr -c 'a-z0-9_\n' _)
     path=$HB_BUILD/$f
     [ -f "$path" ] || { not_ok "${bin}_exists" "$path"; continue; }

@@ -14,7 +14,7 @@ no_network_libraries() {
     ! printf '%s\n' $loaded | grep -Eq '^lib(curl|json-c|ssl|crypto|gnutls|nghttp2|ssh|ldap|gssapi|krb5|idn2|psl|brotli|zstd|rtmp)'
 }
 check module_loads_no_curl_json_or_tls_library no_network_libraries
-helper=$HB_BUILD/pam_haobtc/haobtc-helper
+helper=$HB_BUILD/pam_haobtc/helper/haobtc-helper
 check helper_is_the_one_with_curl sh -c "ldd '$helper' | grep -q libcurl"
 
 # The installed module starts the installed helper, at a path fixed when it
@@ -31,7 +31,7 @@ echo "installed helper path: $libexec/haobtc-helper"
 check installed_module_starts_the_helper_in_pkglibexecdir \
     grep -qaF "$libexec/haobtc-helper" "$so"
 check build_tree_module_starts_the_build_tree_helper \
-    grep -qaF "$HB_BUILD/pam_haobtc/haobtc-helper" "$HB_MODULE"
+    grep -qaF "$HB_BUILD/pam_haobtc/helper/haobtc-helper" "$HB_MODULE"
 check helper_refuses_to_run_by_hand sh -c \
     "'$helper' 2>&1 3<&- | grep -q 'not by hand'; test \$? -eq 0"
 finish

@@ -57,7 +57,7 @@ token mock_code_then_40009 40009 "${f[@]}"
 
 # A provider with no registered address (40003) and a plain-http listener
 # (40013) need a mock of their own.
-"$HB_BUILD/tools/haobtc-mock" --port 0 --port-file "$dir/port" \
+"$HB_BUILD/tests/mock/haobtc-mock" --port 0 --port-file "$dir/port" \
     --http-port 0 --http-port-file "$dir/http-port" \
     --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
     --quiet >"$dir/log" 2>&1 &

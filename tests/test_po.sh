@@ -12,7 +12,7 @@ done
 
 # Every file that marks a string is listed, so xgettext sees it.
 listed=$(grep -v '^#' "$HB_SRC/po/POTFILES.in" | sort)
-marking=$(cd "$HB_SRC" && grep -lE "\b(hb_tr|N_)\(" pam_haobtc/*.c tools/*.c | grep -v "^pam_haobtc/lang.c$" | sort)
+marking=$(cd "$HB_SRC" && grep -lE "\b(hb_tr|N_)\(" pam_haobtc/*.c pam_haobtc/*/*.c tools/*/*.c tests/mock/*.c | grep -v "^pam_haobtc/lib/lang.c$" | sort)
 check every_file_that_marks_strings_is_in_potfiles \
     test -z "$(comm -13 <(printf '%s\n' "$listed") <(printf '%s\n' "$marking"))"
 

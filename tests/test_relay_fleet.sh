@@ -63,7 +63,7 @@ start_redis() {
 # test's relaxed limits on top); sets its pid in NAME_pid
 start_relay_on() {
     rm -f "$tdir/$1.port"
-    "$HB_BUILD/tools/haobtc-relay" --config "$tdir/relay.conf" --port "$2" \
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$2" \
         --port-file "$tdir/$1.port" --rate 1000 --burst 1000 --module-rate 1000 \
         --module-burst 10000 >>"$tdir/$1.log" 2>&1 &
     eval "${1}_pid=$!"
@@ -298,7 +298,7 @@ sed "s|^store = .*|store = rediss://127.0.0.1:$tport/1|" "$tdir/relay.conf" >"$t
 for name in relay_c relay_u; do
     [ "$name" = relay_c ] && port=$cport ca_file=$HB_PKI/ca.pem ||
         port=$uport ca_file=$HB_UNTRUSTED_CA
-    "$HB_BUILD/tools/haobtc-relay" --config "$tdir/relay-tls.conf" --port "$port" \
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay-tls.conf" --port "$port" \
         --store-ca-file "$ca_file" --rate 1000 --burst 1000 \
         >>"$tdir/$name.log" 2>&1 &
     pids+=("$!")

@@ -174,7 +174,7 @@ run_check key_open -c "$t/openkey.conf" "${quick[@]}"
 expect fleet_key_readable_by_others key_open FAIL 'fleet key' 'open.key holds a secret but is readable'
 # The build's helper, replaced (in a private mount namespace only) by a
 # group-writable copy.
-helper=$HB_BUILD/pam_haobtc/haobtc-helper
+helper=$HB_BUILD/pam_haobtc/helper/haobtc-helper
 cp -p "$helper" "$t/helper" && chmod 775 "$t/helper"
 unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$t/helper" \
     "$helper" env LD_PRELOAD="$HB_PRELOAD_BASE" "$HB_LOGIN" check -c "$t/conf" \

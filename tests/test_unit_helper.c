@@ -38,7 +38,7 @@ static void use_script(const char *body)
 
 static void use_real_helper(void)
 {
-    snprintf(helper_at, sizeof(helper_at), "%s/pam_haobtc/haobtc-helper",
+    snprintf(helper_at, sizeof(helper_at), "%s/pam_haobtc/helper/haobtc-helper",
              tu_env("HB_BUILD"));
 }
 

@@ -1,4 +1,4 @@
-/* The setup check's reading and replay of PAM stacks (tools/pam_stack.c)
+/* The setup check's reading and replay of PAM stacks (tools/login/pam_stack.c)
  * against what Linux-PAM 1.5 does: jumps count a substack as one module,
  * done and die end only the substack they are in, reset restores the
  * substack's entry state, unlisted values take default= (or bad). */

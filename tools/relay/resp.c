@@ -4,7 +4,7 @@
  * the bytes travel here, because Debian's hiredis has no TLS. */
 #include "autoconf.h"
 
-#include "relay_resp.h"
+#include "resp.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -112,7 +112,7 @@ int mock_secrets_log_open(const char *path);
 /* 0 once secret is recorded (or when there is no secrets log). */
 int mock_secret_log(const char *secret);
 
-/* --- HTTP side: options, per-request state and replies (mock_reply.c) --- */
+/* --- HTTP side: options, per-request state and replies (reply.c) --- */
 
 #define BODY_MAX 16384
 #define FIELDS_MAX 32
@@ -214,7 +214,7 @@ int mock_parse_long(const char *s, long min, long max, long *out);
 int mock_apply_fault(struct MHD_Connection *c, const struct mock_request *req,
                      unsigned target, int *nested, enum MHD_Result *ret);
 
-/* Answers a complete request (mock_routes.c). */
+/* Answers a complete request (routes.c). */
 enum MHD_Result mock_dispatch(struct MHD_Connection *c,
                               const struct mock_request *req);
 

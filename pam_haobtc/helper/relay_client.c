@@ -1,4 +1,4 @@
-/* The module's side of the relay protocol (see tools/relay_pages.c). */
+/* The module's side of the relay protocol (see tools/relay/pages.c). */
 #include "autoconf.h"
 
 #include <stdio.h>

@@ -88,7 +88,7 @@ struct relay_store;
 struct relay_auth;
 struct relay_net;
 
-/* relay_net.c: trusted proxies (a comma-separated list, may be NULL), the
+/* net.c: trusted proxies (a comma-separated list, may be NULL), the
  * seconds a request's headers and body may take (counted from the
  * connection or the previous answer, not restarted by each byte), and
  * the connections one address may hold (trusted proxies exempt); NULL
@@ -111,11 +111,11 @@ void relay_net_answered(struct relay_net *n, struct MHD_Connection *c);
 bool relay_net_is_trusted(const struct relay_net *n, const struct sockaddr *sa);
 /* Connections open now. */
 size_t relay_net_count(struct relay_net *n);
-/* The client's address (see relay_net.c) into *out. */
+/* The client's address (see net.c) into *out. */
 void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
                       struct sockaddr_storage *out);
 
-/* relay_auth.c: the fleet key. NULL after a message on stderr. */
+/* auth.c: the fleet key. NULL after a message on stderr. */
 struct relay_auth *relay_auth_new(const char *path);
 void relay_auth_free(struct relay_auth *a);
 /* Whether the request carries the signature headers at all. */
@@ -182,11 +182,11 @@ struct relay_store {
     const struct relay_store_ops *ops;
 };
 
-/* relay_store.c: in this process, for one relay. */
+/* store.c: in this process, for one relay. */
 struct relay_store *relay_store_memory(const struct relay_limits *limits,
                                        relay_notify_fn *notify,
                                        void *notify_cls);
-/* relay_redis.c: shared by every relay on the same Redis. NULL with *why
+/* redis.c: shared by every relay on the same Redis. NULL with *why
  * set on a bad URL or file; Redis need not be up yet. */
 struct relay_store *
 relay_store_redis(const char *url, const char *password_file,
@@ -248,7 +248,7 @@ static inline bool relay_store_rate_allow(struct relay_store *st, bool module,
 }
 
 /* Sessions' short ids, and random tokens of RELAY_TOKEN_LEN characters
- * (relay_store.c); false when there is no randomness. */
+ * (store.c); false when there is no randomness. */
 bool relay_new_id(char id[RELAY_ID_LEN + 1]);
 bool relay_new_token(char out[RELAY_TOKEN_LEN + 1]);
 
@@ -256,7 +256,7 @@ void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);
 void relay_wipe(void *p, size_t n);
 
-/* relay_wait.c: waiting polls, each a suspended connection. */
+/* wait.c: waiting polls, each a suspended connection. */
 struct relay_waits;
 struct relay_waiter;
 /* Starts the deadline timer thread; NULL on failure. */
@@ -306,11 +306,11 @@ struct relay {
     bool quiet;
 };
 
-/* relay_main.c: an informational line on stderr unless --quiet. */
+/* main.c: an informational line on stderr unless --quiet. */
 __attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
                                                      const char *fmt, ...);
 
-/* relay_options.c: what the command line and --config asked for. Text
+/* options.c: what the command line and --config asked for. Text
  * fields are NULL when not given; relay_free_options frees them. */
 struct relay_options {
     char *listen;
@@ -346,7 +346,7 @@ void relay_free_options(struct relay_options *o);
 /* A whole decimal string within [min, max]. */
 bool relay_parse_long(const char *s, long min, long max, long *out);
 
-/* relay_pages.c: the endpoints. A body is the request's own buffer,
+/* pages.c: the endpoints. A body is the request's own buffer,
  * NUL-terminated, and is decoded in place. */
 enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
@@ -372,7 +372,7 @@ enum MHD_Result relay_do_health(const struct relay *r,
  * got here proves the module's fleet key; answers the relay's clock. */
 enum MHD_Result relay_do_ping(const struct relay *r, struct MHD_Connection *c);
 
-/* relay_reply.c: building and sending answers. A page grows on the heap
+/* reply.c: building and sending answers. A page grows on the heap
  * (zero-initialise it); a failed allocation is remembered and sending it
  * then fails. Every body is wiped when MHD lets go of it. */
 struct relay_page {

@@ -409,7 +409,7 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
     return MHD_start_daemon(flags, 0, relay_net_accept, sv->relay.net, handle,
                             sv, MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
                             /* Per-address caps and the receive deadline
-                             * (relay_net.c): MHD's own per-IP limit
+                             * (net.c): MHD's own per-IP limit
                              * cannot spare the trusted proxies. */
                             MHD_OPTION_NOTIFY_CONNECTION, relay_net_notify,
                             sv->relay.net, MHD_OPTION_ARRAY, ops,

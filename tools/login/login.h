@@ -2,7 +2,7 @@
 #ifndef HB_TOOLS_LOGIN_H
 #define HB_TOOLS_LOGIN_H
 
-/* The module's flow from a shell (login_flow.c). */
+/* The module's flow from a shell (flow.c). */
 int login_flow_main(int argc, char **argv);
 /* "haobtc-login check": the setup check (check_main.c); argv[0] is
  * "check". */

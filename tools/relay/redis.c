@@ -14,7 +14,7 @@
 #include "autoconf.h"
 
 #include "relay.h"
-#include "relay_resp.h"
+#include "resp.h"
 
 #include <netinet/in.h>
 #include <pthread.h>

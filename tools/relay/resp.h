@@ -1,4 +1,4 @@
-/* haobtc-relay's connections to Redis (relay_resp.c). */
+/* haobtc-relay's connections to Redis (resp.c). */
 #ifndef HB_RELAY_RESP_H
 #define HB_RELAY_RESP_H
 

@@ -1,5 +1,5 @@
 /* haobtc-login, the administrator's tool: without a subcommand it runs a
- * login's flow from a shell (login_flow.c); "check" checks the whole setup
+ * login's flow from a shell (flow.c); "check" checks the whole setup
  * (check_*.c). */
 #include "autoconf.h"
 
