@@ -417,7 +417,8 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     hb_buf_add_html(&p, hb_tr(t, "Continue to haobtc"));
     hb_buf_add(&p, "</button></form>");
     relay_view_clear(&v);
-    return relay_send_page(c, MHD_HTTP_OK, &p);
+    return relay_send_page_lang(c, MHD_HTTP_OK, &p, t,
+                                strncmp(r->origin, "https:", 6) == 0);
 }
 
 /* MHD has decoded the value; len also counts any decoded NUL. */

@@ -379,13 +379,20 @@ void relay_page_start(struct hb_buf *p, const struct hb_texts *t,
 /* Ends the page and sends it; the page's buffer is taken. */
 enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
                                 struct hb_buf *p);
+/* The same, and when the request chose a language with ?lang= (the
+ * switch link), a cookie RELAY_LANG that keeps t's language for the
+ * pages after it (the done page); secure when the public URL is https. */
+enum MHD_Result relay_send_page_lang(struct MHD_Connection *c, unsigned status,
+                                     struct hb_buf *p, const struct hb_texts *t,
+                                     bool secure);
 /* A page with a title and a message; code (may be NULL) is shown in
  * <code id="code"> for pasting. */
 enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
                                    const struct hb_texts *t, const char *title,
                                    const char *message, const char *code);
 /* The language of this request's page: ?lang= (the page's own switch
- * link), else Accept-Language. */
+ * link), else the cookie it left (RELAY_LANG), else Accept-Language. */
+#define RELAY_LANG "lang"
 const struct hb_texts *relay_texts(struct MHD_Connection *c);
 /* 303 to location, setting cookie (a whole Set-Cookie value). */
 enum MHD_Result relay_send_redirect(struct MHD_Connection *c,

@@ -57,6 +57,9 @@ const struct hb_texts *relay_texts(struct MHD_Connection *c)
 {
     const char *asked =
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+
+    if (asked == NULL)
+        asked = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, RELAY_LANG);
     if (asked != NULL)
         return texts_of(hb_lang_of_accept(asked));
     return texts_of(hb_lang_of_accept(
@@ -142,8 +145,8 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
-                                struct hb_buf *p)
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
+                                 struct hb_buf *p, const char *cookie)
 {
     hb_buf_add(p, "</main></body></html>\n");
     if (p->failed) {
@@ -151,7 +154,34 @@ enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
         free(p->data);
         return MHD_NO;
     }
-    return send_body(c, status, p->data, p->len, HTML_TYPE, NULL, NULL);
+    return send_body(c, status, p->data, p->len, HTML_TYPE,
+                     cookie != NULL ? MHD_HTTP_HEADER_SET_COOKIE : NULL,
+                     cookie);
+}
+
+enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
+                                struct hb_buf *p)
+{
+    return send_page(c, status, p, NULL);
+}
+
+/* The provider sends the phone back to /cb with nothing of ours in the
+ * URL, so a language picked with the switch link rides in a cookie: Lax
+ * still sends it on that top-level GET, and Path=/ reaches /cb. It names
+ * a language and nothing else, so it may outlive the session. */
+enum MHD_Result relay_send_page_lang(struct MHD_Connection *c, unsigned status,
+                                     struct hb_buf *p, const struct hb_texts *t,
+                                     bool secure)
+{
+    char cookie[128];
+
+    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") == NULL)
+        return send_page(c, status, p, NULL);
+    snprintf(cookie, sizeof(cookie),
+             RELAY_LANG "=%s; Max-Age=31536000; Path=/; %sHttpOnly; "
+                        "SameSite=Lax",
+             html_lang(t), secure ? "Secure; " : "");
+    return send_page(c, status, p, cookie);
 }
 
 static void put_message(struct hb_buf *p, const struct hb_texts *t,
