@@ -78,6 +78,19 @@ static bool is_https_url(const char *v)
     return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && v[8] != '/';
 }
 
+/* Files are named from / up: the module runs in whatever directory the
+ * PAM application happens to be in. */
+static bool is_absolute_path(const char *v)
+{
+    return v[0] == '/';
+}
+
+/* http:// too: a provider may send the phone to a loopback page. */
+static bool is_redirect_uri(const char *v)
+{
+    return is_https_url(v) || strncmp(v, "http://", 7) == 0;
+}
+
 /* A path to join to site_url, or an absolute https URL. */
 static bool is_endpoint(const char *v)
 {
@@ -138,13 +151,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
          "a path starting with / or an https:// URL"},
         {"relay_url", &cfg->relay_url, is_https_url, "an https:// URL"},
         {"client_id", &cfg->client_id, NULL, "a client id"},
-        {"client_secret_file", &cfg->client_secret_file, NULL,
+        {"client_secret_file", &cfg->client_secret_file, is_absolute_path,
          "an absolute path"},
-        {"redirect_uri", &cfg->redirect_uri, NULL, "an absolute URL"},
-        {"map_file", &cfg->map_file, NULL, "an absolute path"},
-        {"ca_file", &cfg->ca_file, NULL, "an absolute path"},
+        {"redirect_uri", &cfg->redirect_uri, is_redirect_uri,
+         "an absolute URL"},
+        {"map_file", &cfg->map_file, is_absolute_path, "an absolute path"},
+        {"ca_file", &cfg->ca_file, is_absolute_path, "an absolute path"},
         {"proxy", &cfg->proxy, NULL, "a proxy URL"},
-        {"fleet_key_file", &cfg->fleet_key_file, NULL, "an absolute path"},
+        {"fleet_key_file", &cfg->fleet_key_file, is_absolute_path,
+         "an absolute path"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (strcmp(key, strings[i].key) != 0)
@@ -152,10 +167,6 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         bool ok = value[0] != '\0';
         if (ok && strings[i].valid != NULL)
             ok = strings[i].valid(value);
-        if (ok && strstr(strings[i].expected, "absolute path") != NULL)
-            ok = value[0] == '/';
-        if (ok && strcmp(key, "redirect_uri") == 0)
-            ok = is_https_url(value) || strncmp(value, "http://", 7) == 0;
         if (!ok)
             return bad_value(key, value, strings[i].expected, err);
         return set_string(strings[i].slot, value, err);
