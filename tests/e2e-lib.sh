@@ -23,6 +23,20 @@ e2e_stamp() {
     done
 }
 
+# e2e_sudoers: Debian's sudoers as it ships (env_reset, a secure_path)
+# with alice allowed everything, mounted over the namespace's /etc/sudoers.
+e2e_sudoers() {
+    cat >"$E2E_DIR/etc/sudoers" <<'EOF'
+Defaults env_reset
+Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+Defaults lecture=never
+root  ALL=(ALL:ALL) ALL
+alice ALL=(ALL:ALL) ALL
+EOF
+    chmod 440 "$E2E_DIR/etc/sudoers" &&
+        mount --bind "$E2E_DIR/etc/sudoers" /etc/sudoers
+}
+
 # e2e_enter SCRIPT ARGS...: runs SCRIPT again as root in private mount and
 # PID namespaces and returns inside them. Without root there is no namespace
 # to make: the test says so and skips.

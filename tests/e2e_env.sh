@@ -22,15 +22,7 @@ e2e_enter "$0" "$@"
 e2e_setup e2e_env
 e2e_pam_service su
 e2e_pam_service sudo
-cat >"$E2E_DIR/etc/sudoers" <<'EOF'
-Defaults env_reset
-Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-Defaults lecture=never
-root  ALL=(ALL:ALL) ALL
-alice ALL=(ALL:ALL) ALL
-EOF
-chmod 440 "$E2E_DIR/etc/sudoers"
-mount --bind "$E2E_DIR/etc/sudoers" /etc/sudoers || exit 1
+e2e_sudoers || exit 1
 
 # The key log paths below are in /etc/security: only ever the private copy.
 if ! [ /etc/security -ef "$E2E_DIR/etc/security" ]; then

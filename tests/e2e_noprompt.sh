@@ -16,15 +16,7 @@ e2e_enter "$0" "$@"
 e2e_setup e2e_noprompt
 e2e_pam_service su
 e2e_pam_service sudo
-cat >"$E2E_DIR/etc/sudoers" <<'EOF'
-Defaults env_reset
-Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-Defaults lecture=never
-root  ALL=(ALL:ALL) ALL
-alice ALL=(ALL:ALL) ALL
-EOF
-chmod 440 "$E2E_DIR/etc/sudoers"
-mount --bind "$E2E_DIR/etc/sudoers" /etc/sudoers || exit 1
+e2e_sudoers || exit 1
 # Console login: Debian's /etc/pam.d/login with the line of
 # examples/pam.d/login before its "@include common-auth", as that file says.
 {

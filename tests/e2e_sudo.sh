@@ -11,15 +11,7 @@ HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
 e2e_enter "$0" "$@"
 e2e_setup e2e_sudo
 e2e_pam_service sudo
-cat >"$E2E_DIR/etc/sudoers" <<'EOF'
-Defaults env_reset
-Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-Defaults lecture=never
-root  ALL=(ALL:ALL) ALL
-alice ALL=(ALL:ALL) ALL
-EOF
-chmod 440 "$E2E_DIR/etc/sudoers"
-mount --bind "$E2E_DIR/etc/sudoers" /etc/sudoers || exit 1
+e2e_sudoers || exit 1
 
 # sudo_term NAME: alice, in a terminal of her own, forgets any earlier sudo
 # and runs "sudo id -un"; its output goes to NAME.out.
