@@ -23,6 +23,31 @@ e2e_stamp() {
     done
 }
 
+# e2e_qr_is_the_link NAME [WANTED]... [-- UNWANTED...]: NAME's screen says
+# who is logging in, shows the short link on a line of its own and a QR
+# code that decodes to it, matches each WANTED (grep -E) and no UNWANTED
+# (grep -iE); otherwise it is shown and the check fails.
+e2e_qr_is_the_link() {
+    local name=$1 screen link re unwanted=0
+    shift
+    screen=$(e2e_screen "$name")
+    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
+    { printf '%s\n' "$screen" | grep -q 'Sign in with haobtc to log in as alice on' &&
+        [ -n "$link" ] &&
+        [ "$(printf '%s\n' "$screen" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ]; } ||
+        { e2e_show "$name"; return 1; }
+    for re; do
+        if [ "$re" = -- ]; then
+            unwanted=1
+        elif [ "$unwanted" = 0 ]; then
+            printf '%s\n' "$screen" | grep -qE -- "$re" || { e2e_show "$name"; return 1; }
+        else
+            ! printf '%s\n' "$screen" | grep -qiE -- "$re" || { e2e_show "$name"; return 1; }
+        fi
+    done
+    echo "$name: the QR code decodes to $link"
+}
+
 # e2e_sudoers: Debian's sudoers as it ships (env_reset, a secure_path)
 # with alice allowed everything, mounted over the namespace's /etc/sudoers.
 e2e_sudoers() {

@@ -35,16 +35,9 @@ e2e_conf relay timeout=60 http_timeout=5
 # shown NAME: the screen holds the sentence, the short link and the hint,
 # and a QR code that decodes to that link; no question asks for anything.
 shown() {
-    local screen link
-    screen=$(e2e_screen "$1")
-    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
-    printf '%s\n' "$screen" | grep -q '^Sign in with haobtc to log in as alice on ' &&
-        printf '%s\n' "$screen" | grep -q '^Approve on your phone; the login goes on by itself\.$' &&
-        [ -n "$link" ] &&
-        [ "$(printf '%s\n' "$screen" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ] &&
-        ! printf '%s\n' "$screen" | grep -qiE 'press Enter|paste|password' ||
-        { e2e_show "$1"; return 1; }
-    echo "$1: the QR code decodes to $link"
+    e2e_qr_is_the_link "$1" '^Sign in with haobtc to log in as alice on ' \
+        '^Approve on your phone; the login goes on by itself\.$' \
+        -- 'press Enter|paste|password'
 }
 # ended_with NAME OUTPUT: the command ended well, its last line on the
 # terminal OUTPUT, and no key was ever sent to the terminal. (Standard

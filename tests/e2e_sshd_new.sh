@@ -49,14 +49,7 @@ logged_in_untouched() {
     e2e_nothing_typed "$1" || { echo "keys were sent to $1"; return 1; }
 }
 qr_decodes_to_the_link() {
-    local screen link
-    screen=$(e2e_screen "$1")
-    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
-    printf '%s\n' "$screen" | grep -q 'Sign in with haobtc to log in as alice on' &&
-        [ -n "$link" ] &&
-        [ "$(printf '%s\n' "$screen" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ] &&
-        ! printf '%s\n' "$screen" | grep -q 'press Enter' || { e2e_show "$1"; return 1; }
-    echo "$1: the QR code decodes to $link"
+    e2e_qr_is_the_link "$1" -- 'press Enter'
 }
 link_is_readable() {
     e2e_screen "$1" | grep -qE '^https://[^ ]+/s/[^ ]+$' || { e2e_show "$1"; return 1; }
