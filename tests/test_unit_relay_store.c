@@ -106,7 +106,7 @@ static void value_of(char c, char out[RELAY_STATE_LEN + 1])
     out[RELAY_STATE_LEN] = '\0';
 }
 
-static const char tag_key[] = "TagKeyTagKeyTagKeyTagKeyTagKeyTagKeyTagKey";
+static const char tag_key[] = "TagKeyTagKeyTagKeyTagKeyTagKeyTagKeyTagKeyT";
 
 static void add(struct relay_store *st, const char *state,
                 char id[RELAY_ID_LEN + 1])
