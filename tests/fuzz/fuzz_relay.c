@@ -13,7 +13,8 @@
  * the relay forgets the signatures it saw within seconds), and a signature
  * header "$SIG" the fleet key's signature of the request, whose form gets
  * a "nonce" field as a module's does. "!stop" stops the relay's waiting
- * polls as the daemon does when it stops.
+ * polls as the daemon does when it stops; "!sleep N" waits N ms (at most
+ * 10, 20 an input) of real time, in which a poll's deadline may pass.
  *
  * Every answer is checked: one per request, the security headers, no
  * header a value could break, JSON that parses, HTML whose every tag is
@@ -630,6 +631,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *end = text + size;
     bool stopped = false;
     int steps = 0;
+    long slept = 0;
 
     fake_now = 1000000;
     if (waits == NULL)
@@ -650,6 +652,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             long long ms = strtoll(step + 1, NULL, 10);
             if (ms > 0 && ms < 1000LL * 1000 * 1000)
                 fake_now += ms;
+        } else if (strncmp(step, "!sleep ", 7) == 0) {
+            long ms = strtol(step + 7, NULL, 10);
+            struct timespec pause;
+
+            ms = ms < 0 ? 0 : ms > 10 ? 10 : ms;
+            ms = ms > 20 - slept ? 20 - slept : ms;
+            slept += ms;
+            pause = (struct timespec){0, ms * 1000 * 1000};
+            nanosleep(&pause, NULL);
         } else if (strcmp(step, "!stop") == 0) {
             /* Every waiting poll is answered, and none waits after. */
             relay_waits_stop(waits);
