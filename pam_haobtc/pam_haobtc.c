@@ -64,6 +64,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     status = hb_helper_start(&helper, time(NULL) + cfg.timeout, true, &err);
     if (status != HB_OK)
         goto done;
+    struct hb_pam_debug_to debug_to = {pamh, &cfg};
+    helper.on_note = hb_pam_debug_note;
+    helper.note_cls = &debug_to;
     hb_pam_debug(pamh, &cfg, "helper %s started (pid %ld)", hb_helper_path(),
                  (long)helper.pid);
 
@@ -91,9 +94,15 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                  profile.uuid,
                  profile.username != NULL ? profile.username : "(none)");
 
-    status = hb_identity_check(&cfg, &profile, user, &err);
+    unsigned map_line = 0;
+    status = hb_identity_check(&cfg, &profile, user, &map_line, &err);
     if (status != HB_OK)
         goto done;
+    if (map_line != 0)
+        hb_pam_debug(pamh, &cfg, "mapped to %s by %s line %u", user,
+                     cfg.map_file, map_line);
+    else
+        hb_pam_debug(pamh, &cfg, "mapped to %s by same_name", user);
 
     status = hb_pam_export(pamh, &profile, &err);
     if (status == HB_OK)

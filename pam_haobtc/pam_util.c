@@ -73,6 +73,12 @@ void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
     va_end(ap);
 }
 
+void hb_pam_debug_note(void *cls, const char *text)
+{
+    const struct hb_pam_debug_to *to = cls;
+    hb_pam_debug(to->pamh, to->cfg, "%s", text);
+}
+
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown)
 {
     const void *item = NULL;

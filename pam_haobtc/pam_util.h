@@ -21,6 +21,13 @@ void hb_pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
 /* With the debug option, one LOG_DEBUG line per step of the login, for an
  * administrator following a login that fails. Never a code, tag, token or
  * secret: only which step, which way, and how it ended. */
+/* The helper's notes (its HTTP calls), as debug lines: on_note of struct
+ * hb_helper, with a struct hb_pam_debug_to as cls. */
+struct hb_pam_debug_to {
+    pam_handle_t *pamh;
+    const struct hb_config *cfg;
+};
+void hb_pam_debug_note(void *cls, const char *text);
 void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* PAM_RHOST when it is a host name or address (NULL otherwise), and in

@@ -219,6 +219,21 @@ e2e_etc_dir() {
     mount --bind "$E2E_DIR/etc/$1" "/etc/$1"
 }
 
+# e2e_zh_locale: zh_CN.UTF-8 exists in the namespace. su and sudo are
+# setuid, so glibc ignores LOCPATH and reads only /usr/lib/locale: a copy
+# of it with the locale from hb_zh_locale added is mounted there.
+e2e_zh_locale() {
+    local made
+    made=$(hb_zh_locale) || return 1
+    # The locale directories only (Debian's C.utf8 is one): a locale
+    # archive, if the machine has one, is left out rather than copied.
+    mkdir -p "$E2E_DIR/locale" || return 1
+    find /usr/lib/locale -mindepth 1 -maxdepth 1 -type d \
+        -exec cp -a {} "$E2E_DIR/locale/" \; || return 1
+    cp -a "$made/zh_CN.utf8" "$E2E_DIR/locale/" || return 1
+    mount --bind "$E2E_DIR/locale" /usr/lib/locale
+}
+
 # e2e_pam_service NAME: /etc/pam.d/NAME is examples/pam.d/NAME, as it is.
 e2e_pam_service() {
     install -o root -g root -m 644 "$HB_SRC/examples/pam.d/$1" "/etc/pam.d/$1"
@@ -306,7 +321,8 @@ e2e_ssh_args() {
 e2e_tmux() { tmux -S "$E2E_DIR/tmux.sock" -f "$E2E_DIR/tmux.conf" "$@"; }
 
 # e2e_term NAME OUT COMMAND [ARGS...]: a detached 80x24 UTF-8 terminal
-# running COMMAND, its standard output going to OUT ("-": the terminal).
+# running COMMAND, its standard output going to OUT ("-": the terminal),
+# in the locale E2E_LANG (default C.UTF-8).
 # NAME.pid gets the command's process id; NAME.rc its exit status when it
 # ends. (tmux's own view of a pane's end is not used: libutempter runs a
 # helper with SIGCHLD at its default, and a child ending meanwhile stays a
@@ -316,7 +332,7 @@ e2e_term() {
     shift 2
     [ "$out" = - ] && out=/dev/stdout
     {
-        echo 'export LANG=C.UTF-8 LC_ALL=C.UTF-8'
+        printf 'export LANG=%q LC_ALL=%q\n' "${E2E_LANG:-C.UTF-8}" "${E2E_LANG:-C.UTF-8}"
         printf 'sh -c %q %q' 'echo $$ >"$0" && exec "$@"' "$E2E_DIR/$t.pid"
         printf ' %q' "$@"
         printf ' >%q\n' "$out"

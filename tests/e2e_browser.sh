@@ -3,8 +3,12 @@
 # Debian's chromium, driven by playwright-core (tests/browser/), opens it,
 # sees the user and host on the context page, continues to the mock
 # provider's authorize page, approves, and lands on the relay's done page;
-# then Enter at the prompt logs alice in. Screenshots of the three pages go
-# to $HB_BUILD/artifacts/ (context.png, authorize.png, done.png).
+# then Enter at the prompt logs alice in. A second session, registered as
+# a module would, is approved from a phone that asks for Chinese
+# (Accept-Language: zh-CN): every page is Chinese, drawn in a CJK font, and
+# the code it shows is the one the relay hands over. Screenshots of the
+# pages go to $HB_BUILD/artifacts/ (context.png, authorize.png, done.png,
+# and context-zh-CN.png, authorize-zh-CN.png, done-zh-CN.png).
 # shellcheck shell=bash disable=SC2153 # MOCK2_URL, PT_PID come from outside
 . "$HB_SRC/tests/lib.sh"
 bdir=$(mktemp -d "$HB_TEST_DIR/browser.XXXXXX")
@@ -68,12 +72,28 @@ if [ -z "$link" ] || [ -z "$host" ]; then
 fi
 ok "pam_prompt_shows_the_short_link ($link)"
 
+# The Chinese phone's session: registered with the fleet key as the module
+# registers one; its poll secret P stays here.
+b64url() { basenc --base64url | tr -d '='; }
+zh_secret=$(head -c 32 /dev/urandom | b64url)
+zh_state=$(printf %s "$zh_secret" | openssl dgst -sha256 -binary | b64url)
+zh_tag_key=$(head -c 32 /dev/urandom | b64url)
+"$HB_SRC/tests/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
+    "state=$zh_state" "tag_key=$zh_tag_key" "host=$host" user=alice >/dev/null
+zh_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/zh.json")
+if [ -z "$zh_link" ]; then
+    not_ok relay_registers_the_chinese_phones_session "$(cat "$bdir/zh.json")"
+    exit 1
+fi
+
 # Trusted by the hash of its key, not by switching certificate checks off.
 spki=$(openssl x509 -in "$HB_PKI/server.pem" -noout -pubkey |
     openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
 mkdir -p "$artifacts" "$bdir/profile"
-rm -f "$artifacts/context.png" "$artifacts/authorize.png" "$artifacts/done.png"
-HB_LINK=$link HB_USER=alice HB_HOST=$host HB_SPKI=$spki HB_CHROMIUM=$chromium \
+shots=(context authorize 'done' context-zh-CN authorize-zh-CN done-zh-CN)
+for shot in "${shots[@]}"; do rm -f "$artifacts/$shot.png"; done
+HB_LINK=$link HB_LINK_ZH=$zh_link HB_CODE_ZH=$bdir/zh.code \
+HB_USER=alice HB_HOST=$host HB_SPKI=$spki HB_CHROMIUM=$chromium \
 HB_ARTIFACTS=$artifacts HB_PROFILE=$bdir/profile NODE_PATH=$deps/node_modules \
     timeout 90 node "$HB_SRC/tests/browser/relay-login.js" >"$bdir/browser.out" 2>&1
 rc=$?
@@ -81,13 +101,28 @@ cat "$bdir/browser.out"
 if [ "$rc" -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$bdir/browser.out"; then
     not_ok browser_script_finishes "exit $rc"
 fi
-for shot in context authorize 'done'; do
+for shot in "${shots[@]}"; do
     if [ "$(head -c 8 "$artifacts/$shot.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
         ok "screenshot_${shot}_png_kept ($(stat -c %s "$artifacts/$shot.png") bytes)"
     else
         not_ok "screenshot_${shot}_png_kept"
     fi
 done
+
+# The Chinese done page showed CODE:TAG; the relay hands CODE over to the
+# poll secret, and TAG is the one made with this session's tag key.
+zh_shown=$(cat "$bdir/zh.code" 2>/dev/null)
+"$HB_SRC/tests/relay-post" --out "$bdir/zh-poll.json" "$RELAY_URL" /api/v1/poll \
+    "secret=$zh_secret" wait=0 >/dev/null
+zh_code=$(sed -n 's/.*"code":"\([^"]*\)".*/\1/p' "$bdir/zh-poll.json")
+zh_tag=$(printf %s "$zh_code" | openssl dgst -sha256 -mac HMAC \
+    -macopt "key:$zh_tag_key" -binary | b64url | cut -c1-8)
+if [ -n "$zh_code" ] && [ "$zh_shown" = "$zh_code:$zh_tag" ]; then
+    ok relay_hands_over_the_code_the_chinese_done_page_showed
+else
+    not_ok relay_hands_over_the_code_the_chinese_done_page_showed \
+        "shown '$zh_shown', polled $(cat "$bdir/zh-poll.json")"
+fi
 
 # The phone approved: Enter polls the relay, which hands the code over.
 printf '\n' >&"${PT[1]}"

@@ -76,4 +76,31 @@ else
     not_ok su_paste_prompt_is_shown_again
 fi
 
+# Under LANG=zh_CN.UTF-8 (lang = auto): su's own setlocale picks the
+# locale, the module follows it; the prompt is Chinese and the relay's
+# approval makes bob alice as before.
+chinese_prompt_is_shown() {
+    local screen link
+    screen=$(e2e_screen uz)
+    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
+    printf '%s\n' "$screen" | grep -q '^请用 haobtc 扫码，以 alice 身份登录 ' &&
+        printf '%s\n' "$screen" | grep -q '^在手机上批准后按回车键（或粘贴代码）：' &&
+        [ -n "$link" ] || { e2e_show uz; return 1; }
+}
+if e2e_zh_locale; then
+    e2e_conf relay timeout=60 http_timeout=5
+    E2E_LANG=zh_CN.UTF-8 su_term uz
+    if e2e_wait_text uz '按回车键' 10; then
+        check su_under_lang_zh_cn_shows_the_chinese_prompt chinese_prompt_is_shown
+        e2e_type uz Enter
+        phone_approve "$(e2e_link uz)" alice
+        check su_under_lang_zh_cn_makes_bob_alice became_alice uz
+    else
+        e2e_show uz
+        not_ok su_under_lang_zh_cn_shows_the_chinese_prompt
+    fi
+else
+    not_ok su_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
+fi
+
 finish

@@ -113,4 +113,30 @@ e2e_conf relay timeout=60 http_timeout=5
 sudo_term s3
 check sudo_relay_second_try_has_a_fresh_link_and_runs_the_command fresh_session_then_success
 
+# Under LANG=zh_CN.UTF-8 (lang = auto): sudo's env_reset is for the
+# command; PAM runs in alice's locale, so the prompt is Chinese, and the
+# phone's approval runs the command.
+chinese_prompt_is_shown() {
+    local screen link
+    screen=$(e2e_screen sz)
+    link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
+    printf '%s\n' "$screen" | grep -q '^请用 haobtc 扫码，以 alice 身份登录 ' &&
+        printf '%s\n' "$screen" | grep -q '^在手机上批准后按回车键（或粘贴代码）：' &&
+        [ -n "$link" ] || { e2e_show sz; return 1; }
+}
+if e2e_zh_locale; then
+    E2E_LANG=zh_CN.UTF-8 sudo_term sz
+    if e2e_wait_text sz '按回车键' 10; then
+        check sudo_under_lang_zh_cn_shows_the_chinese_prompt chinese_prompt_is_shown
+        phone_approve "$(e2e_link sz)" alice
+        e2e_type sz Enter
+        check sudo_under_lang_zh_cn_runs_the_command_as_root ran_as_root sz
+    else
+        e2e_show sz
+        not_ok sudo_under_lang_zh_cn_shows_the_chinese_prompt
+    fi
+else
+    not_ok sudo_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
+fi
+
 finish

@@ -60,6 +60,27 @@ start_mock() {
 }
 
 # free_port: a loopback port nobody listens on right now
+# hb_zh_locale: prints a directory holding zh_CN.utf8, the zh_CN.UTF-8
+# locale (for LOCPATH, or to copy), made with localedef from the locales
+# package: CI machines have none generated. It takes seconds, so the
+# build tree keeps it for the tests after.
+hb_zh_locale() {
+    local dir=$HB_BUILD/tests/locale tmp
+    if [ ! -d "$dir/zh_CN.utf8" ]; then
+        mkdir -p "$dir" && tmp=$(mktemp -d "$dir/new.XXXXXX") || return 1
+        if ! localedef -i zh_CN -f UTF-8 "$tmp/zh_CN.utf8" >"$tmp/log" 2>&1; then
+            cat "$tmp/log" >&2
+            rm -rf "$tmp"
+            return 1
+        fi
+        # Two tests may make it at once: the first rename wins.
+        mv -T "$tmp/zh_CN.utf8" "$dir/zh_CN.utf8" 2>/dev/null
+        rm -rf "$tmp"
+        [ -d "$dir/zh_CN.utf8" ] || return 1
+    fi
+    echo "$dir"
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

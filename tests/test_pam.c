@@ -413,7 +413,11 @@ static void debug_logs_each_step_and_no_code(void **state)
         "debug: prompt 1 shown",
         "debug: a code of ",
         "debug: exchanging the pasted code for the profile",
+        "debug: POST 127.0.0.1:",
+        "debug: GET 127.0.0.1:",
+        ": HTTP 200 in ",
         "debug: haobtc profile: uuid 5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60",
+        "debug: mapped to alice by ",
         "debug: result: Success"};
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
         if (strstr(log, steps[i]) == NULL)
@@ -421,6 +425,8 @@ static void debug_logs_each_step_and_no_code(void **state)
     char bare[256];
     snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(s.code, ":"), s.code);
     assert_null(strstr(log, bare));
+    /* The calls are named by host and path only: no query, no token. */
+    assert_null(strstr(log, "access_token"));
     free(log);
     pu_release(&s);
 

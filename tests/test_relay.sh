@@ -370,6 +370,39 @@ is second_poll_after_delivery_is_404 404 "$(post "$main_url/api/v1/poll" "secret
 check second_poll_after_delivery_gets_no_code lacks "$code" "$tdir/body"
 is callback_replayed_after_delivery_is_400 400 "$(getc "$jar" "$main_url/cb?code=$code&state=$S")"
 
+# --- the language picked with the context page's switch link holds on
+# the done page, which the provider's redirect reaches with nothing of
+# ours in its URL: a cookie carries it there
+P4=$(new_secret)
+S4=$(state_of "$P4")
+register "$main_url" "$S4"
+lang_link=$link
+check context_page_without_lang_sets_no_cookie lacks -i '^Set-Cookie:' <(get "$lang_link" >/dev/null; cat "$tdir/body.h")
+is context_page_for_accept_language_zh_cn_is_chinese '<html lang="zh-CN">' \
+    "$(curl "${ca[@]}" -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' "$lang_link" | grep -o '<html lang="[^"]*">')"
+ljar=$tdir/lang.jar
+is context_page_switched_to_zh_cn_is_200 200 "$(getc "$ljar" "$lang_link?lang=zh-CN")"
+check context_page_switched_to_zh_cn_is_chinese grep -q '<html lang="zh-CN">.*批准登录' "$tdir/body"
+is lang_switch_sets_a_lax_httponly_secure_cookie_for_every_path \
+    "Set-Cookie: lang=zh-CN; Max-Age=31536000; Path=/; Secure; HttpOnly; SameSite=Lax" \
+    "$(grep -i '^Set-Cookie:' "$tdir/body.h" | tr -d '\r')"
+check lang_switch_page_keeps_the_security_headers grep -qi \
+    "^Content-Security-Policy: default-src 'none'" "$tdir/body.h"
+is context_page_with_the_lang_cookie_is_200 200 "$(getc "$ljar" "$lang_link")"
+check context_page_with_the_lang_cookie_is_chinese grep -q '<html lang="zh-CN">' "$tdir/body"
+cont "$lang_link" "$ljar" >/dev/null
+is done_page_after_a_zh_cn_switch_is_200 200 "$(getc "$ljar" "$main_url/cb?code=lang-code&state=$S4")"
+check done_page_after_a_zh_cn_switch_is_chinese \
+    grep -q '<html lang="zh-CN">.*已批准登录，请回到终端。' "$tdir/body"
+is lang_switch_to_english_beats_accept_language '<html lang="en">' \
+    "$(curl "${ca[@]}" -b "$ljar" -H 'Accept-Language: zh-CN' "$main_url/s/AAAAAAAA?lang=en" |
+        grep -o '<html lang="[^"]*">')"
+is done_page_with_the_english_cookie_is_english '<html lang="en">' \
+    "$(curl "${ca[@]}" -b 'lang=en' -H 'Accept-Language: zh-CN' "$main_url/cb?code=c&state=$S4" |
+        grep -o '<html lang="[^"]*">')"
+check lang_cookie_with_anything_else_is_english_not_echoed lacks 'evil' \
+    <(curl "${ca[@]}" -b 'lang=evil"><script>' -D - "$lang_link")
+
 # --- callbacks the relay does not know
 is callback_with_an_unknown_state_is_400 400 \
     "$(get "$main_url/cb?code=c1&state=$(state_of "$(new_secret)")")"

@@ -315,5 +315,27 @@ sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
 run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
 expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'
 
+# --- the report in the administrator's language: under zh_CN.UTF-8 the
+# findings and fixes are Chinese; verdicts, topics and the tally stay as
+# they are for grep and scripts
+# zh_line NAME LINE: the zh run printed exactly LINE
+zh_line() {
+    if grep -qxF -- "$2" "$t/sshd_zh.out"; then ok "$1"; else not_ok "$1" "no line '$2'"; shown sshd_zh; fi
+}
+if zh=$(hb_zh_locale); then
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check sshd_zh --sshd-config "$t/ssh/wrong.sshd_config" --skip network
+    zh_line check_report_in_chinese_fail_with_fix \
+        'FAIL sshd pam: UsePAM no：sshd 从不运行 /etc/pam.d/sshd，因此从不询问 haobtc。修复：在 sshd_config 中设置 UsePAM yes（sshd 以读到的第一个值为准）。'
+    zh_line check_report_in_chinese_numbers_in_place \
+        'FAIL sshd grace: LoginGraceTime 60 秒短于模块的超时 110 秒：登录还没结束 sshd 就会断开连接。修复：在 sshd_config 中把 LoginGraceTime 设为 120 或更大（或在 pam_haobtc.conf 中调低 timeout）。'
+    zh_line check_report_in_chinese_warning_with_reason \
+        'warn sshd access: sshd 拒绝已映射的账户 bob（AllowUsers 没有列出它）：haobtc 可以批准，但 sshd 根本走不到那一步。修复：通过 sshd 的 AllowUsers/AllowGroups/DenyUsers/DenyGroups 放行 bob；如果它本就不该通过 SSH 登录，就删除它的映射行。'
+    check check_report_in_chinese_keeps_the_tally_and_exit_status \
+        test "$(tail -n1 "$t/sshd_zh.out") $(<"$t/sshd_zh.rc")" = \
+        "$(tail -n1 "$t/sshd_wrong.out") $(<"$t/sshd_wrong.rc")"
+else
+    not_ok check_report_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
+fi
+
 echo "the whole test took $SECONDS s"
 finish

@@ -54,7 +54,7 @@ static enum hb_status check(struct fixture *f, const char *uuid,
 {
     struct hb_profile p = {hb_drop_const(uuid), hb_drop_const(username), NULL,
                            NULL};
-    return hb_identity_check(&f->cfg, &p, user, err);
+    return hb_identity_check(&f->cfg, &p, user, NULL, err);
 }
 
 static void uuid_in_map_logs_in_as_mapped_user(void **state)

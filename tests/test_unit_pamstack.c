@@ -48,7 +48,7 @@ static bool replay(const char *text, unsigned *order, size_t order_n,
     struct pam_stack st;
     bool exists = false;
     write_file("svc", text);
-    assert_true(pam_stack_load(dir, "svc", "auth", &st, &exists));
+    assert_true(pam_stack_load(NULL, dir, "svc", "auth", &st, &exists));
     assert_true(exists);
     assert_true(st.n <= order_n);
     bool in = pam_stack_run(&st, by_name, NULL, order);
@@ -156,7 +156,7 @@ static void lines_are_read_as_libpam_reads_them(void **state)
     assert_int_equal(n, 2);
     struct pam_stack st;
     bool exists = false;
-    assert_true(pam_stack_load(dir, "svc", "auth", &st, &exists));
+    assert_true(pam_stack_load(NULL, dir, "svc", "auth", &st, &exists));
     assert_true(st.line[0].optional);
     assert_int_equal(st.line[0].line_no, 3);
     assert_string_equal(st.line[0].control, "[success=done default=ignore]");
@@ -171,14 +171,14 @@ static void a_missing_include_fails_the_service(void **state)
     struct pam_stack st;
     bool exists = false;
     write_file("svc", "auth sufficient pam_ok.so\n@include nowhere\n");
-    assert_false(pam_stack_load(dir, "svc", "auth", &st, &exists));
+    assert_false(pam_stack_load(NULL, dir, "svc", "auth", &st, &exists));
     assert_non_null(strstr(st.error, "nowhere: No such file"));
     pam_stack_free(&st);
     write_file("svc", "auth whenever pam_ok.so\n");
-    assert_false(pam_stack_load(dir, "svc", "auth", &st, &exists));
+    assert_false(pam_stack_load(NULL, dir, "svc", "auth", &st, &exists));
     assert_non_null(strstr(st.error, "control field whenever"));
     pam_stack_free(&st);
-    assert_true(pam_stack_load(dir, "absent", "auth", &st, &exists));
+    assert_true(pam_stack_load(NULL, dir, "absent", "auth", &st, &exists));
     assert_false(exists);
     pam_stack_free(&st);
 }

@@ -155,7 +155,7 @@ static enum relay_result poll_once(struct relay_store *st, const char *state,
 static void free_code(char *code)
 {
     if (code != NULL)
-        relay_wipe(code, strlen(code));
+        hb_wipe(code, strlen(code));
     free(code);
 }
 

@@ -7,7 +7,7 @@
 
 #include "bind.h"
 #include "lang.h"
-#include "fleetkey.h"
+#include "digest.h"
 #include "prompt.h"
 #include "secure.h"
 #include "token.h"
@@ -16,7 +16,7 @@
 
 char *hb_tag_key_for(const char *poll_secret)
 {
-    char out[HB_MAC_B64_LEN + 1];
+    char out[HB_DIGEST_B64_LEN + 1];
     char *copy;
 
     if (!hb_hmac_b64url(poll_secret, strlen(poll_secret), TAG_KEY_LABEL,
@@ -30,7 +30,7 @@ char *hb_tag_key_for(const char *poll_secret)
 bool hb_answer_tag(const char *tag_key, const char *code,
                    char out[HB_TAG_LEN + 1])
 {
-    char mac[HB_MAC_B64_LEN + 1];
+    char mac[HB_DIGEST_B64_LEN + 1];
 
     if (!hb_hmac_b64url(tag_key, strlen(tag_key), code, strlen(code), mac))
         return false;

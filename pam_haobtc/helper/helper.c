@@ -76,6 +76,24 @@ static bool parse_deadline(const char *s, time_t *out)
 }
 
 /* in is the first frame, already received. */
+/* With debug, the module logs each call as a step of the login. */
+static void note_call(void *cls, const char *what, long status, long ms)
+{
+    const struct login *l = cls;
+    char text[320];
+    struct hb_wire out;
+    struct hb_error ignored;
+
+    if (status != 0)
+        snprintf(text, sizeof(text), "%s: HTTP %ld in %ld ms", what, status,
+                 ms);
+    else
+        snprintf(text, sizeof(text), "%s: no answer after %ld ms", what, ms);
+    hb_wire_init(&out, HB_WIRE_NOTE);
+    if (hb_wire_add(&out, text))
+        hb_wire_send(l->fd, &out, &ignored);
+}
+
 static enum hb_status start(struct login *l, struct hb_wire *in,
                             struct hb_error *err)
 {
@@ -106,6 +124,10 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
         }
         if (status == HB_OK) {
             l->http.watch_fd = l->fd;
+            if (l->cfg.debug) {
+                l->http.on_call = note_call;
+                l->http.on_call_cls = l;
+            }
             status = hb_challenge_start(&l->http, user[0] != '\0' ? user : NULL,
                                         rhost, &l->ch, err);
         }

@@ -230,6 +230,30 @@ static void url_host(const char *url, char *out, size_t n)
     out[len] = '\0';
 }
 
+/* Only method, host and path: a query may carry a token. */
+static void tell_call(struct hb_http *http, CURL *curl, const char *url,
+                      CURLcode rc, const struct timespec *began)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)((now.tv_sec - began->tv_sec) * 1000 +
+                     (now.tv_nsec - began->tv_nsec) / 1000000);
+    long status = 0;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    const char *method = NULL;
+    if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_METHOD, &method) !=
+            CURLE_OK ||
+        method == NULL)
+        method = "?";
+    const char *start = strstr(url, "://");
+    start = start != NULL ? start + 3 : url;
+    char what[256];
+    snprintf(what, sizeof(what), "%s %.*s", method, (int)strcspn(start, "?#"),
+             start);
+    http->on_call(http->on_call_cls, what, status, ms);
+}
+
 static enum hb_status perform(struct hb_http *http, const char *url,
                               long wait_s, struct hb_response *resp,
                               struct hb_error *err)
@@ -260,9 +284,13 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     curl_easy_setopt(curl, CURLOPT_CERTINFO, http->want_cert ? 1L : 0L);
     http->errbuf[0] = '\0';
 
+    struct timespec began;
+    clock_gettime(CLOCK_MONOTONIC, &began);
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
     trace(curl, rc, http->want_cert, http->errbuf, &http->trace);
+    if (http->on_call != NULL)
+        tell_call(http, curl, url, rc, &began);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
         curl_off_t retry = 0;

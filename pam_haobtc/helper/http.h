@@ -37,7 +37,12 @@ struct hb_http {
     int watch_fd;    /* the module's end: a hang-up cancels (-1: none) */
     bool want_cert;  /* fill trace.cert_expires (the setup check) */
     struct hb_http_trace trace; /* of the last request */
-    char errbuf[256];           /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
+    /* Told of each request that got an answer or failed: method, host and
+     * path (never the query), the HTTP status (0 for none) and how long it
+     * took; for debug logging. May be NULL. */
+    void (*on_call)(void *cls, const char *what, long status, long ms);
+    void *on_call_cls;
+    char errbuf[256]; /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
 };
 
 struct hb_response {

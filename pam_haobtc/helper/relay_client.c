@@ -70,15 +70,8 @@ static char *form_of(struct hb_http *http, const char *const *pairs)
  * anything else is not echoed into logs. */
 static const char *known_reason(json_object *obj)
 {
-    static const char *const words[] = {
-        "busy",          "rate limited",    "duplicate state",
-        "bad state",     "bad tag_key",     "unauthenticated",
-        "bad signature", "stale signature", "replayed signature",
-        "bad host",      "bad user",        "bad rhost",
-        "bad form",      "bad secret",      "bad wait",
-        "shutting down", "unknown",         "access_denied",
-        "not found"};
-    const char *why = hb_json_string(obj, "error");
+    static const char *const words[] = {HB_RELAY_ERROR_WORDS};
+    const char *why = hb_json_string(obj, HB_RELAY_ANSWER_ERROR);
     for (size_t i = 0; why != NULL && i < sizeof(words) / sizeof(*words); i++)
         if (strcmp(why, words[i]) == 0)
             return words[i];
@@ -97,7 +90,7 @@ static char *form_with_nonce(struct hb_http *http, const char *const *pairs)
         all[n] = pairs[n];
         all[n + 1] = pairs[n + 1];
     }
-    all[n] = "nonce";
+    all[n] = HB_RELAY_FIELD_NONCE;
     all[n + 1] = nonce;
     all[n + 2] = NULL;
     char *form = form_of(http, all);
@@ -133,13 +126,13 @@ static enum hb_status signed_post(struct hb_http *http, const char *url,
     const struct hb_config *cfg = http->cfg;
     if (cfg->fleet_key == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "no fleet key to sign with");
-    char ts[24], sig[HB_MAC_B64_LEN + 1];
+    char ts[24], sig[HB_DIGEST_B64_LEN + 1];
     snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
     if (!hb_fleet_sign(cfg->fleet_key, "POST", path, ts, form, sig))
         return hb_fail(err, HB_ERR_NOMEM, "cannot sign the relay request");
     char ts_line[64], sig_line[96];
-    snprintf(ts_line, sizeof(ts_line), "%s: %s", HB_TS_HEADER, ts);
-    snprintf(sig_line, sizeof(sig_line), "%s: %s", HB_SIG_HEADER, sig);
+    snprintf(ts_line, sizeof(ts_line), "%s: %s", HB_RELAY_TS_HEADER, ts);
+    snprintf(sig_line, sizeof(sig_line), "%s: %s", HB_RELAY_SIG_HEADER, sig);
     const char *headers[] = {ts_line, sig_line, NULL};
     return hb_http_post_form_with(http, url, form, headers, wait_s, resp, err);
 }
@@ -245,8 +238,17 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  char **link, struct hb_error *err)
 {
     *link = NULL;
-    const char *pairs[] = {"state", state, "tag_key", tag_key, "host", host,
-                           "user",  user,  "rhost",   rhost,   NULL};
+    const char *pairs[] = {HB_RELAY_FIELD_STATE,
+                           state,
+                           HB_RELAY_FIELD_TAG_KEY,
+                           tag_key,
+                           HB_RELAY_FIELD_HOST,
+                           host,
+                           HB_RELAY_FIELD_USER,
+                           user,
+                           HB_RELAY_FIELD_RHOST,
+                           rhost,
+                           NULL};
     json_object *obj = NULL;
     long http_status = 0;
     /* The person waits for the prompt meanwhile: a busy relay gets one
@@ -255,11 +257,11 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
     if (http->deadline != 0 && http->deadline < give_up)
         give_up = http->deadline;
     enum hb_status status =
-        relay_call(http, "session", "/api/v1/sessions", pairs, 0, false,
+        relay_call(http, "session", HB_RELAY_PATH_SESSIONS, pairs, 0, false,
                    give_up, &http_status, &obj, err);
     if (status != HB_OK)
         return status;
-    const char *got = hb_json_string(obj, "link");
+    const char *got = hb_json_string(obj, HB_RELAY_ANSWER_LINK);
     if (http_status != 201 || got == NULL) {
         status = refused(err, "session", http_status, obj);
     } else if (strncmp(got, "https://", 8) != 0 || strlen(got) > LINK_MAX ||
@@ -282,22 +284,24 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     *code = NULL;
     char wait[24];
     snprintf(wait, sizeof(wait), "%ld", wait_s);
-    const char *pairs[] = {"secret", poll_secret, "wait", wait, NULL};
+    const char *pairs[] = {HB_RELAY_FIELD_SECRET, poll_secret,
+                           HB_RELAY_FIELD_WAIT, wait, NULL};
     json_object *obj = NULL;
     long http_status = 0;
     time_t give_up = http->deadline != 0
                          ? http->deadline
                          : time(NULL) + http->cfg->http_timeout + wait_s;
     enum hb_status status =
-        relay_call(http, "poll", "/api/v1/poll", pairs, wait_s, true, give_up,
-                   &http_status, &obj, err);
+        relay_call(http, "poll", HB_RELAY_PATH_POLL, pairs, wait_s, true,
+                   give_up, &http_status, &obj, err);
     if (status != HB_OK)
         return status;
-    const char *got = hb_json_string(obj, "code");
+    const char *got = hb_json_string(obj, HB_RELAY_ANSWER_CODE);
     const char *why = known_reason(obj);
     json_object *pending = NULL;
-    bool is_pending = json_object_object_get_ex(obj, "pending", &pending) &&
-                      json_object_get_boolean(pending);
+    bool is_pending =
+        json_object_object_get_ex(obj, HB_RELAY_ANSWER_PENDING, &pending) &&
+        json_object_get_boolean(pending);
     if (http_status == 200 && got != NULL) {
         *code = strdup(got);
         if (*code == NULL)
@@ -352,8 +356,9 @@ enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
     time_t give_up = time(NULL) + http->cfg->http_timeout;
     if (http->deadline != 0 && http->deadline < give_up)
         give_up = http->deadline;
-    enum hb_status status = relay_call(http, "ping", "/api/v1/ping", pairs, 0,
-                                       false, give_up, http_status, &obj, err);
+    enum hb_status status =
+        relay_call(http, "ping", HB_RELAY_PATH_PING, pairs, 0, false, give_up,
+                   http_status, &obj, err);
     if (status != HB_OK)
         return status;
     *reason = known_reason(obj);

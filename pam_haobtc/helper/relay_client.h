@@ -3,6 +3,7 @@
 #define HB_RELAY_CLIENT_H
 
 #include "http.h"
+#include "relay_protocol.h"
 #include "status.h"
 
 /* Registers a session for state and returns the short link; the relay
@@ -37,9 +38,5 @@ enum hb_status hb_relay_wait(struct hb_http *http, const char *poll_secret,
 enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
                              const char **reason, long long *relay_time,
                              struct hb_error *err);
-
-/* Below the relay's default longest wait, so the relay answers "pending"
- * rather than the connection timing out. */
-#define HB_RELAY_WAIT_MAX 50
 
 #endif

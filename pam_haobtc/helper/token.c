@@ -6,29 +6,19 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
+#include "digest.h"
 #include "secure.h"
+#include "text.h"
 #include "token.h"
 
-/* base64url without padding, as RFC 7636 does for its code challenge. */
+/* A copy on the heap of base64url(in), as RFC 7636 writes its code
+ * challenge: without padding. */
 static char *base64url(const unsigned char *in, size_t n)
 {
-    size_t cap = 4 * ((n + 2) / 3) + 1;
-    char *out = malloc(cap);
-    if (out == NULL)
-        return NULL;
-    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (char *c = out; *c != '\0'; c++) {
-        if (*c == '+')
-            *c = '-';
-        else if (*c == '/')
-            *c = '_';
-    }
+    char *out = malloc(HB_B64URL_LEN(n) + 1);
+    if (out != NULL)
+        hb_b64url(in, n, out);
     return out;
 }
 
@@ -59,9 +49,8 @@ bool hb_ct_streq(const char *given, const char *expected)
 
 char *hb_state_from_secret(const char *secret)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    if (EVP_Digest(secret, strlen(secret), digest, NULL, EVP_sha256(), NULL) !=
-        1)
+    char state[HB_DIGEST_B64_LEN + 1];
+    if (!hb_sha256_b64url(secret, strlen(secret), state))
         return NULL;
-    return base64url(digest, sizeof(digest));
+    return strdup(state);
 }

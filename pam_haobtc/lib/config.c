@@ -11,6 +11,7 @@
 #include "config.h"
 #include "safefile.h"
 #include "secure.h"
+#include "text.h"
 
 #define VALUE_MAX 1024
 
@@ -72,20 +73,22 @@ static bool parse_bool(const char *v, bool *out)
     return false;
 }
 
-static bool parse_long(const char *v, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
-        return false;
-    *out = n;
-    return true;
-}
-
 static bool is_https_url(const char *v)
 {
     return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && v[8] != '/';
+}
+
+/* Files are named from / up: the module runs in whatever directory the
+ * PAM application happens to be in. */
+static bool is_absolute_path(const char *v)
+{
+    return v[0] == '/';
+}
+
+/* http:// too: a provider may send the phone to a loopback page. */
+static bool is_redirect_uri(const char *v)
+{
+    return is_https_url(v) || strncmp(v, "http://", 7) == 0;
 }
 
 /* A path to join to site_url, or an absolute https URL. */
@@ -148,13 +151,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
          "a path starting with / or an https:// URL"},
         {"relay_url", &cfg->relay_url, is_https_url, "an https:// URL"},
         {"client_id", &cfg->client_id, NULL, "a client id"},
-        {"client_secret_file", &cfg->client_secret_file, NULL,
+        {"client_secret_file", &cfg->client_secret_file, is_absolute_path,
          "an absolute path"},
-        {"redirect_uri", &cfg->redirect_uri, NULL, "an absolute URL"},
-        {"map_file", &cfg->map_file, NULL, "an absolute path"},
-        {"ca_file", &cfg->ca_file, NULL, "an absolute path"},
+        {"redirect_uri", &cfg->redirect_uri, is_redirect_uri,
+         "an absolute URL"},
+        {"map_file", &cfg->map_file, is_absolute_path, "an absolute path"},
+        {"ca_file", &cfg->ca_file, is_absolute_path, "an absolute path"},
         {"proxy", &cfg->proxy, NULL, "a proxy URL"},
-        {"fleet_key_file", &cfg->fleet_key_file, NULL, "an absolute path"},
+        {"fleet_key_file", &cfg->fleet_key_file, is_absolute_path,
+         "an absolute path"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (strcmp(key, strings[i].key) != 0)
@@ -162,10 +167,6 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         bool ok = value[0] != '\0';
         if (ok && strings[i].valid != NULL)
             ok = strings[i].valid(value);
-        if (ok && strstr(strings[i].expected, "absolute path") != NULL)
-            ok = value[0] == '/';
-        if (ok && strcmp(key, "redirect_uri") == 0)
-            ok = is_https_url(value) || strncmp(value, "http://", 7) == 0;
         if (!ok)
             return bad_value(key, value, strings[i].expected, err);
         return set_string(strings[i].slot, value, err);
@@ -224,25 +225,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         if (!parse_bool(value, &cfg->debug))
             return bad_value(key, value, "yes or no", err);
     } else if (strcmp(key, "timeout") == 0) {
-        if (!parse_long(value, 5, 3600, &cfg->timeout))
+        if (!hb_parse_long(value, 5, 3600, &cfg->timeout))
             return bad_value(key, value, "seconds from 5 to 3600", err);
     } else if (strcmp(key, "http_timeout") == 0) {
-        if (!parse_long(value, 1, 300, &cfg->http_timeout))
+        if (!hb_parse_long(value, 1, 300, &cfg->http_timeout))
             return bad_value(key, value, "seconds from 1 to 300", err);
     } else {
         return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
     }
     return HB_OK;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
 }
 
 enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
@@ -257,7 +248,7 @@ enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
         if (next != NULL)
             *next++ = '\0';
         line_no++;
-        char *s = trim(line);
+        char *s = hb_trim(line);
         line = next;
         if (*s == '\0' || *s == '#')
             continue;
@@ -267,8 +258,8 @@ enum hb_status hb_config_parse(struct hb_config *cfg, char *text,
                            "%s line %u: expected 'key = value'", cfg->conf_path,
                            line_no);
         *eq = '\0';
-        char *key = trim(s);
-        char *value = trim(eq + 1);
+        char *key = hb_trim(s);
+        char *value = hb_trim(eq + 1);
         enum hb_status status = hb_config_set(cfg, key, value, false, err);
         if (status != HB_OK) {
             char detail[HB_ERRMSG_MAX];

@@ -192,11 +192,18 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
     if (!h->started || h->fd < 0)
         return hb_fail(err, HB_ERR_UNAVAIL, "the haobtc helper is not running");
     enum hb_status status = hb_wire_send(h->fd, out, err);
-    if (status == HB_OK)
-        status = hb_wire_recv(h->fd, h->deadline + ANSWER_GRACE, person_left, h,
-                              in, err);
-    if (status != HB_OK)
-        return status;
+    for (;;) {
+        if (status == HB_OK)
+            status = hb_wire_recv(h->fd, h->deadline + ANSWER_GRACE,
+                                  person_left, h, in, err);
+        if (status != HB_OK)
+            return status;
+        if (in->type != HB_WIRE_NOTE)
+            break;
+        if (h->on_note != NULL && in->n_fields == 1)
+            h->on_note(h->note_cls, hb_wire_field(in, 0));
+        hb_wire_clear(in);
+    }
     if (in->type == HB_WIRE_ERROR)
         return helper_error(in, err);
     for (size_t i = 0; i < n_expect; i++)

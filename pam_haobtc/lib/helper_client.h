@@ -21,6 +21,9 @@ struct hb_helper {
     struct sigaction old_chld;
     bool watch_presence;
     struct hb_presence presence;
+    /* With debug: what the helper tells of its calls (may be NULL). */
+    void (*on_note)(void *cls, const char *text);
+    void *note_cls;
 };
 
 /* What the helper made of this attempt: the link to show, whether Enter

@@ -214,35 +214,46 @@ static enum hb_status check_entry_syntax(const char *map, unsigned line_no,
     return HB_OK;
 }
 
-enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
-                             const struct hb_profile *profile,
-                             const char *pam_user, char *local, size_t n,
-                             bool *names_pam_user, struct hb_error *err)
+bool hb_map_next(struct hb_map_line *m)
 {
-    local[0] = '\0';
-    *names_pam_user = false;
-    enum hb_status status = HB_OK;
-
-    /* An identity may map to several accounts; the one being logged in to
-     * wins, otherwise the first names the account in the error. */
-    unsigned line_no = 0;
-    char *line = text;
-    while (line != NULL && status == HB_OK) {
-        char *next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        line_no++;
+    while (m->next != NULL) {
+        char *line = m->next;
+        m->next = strchr(line, '\n');
+        if (m->next != NULL)
+            *m->next++ = '\0';
+        m->line_no++;
         char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
         char *save = NULL;
-        char *identity = strtok_r(line, " \t\r", &save);
-        char *user = identity != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
-        char *extra = user != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
-        line = next;
-        if (identity == NULL)
-            continue;
-        if (user == NULL || extra != NULL) {
+        m->identity = strtok_r(line, " \t\r", &save);
+        m->user = m->identity != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
+        m->extra = m->user != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
+        if (m->identity != NULL)
+            return true;
+    }
+    return false;
+}
+
+enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
+                             const struct hb_profile *profile,
+                             const char *pam_user, char *local, size_t n,
+                             bool *names_pam_user, unsigned *line_found,
+                             struct hb_error *err)
+{
+    local[0] = '\0';
+    *names_pam_user = false;
+    if (line_found != NULL)
+        *line_found = 0;
+    enum hb_status status = HB_OK;
+
+    /* An identity may map to several accounts; the one being logged in to
+     * wins, otherwise the first names the account in the error. */
+    struct hb_map_line m = {.next = text};
+    while (status == HB_OK && hb_map_next(&m)) {
+        const char *identity = m.identity, *user = m.user;
+        unsigned line_no = m.line_no;
+        if (user == NULL || m.extra != NULL) {
             status = hb_fail(err, HB_ERR_CONFIG,
                              "%s line %u: expected 'IDENTITY LOCALUSER'",
                              cfg->map_file, line_no);
@@ -263,6 +274,8 @@ enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
                 break;
             }
             memcpy(local, user, strlen(user) + 1);
+            if (line_found != NULL)
+                *line_found = line_no;
         }
     }
     if (status != HB_OK)
@@ -273,7 +286,7 @@ enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
 enum hb_status hb_identity_lookup(const struct hb_config *cfg,
                                   const struct hb_profile *profile,
                                   const char *pam_user, char *local, size_t n,
-                                  struct hb_error *err)
+                                  unsigned *map_line, struct hb_error *err)
 {
     local[0] = '\0';
     if (!hb_uuid_is_valid(profile->uuid))
@@ -292,7 +305,7 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
         return status;
     bool names_pam_user = false;
     status = hb_map_lookup(cfg, text, profile, pam_user, local, n,
-                           &names_pam_user, err);
+                           &names_pam_user, map_line, err);
     free(text);
     if (status != HB_OK)
         return status;
@@ -318,11 +331,12 @@ enum hb_status hb_identity_lookup(const struct hb_config *cfg,
 
 enum hb_status hb_identity_check(const struct hb_config *cfg,
                                  const struct hb_profile *profile,
-                                 const char *pam_user, struct hb_error *err)
+                                 const char *pam_user, unsigned *map_line,
+                                 struct hb_error *err)
 {
     char local[HB_USERNAME_MAX + 1];
-    enum hb_status status =
-        hb_identity_lookup(cfg, profile, pam_user, local, sizeof(local), err);
+    enum hb_status status = hb_identity_lookup(cfg, profile, pam_user, local,
+                                               sizeof(local), map_line, err);
     if (status != HB_OK)
         return status;
     /* pam_user is whatever the caller typed, newlines included. */

@@ -20,27 +20,44 @@ uid_t hb_uid_min(const char *login_defs_path);
  * (65534), are not people's either. */
 uid_t hb_uid_max(const char *login_defs_path);
 
+/* The map file's lines with something on them, one by one: set next to
+ * the file's text (changed in place) and call hb_map_next until false.
+ * Comments are cut; user is NULL on a line of one field, extra non-NULL on
+ * a line of three or more. */
+struct hb_map_line {
+    char *next;
+    unsigned line_no;
+    char *identity;
+    char *user;
+    char *extra;
+};
+bool hb_map_next(struct hb_map_line *m);
+
 /* The map file's text (changed in place) against a profile: the local
  * account it names for the profile in local (the one being logged in to,
  * pam_user, when the identity has several), and in *names_pam_user whether
- * any line names pam_user. HB_ERR_CONFIG for a malformed line; an empty
- * local when nothing matches. */
+ * any line names pam_user; in *line (may be NULL) the number of the line
+ * that gave local. HB_ERR_CONFIG for a malformed line; an empty local when
+ * nothing matches. */
 enum hb_status hb_map_lookup(const struct hb_config *cfg, char *text,
                              const struct hb_profile *profile,
                              const char *pam_user, char *local, size_t n,
-                             bool *names_pam_user, struct hb_error *err);
+                             bool *names_pam_user, unsigned *line,
+                             struct hb_error *err);
 /* The local account the profile maps to, written into local (size n).
  * HB_ERR_DENIED when the map has no entry and same_name does not apply:
  * same_name never gives uid 0, an account below UID_MIN, or an account the
  * map names for any identity. HB_ERR_CONFIG when the map file is unsafe or
- * malformed. */
+ * malformed. *map_line (may be NULL) is the map file's line that gave
+ * local, 0 when same_name did. */
 enum hb_status hb_identity_lookup(const struct hb_config *cfg,
                                   const struct hb_profile *profile,
                                   const char *pam_user, char *local, size_t n,
-                                  struct hb_error *err);
+                                  unsigned *map_line, struct hb_error *err);
 /* Lookup, then: the account must be pam_user and must exist. */
 enum hb_status hb_identity_check(const struct hb_config *cfg,
                                  const struct hb_profile *profile,
-                                 const char *pam_user, struct hb_error *err);
+                                 const char *pam_user, unsigned *map_line,
+                                 struct hb_error *err);
 
 #endif

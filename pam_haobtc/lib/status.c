@@ -20,11 +20,6 @@ enum hb_status hb_fail(struct hb_error *err, enum hb_status status,
     return status;
 }
 
-void hb_error_clear(struct hb_error *err)
-{
-    memset(err, 0, sizeof(*err));
-}
-
 const char *hb_status_name(enum hb_status status)
 {
     switch (status) {

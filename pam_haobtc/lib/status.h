@@ -1,5 +1,5 @@
 /* Outcome of every library call; the PAM layer maps these to PAM values in
- * one place (pam_haobtc.c), the tools to exit codes. */
+ * one place (hb_pam_result in pam_util.c), the tools to exit codes. */
 #ifndef HB_STATUS_H
 #define HB_STATUS_H
 
@@ -31,7 +31,6 @@ struct hb_error {
 enum hb_status hb_fail(struct hb_error *err, enum hb_status status,
                        const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void hb_error_clear(struct hb_error *err);
 const char *hb_status_name(enum hb_status status);
 
 #endif

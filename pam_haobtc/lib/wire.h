@@ -32,6 +32,10 @@ enum hb_wire_type {
     HB_WIRE_CHECK,   /* version, deadline, args... */
     HB_WIRE_RESULT,  /* "ok"|"warn"|"FAIL", topic, finding, fix or "" */
     HB_WIRE_CHECKED, /* no more results */
+    /* helper -> module, before an answer, only with debug: one line of the
+     * login's story the module logs (an HTTP call's status and duration);
+     * never a secret */
+    HB_WIRE_NOTE, /* text */
 };
 
 /* One decoded frame. Fields point into store; a frame may carry a code, so

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool names = false;
     struct hb_error err = {0};
     if (hb_map_lookup(&cfg, text, &profile, "alice", local, sizeof(local),
-                      &names, &err) == HB_OK &&
+                      &names, NULL, &err) == HB_OK &&
         local[0] != '\0' &&
         (!hb_username_is_plain(local) || strstr(copy, local) == NULL))
         abort();

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
+#include "digest.h"
 #include "mhd_stub.h"
 #include "relay.h"
 
@@ -125,23 +125,11 @@ struct run {
     size_t n_codes;
 };
 
-/* A growing string; allocation failures end the process. */
-struct buf {
-    char *s;
-    size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
+/* Allocation failures end the process. */
+static void put(struct hb_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        if (b->s == NULL)
-            abort();
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    if (!hb_buf_addn(b, s, n))
+        abort();
 }
 
 static void secret_of(int n, char out[16])
@@ -151,23 +139,20 @@ static void secret_of(int n, char out[16])
 
 static void state_of(int n, char out[RELAY_STATE_LEN + 1])
 {
-    unsigned char md[32];
-    unsigned int len = 0;
     char secret[16];
 
     secret_of(n, secret);
-    if (!EVP_Digest(secret, strlen(secret), md, &len, EVP_sha256(), NULL))
+    if (!hb_sha256_b64url(secret, strlen(secret), out))
         abort();
-    relay_b64url(md, sizeof(md), out);
 }
 
 /* The step with its placeholders filled in. */
 static char *expand(const struct run *run, const char *s, size_t n)
 {
-    struct buf b = {0};
+    struct hb_buf b = {0};
+    char *text;
     char tmp[64];
 
-    put(&b, "", 0);
     for (size_t i = 0; i < n; i++) {
         const char *at = s + i;
         size_t left = n - i;
@@ -201,28 +186,24 @@ static char *expand(const struct run *run, const char *s, size_t n)
             put(&b, at, 1);
         }
     }
-    return b.s;
+    text = hb_buf_take(&b, NULL);
+    if (text == NULL)
+        text = strdup("");
+    if (text == NULL)
+        abort();
+    return text;
 }
 
-/* What a module of the fleet sends (see auth.c). */
+/* What a module of the fleet sends. */
 static void sign(const char *method, const char *path, const char *ts,
                  const char *body, size_t len, char sig[44])
 {
-    struct buf msg = {0};
     unsigned char mac[32];
 
-    put(&msg, "haobtc-relay-v1\n", 16);
-    put(&msg, method, strlen(method));
-    put(&msg, "\n", 1);
-    put(&msg, path, strlen(path));
-    put(&msg, "\n", 1);
-    put(&msg, ts, strlen(ts));
-    put(&msg, "\n", 1);
-    put(&msg, body, len);
-    if (!relay_hmac(FLEET_KEY, strlen(FLEET_KEY), msg.s, msg.len, mac))
+    if (!hb_fleet_mac(FLEET_KEY, strlen(FLEET_KEY), method, path, ts, body, len,
+                      mac))
         abort();
-    relay_b64url(mac, sizeof(mac), sig);
-    free(msg.s);
+    hb_b64url(mac, sizeof(mac), sig);
 }
 
 static bool has_header(const struct MHD_Connection *c, const char *name,
@@ -451,17 +432,17 @@ static void serve_resumed(struct run *run)
 /* main.c's routes (static there): a new endpoint goes in both. */
 static enum route route_of(const char *path)
 {
-    if (strcmp(path, "/health") == 0)
+    if (strcmp(path, HB_RELAY_PATH_HEALTH) == 0)
         return R_HEALTH;
-    if (strcmp(path, "/api/v1/sessions") == 0)
+    if (strcmp(path, HB_RELAY_PATH_SESSIONS) == 0)
         return R_SESSIONS;
-    if (strcmp(path, "/api/v1/poll") == 0)
+    if (strcmp(path, HB_RELAY_PATH_POLL) == 0)
         return R_POLL;
-    if (strcmp(path, "/api/v1/ping") == 0)
+    if (strcmp(path, HB_RELAY_PATH_PING) == 0)
         return R_PING;
     if (strncmp(path, "/s/", 3) == 0)
         return R_PAGE;
-    if (strcmp(path, "/cb") == 0)
+    if (strcmp(path, HB_RELAY_PATH_CALLBACK) == 0)
         return R_CB;
     return R_NONE;
 }
@@ -510,12 +491,12 @@ static void request(struct run *run, char *text)
             continue;
         *colon++ = '\0';
         colon += strspn(colon, " ");
-        if (strcasecmp(line, RELAY_SIG_HEADER) == 0 &&
+        if (strcasecmp(line, HB_RELAY_SIG_HEADER) == 0 &&
             strcmp(colon, "$SIG") == 0) {
             sig = true;
             continue;
         }
-        if (ts == NULL && strcasecmp(line, RELAY_TS_HEADER) == 0)
+        if (ts == NULL && strcasecmp(line, HB_RELAY_TS_HEADER) == 0)
             ts = colon;
         stub_add_header(c, line, colon);
     }
@@ -525,7 +506,7 @@ static void request(struct run *run, char *text)
         signed_body = malloc(n);
         if (signed_body == NULL)
             abort();
-        snprintf(signed_body, n, "%s%snonce=%llu", body,
+        snprintf(signed_body, n, "%s%s" HB_RELAY_FIELD_NONCE "=%llu", body,
                  body[0] != '\0' ? "&" : "", ++nonce);
         body = signed_body;
     }
@@ -539,7 +520,7 @@ static void request(struct run *run, char *text)
         char s[44];
 
         sign(method, target, ts != NULL ? ts : "", body, len, s);
-        stub_add_header(c, RELAY_SIG_HEADER, s);
+        stub_add_header(c, HB_RELAY_SIG_HEADER, s);
     }
     switch (route) {
     case R_HEALTH:

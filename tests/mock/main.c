@@ -2,6 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include "files.h"
 #include "mock.h"
 
 #include <arpa/inet.h>
@@ -53,7 +54,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
         /* Refused before reading; MHD then closes the connection. */
-        if (length != NULL && mock_parse_long(length, 0, BODY_MAX, &len) != 0)
+        if (length != NULL && !hb_parse_long(length, 0, BODY_MAX, &len))
             return mock_send_text(c, req, MHD_HTTP_CONTENT_TOO_LARGE,
                                   "{\"ok\":false,\"code\":413,\"message\":"
                                   "\"request body too large\"}");
@@ -101,38 +102,14 @@ static void connection_seen(void *cls, struct MHD_Connection *c,
         mock_count(MOCK_COUNT_CONNECTIONS);
 }
 
-/* Reads a whole small file; PEM keys and secrets are wiped by the caller. */
-static char *read_file(const char *path, size_t *len_out)
+/* PEM keys and secrets: the caller wipes them. */
+static char *read_pem_or_secret(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    char *data = NULL;
-    size_t len = 0;
-    ssize_t got = 1;
+    char *data = hb_read_small_file(path, PEM_MAX, len);
 
-    if (fd < 0 || (data = malloc(PEM_MAX + 1)) == NULL) {
+    if (data == NULL)
         fprintf(stderr, "haobtc-mock: cannot read %s: %s\n", path,
                 strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    while (len < PEM_MAX && got > 0) {
-        got = read(fd, data + len, PEM_MAX - len);
-        if (got > 0)
-            len += (size_t)got;
-        else if (got < 0 && errno == EINTR)
-            got = 1;
-    }
-    close(fd);
-    if (got < 0 || len >= PEM_MAX) {
-        fprintf(stderr, "haobtc-mock: cannot read %s (error or too big)\n",
-                path);
-        OPENSSL_cleanse(data, PEM_MAX);
-        free(data);
-        return NULL;
-    }
-    data[len] = '\0';
-    *len_out = len;
     return data;
 }
 
@@ -200,14 +177,14 @@ static int parse_args(int argc, char **argv)
         if (ch >= 0 && (size_t)ch < N_SIMPLE && simple_opts[ch].str != NULL) {
             *simple_opts[ch].str = optarg;
         } else if (ch >= 0 && (size_t)ch < N_SIMPLE) {
-            bad = mock_parse_long(optarg, simple_opts[ch].min,
-                                  simple_opts[ch].max, simple_opts[ch].num);
+            bad = !hb_parse_long(optarg, simple_opts[ch].min,
+                                 simple_opts[ch].max, simple_opts[ch].num);
         } else if (ch == 's') {
             free(mock_opt.client_secret);
             mock_opt.client_secret = strdup(optarg);
             secret_arg = 1;
             /* Keeps the secret out of ps(1) from here on. */
-            OPENSSL_cleanse(optarg, strlen(optarg));
+            hb_wipe(optarg, strlen(optarg));
         } else if (ch == 'l') {
             mock_opt.nested = strcmp(optarg, "nested") == 0;
             bad = !mock_opt.nested && strcmp(optarg, "flat") != 0;
@@ -244,7 +221,7 @@ static int load_secret(void)
     size_t len = 0;
 
     if (mock_opt.secret_file != NULL) {
-        mock_opt.client_secret = read_file(mock_opt.secret_file, &len);
+        mock_opt.client_secret = read_pem_or_secret(mock_opt.secret_file, &len);
         if (mock_opt.client_secret == NULL)
             return -1;
         /* A trailing newline is an editor's, not part of the secret. */
@@ -292,30 +269,6 @@ static struct MHD_Daemon *start_daemon(long port, char *cert, char *key,
     return d;
 }
 
-/* Written aside and renamed, so a script polling for the file never reads
- * half a number. */
-static int write_port_file(const char *path, long port)
-{
-    char tmp[4096];
-    FILE *f;
-    int ok;
-
-    if (path == NULL)
-        return 0;
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return -1;
-    f = fopen(tmp, "we");
-    if (f == NULL)
-        return -1;
-    ok = fprintf(f, "%ld\n", port) > 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     struct MHD_Daemon *tls_daemon = NULL;
@@ -336,8 +289,8 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = 1;
-    cert = read_file(mock_opt.cert_file, &cert_len);
-    key = cert != NULL ? read_file(mock_opt.key_file, &key_len) : NULL;
+    cert = read_pem_or_secret(mock_opt.cert_file, &cert_len);
+    key = cert != NULL ? read_pem_or_secret(mock_opt.key_file, &key_len) : NULL;
     if (key == NULL ||
         mock_store_init(mock_opt.users_file, mock_opt.code_ttl,
                         mock_opt.token_ttl) != 0 ||
@@ -356,10 +309,12 @@ int main(int argc, char **argv)
     if (mock_opt.http_port >= 0) {
         plain_daemon = start_daemon(mock_opt.http_port, NULL, NULL, &http_port);
         if (plain_daemon == NULL ||
-            write_port_file(mock_opt.http_port_file, http_port) != 0)
+            (mock_opt.http_port_file != NULL &&
+             !hb_write_port_file(mock_opt.http_port_file, (unsigned)http_port)))
             goto out;
     }
-    if (write_port_file(mock_opt.port_file, port) != 0) {
+    if (mock_opt.port_file != NULL &&
+        !hb_write_port_file(mock_opt.port_file, (unsigned)port)) {
         fprintf(stderr, "haobtc-mock: cannot write %s\n", mock_opt.port_file);
         goto out;
     }
@@ -377,9 +332,9 @@ out:
         MHD_stop_daemon(tls_daemon);
     mock_store_free();
     if (key != NULL)
-        OPENSSL_cleanse(key, key_len);
+        hb_wipe(key, key_len);
     if (mock_opt.client_secret != NULL)
-        OPENSSL_cleanse(mock_opt.client_secret, strlen(mock_opt.client_secret));
+        hb_wipe(mock_opt.client_secret, strlen(mock_opt.client_secret));
     free(key);
     free(cert);
     free(mock_opt.client_secret);

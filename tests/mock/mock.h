@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "codes.h"
+#include "secure.h"
+#include "text.h"
 
 #include <microhttpd.h>
 
@@ -155,13 +158,6 @@ struct mock_request {
     int bad_body;
 };
 
-struct mock_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    int failed;
-};
-
 struct json_object;
 
 /* Set once by main before the daemons start; read-only afterwards. */
@@ -169,10 +165,7 @@ extern struct mock_options mock_opt;
 /* Set on shutdown so a delaying fault stops sleeping. */
 extern atomic_int mock_stopping;
 
-void mock_buf_add(struct mock_buf *b, const char *s);
-void mock_buf_add_html(struct mock_buf *b, const char *s);
-void mock_buf_add_url(struct mock_buf *b, const char *s);
-void mock_buf_wipe(struct mock_buf *b);
+void mock_buf_add_url(struct hb_buf *b, const char *s);
 
 /* Each queues (or, for a NULL response, drops) the reply and logs it. */
 enum MHD_Result mock_send_resp(struct MHD_Connection *c,
@@ -208,7 +201,6 @@ enum MHD_Result mock_form_iter(void *cls, enum MHD_ValueKind kind,
                                const char *content_type, const char *encoding,
                                const char *data, uint64_t off, size_t size);
 void mock_request_free(struct mock_request *req);
-int mock_parse_long(const char *s, long min, long max, long *out);
 
 /* 1 when the fault has answered (or dropped) the request, 0 to go on. */
 int mock_apply_fault(struct MHD_Connection *c, const struct mock_request *req,

@@ -23,51 +23,7 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define BAD_GATEWAY "<html><body>Bad Gateway</body></html>"
 
-static void buf_addn(struct mock_buf *b, const char *s, size_t n)
-{
-    size_t cap = b->cap ? b->cap : 256;
-    char *grown;
-
-    if (b->failed)
-        return;
-    while (cap - b->len <= n)
-        cap *= 2;
-    if (cap != b->cap) {
-        grown = realloc(b->p, cap);
-        if (grown == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = grown;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void mock_buf_add(struct mock_buf *b, const char *s)
-{
-    buf_addn(b, s, strlen(s));
-}
-
-void mock_buf_add_html(struct mock_buf *b, const char *s)
-{
-    static const char special[] = "&<>\"'";
-    static const char *const entity[] = {"&amp;", "&lt;", "&gt;", "&quot;",
-                                         "&#39;"};
-    const char *hit;
-
-    for (; *s != '\0'; s++) {
-        hit = strchr(special, *s);
-        if (hit != NULL)
-            mock_buf_add(b, entity[hit - special]);
-        else
-            buf_addn(b, s, 1);
-    }
-}
-
-void mock_buf_add_url(struct mock_buf *b, const char *s)
+void mock_buf_add_url(struct hb_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
 
@@ -77,17 +33,10 @@ void mock_buf_add_url(struct mock_buf *b, const char *s)
 
         if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
             (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL)
-            buf_addn(b, s, 1);
+            hb_buf_addn(b, s, 1);
         else
-            buf_addn(b, esc, 3);
+            hb_buf_addn(b, esc, 3);
     }
-}
-
-void mock_buf_wipe(struct mock_buf *b)
-{
-    if (b->p != NULL)
-        OPENSSL_cleanse(b->p, b->cap);
-    free(b->p);
 }
 
 static void printable(char *out, size_t size, const char *in)
@@ -320,7 +269,7 @@ void mock_request_free(struct mock_request *req)
     if (req->pp != NULL)
         MHD_destroy_post_processor(req->pp);
     for (size_t i = 0; i < req->n_fields; i++) {
-        OPENSSL_cleanse(req->field[i].val, req->field[i].len);
+        hb_wipe(req->field[i].val, req->field[i].len);
         free(req->field[i].val);
         free(req->field[i].key);
     }
@@ -465,19 +414,4 @@ int mock_apply_fault(struct MHD_Connection *c, const struct mock_request *req,
         break;
     }
     return 1;
-}
-
-int mock_parse_long(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    long v;
-
-    if (s == NULL || *s == '\0')
-        return -1;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }

@@ -29,20 +29,20 @@ static long check_client(const char *client_id)
     return 0;
 }
 
-static void add_redirect(struct mock_buf *b, const char *key, const char *value,
+static void add_redirect(struct hb_buf *b, const char *key, const char *value,
                          const char *state)
 {
-    mock_buf_add(b, mock_opt.redirect_uri);
-    mock_buf_add(b, strchr(mock_opt.redirect_uri, '?') != NULL ? "&" : "?");
-    mock_buf_add(b, key);
+    hb_buf_add(b, mock_opt.redirect_uri);
+    hb_buf_add(b, strchr(mock_opt.redirect_uri, '?') != NULL ? "&" : "?");
+    hb_buf_add(b, key);
     mock_buf_add_url(b, value);
-    mock_buf_add(b, "&state=");
+    hb_buf_add(b, "&state=");
     mock_buf_add_url(b, state);
 }
 
 static enum MHD_Result send_redirect(struct MHD_Connection *c,
                                      const struct mock_request *req,
-                                     struct mock_buf *location)
+                                     struct hb_buf *location)
 {
     struct MHD_Response *r;
 
@@ -50,7 +50,7 @@ static enum MHD_Result send_redirect(struct MHD_Connection *c,
         return mock_send_internal(c, req);
     r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (r != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION,
-                                             location->p) != MHD_YES) {
+                                             location->data) != MHD_YES) {
         MHD_destroy_response(r);
         return mock_send_internal(c, req);
     }
@@ -99,7 +99,7 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
     const char *type = mock_query_get(c, "response_type");
     long code =
         client_id == NULL || state == NULL ? 40001 : check_client(client_id);
-    struct mock_buf b = {0};
+    struct hb_buf b = {0};
     enum MHD_Result ret;
 
     if (code == 0 && (type == NULL || strcmp(type, "code") != 0))
@@ -115,61 +115,61 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
     const char *asks = hb_tr(t, "Application %s asks to read your haobtc "
                                 "profile.");
     const char *hole = strstr(asks, "%s");
-    mock_buf_add(&b, "<!DOCTYPE html>\n<html lang=\"");
-    mock_buf_add(&b, t != NULL ? "zh-CN" : "en");
-    mock_buf_add(&b, "\"><head><meta charset=\"utf-8\"><title>");
-    mock_buf_add_html(&b, title);
-    mock_buf_add(&b, "</title></head>\n<body><h1>");
-    mock_buf_add_html(&b, title);
-    mock_buf_add(&b, "</h1>\n<p>");
+    hb_buf_add(&b, "<!DOCTYPE html>\n<html lang=\"");
+    hb_buf_add(&b, t != NULL ? "zh-CN" : "en");
+    hb_buf_add(&b, "\"><head><meta charset=\"utf-8\"><title>");
+    hb_buf_add_html(&b, title);
+    hb_buf_add(&b, "</title></head>\n<body><h1>");
+    hb_buf_add_html(&b, title);
+    hb_buf_add(&b, "</h1>\n<p>");
     if (hole != NULL) {
         char *before = strndup(asks, (size_t)(hole - asks));
         if (before == NULL)
             b.failed = 1;
         else
-            mock_buf_add_html(&b, before);
+            hb_buf_add_html(&b, before);
         free(before);
     }
-    mock_buf_add(&b, "<b>");
-    mock_buf_add_html(&b, client_id);
-    mock_buf_add(&b, "</b>");
-    mock_buf_add_html(&b, hole != NULL ? hole + 2 : asks);
-    mock_buf_add(&b, "</p>\n<form method=\"POST\" "
-                     "action=\"" AUTHORIZE_PATH "\">\n"
-                     "<input type=\"hidden\" name=\"client_id\" value=\"");
-    mock_buf_add_html(&b, client_id);
-    mock_buf_add(&b, "\">\n<input type=\"hidden\" name=\"state\" value=\"");
-    mock_buf_add_html(&b, state);
-    mock_buf_add(&b,
-                 "\">\n<input type=\"hidden\" name=\"redirect_uri\" value=\"");
-    mock_buf_add_html(&b, mock_opt.redirect_uri);
-    mock_buf_add(&b, "\">\n<label for=\"username\">");
-    mock_buf_add_html(&b, hb_tr(t, "Account"));
-    mock_buf_add(&b, "</label>\n<select id=\"username\" name=\"username\">\n");
+    hb_buf_add(&b, "<b>");
+    hb_buf_add_html(&b, client_id);
+    hb_buf_add(&b, "</b>");
+    hb_buf_add_html(&b, hole != NULL ? hole + 2 : asks);
+    hb_buf_add(&b, "</p>\n<form method=\"POST\" "
+                   "action=\"" AUTHORIZE_PATH "\">\n"
+                   "<input type=\"hidden\" name=\"client_id\" value=\"");
+    hb_buf_add_html(&b, client_id);
+    hb_buf_add(&b, "\">\n<input type=\"hidden\" name=\"state\" value=\"");
+    hb_buf_add_html(&b, state);
+    hb_buf_add(&b,
+               "\">\n<input type=\"hidden\" name=\"redirect_uri\" value=\"");
+    hb_buf_add_html(&b, mock_opt.redirect_uri);
+    hb_buf_add(&b, "\">\n<label for=\"username\">");
+    hb_buf_add_html(&b, hb_tr(t, "Account"));
+    hb_buf_add(&b, "</label>\n<select id=\"username\" name=\"username\">\n");
     for (size_t i = 0; i < mock_user_count(); i++) {
         const struct mock_user *u = mock_user_at(i);
 
         if (u->status != MOCK_USER_ACTIVE)
             continue;
-        mock_buf_add(&b, "<option value=\"");
-        mock_buf_add_html(&b, u->username);
-        mock_buf_add(&b, "\">");
-        mock_buf_add_html(&b, u->username);
-        mock_buf_add(&b, "</option>\n");
+        hb_buf_add(&b, "<option value=\"");
+        hb_buf_add_html(&b, u->username);
+        hb_buf_add(&b, "\">");
+        hb_buf_add_html(&b, u->username);
+        hb_buf_add(&b, "</option>\n");
     }
-    mock_buf_add(&b, "</select>\n<button type=\"submit\" id=\"approve\" "
-                     "name=\"decision\" value=\"approve\">");
-    mock_buf_add_html(&b, hb_tr(t, "Approve"));
-    mock_buf_add(&b, "</button>\n<button type=\"submit\" id=\"deny\" "
-                     "name=\"decision\" value=\"deny\">");
-    mock_buf_add_html(&b, hb_tr(t, "Deny"));
-    mock_buf_add(&b, "</button>\n</form>\n</body></html>\n");
+    hb_buf_add(&b, "</select>\n<button type=\"submit\" id=\"approve\" "
+                   "name=\"decision\" value=\"approve\">");
+    hb_buf_add_html(&b, hb_tr(t, "Approve"));
+    hb_buf_add(&b, "</button>\n<button type=\"submit\" id=\"deny\" "
+                   "name=\"decision\" value=\"deny\">");
+    hb_buf_add_html(&b, hb_tr(t, "Deny"));
+    hb_buf_add(&b, "</button>\n</form>\n</body></html>\n");
     if (b.failed)
         ret = mock_send_internal(c, req);
     else
         ret = mock_send_body(c, req, MHD_HTTP_OK, "text/html; charset=utf-8",
-                             b.p, b.len);
-    mock_buf_wipe(&b);
+                             b.data, b.len);
+    hb_buf_wipe(&b);
     return ret;
 }
 
@@ -197,7 +197,7 @@ static enum MHD_Result authorize_post(struct MHD_Connection *c,
     long code = check_authorize(mock_form_get(req, "client_id"), state,
                                 mock_form_get(req, "redirect_uri"));
     char auth_code[MOCK_SECRET_LEN];
-    struct mock_buf b = {0};
+    struct hb_buf b = {0};
     enum MHD_Result ret;
 
     if (code == 0 && decision == NULL)
@@ -210,7 +210,7 @@ static enum MHD_Result authorize_post(struct MHD_Connection *c,
                issue_for(mock_opt.client_id, mock_form_get(req, "username"),
                          auth_code, &code) == 0) {
         add_redirect(&b, "code=", auth_code, state);
-        OPENSSL_cleanse(auth_code, sizeof(auth_code));
+        hb_wipe(auth_code, sizeof(auth_code));
     }
     if (code == 500)
         ret = mock_send_internal(c, req);
@@ -218,7 +218,7 @@ static enum MHD_Result authorize_post(struct MHD_Connection *c,
         ret = mock_send_error(c, req, code);
     else
         ret = send_redirect(c, req, &b);
-    mock_buf_wipe(&b);
+    hb_buf_wipe(&b);
     return ret;
 }
 
@@ -230,7 +230,7 @@ static enum MHD_Result mock_approve(struct MHD_Connection *c,
     long code = check_client(client_id);
     char auth_code[MOCK_SECRET_LEN];
     struct json_object *obj;
-    struct mock_buf b = {0};
+    struct hb_buf b = {0};
 
     if (code == 0 && state == NULL)
         code = 40001;
@@ -248,10 +248,10 @@ static enum MHD_Result mock_approve(struct MHD_Connection *c,
     if (obj != NULL && mock_opt.redirect_uri != NULL) {
         add_redirect(&b, "code=", auth_code, state);
         if (!b.failed)
-            mock_add_str(obj, "location", b.p);
+            mock_add_str(obj, "location", b.data);
     }
-    OPENSSL_cleanse(auth_code, sizeof(auth_code));
-    mock_buf_wipe(&b);
+    hb_wipe(auth_code, sizeof(auth_code));
+    hb_buf_wipe(&b);
     return mock_send_json(c, req, obj);
 }
 
@@ -298,8 +298,8 @@ static enum MHD_Result token(struct MHD_Connection *c,
     if (mock_token_issue(user, access) != MOCK_OK)
         return mock_send_internal(c, req);
     if (mock_random_hex(refresh) != 0 || mock_secret_log(refresh) != 0) {
-        OPENSSL_cleanse(access, sizeof(access));
-        OPENSSL_cleanse(refresh, sizeof(refresh));
+        hb_wipe(access, sizeof(access));
+        hb_wipe(refresh, sizeof(refresh));
         return mock_send_internal(c, req);
     }
     obj = mock_ok_object();
@@ -311,8 +311,8 @@ static enum MHD_Result token(struct MHD_Connection *c,
         mock_add_str(obj, "refresh_token", refresh);
         mock_add_str(obj, "scope", "user_info");
     }
-    OPENSSL_cleanse(access, sizeof(access));
-    OPENSSL_cleanse(refresh, sizeof(refresh));
+    hb_wipe(access, sizeof(access));
+    hb_wipe(refresh, sizeof(refresh));
     return mock_send_json(c, req, obj);
 }
 
@@ -390,14 +390,11 @@ static enum MHD_Result set_fault(struct MHD_Connection *c,
         targets = MOCK_TARGET_PROFILE;
     else if (target != NULL && strcmp(target, "all") != 0)
         return mock_send_misuse(c, req);
-    if ((count_s != NULL &&
-         mock_parse_long(count_s, 0, 1000000, &count) != 0) ||
-        (delay_s != NULL &&
-         mock_parse_long(delay_s, 0, 600000, &f.delay_ms) != 0))
+    if ((count_s != NULL && !hb_parse_long(count_s, 0, 1000000, &count)) ||
+        (delay_s != NULL && !hb_parse_long(delay_s, 0, 600000, &f.delay_ms)))
         return mock_send_misuse(c, req);
     if (f.mode == MOCK_FAULT_CODE &&
-        (mock_parse_long(mock_any_get(c, req, "code"), 40001, 40015, &f.code) !=
-         0))
+        (!hb_parse_long(mock_any_get(c, req, "code"), 40001, 40015, &f.code)))
         return mock_send_misuse(c, req);
     mock_fault_set(&f, targets, count);
     return mock_send_json(c, req, mock_ok_object());

@@ -184,7 +184,7 @@ int mock_store_init(const char *users_file, long code_ttl, long token_ttl)
 
 static void entry_clear(struct table *t, struct entry *e)
 {
-    OPENSSL_cleanse(e->key, sizeof(e->key));
+    hb_wipe(e->key, sizeof(e->key));
     free(e->client_id);
     e->client_id = NULL;
     e->user = NULL;
@@ -259,7 +259,7 @@ int mock_random_hex(char *out)
         out[2 * i + 1] = hex[raw[i] & 0xf];
     }
     out[MOCK_SECRET_LEN - 1] = '\0';
-    OPENSSL_cleanse(raw, sizeof(raw));
+    hb_wipe(raw, sizeof(raw));
     return 0;
 }
 
@@ -304,7 +304,7 @@ static int secret_log_locked(const char *secret)
         put = write(secrets_fd, line, len + 1);
     } while (put < 0 && errno == EINTR);
     err = put < 0 ? errno : EIO;
-    OPENSSL_cleanse(line, sizeof(line));
+    hb_wipe(line, sizeof(line));
     if (put != (ssize_t)(len + 1)) {
         fprintf(stderr, "haobtc-mock: cannot append to the secrets log: %s\n",
                 strerror(err));
@@ -378,7 +378,7 @@ static enum mock_status table_add(struct table *t, const char *client_id,
     pthread_mutex_unlock(&lock);
     free(client_copy);
     if (rc != MOCK_OK)
-        OPENSSL_cleanse(out, MOCK_SECRET_LEN);
+        hb_wipe(out, MOCK_SECRET_LEN);
     return rc;
 }
 

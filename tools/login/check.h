@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "lang.h"
 
 enum check_verdict { CHECK_OK, CHECK_WARN, CHECK_FAIL };
 
@@ -37,12 +38,18 @@ struct check {
     char **accounts; /* mapped local accounts that exist */
     size_t n_accounts;
     bool sshd_uses_module;
+    /* The language of the findings and fixes: the administrator's
+     * locale (lang = auto), not the lang key, which is for the people who
+     * log in. */
+    const struct hb_texts *t;
     /* The tally for the last line and the exit status. */
     unsigned n_ok, n_warn, n_fail;
 };
 
 /* One line: "ok", "warn" or "FAIL", the topic, the finding, and for a
- * warning or failure " Fix: " and the fix (fix may be NULL). */
+ * warning or failure " Fix: " and the fix (fix may be NULL). The finding
+ * and the fix come translated (hb_tr(c->t, ...)); the verdict and the
+ * topic stay as they are in every language, for grep and scripts. */
 void check_say(struct check *c, enum check_verdict v, const char *topic,
                const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -28,8 +28,10 @@ static void config_line(struct check *c)
             hb_safe_file_fix(c->cfg.conf_path, true, fix, sizeof(fix));
         else
             snprintf(fix, sizeof(fix),
-                     "edit %s as the message says (pam_haobtc.conf(5) lists "
-                     "every key and its values)",
+                     /* TRANSLATORS: %s is the configuration file. */
+                     hb_tr(c->t, "edit %s as the message says "
+                                 "(pam_haobtc.conf(5) lists every key and "
+                                 "its values)"),
                      c->cfg.conf_path);
         check_say(c, CHECK_FAIL, "config", fix, "%s", err.msg);
         hb_config_free(&c->cfg);
@@ -39,17 +41,21 @@ static void config_line(struct check *c)
     struct stat st;
     unsigned mode = lstat(c->cfg.conf_path, &st) == 0 ? st.st_mode & 07777 : 0;
     check_say(c, CHECK_OK, "config", NULL,
-              "%s: a regular file, owned by root, mode %04o, every key valid "
-              "(client_id %s, %s)",
+              /* TRANSLATORS: the configuration file, its mode (0600), the
+               * client id, then "with a relay" or "no relay". */
+              hb_tr(c->t, "%s: a regular file, owned by root, mode %04o, "
+                          "every key valid (client_id %s, %s)"),
               c->cfg.conf_path, mode, c->cfg.client_id,
-              c->cfg.relay_url != NULL ? "with a relay" : "no relay");
+              c->cfg.relay_url != NULL ? hb_tr(c->t, "with a relay")
+                                       : hb_tr(c->t, "no relay"));
     if (c->cfg.redirect_uri != NULL &&
         strncmp(c->cfg.redirect_uri, "http://", 7) == 0)
         check_say(c, CHECK_WARN, "config",
-                  "register an https:// address with haobtc and set "
-                  "redirect_uri to it",
-                  "redirect_uri %s is http://: the one-time code crosses the "
-                  "network unencrypted",
+                  hb_tr(c->t, "register an https:// address with haobtc and "
+                              "set redirect_uri to it"),
+                  /* TRANSLATORS: %s is the configured redirect_uri. */
+                  hb_tr(c->t, "redirect_uri %s is http://: the one-time code "
+                              "crosses the network unencrypted"),
                   c->cfg.redirect_uri);
 }
 
@@ -62,8 +68,9 @@ static void helper_line(struct check *c)
         struct stat st;
         if (stat(path, &st) != 0)
             snprintf(fix, sizeof(fix),
-                     "install haobtc-helper at %s (make install, or "
-                     "reinstall the package)",
+                     /* TRANSLATORS: %s is the helper's path. */
+                     hb_tr(c->t, "install haobtc-helper at %s (make install, "
+                                 "or reinstall the package)"),
                      path);
         else
             snprintf(fix, sizeof(fix), "chown root:root %s; chmod 755 %s", path,
@@ -75,7 +82,9 @@ static void helper_line(struct check *c)
     struct stat st;
     unsigned mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0;
     check_say(c, CHECK_OK, "helper", NULL,
-              "%s: an executable file owned by root, mode %04o", path, mode);
+              /* TRANSLATORS: the helper's path and its mode (0755). */
+              hb_tr(c->t, "%s: an executable file owned by root, mode %04o"),
+              path, mode);
 }
 
 void check_config(struct check *c)

@@ -4,6 +4,7 @@
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,14 @@
 
 #define FINDING_MAX 1024
 
-static void usage(FILE *to)
+static void usage(const struct hb_texts *t, FILE *to)
 {
-    fprintf(to,
+    fprintf(
+        to,
+        /* TRANSLATORS: haobtc-login check --help; keep the option
+         * names; %s is the default configuration file. */
+        hb_tr(
+            t,
             "usage: haobtc-login check [-c CONF] [--pam-dir DIR] "
             "[--sshd-config FILE]\n"
             "                          [--sshd PATH] [--skip AREAS] "
@@ -33,8 +39,8 @@ static void usage(FILE *to)
             "      --sshd PATH         sshd to ask (default /usr/sbin/sshd)\n"
             "      --skip AREAS        leave out some of network,map,pam,sshd\n"
             "                          (comma-separated)\n"
-            "exit: 0 nothing failed, 1 a check failed, 4 usage error\n",
-            HB_DEFAULT_CONF);
+            "exit: 0 nothing failed, 1 a check failed, 4 usage error\n"),
+        HB_DEFAULT_CONF);
 }
 
 /* Findings may quote a file or a provider's text: no control byte may
@@ -65,11 +71,13 @@ void check_say(struct check *c, enum check_verdict v, const char *topic,
     fputs(": ", stdout);
     put_clean(finding);
     if (v != CHECK_OK && fix != NULL && fix[0] != '\0') {
-        fputs(". Fix: ", stdout);
+        /* TRANSLATORS: between a finding and how to fix it. */
+        fputs(hb_tr(c->t, ". Fix: "), stdout);
         put_clean(fix);
     }
     if (v != CHECK_OK)
-        putchar('.');
+        /* TRANSLATORS: ends a warning or failure line. */
+        fputs(hb_tr(c->t, "."), stdout);
     putchar('\n');
     fflush(stdout);
 }
@@ -115,7 +123,7 @@ static bool parse_skip(const char *list, unsigned *skip)
     return true;
 }
 
-int check_main(int argc, char **argv)
+static int check_with(const struct hb_texts *t, int argc, char **argv)
 {
     static const struct option options[] = {
         {"conf", required_argument, NULL, 'c'},
@@ -128,6 +136,7 @@ int check_main(int argc, char **argv)
     };
     struct check c;
     memset(&c, 0, sizeof(c));
+    c.t = t;
     c.pam_dir = "/etc/pam.d";
     c.sshd = "/usr/sbin/sshd";
     char *conf_arg = NULL;
@@ -150,27 +159,28 @@ int check_main(int argc, char **argv)
             break;
         case 'k':
             if (!parse_skip(optarg, &c.skip)) {
-                fprintf(stderr,
-                        "haobtc-login check: --skip takes network, map, pam "
-                        "or sshd\n");
+                fputs(hb_tr(t, "haobtc-login check: --skip takes network, "
+                               "map, pam or sshd\n"),
+                      stderr);
                 free(conf_arg);
                 return 4;
             }
             break;
         case 'h':
-            usage(stdout);
+            usage(t, stdout);
             free(conf_arg);
             return 0;
         default:
-            usage(stderr);
+            usage(t, stderr);
             free(conf_arg);
             return 4;
         }
     }
     if (geteuid() != 0) {
-        fprintf(stderr, "haobtc-login check: run me as root: I read the "
-                        "root-only files and start the helper as a login "
-                        "does\n");
+        fputs(hb_tr(t, "haobtc-login check: run me as root: I read the "
+                       "root-only files and start the helper as a login "
+                       "does\n"),
+              stderr);
         free(conf_arg);
         return 4;
     }
@@ -205,4 +215,15 @@ int check_main(int argc, char **argv)
     free(c.argv);
     free(conf_arg);
     return c.n_fail > 0 ? 1 : 0;
+}
+
+int check_main(int argc, char **argv)
+{
+    struct hb_texts texts;
+    /* The administrator's terminal decides the language, as for su. */
+    setlocale(LC_ALL, "");
+    hb_texts_open(&texts, hb_lang_choose(HB_LANG_SET_AUTO), hb_catalog_dir());
+    int rc = check_with(&texts, argc, argv);
+    hb_texts_close(&texts);
+    return rc;
 }

@@ -37,7 +37,7 @@ static void map_free(struct map *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* The entries, split the way identity.c splits them; the module's own
+/* The entries, split as the module splits them; the module's own
  * reader has already accepted the file (see check_map). */
 static bool map_read(const char *path, struct map *m)
 {
@@ -47,20 +47,11 @@ static bool map_read(const char *path, struct map *m)
     memset(m, 0, sizeof(*m));
     if (hb_read_safe_file(path, 0, false, &text, &len, NULL, &err) != HB_OK)
         return false;
-    unsigned line_no = 0;
     bool ok = true;
-    for (char *line = text; line != NULL && ok;) {
-        char *next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        line_no++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        char *save = NULL;
-        char *identity = strtok_r(line, " \t\r", &save);
-        char *user = identity != NULL ? strtok_r(NULL, " \t\r", &save) : NULL;
-        line = next;
+    struct hb_map_line line = {.next = text};
+    while (ok && hb_map_next(&line)) {
+        const char *identity = line.identity, *user = line.user;
+        unsigned line_no = line.line_no;
         if (user == NULL)
             continue;
         struct entry *more = realloc(m->e, (m->n + 1) * sizeof(*m->e));
@@ -113,34 +104,45 @@ static void entry_lines(struct check *c, const struct map *m)
         char fix[512];
         if (!counts(cfg, e)) {
             snprintf(fix, sizeof(fix),
-                     "write it as a %s: entry, or set match = %s if that is "
-                     "what you meant",
+                     /* TRANSLATORS: both %s are the words uuid or username
+                      * (as written in the map file and the match key). */
+                     hb_tr(c->t, "write it as a %s: entry, or set match = %s "
+                                 "if that is what you meant"),
                      kind, cfg->match == HB_MATCH_UUID ? "username" : "uuid");
             check_say(c, CHECK_WARN, "map", fix,
-                      "%s line %u: %s is ignored: with match = %s only %s: "
-                      "entries count",
+                      /* TRANSLATORS: the map file, the line number, the
+                       * entry, then three times uuid or username. */
+                      hb_tr(c->t, "%s line %u: %s is ignored: with match = "
+                                  "%s only %s: entries count"),
                       cfg->map_file, e->line_no, e->identity, kind, kind);
             continue;
         }
         struct passwd *pw = getpwnam(e->user);
         if (pw == NULL) {
             snprintf(fix, sizeof(fix),
-                     "create the account %s or remove line %u", e->user,
-                     e->line_no);
+                     /* TRANSLATORS: a local account, a line number. */
+                     hb_tr(c->t, "create the account %s or remove line %u"),
+                     e->user, e->line_no);
             check_say(c, CHECK_WARN, "map", fix,
-                      "%s line %u: local account %s does not exist",
+                      /* TRANSLATORS: the map file, a line number, a local
+                       * account. */
+                      hb_tr(c->t, "%s line %u: local account %s does not "
+                                  "exist"),
                       cfg->map_file, e->line_no, e->user);
             continue;
         }
         if (pw->pw_uid == 0)
             check_say(c, CHECK_WARN, "map",
-                      "map a personal account instead and let it use sudo",
-                      "%s line %u gives %s (uid 0) to %s: whoever holds that "
-                      "haobtc account is root",
+                      hb_tr(c->t, "map a personal account instead and let it "
+                                  "use sudo"),
+                      /* TRANSLATORS: the map file, a line number, the local
+                       * account (uid 0), the haobtc identity. */
+                      hb_tr(c->t, "%s line %u gives %s (uid 0) to %s: whoever "
+                                  "holds that haobtc account is root"),
                       cfg->map_file, e->line_no, e->user, e->identity);
         if (!add_account(c, e->user))
-            check_say(c, CHECK_FAIL, "map", "free some memory",
-                      "out of memory");
+            check_say(c, CHECK_FAIL, "map", hb_tr(c->t, "free some memory"),
+                      "%s", hb_tr(c->t, "out of memory"));
         unsigned named = 0, first = 0;
         for (size_t k = 0; k < m->n; k++) {
             if (!counts(cfg, &m->e[k]) || strcmp(m->e[k].user, e->user) != 0 ||
@@ -152,12 +154,16 @@ static void entry_lines(struct check *c, const struct map *m)
         }
         /* Said once, at the account's first line. */
         if (named > 0 && first == 0) {
-            snprintf(fix, sizeof(fix),
-                     "remove the line that is not meant (if every one is, "
-                     "this warning stays)");
+            snprintf(fix, sizeof(fix), "%s",
+                     hb_tr(c->t, "remove the line that is not meant (if every "
+                                 "one is, this warning stays)"));
             check_say(c, CHECK_WARN, "map", fix,
-                      "local account %s is named for %u identities (line %u "
-                      "and %u more): each of those people can log in as %s",
+                      /* TRANSLATORS: a local account, how many identities,
+                       * the first line number, how many more lines, the
+                       * local account again. */
+                      hb_tr(c->t, "local account %s is named for %u "
+                                  "identities (line %u and %u more): each of "
+                                  "those people can log in as %s"),
                       e->user, named + 1, e->line_no, named, e->user);
         }
     }
@@ -204,8 +210,9 @@ static bool in_map(const struct map *m, const char *name)
 static void same_name_lines(struct check *c, const struct map *m)
 {
     if (!c->cfg.same_name) {
-        check_say(c, CHECK_OK, "same_name", NULL,
-                  "no: only the map file decides who logs in as whom");
+        check_say(c, CHECK_OK, "same_name", NULL, "%s",
+                  hb_tr(c->t, "no: only the map file decides who logs in as "
+                              "whom"));
         return;
     }
     uid_t min = hb_uid_min(LOGIN_DEFS);
@@ -242,19 +249,24 @@ static void same_name_lines(struct check *c, const struct map *m)
     char list[1024];
     check_join(open, n_open, SHOWN, list, sizeof(list));
     check_say(c, CHECK_WARN, "same_name",
-              "map each person's uuid in the map file and set same_name = no",
-              "yes: whoever registers one of these names at haobtc first "
-              "logs in as the account of that name: %s (root and the %zu "
-              "accounts below UID_MIN %lu are never matched)",
-              n_open > 0 ? list : "none right now", n_below,
+              hb_tr(c->t, "map each person's uuid in the map file and set "
+                          "same_name = no"),
+              /* TRANSLATORS: a list of accounts (or "none right now"), how
+               * many accounts are below UID_MIN, the UID_MIN value. */
+              hb_tr(c->t, "yes: whoever registers one of these names at "
+                          "haobtc first logs in as the account of that name: "
+                          "%s (root and the %zu accounts below UID_MIN %lu "
+                          "are never matched)"),
+              n_open > 0 ? list : hb_tr(c->t, "none right now"), n_below,
               (unsigned long)min);
     if (n_system > 0) {
         check_join(system, n_system, SHOWN, list, sizeof(list));
         check_say(c, CHECK_WARN, "same_name",
-                  "set same_name = no: the module refuses only uids below "
-                  "UID_MIN",
-                  "it would also match system accounts above UID_MAX %lu: "
-                  "%s",
+                  hb_tr(c->t, "set same_name = no: the module refuses only "
+                              "uids below UID_MIN"),
+                  /* TRANSLATORS: the UID_MAX value, a list of accounts. */
+                  hb_tr(c->t, "it would also match system accounts above "
+                              "UID_MAX %lu: %s"),
                   max, list);
     }
     for (size_t i = 0; i < n_open && i < SHOWN; i++)
@@ -267,8 +279,8 @@ void check_map(struct check *c)
 {
     if (!c->cfg_loaded) {
         check_say(c, CHECK_WARN, "map",
-                  "fix the configuration, then check again",
-                  "not checked (the configuration did not load)");
+                  hb_tr(c->t, "fix the configuration, then check again"), "%s",
+                  hb_tr(c->t, "not checked (the configuration did not load)"));
         return;
     }
     const char *path = c->cfg.map_file;
@@ -278,23 +290,26 @@ void check_map(struct check *c)
     struct hb_profile stranger = {.uuid = no_uuid, .username = no_username};
     struct hb_error err = {0};
     char local[HB_USERNAME_MAX + 1];
-    if (hb_identity_lookup(&c->cfg, &stranger, "", local, sizeof(local),
+    if (hb_identity_lookup(&c->cfg, &stranger, "", local, sizeof(local), NULL,
                            &err) == HB_ERR_CONFIG) {
         char fix[512];
         if (strstr(err.msg, path) != NULL && strstr(err.msg, " line ") == NULL)
             hb_safe_file_fix(path, false, fix, sizeof(fix));
         else
-            snprintf(fix, sizeof(fix),
-                     "write that line as IDENTITY LOCALUSER, IDENTITY being "
-                     "uuid:HEX or username:NAME");
+            snprintf(fix, sizeof(fix), "%s",
+                     hb_tr(c->t, "write that line as IDENTITY LOCALUSER, "
+                                 "IDENTITY being uuid:HEX or username:NAME"));
         check_say(c, CHECK_FAIL, "map", fix,
-                  "%s (every login fails until this is fixed)", err.msg);
+                  /* TRANSLATORS: %s is the module's complaint (English). */
+                  hb_tr(c->t, "%s (every login fails until this is fixed)"),
+                  err.msg);
         return;
     }
     struct map m;
     if (!map_read(path, &m)) {
-        check_say(c, CHECK_FAIL, "map", "free some memory",
-                  "cannot read %s a second time", path);
+        check_say(c, CHECK_FAIL, "map", hb_tr(c->t, "free some memory"),
+                  /* TRANSLATORS: %s is the map file. */
+                  hb_tr(c->t, "cannot read %s a second time"), path);
         return;
     }
     entry_lines(c, &m);
@@ -302,16 +317,25 @@ void check_map(struct check *c)
     check_join(c->accounts, c->n_accounts, SHOWN, names, sizeof(names));
     if (c->n_accounts == 0 && !c->cfg.same_name)
         check_say(c, CHECK_WARN, "map",
-                  "add a line 'uuid:HAOBTC-UUID LOCALUSER' for each person",
-                  "%s maps nobody to an existing account: every haobtc login "
-                  "is refused",
+                  hb_tr(c->t, "add a line 'uuid:HAOBTC-UUID LOCALUSER' for "
+                              "each person"),
+                  /* TRANSLATORS: %s is the map file. */
+                  hb_tr(c->t, "%s maps nobody to an existing account: every "
+                              "haobtc login is refused"),
                   path);
     else
         check_say(c, CHECK_OK, "map", NULL,
-                  "%s: owned by root, every line valid, %zu entr%s; local "
-                  "accounts that exist: %s",
-                  path, m.n, m.n == 1 ? "y" : "ies",
-                  c->n_accounts > 0 ? names : "none");
+                  /* TRANSLATORS: the map file, how many entries, the local
+                   * accounts that exist (or "none"). */
+                  m.n == 1 ? hb_tr(c->t, "%s: owned by root, every line "
+                                         "valid, %zu entry; local accounts "
+                                         "that exist: %s")
+                           /* TRANSLATORS: as the line above, for more
+                            * than one entry. */
+                           : hb_tr(c->t, "%s: owned by root, every line "
+                                         "valid, %zu entries; local accounts "
+                                         "that exist: %s"),
+                  path, m.n, c->n_accounts > 0 ? names : hb_tr(c->t, "none"));
     same_name_lines(c, &m);
     map_free(&m);
 }

@@ -66,9 +66,10 @@ void check_network(struct check *c)
 {
     if (!c->cfg_loaded || !c->helper_ok) {
         check_say(c, CHECK_WARN, "provider",
-                  "fix the failures above, then check again",
-                  "the secret, the provider and the relay were not checked "
-                  "(the configuration or the helper failed)");
+                  hb_tr(c->t, "fix the failures above, then check again"),
+                  hb_tr(c->t, "the secret, the provider and the relay were "
+                              "not checked (the configuration or the helper "
+                              "failed)"));
         return;
     }
     struct hb_helper helper = {0};
@@ -90,8 +91,11 @@ void check_network(struct check *c)
         status = relay_findings(c, &helper, &err);
     if (status != HB_OK)
         check_say(c, CHECK_FAIL, "helper",
-                  "reinstall pam_haobtc so that haobtc-login and the helper "
-                  "match, and see the system log",
-                  "%s did not finish the check: %s", hb_helper_path(), err.msg);
+                  hb_tr(c->t, "reinstall pam_haobtc so that haobtc-login and "
+                              "the helper match, and see the system log"),
+                  /* TRANSLATORS: the helper's path, then why (English, from
+                   * the helper or the system). */
+                  hb_tr(c->t, "%s did not finish the check: %s"),
+                  hb_helper_path(), err.msg);
     hb_helper_stop(&helper);
 }

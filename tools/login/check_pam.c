@@ -134,22 +134,30 @@ static void replay(const struct pam_stack *st, struct replay *r)
     free(order);
 }
 
-static const char *fate(const struct replay *r, int h)
+/* What becomes of a login in one case, for "an unusual stack". */
+static const char *fate(const struct hb_texts *t, const struct replay *r, int h)
 {
     if (r->in[h][P_OK] && r->in[h][P_NO])
-        return "in";
+        /* TRANSLATORS: a login gets in (whatever the password). */
+        return hb_tr(t, "in");
     if (r->in[h][P_OK])
-        return "in with the password";
+        /* TRANSLATORS: a login gets in with the right password. */
+        return hb_tr(t, "in with the password");
     if (r->in[h][P_NO])
-        return "in only with a wrong password";
-    return "refused";
+        /* TRANSLATORS: a login gets in only with a wrong password. */
+        return hb_tr(t, "in only with a wrong password");
+    /* TRANSLATORS: a login is refused. */
+    return hb_tr(t, "refused");
 }
 
 /* "FILE line N: CONTROL MODULE" of a line, for findings. */
-static void where(const struct pam_line *l, char *out, size_t n)
+static void where(const struct hb_texts *t, const struct pam_line *l, char *out,
+                  size_t n)
 {
-    snprintf(out, n, "%s line %u: %s %s", l->file, l->line_no, l->control,
-             l->module);
+    /* TRANSLATORS: a PAM service file, a line number, the line's control
+     * field and module. */
+    snprintf(out, n, hb_tr(t, "%s line %u: %s %s"), l->file, l->line_no,
+             l->control, l->module);
 }
 
 static void explain(struct check *c, const char *topic,
@@ -158,7 +166,7 @@ static void explain(struct check *c, const char *topic,
     struct replay r;
     replay(st, &r);
     char at[512], fix[512];
-    where(&st->line[first], at, sizeof(at));
+    where(c->t, &st->line[first], at, sizeof(at));
     bool matters = false, reached = false;
     for (int p = 0; p < 2; p++) {
         matters = matters || r.in[H_OK][p] != r.in[H_NO][p] ||
@@ -166,19 +174,24 @@ static void explain(struct check *c, const char *topic,
         for (int h = 0; h < 3; h++)
             reached = reached || r.reached[h][p];
     }
-    const char *better = "use one of the stacks in examples/pam.d: "
-                         "'sufficient' (haobtc or password) or '[success=done "
-                         "authinfo_unavail=ignore default=die]' (haobtc, "
-                         "passwords only when it is unreachable), before "
-                         "@include common-auth";
+    const char *better =
+        hb_tr(c->t, "use one of the stacks in examples/pam.d: 'sufficient' "
+                    "(haobtc or password) or '[success=done "
+                    "authinfo_unavail=ignore default=die]' (haobtc, "
+                    "passwords only when it is unreachable), before "
+                    "@include common-auth");
     if (r.in[H_NO][P_NO] || r.in[H_DOWN][P_NO]) {
         snprintf(fix, sizeof(fix),
-                 "make the lines after pam_haobtc.so end in a refusal "
-                 "(pam_deny), or %s",
+                 /* TRANSLATORS: %s is the advice "use one of the stacks in
+                  * examples/pam.d: ...". */
+                 hb_tr(c->t, "make the lines after pam_haobtc.so end in a "
+                             "refusal (pam_deny), or %s"),
                  better);
         check_say(c, CHECK_FAIL, topic, fix,
-                  "a refused or failed haobtc login gets in without a "
-                  "password (%s)",
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "a refused or failed haobtc login gets in "
+                              "without a password (%s)"),
                   at);
         return;
     }
@@ -188,20 +201,26 @@ static void explain(struct check *c, const char *topic,
             nobody = nobody && !r.in[h][p];
     if (nobody) {
         check_say(c, CHECK_FAIL, topic, better,
-                  "nobody can log in through this stack, with haobtc or a "
-                  "password (%s)",
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "nobody can log in through this stack, with "
+                              "haobtc or a password (%s)"),
                   at);
         return;
     }
     if (!reached) {
         char end[512];
-        where(&st->line[r.ended_at[H_OK][P_NO]], end, sizeof(end));
-        snprintf(fix, sizeof(fix),
-                 "move the pam_haobtc.so line above the line that ends the "
-                 "stack (usually before @include common-auth)");
+        where(c->t, &st->line[r.ended_at[H_OK][P_NO]], end, sizeof(end));
+        snprintf(fix, sizeof(fix), "%s",
+                 hb_tr(c->t, "move the pam_haobtc.so line above the line "
+                             "that ends the stack (usually before @include "
+                             "common-auth)"));
         check_say(c, CHECK_WARN, topic, fix,
-                  "haobtc is never asked: the stack ends at %s before "
-                  "reaching %s",
+                  /* TRANSLATORS: both %s are where: "FILE line N: CONTROL
+                   * MODULE"; the first ends the stack, the second is
+                   * pam_haobtc's line. */
+                  hb_tr(c->t, "haobtc is never asked: the stack ends at %s "
+                              "before reaching %s"),
                   end, at);
         return;
     }
@@ -211,14 +230,18 @@ static void explain(struct check *c, const char *topic,
             after_password = after_password && !r.reached[h][P_NO];
         if (after_password)
             check_say(c, CHECK_WARN, topic, better,
-                      "haobtc is decorative: it is asked only after the "
-                      "password was accepted, and its answer changes nothing "
-                      "(%s)",
+                      /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                       * MODULE". */
+                      hb_tr(c->t, "haobtc is decorative: it is asked only "
+                                  "after the password was accepted, and its "
+                                  "answer changes nothing (%s)"),
                       at);
         else
             check_say(c, CHECK_WARN, topic, better,
-                      "haobtc is decorative: it is asked, but its answer "
-                      "never changes the result (%s)",
+                      /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                       * MODULE". */
+                      hb_tr(c->t, "haobtc is decorative: it is asked, but its "
+                                  "answer never changes the result (%s)"),
                       at);
         return;
     }
@@ -226,31 +249,50 @@ static void explain(struct check *c, const char *topic,
     bool password_alone = r.in[H_NO][P_OK];
     bool when_down = r.in[H_DOWN][P_OK];
     bool asked_first = r.password_first[H_OK][P_OK];
+    const char *pw_first = hb_tr(c->t, ", the password asked first");
     if (alone && password_alone) {
-        check_say(c, CHECK_OK, topic, NULL, "haobtc or password%s (%s)",
-                  asked_first ? ", the password asked first" : "", at);
+        check_say(c, CHECK_OK, topic, NULL,
+                  /* TRANSLATORS: the first %s is empty or ", the password
+                   * asked first"; the second is where: "FILE line N:
+                   * CONTROL MODULE". */
+                  hb_tr(c->t, "haobtc or password%s (%s)"),
+                  asked_first ? pw_first : "", at);
     } else if (alone && when_down) {
         check_say(c, CHECK_OK, topic, NULL,
-                  "haobtc required but passwords when haobtc is unreachable "
-                  "(%s)",
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "haobtc required but passwords when haobtc is "
+                              "unreachable (%s)"),
                   at);
     } else if (alone) {
         check_say(c, CHECK_OK, topic, NULL,
-                  "haobtc only, no password even when haobtc is unreachable "
-                  "(%s); keep a root shell open while you try it",
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "haobtc only, no password even when haobtc is "
+                              "unreachable (%s); keep a root shell open while "
+                              "you try it"),
                   at);
     } else if (r.in[H_OK][P_OK] && !password_alone) {
         check_say(c, CHECK_OK, topic, NULL,
-                  "haobtc and password, both required%s%s (%s)",
-                  asked_first ? ", the password asked first" : "",
-                  when_down ? "; the password alone when haobtc is unreachable"
+                  /* TRANSLATORS: the first %s is empty or ", the password
+                   * asked first", the second empty or "; the password alone
+                   * when haobtc is unreachable"; the third is where: "FILE
+                   * line N: CONTROL MODULE". */
+                  hb_tr(c->t, "haobtc and password, both required%s%s (%s)"),
+                  asked_first ? pw_first : "",
+                  when_down ? hb_tr(c->t, "; the password alone when haobtc "
+                                          "is unreachable")
                             : "",
                   at);
     } else {
         check_say(c, CHECK_WARN, topic, better,
-                  "an unusual stack: approved by haobtc: %s; refused: %s; "
-                  "haobtc unreachable: %s (%s)",
-                  fate(&r, H_OK), fate(&r, H_NO), fate(&r, H_DOWN), at);
+                  /* TRANSLATORS: three of fate's words (e.g. "in with the
+                   * password", "refused"), then where: "FILE line N:
+                   * CONTROL MODULE". */
+                  hb_tr(c->t, "an unusual stack: approved by haobtc: %s; "
+                              "refused: %s; haobtc unreachable: %s (%s)"),
+                  fate(c->t, &r, H_OK), fate(c->t, &r, H_NO),
+                  fate(c->t, &r, H_DOWN), at);
     }
 }
 
@@ -282,10 +324,12 @@ static bool module_file(struct check *c, const char *topic,
                         const struct pam_line *l)
 {
     char dir[512], path[1024], at[512], fix[2048];
-    where(l, at, sizeof(at));
+    where(c->t, l, at, sizeof(at));
     if (l->module[0] == '/') {
         snprintf(path, sizeof(path), "%s", l->module);
-        snprintf(fix, sizeof(fix), "install the module at %s", path);
+        /* TRANSLATORS: %s is the module's path. */
+        snprintf(fix, sizeof(fix), hb_tr(c->t, "install the module at %s"),
+                 path);
     } else if (libpam_dir(dir, sizeof(dir))) {
         snprintf(path, sizeof(path), "%s/%s", dir, l->module);
         char built[1024];
@@ -293,14 +337,17 @@ static bool module_file(struct check *c, const char *topic,
         snprintf(built, sizeof(built), "%s/%s", HB_PAMMODDIR, l->module);
         if (strcmp(dir, HB_PAMMODDIR) != 0 && stat(built, &st) == 0)
             snprintf(fix, sizeof(fix),
-                     "it was installed in %s: reconfigure with "
-                     "--with-pammoddir=%s and install again, or name it by "
-                     "its full path",
+                     /* TRANSLATORS: the directory it was installed in, then
+                      * libpam's module directory. */
+                     hb_tr(c->t, "it was installed in %s: reconfigure with "
+                                 "--with-pammoddir=%s and install again, or "
+                                 "name it by its full path"),
                      HB_PAMMODDIR, dir);
         else
             snprintf(fix, sizeof(fix),
-                     "install pam_haobtc.so in %s (make install with "
-                     "--with-pammoddir=%s, or the package)",
+                     /* TRANSLATORS: both %s are libpam's module directory. */
+                     hb_tr(c->t, "install pam_haobtc.so in %s (make install "
+                                 "with --with-pammoddir=%s, or the package)"),
                      dir, dir);
     } else {
         return true;
@@ -309,9 +356,12 @@ static bool module_file(struct check *c, const char *topic,
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         return true;
     check_say(c, l->optional ? CHECK_WARN : CHECK_FAIL, topic, fix,
-              "libpam cannot find %s (%s)%s", path, at,
-              l->optional ? ": the '-' before the type skips the line "
-                            "silently"
+              /* TRANSLATORS: the module's path, where ("FILE line N:
+               * CONTROL MODULE"), then empty or ": the '-' before the type
+               * skips the line silently". */
+              hb_tr(c->t, "libpam cannot find %s (%s)%s"), path, at,
+              l->optional ? hb_tr(c->t, ": the '-' before the type skips "
+                                        "the line silently")
                           : "");
     return false;
 }
@@ -325,7 +375,7 @@ static bool module_args(struct check *c, const char *topic,
     struct hb_config cfg;
     struct hb_error err = {0};
     char at[512], fix[1024];
-    where(l, at, sizeof(at));
+    where(c->t, l, at, sizeof(at));
     /* The loader takes the arguments as libpam passes them: const. */
     const char *args[PAM_LINE_ARGS_MAX];
     int argc = 0;
@@ -333,17 +383,22 @@ static bool module_args(struct check *c, const char *topic,
         args[argc] = l->argv[argc];
     if (hb_config_load_without_secret(argc, args, &cfg, &err) != HB_OK) {
         snprintf(fix, sizeof(fix),
-                 "correct the arguments on %s line %u (pam_haobtc(8)), or "
-                 "the file they name",
+                 /* TRANSLATORS: a PAM service file and a line number. */
+                 hb_tr(c->t, "correct the arguments on %s line %u "
+                             "(pam_haobtc(8)), or the file they name"),
                  l->file, l->line_no);
         check_say(c, CHECK_FAIL, topic, fix, "%s: %s", at, err.msg);
         ok = false;
     } else if (c->cfg_loaded && strcmp(cfg.conf_path, c->cfg.conf_path) != 0) {
-        snprintf(fix, sizeof(fix), "run haobtc-login check -c %s as well",
+        snprintf(fix, sizeof(fix),
+                 /* TRANSLATORS: %s is a configuration file. */
+                 hb_tr(c->t, "run haobtc-login check -c %s as well"),
                  cfg.conf_path);
         check_say(c, CHECK_WARN, topic, fix,
-                  "%s uses %s, not the file checked above (%s)", at,
-                  cfg.conf_path, c->cfg.conf_path);
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
+                   * the configuration file it names, the one checked. */
+                  hb_tr(c->t, "%s uses %s, not the file checked above (%s)"),
+                  at, cfg.conf_path, c->cfg.conf_path);
     }
     hb_config_free(&cfg);
     return ok;
@@ -358,7 +413,7 @@ static void account_lines(struct check *c, const char *topic,
 {
     struct pam_stack st;
     bool exists = false;
-    if (!pam_stack_load(c->pam_dir, service, "account", &st, &exists)) {
+    if (!pam_stack_load(c->t, c->pam_dir, service, "account", &st, &exists)) {
         pam_stack_free(&st);
         return; /* the auth stack already said why */
     }
@@ -371,14 +426,19 @@ static void account_lines(struct check *c, const char *topic,
         struct scenario s = {RV_IGNORE, RV_ACCT_EXPIRED};
         if (order != NULL && pam_stack_run(&st, outcome, &s, order)) {
             char skipped[512];
-            where(&st.line[decider], skipped, sizeof(skipped));
+            where(c->t, &st.line[decider], skipped, sizeof(skipped));
             check_say(c, CHECK_WARN, topic,
-                      "let pam_unix's account check decide (keep @include "
-                      "common-account, and no jump or 'sufficient' before "
-                      "it)",
-                      "the account stack lets an expired account in: it %s "
-                      "%s, and a haobtc login never asks for the password",
-                      order[decider] != 0 ? "ignores" : "skips", skipped);
+                      hb_tr(c->t, "let pam_unix's account check decide (keep "
+                                  "@include common-account, and no jump or "
+                                  "'sufficient' before it)"),
+                      /* TRANSLATORS: "ignores" or "skips", then where
+                       * ("FILE line N: CONTROL MODULE"). */
+                      hb_tr(c->t, "the account stack lets an expired account "
+                                  "in: it %s %s, and a haobtc login never "
+                                  "asks for the password"),
+                      order[decider] != 0 ? hb_tr(c->t, "ignores")
+                                          : hb_tr(c->t, "skips"),
+                      skipped);
         }
         free(order);
     }
@@ -393,7 +453,8 @@ static void other_types(struct check *c, const char *topic, const char *service)
     for (size_t t = 0; t < 2; t++) {
         struct pam_stack st;
         bool exists = false;
-        if (!pam_stack_load(c->pam_dir, service, types[t], &st, &exists)) {
+        if (!pam_stack_load(c->t, c->pam_dir, service, types[t], &st,
+                            &exists)) {
             pam_stack_free(&st);
             continue;
         }
@@ -401,18 +462,30 @@ static void other_types(struct check *c, const char *topic, const char *service)
             if (role_of(&st.line[i]) != ROLE_HAOBTC)
                 continue;
             char at[512], fix[640];
-            where(&st.line[i], at, sizeof(at));
-            snprintf(fix, sizeof(fix), "remove that %s line", types[t]);
+            where(c->t, &st.line[i], at, sizeof(at));
+            /* TRANSLATORS: %s is the PAM type: session or password. */
+            snprintf(fix, sizeof(fix), hb_tr(c->t, "remove that %s line"),
+                     types[t]);
             int act = st.line[i].action[RV_OTHER];
             if (act == ACT_BAD || act == ACT_DIE)
                 check_say(c, CHECK_FAIL, topic, fix,
-                          "every %s fails: pam_haobtc.so has no %s part, and "
-                          "%s counts that as a failure (%s %s)",
-                          types[t][0] == 's' ? "session" : "password change",
+                          /* TRANSLATORS: "session" or "password change",
+                           * the PAM type (session, password), the control
+                           * field, the PAM type again, where ("FILE line N:
+                           * CONTROL MODULE"). */
+                          hb_tr(c->t, "every %s fails: pam_haobtc.so has no "
+                                      "%s part, and %s counts that as a "
+                                      "failure (%s %s)"),
+                          types[t][0] == 's' ? hb_tr(c->t, "session")
+                                             : hb_tr(c->t, "password change"),
                           types[t], st.line[i].control, types[t], at);
             else
                 check_say(c, CHECK_WARN, topic, fix,
-                          "%s %s does nothing: pam_haobtc.so has no %s part",
+                          /* TRANSLATORS: the PAM type (session, password),
+                           * where ("FILE line N: CONTROL MODULE"), the PAM
+                           * type again. */
+                          hb_tr(c->t, "%s %s does nothing: pam_haobtc.so has "
+                                      "no %s part"),
                           types[t], at, types[t]);
             break;
         }
@@ -459,11 +532,14 @@ static bool one_service(struct check *c, const char *service,
     struct pam_stack st;
     char topic[128];
     snprintf(topic, sizeof(topic), "pam %s", service);
-    if (!pam_stack_load(c->pam_dir, service, "auth", &st, exists)) {
+    if (!pam_stack_load(c->t, c->pam_dir, service, "auth", &st, exists)) {
         check_say(c, CHECK_FAIL, topic,
-                  "correct that line or create the file it names",
-                  "libpam refuses the whole %s service, so no one can log "
-                  "in through it: %s",
+                  hb_tr(c->t, "correct that line or create the file it "
+                              "names"),
+                  /* TRANSLATORS: the PAM service, then what is wrong with
+                   * it. */
+                  hb_tr(c->t, "libpam refuses the whole %s service, so no "
+                              "one can log in through it: %s"),
                   service, st.error);
         pam_stack_free(&st);
         /* Neither using the module nor "as before". */
@@ -514,13 +590,16 @@ void check_pam(struct check *c)
     }
     struct pam_stack st;
     bool exists = false;
-    if (pam_stack_load(c->pam_dir, "common-auth", "auth", &st, &exists)) {
+    if (pam_stack_load(c->t, c->pam_dir, "common-auth", "auth", &st, &exists)) {
         for (size_t i = 0; i < st.n; i++) {
             if (role_of(&st.line[i]) != ROLE_HAOBTC)
                 continue;
             check_say(c, CHECK_OK, "pam common-auth", NULL,
-                      "%s/common-auth uses pam_haobtc.so (line %u), so "
-                      "every service that includes common-auth asks haobtc",
+                      /* TRANSLATORS: the PAM directory (/etc/pam.d), a
+                       * line number. */
+                      hb_tr(c->t, "%s/common-auth uses pam_haobtc.so (line "
+                                  "%u), so every service that includes "
+                                  "common-auth asks haobtc"),
                       c->pam_dir, st.line[i].line_no);
             break;
         }
@@ -531,14 +610,19 @@ void check_pam(struct check *c)
     if (!any) {
         char fix[512];
         snprintf(fix, sizeof(fix),
-                 "add the haobtc lines of examples/pam.d/SERVICE to "
-                 "%s/SERVICE (README, Deploy)",
+                 /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
+                 hb_tr(c->t, "add the haobtc lines of examples/pam.d/SERVICE "
+                             "to %s/SERVICE (README, Deploy)"),
                  c->pam_dir);
         check_say(c, CHECK_WARN, "pam", fix,
-                  "no PAM service in %s uses pam_haobtc.so yet", c->pam_dir);
+                  /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
+                  hb_tr(c->t, "no PAM service in %s uses pam_haobtc.so yet"),
+                  c->pam_dir);
     } else if (n_unused > 0) {
         check_say(c, CHECK_OK, "pam", NULL,
-                  "%s: not using pam_haobtc.so (their logins are as before)",
+                  /* TRANSLATORS: %s is a list of PAM services. */
+                  hb_tr(c->t, "%s: not using pam_haobtc.so (their logins are "
+                              "as before)"),
                   list);
     }
     for (size_t i = 0; i < n_seen; i++)

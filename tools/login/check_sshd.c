@@ -183,36 +183,46 @@ static void access_lines(struct check *c, const char *out)
         /* sshd's own order: DenyUsers, AllowUsers, DenyGroups,
          * AllowGroups. */
         if (n_du > 0 && listed(name, du, n_du))
-            why = "DenyUsers lists it";
+            why = hb_tr(c->t, "DenyUsers lists it");
         else if (n_au > 0 && !listed(name, au, n_au))
-            why = "AllowUsers does not list it";
+            why = hb_tr(c->t, "AllowUsers does not list it");
         else if (n_dg > 0 && in_group_listed(name, dg, n_dg))
-            why = "it is in a group DenyGroups lists";
+            why = hb_tr(c->t, "it is in a group DenyGroups lists");
         else if (n_ag > 0 && !in_group_listed(name, ag, n_ag))
-            why = "it is in no group AllowGroups lists";
+            why = hb_tr(c->t, "it is in no group AllowGroups lists");
         if (why == NULL)
             continue;
         refused++;
         char fix[512];
         snprintf(fix, sizeof(fix),
-                 "let %s in through sshd's AllowUsers/AllowGroups/DenyUsers/"
-                 "DenyGroups, or remove its map line if it is not meant to "
-                 "log in over SSH",
+                 /* TRANSLATORS: %s is a local account. */
+                 hb_tr(c->t, "let %s in through sshd's AllowUsers/"
+                             "AllowGroups/DenyUsers/DenyGroups, or remove its "
+                             "map line if it is not meant to log in over "
+                             "SSH"),
                  name);
         check_say(c, CHECK_WARN, "sshd access", fix,
-                  "sshd refuses mapped account %s (%s): haobtc can approve, "
-                  "but sshd never gets that far",
+                  /* TRANSLATORS: a local account, then why sshd refuses it
+                   * (e.g. "DenyUsers lists it"). */
+                  hb_tr(c->t, "sshd refuses mapped account %s (%s): haobtc "
+                              "can approve, but sshd never gets that far"),
                   name, why);
     }
     if (refused == 0 && c->n_accounts > 0) {
         char names[512];
         check_join(c->accounts, c->n_accounts, 8, names, sizeof(names));
         check_say(c, CHECK_OK, "sshd access", NULL,
-                  "every mapped account may log in (%s): %s", names,
+                  /* TRANSLATORS: a list of local accounts, then either
+                   * "AllowUsers, AllowGroups, DenyUsers and DenyGroups let
+                   * them" or "no AllowUsers, AllowGroups, DenyUsers or
+                   * DenyGroups". */
+                  hb_tr(c->t, "every mapped account may log in (%s): %s"),
+                  names,
                   n_au + n_du + n_ag + n_dg > 0
-                      ? "AllowUsers, AllowGroups, DenyUsers and DenyGroups "
-                        "let them"
-                      : "no AllowUsers, AllowGroups, DenyUsers or DenyGroups");
+                      ? hb_tr(c->t, "AllowUsers, AllowGroups, DenyUsers and "
+                                    "DenyGroups let them")
+                      : hb_tr(c->t, "no AllowUsers, AllowGroups, DenyUsers or "
+                                    "DenyGroups"));
     }
 }
 
@@ -224,19 +234,21 @@ static void methods_line(struct check *c, const char *out)
     const char *password = value(out, "passwordauthentication", pw, sizeof(pw));
     bool password_on = password != NULL && strcmp(password, "yes") == 0;
     const char *fix_pw =
-        "set PasswordAuthentication no (common-auth still asks the password "
-        "through keyboard-interactive)";
+        hb_tr(c->t, "set PasswordAuthentication no (common-auth still asks "
+                    "the password through keyboard-interactive)");
     if (methods == NULL || strcmp(methods, "any") == 0) {
         if (password_on)
-            check_say(c, CHECK_WARN, "sshd methods", fix_pw,
-                      "PasswordAuthentication yes: a client that tries "
-                      "passwords first sends the password as the answer to "
-                      "haobtc's prompt and never shows the QR code");
+            check_say(c, CHECK_WARN, "sshd methods", fix_pw, "%s",
+                      hb_tr(c->t, "PasswordAuthentication yes: a client that "
+                                  "tries passwords first sends the password "
+                                  "as the answer to haobtc's prompt and never "
+                                  "shows the QR code"));
         else
-            check_say(c, CHECK_OK, "sshd methods", NULL,
-                      "AuthenticationMethods any, PasswordAuthentication no: "
-                      "keyboard-interactive carries haobtc (a key alone, "
-                      "when allowed, skips it)");
+            check_say(c, CHECK_OK, "sshd methods", NULL, "%s",
+                      hb_tr(c->t, "AuthenticationMethods any, "
+                                  "PasswordAuthentication no: "
+                                  "keyboard-interactive carries haobtc (a key "
+                                  "alone, when allowed, skips it)"));
         return;
     }
     /* Space-separated lists, each a comma-separated sequence. */
@@ -253,23 +265,31 @@ static void methods_line(struct check *c, const char *out)
     }
     if (!kbd) {
         check_say(c, CHECK_FAIL, "sshd methods",
-                  "add keyboard-interactive, e.g. AuthenticationMethods "
-                  "keyboard-interactive or publickey,keyboard-interactive",
-                  "AuthenticationMethods %s never asks keyboard-interactive, "
-                  "which alone carries haobtc's prompt",
+                  hb_tr(c->t, "add keyboard-interactive, e.g. "
+                              "AuthenticationMethods keyboard-interactive or "
+                              "publickey,keyboard-interactive"),
+                  /* TRANSLATORS: %s is sshd's AuthenticationMethods value. */
+                  hb_tr(c->t, "AuthenticationMethods %s never asks "
+                              "keyboard-interactive, which alone carries "
+                              "haobtc's prompt"),
                   methods);
     } else if (pw_in_list) {
         check_say(c, CHECK_WARN, "sshd methods", fix_pw,
-                  "AuthenticationMethods %s: password authentication runs "
-                  "/etc/pam.d/sshd too, and hands haobtc the password as its "
-                  "answer",
+                  /* TRANSLATORS: %s is sshd's AuthenticationMethods value. */
+                  hb_tr(c->t, "AuthenticationMethods %s: password "
+                              "authentication runs /etc/pam.d/sshd too, and "
+                              "hands haobtc the password as its answer"),
                   methods);
     } else {
         check_say(c, CHECK_OK, "sshd methods", NULL,
-                  "AuthenticationMethods %s: keyboard-interactive carries "
-                  "haobtc%s",
+                  /* TRANSLATORS: sshd's AuthenticationMethods value, then
+                   * empty or " (a list without it lets those logins skip
+                   * haobtc)". */
+                  hb_tr(c->t, "AuthenticationMethods %s: keyboard-interactive "
+                              "carries haobtc%s"),
                   methods,
-                  skip ? " (a list without it lets those logins skip haobtc)"
+                  skip ? hb_tr(c->t, " (a list without it lets those logins "
+                                     "skip haobtc)")
                        : "");
     }
 }
@@ -282,29 +302,39 @@ static void grace_line(struct check *c, const char *out)
     long g = grace != NULL ? strtol(grace, NULL, 10) : 120;
     char fix[256];
     snprintf(fix, sizeof(fix),
-             "set LoginGraceTime %ld or more in sshd_config (or a lower "
-             "timeout in pam_haobtc.conf)",
+             /* TRANSLATORS: %ld is a number of seconds. */
+             hb_tr(c->t, "set LoginGraceTime %ld or more in sshd_config (or "
+                         "a lower timeout in pam_haobtc.conf)"),
              timeout + CHECK_GRACE_MARGIN);
     if (g == 0)
         check_say(c, CHECK_OK, "sshd grace", NULL,
-                  "LoginGraceTime 0 (no limit): the module's timeout (%ld s) "
-                  "ends a login",
+                  /* TRANSLATORS: %ld is the module's timeout in seconds. */
+                  hb_tr(c->t, "LoginGraceTime 0 (no limit): the module's "
+                              "timeout (%ld s) ends a login"),
                   timeout);
     else if (g < timeout)
         check_say(c, CHECK_FAIL, "sshd grace", fix,
-                  "LoginGraceTime %ld s is shorter than the module's timeout "
-                  "%ld s: sshd drops the connection before the login can "
-                  "end",
+                  /* TRANSLATORS: sshd's LoginGraceTime, then the module's
+                   * timeout, both in seconds. */
+                  hb_tr(c->t, "LoginGraceTime %ld s is shorter than the "
+                              "module's timeout %ld s: sshd drops the "
+                              "connection before the login can end"),
                   g, timeout);
     else if (g < timeout + CHECK_GRACE_MARGIN)
         check_say(c, CHECK_WARN, "sshd grace", fix,
-                  "LoginGraceTime %ld s leaves less than %d s past the "
-                  "module's timeout %ld s: a slow login may be cut",
+                  /* TRANSLATORS: sshd's LoginGraceTime, the margin wanted,
+                   * the module's timeout, all in seconds. */
+                  hb_tr(c->t, "LoginGraceTime %ld s leaves less than %d s "
+                              "past the module's timeout %ld s: a slow login "
+                              "may be cut"),
                   g, CHECK_GRACE_MARGIN, timeout);
     else
         check_say(c, CHECK_OK, "sshd grace", NULL,
-                  "LoginGraceTime %ld s, the module's timeout %ld s", g,
-                  timeout);
+                  /* TRANSLATORS: sshd's LoginGraceTime, then the module's
+                   * timeout, both in seconds. */
+                  hb_tr(c->t, "LoginGraceTime %ld s, the module's timeout %ld "
+                              "s"),
+                  g, timeout);
 }
 
 /* "OpenSSH_10.3p1, OpenSSL ..." (sshd -V, on standard error) as 1003. */
@@ -339,24 +369,29 @@ static void version_line(struct check *c)
     bool relay = c->cfg_loaded && c->cfg.relay_url != NULL;
     if (v < 0) {
         check_say(c, CHECK_WARN, "sshd version",
-                  "check sshd_instant_info by hand: yes only for OpenSSH 10.3 "
-                  "or later",
-                  "%s -V did not say which OpenSSH it is", c->sshd);
+                  hb_tr(c->t, "check sshd_instant_info by hand: yes only for "
+                              "OpenSSH 10.3 or later"),
+                  /* TRANSLATORS: %s is sshd's path. */
+                  hb_tr(c->t, "%s -V did not say which OpenSSH it is"),
+                  c->sshd);
     } else if (instant && v < 1003) {
         check_say(c, CHECK_FAIL, "sshd version",
-                  "set sshd_instant_info = no in pam_haobtc.conf (or install "
-                  "OpenSSH 10.3 or later)",
-                  "sshd_instant_info = yes, but sshd is OpenSSH %ld.%ld, which "
-                  "holds the link and QR code back until a prompt: ssh "
-                  "logins would see nothing",
+                  hb_tr(c->t, "set sshd_instant_info = no in pam_haobtc.conf "
+                              "(or install OpenSSH 10.3 or later)"),
+                  /* TRANSLATORS: OpenSSH's major and minor version. */
+                  hb_tr(c->t, "sshd_instant_info = yes, but sshd is OpenSSH "
+                              "%ld.%ld, which holds the link and QR code back "
+                              "until a prompt: ssh logins would see nothing"),
                   v / 100, v % 100);
     } else if (!instant && relay && v >= 1003 &&
                c->cfg.prompt == HB_PROMPT_AUTO) {
         check_say(c, CHECK_WARN, "sshd version",
-                  "set sshd_instant_info = yes in pam_haobtc.conf",
-                  "sshd is OpenSSH %ld.%ld, which shows info messages at "
-                  "once: with sshd_instant_info = yes ssh logins need no "
-                  "keypress",
+                  hb_tr(c->t, "set sshd_instant_info = yes in "
+                              "pam_haobtc.conf"),
+                  /* TRANSLATORS: OpenSSH's major and minor version. */
+                  hb_tr(c->t, "sshd is OpenSSH %ld.%ld, which shows info "
+                              "messages at once: with sshd_instant_info = yes "
+                              "ssh logins need no keypress"),
                   v / 100, v % 100);
     } else {
         check_say(c, CHECK_OK, "sshd version", NULL,
@@ -369,17 +404,19 @@ void check_sshd(struct check *c)
 {
     if (!c->sshd_uses_module && c->sshd_config == NULL) {
         check_say(c, CHECK_OK, "sshd", NULL,
-                  "%s/sshd does not use pam_haobtc.so: sshd's settings were "
-                  "not checked",
+                  /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
+                  hb_tr(c->t, "%s/sshd does not use pam_haobtc.so: sshd's "
+                              "settings were not checked"),
                   c->pam_dir);
         return;
     }
     struct stat st;
     if (stat(c->sshd, &st) != 0) {
         check_say(c, c->sshd_uses_module ? CHECK_WARN : CHECK_OK, "sshd",
-                  "install openssh-server, or drop haobtc from "
-                  "/etc/pam.d/sshd",
-                  "%s is not installed", c->sshd);
+                  hb_tr(c->t, "install openssh-server, or drop haobtc from "
+                              "/etc/pam.d/sshd"),
+                  /* TRANSLATORS: %s is sshd's path. */
+                  hb_tr(c->t, "%s is not installed"), c->sshd);
         return;
     }
     /* execve takes char *const []: copies, not casts. */
@@ -399,14 +436,17 @@ void check_sshd(struct check *c)
     if (!finished || !WIFEXITED(cap.status) || WEXITSTATUS(cap.status) != 0) {
         cap.err[strcspn(cap.err, "\r\n")] = '\0';
         check_say(c, CHECK_FAIL, "sshd",
-                  "correct sshd's configuration (sshd -t names the same "
-                  "problem)",
-                  "%s -T%s%s failed: %s", c->sshd,
+                  hb_tr(c->t, "correct sshd's configuration (sshd -t names "
+                              "the same problem)"),
+                  /* TRANSLATORS: sshd's path, its options (" -f FILE" or
+                   * nothing), then sshd's message, "no message" or "it did
+                   * not finish". */
+                  hb_tr(c->t, "%s -T%s%s failed: %s"), c->sshd,
                   c->sshd_config != NULL ? " -f " : "",
                   c->sshd_config != NULL ? c->sshd_config : "",
                   cap.err[0] != '\0' ? cap.err
-                  : finished         ? "no message"
-                                     : "it did not finish");
+                  : finished         ? hb_tr(c->t, "no message")
+                                     : hb_tr(c->t, "it did not finish"));
         free(cap.out);
         return;
     }
@@ -418,19 +458,21 @@ void check_sshd(struct check *c)
         kbd = value(cap.out, "challengeresponseauthentication", b, sizeof(b));
     if (pam == NULL || strcmp(pam, "yes") != 0)
         check_say(c, CHECK_FAIL, "sshd pam",
-                  "set UsePAM yes in sshd_config (sshd keeps the first value "
-                  "it reads)",
-                  "UsePAM no: sshd never runs /etc/pam.d/sshd, so haobtc is "
-                  "never asked");
+                  hb_tr(c->t, "set UsePAM yes in sshd_config (sshd keeps the "
+                              "first value it reads)"),
+                  "%s",
+                  hb_tr(c->t, "UsePAM no: sshd never runs /etc/pam.d/sshd, so "
+                              "haobtc is never asked"));
     else
         check_say(c, CHECK_OK, "sshd pam", NULL, "UsePAM yes");
     if (kbd == NULL || strcmp(kbd, "yes") != 0)
         check_say(c, CHECK_FAIL, "sshd kbdinteractive",
-                  "set KbdInteractiveAuthentication yes in "
-                  "/etc/ssh/sshd_config.d/ (sshd keeps the first value it "
-                  "reads)",
-                  "KbdInteractiveAuthentication no: the QR code and the link "
-                  "cannot reach the person");
+                  hb_tr(c->t, "set KbdInteractiveAuthentication yes in "
+                              "/etc/ssh/sshd_config.d/ (sshd keeps the first "
+                              "value it reads)"),
+                  "%s",
+                  hb_tr(c->t, "KbdInteractiveAuthentication no: the QR code "
+                              "and the link cannot reach the person"));
     else
         check_say(c, CHECK_OK, "sshd kbdinteractive", NULL,
                   "KbdInteractiveAuthentication yes");

@@ -203,7 +203,7 @@ int login_flow_main(int argc, char **argv)
         const char *maps_to = hb_tr(&texts, "maps to:");
         char line[HB_ERRMSG_MAX + HB_USERNAME_MAX + 64];
         if (user != NULL) {
-            status = hb_identity_check(&cfg, &profile, user, &err);
+            status = hb_identity_check(&cfg, &profile, user, NULL, &err);
             /* TRANSLATORS: %s is the local account. */
             snprintf(line, sizeof(line), hb_tr(&texts, "%s (may log in)"),
                      user);
@@ -212,7 +212,7 @@ int login_flow_main(int argc, char **argv)
         } else {
             char local[HB_USERNAME_MAX + 1];
             if (hb_identity_lookup(&cfg, &profile, "", local, sizeof(local),
-                                   &err) == HB_OK) {
+                                   NULL, &err) == HB_OK) {
                 show(maps_to, local);
             } else {
                 /* TRANSLATORS: %s is why (in English, as the log says). */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lang.h"
 #include "pam_stack.h"
 
 /* Linux-PAM's own limit on nested substacks. */
@@ -185,6 +186,7 @@ static bool parse_control(const char *word, int *action)
 }
 
 struct loader {
+    const struct hb_texts *t;
     const char *dir;
     struct pam_stack *st;
 };
@@ -249,7 +251,9 @@ static bool load_line(struct loader *ld, const char *path, unsigned line_no,
         char *name = next_token(&p, &bracketed);
         if (name == NULL) {
             snprintf(st->error, sizeof(st->error),
-                     "%s line %u: @include without a file", path, line_no);
+                     /* TRANSLATORS: a PAM service file, a line number. */
+                     hb_tr(ld->t, "%s line %u: @include without a file"), path,
+                     line_no);
             return false;
         }
         return load_file(ld, name, type, level, depth + 1);
@@ -261,7 +265,9 @@ static bool load_line(struct loader *ld, const char *path, unsigned line_no,
     char *module = control != NULL ? next_token(&p, &bracketed) : NULL;
     if (module == NULL) {
         snprintf(st->error, sizeof(st->error),
-                 "%s line %u: expected 'type control module'", path, line_no);
+                 /* TRANSLATORS: a PAM service file, a line number. */
+                 hb_tr(ld->t, "%s line %u: expected 'type control module'"),
+                 path, line_no);
         return false;
     }
     if (strcasecmp(line_type, type) != 0)
@@ -289,8 +295,11 @@ static bool load_line(struct loader *ld, const char *path, unsigned line_no,
                                     : parse_control(control, action);
     if (!parsed) {
         snprintf(st->error, sizeof(st->error),
-                 "%s line %u: control field %s is not one libpam knows", path,
-                 line_no, shown);
+                 /* TRANSLATORS: a PAM service file, a line number, the
+                  * control field as written. */
+                 hb_tr(ld->t, "%s line %u: control field %s is not one libpam "
+                              "knows"),
+                 path, line_no, shown);
         return false;
     }
     char *args[PAM_LINE_ARGS_MAX];
@@ -308,7 +317,10 @@ static bool load_file(struct loader *ld, const char *name, const char *type,
     struct pam_stack *st = ld->st;
     if (depth > DEPTH_MAX || level > DEPTH_MAX) {
         snprintf(st->error, sizeof(st->error),
-                 "includes nest deeper than %d at %s", DEPTH_MAX, name);
+                 /* TRANSLATORS: the deepest nesting libpam takes, then the
+                  * file included there. */
+                 hb_tr(ld->t, "includes nest deeper than %d at %s"), DEPTH_MAX,
+                 name);
         return false;
     }
     char *path = path_in(ld->dir, name);
@@ -350,8 +362,9 @@ static bool load_file(struct loader *ld, const char *name, const char *type,
     return ok;
 }
 
-bool pam_stack_load(const char *dir, const char *service, const char *type,
-                    struct pam_stack *st, bool *exists)
+bool pam_stack_load(const struct hb_texts *t, const char *dir,
+                    const char *service, const char *type, struct pam_stack *st,
+                    bool *exists)
 {
     memset(st, 0, sizeof(*st));
     char *path = path_in(dir, service);
@@ -362,7 +375,7 @@ bool pam_stack_load(const char *dir, const char *service, const char *type,
     free(path);
     if (!*exists)
         return true;
-    struct loader ld = {dir, st};
+    struct loader ld = {t, dir, st};
     return load_file(&ld, service, type, 0, 0);
 }
 

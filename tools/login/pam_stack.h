@@ -53,11 +53,15 @@ struct pam_stack {
     char error[512];
 };
 
+struct hb_texts;
+
 /* The lines of type ("auth", "account") of service in dir; false with
- * st->error set when libpam would not load the service. A missing
- * service file is not an error: st->n is 0 and exists is false. */
-bool pam_stack_load(const char *dir, const char *service, const char *type,
-                    struct pam_stack *st, bool *exists);
+ * st->error set (in t's language; NULL: English) when libpam would not
+ * load the service. A missing service file is not an error: st->n is 0
+ * and exists is false. */
+bool pam_stack_load(const struct hb_texts *t, const char *dir,
+                    const char *service, const char *type, struct pam_stack *st,
+                    bool *exists);
 void pam_stack_free(struct pam_stack *st);
 
 /* The return value the replay gives a line. */

@@ -1,8 +1,9 @@
 /* haobtc-relay's check that a request comes from a module of the fleet:
  * an HMAC-SHA256 with the fleet key over method, path, timestamp and body,
- * made within RELAY_AUTH_WINDOW seconds of now and never seen before. */
+ * made within HB_RELAY_AUTH_WINDOW seconds of now and never seen before. */
 #include "autoconf.h"
 
+#include "digest.h"
 #include "relay.h"
 
 #include <errno.h>
@@ -17,8 +18,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #define KEY_FILE_MAX 4096
 #define KEY_MIN 16
@@ -27,8 +26,7 @@
  * bits (an HMAC output, so nobody without the key can aim at a slot). */
 #define SEEN_SLOTS 65536
 #define SEEN_PROBE 64
-#define SIG_LEN 43
-#define PREFIX "haobtc-relay-v1\n"
+#define SIG_LEN HB_DIGEST_B64_LEN
 
 struct seen {
     unsigned char mac[32];
@@ -87,7 +85,7 @@ struct relay_auth *relay_auth_new(const char *path)
     fprintf(stderr, "haobtc-relay: --fleet-key-file %s: %s\n", path, why);
     if (a != NULL) {
         free(a->seen);
-        relay_wipe(a, sizeof(*a));
+        hb_wipe(a, sizeof(*a));
         free(a);
     }
     return NULL;
@@ -99,41 +97,8 @@ void relay_auth_free(struct relay_auth *a)
         return;
     pthread_mutex_destroy(&a->lock);
     free(a->seen);
-    relay_wipe(a, sizeof(*a));
+    hb_wipe(a, sizeof(*a));
     free(a);
-}
-
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        acc = (acc << 8 | in[i]) & 0xffff;
-        for (bits += 8; bits >= 6; bits -= 6)
-            out[o++] = abc[(acc >> (bits - 6)) & 63];
-    }
-    if (bits > 0)
-        out[o++] = abc[(acc << (6 - bits)) & 63];
-    out[o] = '\0';
-}
-
-bool relay_hmac(const void *key, size_t key_len, const void *msg,
-                size_t msg_len, unsigned char mac[32])
-{
-    unsigned int len = 0;
-
-    return HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, mac, &len) !=
-               NULL &&
-           len == 32;
-}
-
-void relay_b64url(const unsigned char *in, size_t n, char *out)
-{
-    b64url(in, n, out);
 }
 
 /* Remembers mac until expires; false when it was seen (a replay) or, with
@@ -176,49 +141,38 @@ static const char *header(struct MHD_Connection *c, const char *name)
 
 bool relay_auth_present(struct MHD_Connection *c)
 {
-    return header(c, RELAY_TS_HEADER) != NULL &&
-           header(c, RELAY_SIG_HEADER) != NULL;
+    return header(c, HB_RELAY_TS_HEADER) != NULL &&
+           header(c, HB_RELAY_SIG_HEADER) != NULL;
 }
 
 const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
                              const char *method, const char *path,
                              const char *body, size_t len)
 {
-    const char *ts = header(c, RELAY_TS_HEADER);
-    const char *sig = header(c, RELAY_SIG_HEADER);
+    const char *ts = header(c, HB_RELAY_TS_HEADER);
+    const char *sig = header(c, HB_RELAY_SIG_HEADER);
     unsigned char mac[32];
     char want[SIG_LEN + 1];
-    char *msg;
-    size_t n;
     long stamp;
     long long now = (long long)time(NULL);
     bool full = false;
 
     if (ts == NULL || sig == NULL)
         return "unauthenticated";
-    if (!relay_parse_long(ts, 0, 0x7fffffffL, &stamp) || strlen(sig) != SIG_LEN)
+    if (!hb_parse_long(ts, 0, 0x7fffffffL, &stamp) || strlen(sig) != SIG_LEN)
         return "bad signature";
-    n = strlen(PREFIX) + strlen(method) + strlen(path) + strlen(ts) + 3 + len;
-    msg = malloc(n + 1);
-    if (msg == NULL)
+    if (!hb_fleet_mac(a->key, a->key_len, method, path, ts, body, len, mac))
         return "internal";
-    snprintf(msg, n + 1, "%s%s\n%s\n%s\n", PREFIX, method, path, ts);
-    memcpy(msg + n - len, body, len);
-    if (!relay_hmac(a->key, a->key_len, msg, n, mac)) {
-        relay_wipe(msg, n);
-        free(msg);
-        return "internal";
-    }
-    relay_wipe(msg, n);
-    free(msg);
-    b64url(mac, sizeof(mac), want);
+    hb_b64url(mac, sizeof(mac), want);
     if (CRYPTO_memcmp(want, sig, SIG_LEN) != 0)
         return "bad signature";
     /* Only a signed request gets this far, so only the fleet can fill the
      * table below. */
-    if (stamp < now - RELAY_AUTH_WINDOW || stamp > now + RELAY_AUTH_WINDOW)
+    if (stamp < now - HB_RELAY_AUTH_WINDOW ||
+        stamp > now + HB_RELAY_AUTH_WINDOW)
         return "stale signature";
-    if (!remember(a, mac, now, (long long)stamp + RELAY_AUTH_WINDOW + 1, &full))
+    if (!remember(a, mac, now, (long long)stamp + HB_RELAY_AUTH_WINDOW + 1,
+                  &full))
         return full ? "busy" : "replayed signature";
     return NULL;
 }

@@ -2,6 +2,7 @@
  * code from a person's phone to the PAM module waiting for it. */
 #include "autoconf.h"
 
+#include "files.h"
 #include "relay.h"
 
 #include <arpa/inet.h>
@@ -58,7 +59,7 @@ struct request {
 static void drop_body(struct request *rq)
 {
     if (rq->body != NULL) {
-        relay_wipe(rq->body, BODY_MAX + 1);
+        hb_wipe(rq->body, BODY_MAX + 1);
         free(rq->body);
         rq->body = NULL;
     }
@@ -83,17 +84,17 @@ enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
 
 static enum route route_of(const char *url)
 {
-    if (strcmp(url, "/health") == 0)
+    if (strcmp(url, HB_RELAY_PATH_HEALTH) == 0)
         return R_HEALTH;
-    if (strcmp(url, "/api/v1/sessions") == 0)
+    if (strcmp(url, HB_RELAY_PATH_SESSIONS) == 0)
         return R_SESSIONS;
-    if (strcmp(url, "/api/v1/poll") == 0)
+    if (strcmp(url, HB_RELAY_PATH_POLL) == 0)
         return R_POLL;
-    if (strcmp(url, "/api/v1/ping") == 0)
+    if (strcmp(url, HB_RELAY_PATH_PING) == 0)
         return R_PING;
     if (strncmp(url, "/s/", 3) == 0)
         return R_PAGE;
-    if (strcmp(url, "/cb") == 0)
+    if (strcmp(url, HB_RELAY_PATH_CALLBACK) == 0)
         return R_CB;
     return R_NONE;
 }
@@ -157,7 +158,7 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     /* Refused before reading when the client says up front it is too big. */
     v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (v != NULL && !relay_parse_long(v, 0, BODY_MAX, &length))
+    if (v != NULL && !hb_parse_long(v, 0, BODY_MAX, &length))
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
     rq->answered = false;
@@ -264,7 +265,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     /* A poll whose client left while it was being resumed. */
     relay_wait_free(sv->relay.waits, rq->waiter);
     drop_body(rq);
-    relay_wipe(rq, sizeof(*rq));
+    hb_wipe(rq, sizeof(*rq));
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&sv->in_flight, 1);
@@ -308,7 +309,7 @@ static char *read_pem(const char *path, size_t *len)
         setvbuf(f, NULL, _IONBF, 0);
         *len = fread(buf, 1, PEM_MAX, f);
         if (ferror(f) || !feof(f) || *len == 0) {
-            relay_wipe(buf, PEM_MAX);
+            hb_wipe(buf, PEM_MAX);
             free(buf);
             buf = NULL;
         }
@@ -318,29 +319,6 @@ static char *read_pem(const char *path, size_t *len)
     if (f != NULL)
         fclose(f);
     return buf;
-}
-
-/* Written beside and renamed, so a reader never sees half a number. */
-static bool write_port_file(const char *path, unsigned port)
-{
-    char tmp[PATH_MAX];
-    char text[16];
-    int fd, n;
-    bool ok;
-
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return false;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return false;
-    n = snprintf(text, sizeof(text), "%u\n", port);
-    ok = write(fd, text, (size_t)n) == n;
-    ok = close(fd) == 0 && ok;
-    if (ok)
-        ok = rename(tmp, path) == 0;
-    if (!ok)
-        unlink(tmp);
-    return ok;
 }
 
 /* As many descriptors as the hard limit allows: each waiting login is a
@@ -573,7 +551,8 @@ int main(int argc, char **argv)
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     port = info != NULL ? info->port : 0;
-    if (sv.opt.port_file != NULL && !write_port_file(sv.opt.port_file, port)) {
+    if (sv.opt.port_file != NULL &&
+        !hb_write_port_file(sv.opt.port_file, port)) {
         fprintf(stderr, "haobtc-relay: %s: %s\n", sv.opt.port_file,
                 strerror(errno));
         goto out;
@@ -599,7 +578,7 @@ out:
     relay_auth_free(r->auth);
     relay_net_free(r->net);
     free(r->continue_prefix);
-    relay_wipe(key_pem, key_len);
+    hb_wipe(key_pem, key_len);
     free(key_pem);
     free(cert_pem);
     relay_free_options(&sv.opt);

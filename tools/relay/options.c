@@ -52,19 +52,6 @@ static const struct opt_def opt_defs[] = {
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP };
 
-bool relay_parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* where names the source ("--port", "relay.conf:3") for the error. */
 static bool apply_option(struct relay_options *o, const struct opt_def *d,
                          const char *value, const char *where)
@@ -81,7 +68,7 @@ static bool apply_option(struct relay_options *o, const struct opt_def *d,
         *(char **)field = copy;
         return true;
     case OPT_NUMBER:
-        if (relay_parse_long(value, d->min, d->max, (long *)field))
+        if (hb_parse_long(value, d->min, d->max, (long *)field))
             return true;
         fprintf(stderr, "haobtc-relay: %s: want a number from %ld to %ld\n",
                 where, d->min, d->max);
@@ -100,17 +87,6 @@ static bool apply_option(struct relay_options *o, const struct opt_def *d,
     return false;
 }
 
-static char *trim(char *s)
-{
-    char *end = s + strlen(s);
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    while (end > s && strchr(" \t\r\n", end[-1]) != NULL)
-        *--end = '\0';
-    return s;
-}
-
 static bool read_config(struct relay_options *o, const char *path)
 {
     FILE *f = fopen(path, "re");
@@ -122,7 +98,7 @@ static bool read_config(struct relay_options *o, const char *path)
     if (f == NULL)
         fprintf(stderr, "haobtc-relay: %s: %s\n", path, strerror(errno));
     while (ok && getline(&line, &cap, f) >= 0) {
-        char *key = trim(line), *eq = strchr(key, '=');
+        char *key = hb_trim(line), *eq = strchr(key, '=');
         const struct opt_def *d = NULL;
 
         snprintf(where, sizeof(where), "%s:%u", path, ++lineno);
@@ -130,7 +106,7 @@ static bool read_config(struct relay_options *o, const char *path)
             continue;
         if (eq != NULL) {
             *eq = '\0';
-            key = trim(key);
+            key = hb_trim(key);
         }
         /* port_file reads as well as port-file. */
         for (char *k = key; *k != '\0'; k++)
@@ -143,7 +119,7 @@ static bool read_config(struct relay_options *o, const char *path)
             fprintf(stderr, "haobtc-relay: %s: %s '%s'\n", where,
                     eq == NULL ? "expected key = value, not" : "unknown key",
                     key);
-        ok = d != NULL && apply_option(o, d, trim(eq + 1), where);
+        ok = d != NULL && apply_option(o, d, hb_trim(eq + 1), where);
     }
     free(line);
     if (f != NULL)
@@ -214,7 +190,7 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
     *o = (struct relay_options){.port = 8080,
                                 .session_ttl = 300,
                                 .max_sessions = 20000,
-                                .max_poll_wait = 60,
+                                .max_poll_wait = HB_RELAY_POLL_WAIT_DEFAULT_MAX,
                                 .rate = 20,
                                 .burst = 60,
                                 .module_rate = 100,

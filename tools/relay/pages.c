@@ -3,6 +3,7 @@
  * signed no-op that checks a module's fleet key. */
 #include "autoconf.h"
 
+#include "digest.h"
 #include "relay.h"
 
 #include "lang.h"
@@ -14,7 +15,6 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #define DEFAULT_POLL_WAIT 25
 #define WAIT_ASKED_MAX 3600
@@ -47,43 +47,6 @@ static enum MHD_Result unavailable_page(struct MHD_Connection *c)
         N_("The login service is briefly unavailable. Reload this page in a "
            "few seconds."),
         NULL);
-}
-
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static bool is_b64url(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\0' || strchr(b64url, s[i]) == NULL)
-            return false;
-    }
-    return true;
-}
-
-/* base64url(SHA-256(secret)) without padding, as the module computes it. */
-static bool state_from_secret(const char *secret, size_t len,
-                              char out[RELAY_STATE_LEN + 1])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-
-    if (!EVP_Digest(secret, len, md, &md_len, EVP_sha256(), NULL) ||
-        md_len != 32)
-        return false;
-    for (unsigned i = 0; i < md_len; i++) {
-        acc = (acc << 8 | md[i]) & 0xffff;
-        for (bits += 8; bits >= 6; bits -= 6)
-            out[o++] = b64url[(acc >> (bits - 6)) & 63];
-    }
-    /* 256 bits leave 4 over: one last character carries them. */
-    out[o++] = b64url[(acc << (6 - bits)) & 63];
-    out[o] = '\0';
-    relay_wipe(md, sizeof(md));
-    return true;
 }
 
 /* Printable ASCII only, 1..max bytes: no controls, no decoded NUL, and
@@ -165,10 +128,10 @@ enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST };
 static const char *check_session(const struct field *f)
 {
     if (f[F_STATE].len != RELAY_STATE_LEN ||
-        !is_b64url(f[F_STATE].value, f[F_STATE].len))
+        !hb_is_b64url(f[F_STATE].value, f[F_STATE].len))
         return "bad state";
     if (f[F_TAG_KEY].len != RELAY_TAG_KEY_LEN ||
-        !is_b64url(f[F_TAG_KEY].value, f[F_TAG_KEY].len))
+        !hb_is_b64url(f[F_TAG_KEY].value, f[F_TAG_KEY].len))
         return "bad tag_key";
     if (!text_ok(f[F_HOST].value, f[F_HOST].len, RELAY_HOST_MAX))
         return "bad host";
@@ -184,11 +147,11 @@ enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
                                   size_t len)
 {
-    struct field f[] = {{"state", NULL, 0},
-                        {"tag_key", NULL, 0},
-                        {"host", NULL, 0},
-                        {"user", NULL, 0},
-                        {"rhost", NULL, 0}};
+    struct field f[] = {{HB_RELAY_FIELD_STATE, NULL, 0},
+                        {HB_RELAY_FIELD_TAG_KEY, NULL, 0},
+                        {HB_RELAY_FIELD_HOST, NULL, 0},
+                        {HB_RELAY_FIELD_USER, NULL, 0},
+                        {HB_RELAY_FIELD_RHOST, NULL, 0}};
     const char *why = "bad form";
     char id[RELAY_ID_LEN + 1];
     char link[1024];
@@ -219,7 +182,7 @@ enum MHD_Result relay_do_register(const struct relay *r,
              id);
     o = relay_reply_new(true);
     relay_reply_add(o, "id", json_object_new_string(id));
-    relay_reply_add(o, "link", json_object_new_string(link));
+    relay_reply_add(o, HB_RELAY_ANSWER_LINK, json_object_new_string(link));
     relay_reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
     return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
 }
@@ -234,8 +197,8 @@ static enum MHD_Result poll_answer(const struct relay *r,
     switch (rc) {
     case RELAY_CODE:
         o = relay_reply_new(true);
-        relay_reply_add(o, "code", json_object_new_string(code));
-        relay_wipe(code, strlen(code));
+        relay_reply_add(o, HB_RELAY_ANSWER_CODE, json_object_new_string(code));
+        hb_wipe(code, strlen(code));
         free(code);
         relay_say(r, "code handed out");
         return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
@@ -244,7 +207,7 @@ static enum MHD_Result poll_answer(const struct relay *r,
     case RELAY_PENDING:
     case RELAY_SUPERSEDED:
         o = relay_reply_new(false);
-        relay_reply_add(o, "pending", json_object_new_boolean(1));
+        relay_reply_add(o, HB_RELAY_ANSWER_PENDING, json_object_new_boolean(1));
         return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
     case RELAY_STOPPING:
         return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -271,7 +234,8 @@ static enum MHD_Result park(const struct relay *r, struct MHD_Connection *c,
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
                               char *body, size_t len, struct relay_waiter **w)
 {
-    struct field f[] = {{"secret", NULL, 0}, {"wait", NULL, 0}};
+    struct field f[] = {{HB_RELAY_FIELD_SECRET, NULL, 0},
+                        {HB_RELAY_FIELD_WAIT, NULL, 0}};
     long wait = r->max_poll_wait < DEFAULT_POLL_WAIT ? r->max_poll_wait
                                                      : DEFAULT_POLL_WAIT;
     char state[RELAY_STATE_LEN + 1];
@@ -283,16 +247,16 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
     if (!form_parse(body, len, f, 2))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad form");
     if (f[0].len == 0 || f[0].len > RELAY_SECRET_MAX ||
-        !is_b64url(f[0].value, f[0].len))
+        !hb_is_b64url(f[0].value, f[0].len))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad secret");
     /* A longer wait than --max-poll-wait is cut to it, not refused: the
      * module asks for up to 50 s whatever this relay was started with. */
     if (f[1].value != NULL &&
-        !relay_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
+        !hb_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
         return fail(c, MHD_HTTP_BAD_REQUEST, "bad wait");
     if (wait > r->max_poll_wait)
         wait = r->max_poll_wait;
-    if (!state_from_secret(f[0].value, f[0].len, state))
+    if (!hb_sha256_b64url(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     rc = relay_store_poll_start(r->store, state, &gen, &code, &left_ms);
     if (rc != RELAY_PENDING || wait == 0)
@@ -342,7 +306,7 @@ enum MHD_Result relay_poll_resumed(const struct relay *r,
     return poll_answer(r, c, rc, code);
 }
 
-static void put_public(struct relay_page *p, const struct relay *r,
+static void put_public(struct hb_buf *p, const struct relay *r,
                        const char *path)
 {
     char *base = strndup(r->public_url, r->public_len);
@@ -351,15 +315,15 @@ static void put_public(struct relay_page *p, const struct relay *r,
         p->failed = true;
         return;
     }
-    relay_put_escaped(p, base);
-    relay_put(p, path);
+    hb_buf_add_html(p, base);
+    hb_buf_add(p, path);
     free(base);
 }
 
 /* fmt's each %s becomes the next value, escaped, in bold: a
  * translation may put the values where its grammar wants them. */
-static void put_bold_values(struct relay_page *p, const char *fmt,
-                            const char *a, const char *b)
+static void put_bold_values(struct hb_buf *p, const char *fmt, const char *a,
+                            const char *b)
 {
     const char *values[] = {a, b};
     size_t used = 0;
@@ -369,7 +333,7 @@ static void put_bold_values(struct relay_page *p, const char *fmt,
         char *part;
 
         if (next == NULL || used == 2) {
-            relay_put_escaped(p, at);
+            hb_buf_add_html(p, at);
             break;
         }
         part = strndup(at, (size_t)(next - at));
@@ -377,22 +341,23 @@ static void put_bold_values(struct relay_page *p, const char *fmt,
             p->failed = true;
             return;
         }
-        relay_put_escaped(p, part);
+        hb_buf_add_html(p, part);
         free(part);
-        relay_put(p, "<b>");
-        relay_put_escaped(p, values[used++]);
-        relay_put(p, "</b>");
+        hb_buf_add(p, "<b>");
+        hb_buf_add_html(p, values[used++]);
+        hb_buf_add(p, "</b>");
         at = next + 2;
     }
 }
 
 /* The page's own language switch: the context page can be fetched again. */
-static void put_switch(struct relay_page *p, const struct hb_texts *t)
+static void put_switch(struct hb_buf *p, const struct hb_texts *t)
 {
-    relay_put(p, t != NULL ? "<p class=\"lang\"><a href=\"?lang=en\" "
-                             "lang=\"en\">English</a></p>"
-                           : "<p class=\"lang\"><a href=\"?lang=zh-CN\" "
-                             "lang=\"zh-CN\">\xe4\xb8\xad\xe6\x96\x87</a></p>");
+    hb_buf_add(p, t != NULL
+                      ? "<p class=\"lang\"><a href=\"?lang=en\" "
+                        "lang=\"en\">English</a></p>"
+                      : "<p class=\"lang\"><a href=\"?lang=zh-CN\" "
+                        "lang=\"zh-CN\">\xe4\xb8\xad\xe6\x96\x87</a></p>");
 }
 
 enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
@@ -401,7 +366,7 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     struct relay_view v;
     enum relay_result rc = relay_store_view(r->store, id, &v);
     const struct hb_texts *t = relay_texts(c);
-    struct relay_page p = {0};
+    struct hb_buf p = {0};
     char left[64];
 
     if (rc == RELAY_UNKNOWN)
@@ -413,18 +378,18 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     relay_page_start(&p, t, N_("Approve login"));
     put_switch(&p, t);
-    relay_put(&p, "<h1>");
-    relay_put_escaped(&p, hb_tr(t, "Approve login"));
-    relay_put(&p, "</h1><p>");
+    hb_buf_add(&p, "<h1>");
+    hb_buf_add_html(&p, hb_tr(t, "Approve login"));
+    hb_buf_add(&p, "</h1><p>");
     /* TRANSLATORS: the context page; the first %s is the local account,
      * the second the host (both shown in bold). */
     put_bold_values(&p, hb_tr(t, "Log in as %s on %s"), v.user, v.host);
-    relay_put(&p, "</p>");
+    hb_buf_add(&p, "</p>");
     if (v.rhost[0] != '\0') {
-        relay_put(&p, "<p>");
+        hb_buf_add(&p, "<p>");
         /* TRANSLATORS: %s is the address the login comes from. */
         put_bold_values(&p, hb_tr(t, "from %s"), v.rhost, NULL);
-        relay_put(&p, "</p>");
+        hb_buf_add(&p, "</p>");
     }
     /* Rendered once: without JavaScript the page cannot count down. */
     if (v.seconds_left >= 60)
@@ -434,25 +399,26 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     else
         /* TRANSLATORS: seconds left, e.g. "45 s". */
         snprintf(left, sizeof(left), hb_tr(t, "%ld s"), v.seconds_left);
-    relay_put(&p, "<p class=\"muted\">");
+    hb_buf_add(&p, "<p class=\"muted\">");
     /* TRANSLATORS: %s is the time left, e.g. "4 min 30 s". */
     put_bold_values(&p, hb_tr(t, "This link expires in %s."), left, NULL);
     /* A form, not a link: the POST sets the cookie /cb asks for, so a
      * browser must have shown this page before its approval counts. */
-    relay_put(&p, "</p><p class=\"warn\">");
-    relay_put_escaped(
+    hb_buf_add(&p, "</p><p class=\"warn\">");
+    hb_buf_add_html(
         &p, hb_tr(t, "Only continue if you started this login yourself."));
-    relay_put(&p, "</p><form method=\"post\" action=\"");
+    hb_buf_add(&p, "</p><form method=\"post\" action=\"");
     put_public(&p, r, "/s/");
-    relay_put_escaped(&p, id);
-    relay_put(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
-    relay_put(&p, v.csrf);
-    relay_put(&p, "\"><button id=\"continue\" class=\"button\" "
-                  "type=\"submit\">");
-    relay_put_escaped(&p, hb_tr(t, "Continue to haobtc"));
-    relay_put(&p, "</button></form>");
+    hb_buf_add_html(&p, id);
+    hb_buf_add(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    hb_buf_add(&p, v.csrf);
+    hb_buf_add(&p, "\"><button id=\"continue\" class=\"button\" "
+                   "type=\"submit\">");
+    hb_buf_add_html(&p, hb_tr(t, "Continue to haobtc"));
+    hb_buf_add(&p, "</button></form>");
     relay_view_clear(&v);
-    return relay_send_page(c, MHD_HTTP_OK, &p);
+    return relay_send_page_lang(c, MHD_HTTP_OK, &p, t,
+                                strncmp(r->origin, "https:", 6) == 0);
 }
 
 /* MHD has decoded the value; len also counts any decoded NUL. */
@@ -474,7 +440,7 @@ static bool code_ok(const char *s, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\0' ||
-            (strchr(".~", s[i]) == NULL && !is_b64url(s + i, 1)))
+            (strchr(".~", s[i]) == NULL && !hb_is_b64url(s + i, 1)))
             return false;
     }
     return true;
@@ -542,7 +508,7 @@ enum MHD_Result relay_do_continue(const struct relay *r,
               : fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     free(location);
     if (cookie != NULL)
-        relay_wipe(cookie, strlen(cookie));
+        hb_wipe(cookie, strlen(cookie));
     free(cookie);
     return ret;
 }
@@ -560,13 +526,11 @@ static const char *cookie_of(void *cls, const char *id)
  * only the login that registered the tag key can check it. */
 static char *tagged(const char *code, const char *tag_key)
 {
-    unsigned char mac[32];
-    char tag[44];
+    char tag[HB_DIGEST_B64_LEN + 1];
     char *out = NULL;
 
-    if (!relay_hmac(tag_key, strlen(tag_key), code, strlen(code), mac))
+    if (!hb_hmac_b64url(tag_key, strlen(tag_key), code, strlen(code), tag))
         return NULL;
-    relay_b64url(mac, sizeof(mac), tag);
     tag[RELAY_TAG_LEN] = '\0';
     if (asprintf(&out, "%s:%s", code, tag) < 0)
         out = NULL;
@@ -584,7 +548,7 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     const struct hb_texts *t = relay_texts(c);
     enum relay_result rc;
 
-    if (state == NULL || slen != RELAY_STATE_LEN || !is_b64url(state, slen))
+    if (state == NULL || slen != RELAY_STATE_LEN || !hb_is_b64url(state, slen))
         return relay_send_message(c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
                                   UNKNOWN_LOGIN, NULL);
     /* Any provider error ends the login; access_denied is the usual one. */
@@ -609,7 +573,7 @@ enum MHD_Result relay_do_callback(const struct relay *r,
         ret = relay_send_message(
             c, MHD_HTTP_OK, t, N_("Login approved"),
             N_("Login approved \u2014 return to your terminal."), shown);
-        relay_wipe(shown, strlen(shown));
+        hb_wipe(shown, strlen(shown));
         free(shown);
         return ret;
     }

@@ -193,7 +193,7 @@ static redisReply *run(struct redis_store *rs, enum script which, int nkeys,
          * rest may quote arguments, a code among them. */
         fprintf(stderr, "haobtc-relay: Redis answered %.*s\n",
                 (int)strcspn(reply->str, " "), reply->str);
-        relay_resp_wipe(reply->str, reply->len);
+        hb_wipe(reply->str, reply->len);
         freeReplyObject(reply);
         reply = NULL;
     }
@@ -219,10 +219,10 @@ static void free_wiped(redisReply *r)
     if (r == NULL)
         return;
     if (r->str != NULL)
-        relay_resp_wipe(r->str, r->len);
+        hb_wipe(r->str, r->len);
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         if (r->element[i] != NULL && r->element[i]->str != NULL)
-            relay_resp_wipe(r->element[i]->str, r->element[i]->len);
+            hb_wipe(r->element[i]->str, r->element[i]->len);
     }
     freeReplyObject(r);
 }
@@ -326,8 +326,8 @@ static enum relay_result rs_add(struct relay_store *base, const char *state,
     }
     if (rc == RELAY_OK)
         memcpy(id_out, id, sizeof(id));
-    relay_wipe(cookie, sizeof(cookie));
-    relay_wipe(csrf, sizeof(csrf));
+    hb_wipe(cookie, sizeof(cookie));
+    hb_wipe(csrf, sizeof(csrf));
     return rc;
 }
 

@@ -10,6 +10,11 @@
 
 #include <microhttpd.h>
 
+#include "buf.h"
+#include "relay_protocol.h"
+#include "secure.h"
+#include "text.h"
+
 /* Short enough that public-url + "/s/" + id keeps the QR code small. */
 #define RELAY_ID_LEN 8
 /* base64url(SHA-256(secret)) without padding. */
@@ -24,10 +29,6 @@
 /* The key of a session's paste tags: base64url of 32 bytes. */
 #define RELAY_TAG_KEY_LEN 43
 #define RELAY_TAG_LEN 8
-/* Module requests: signed with the fleet key, fresh within the window. */
-#define RELAY_AUTH_WINDOW 60
-#define RELAY_TS_HEADER "X-Haobtc-Timestamp"
-#define RELAY_SIG_HEADER "X-Haobtc-Signature"
 #define RELAY_CODE_MAX 512
 #define RELAY_SECRET_MAX 128
 
@@ -128,10 +129,6 @@ bool relay_auth_present(struct MHD_Connection *c);
 const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
                              const char *method, const char *path,
                              const char *body, size_t len);
-bool relay_hmac(const void *key, size_t key_len, const void *msg,
-                size_t msg_len, unsigned char mac[32]);
-/* base64url without padding; out holds (n * 4 + 2) / 3 + 1 bytes. */
-void relay_b64url(const unsigned char *in, size_t n, char *out);
 
 /* The browser's cookie for the session with this short id, or NULL. */
 typedef const char *relay_cookie_fn(void *cls, const char *id);
@@ -258,7 +255,6 @@ bool relay_new_token(char out[RELAY_TOKEN_LEN + 1]);
 
 void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);
-void relay_wipe(void *p, size_t n);
 
 /* wait.c: waiting polls, each a suspended connection. */
 struct relay_waits;
@@ -347,8 +343,6 @@ struct relay_options {
  * Free *o with relay_free_options whatever it returns. */
 int relay_parse_options(int argc, char **argv, struct relay_options *o);
 void relay_free_options(struct relay_options *o);
-/* A whole decimal string within [min, max]. */
-bool relay_parse_long(const char *s, long min, long max, long *out);
 
 /* pages.c: the endpoints. A body is the request's own buffer,
  * NUL-terminated, and is decoded in place. */
@@ -379,32 +373,30 @@ enum MHD_Result relay_do_ping(const struct relay *r, struct MHD_Connection *c);
 /* reply.c: building and sending answers. A page grows on the heap
  * (zero-initialise it); a failed allocation is remembered and sending it
  * then fails. Every body is wiped when MHD lets go of it. */
-struct relay_page {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
 struct json_object;
 struct hb_texts;
 
-void relay_put(struct relay_page *p, const char *s);
-/* Safe in text and in quoted attributes alike. */
-void relay_put_escaped(struct relay_page *p, const char *s);
 /* Pages speak the browser's language (relay_texts: NULL is English);
  * titles and messages are the English texts, translated here. */
-void relay_page_start(struct relay_page *p, const struct hb_texts *t,
+void relay_page_start(struct hb_buf *p, const struct hb_texts *t,
                       const char *title);
 /* Ends the page and sends it; the page's buffer is taken. */
 enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
-                                struct relay_page *p);
+                                struct hb_buf *p);
+/* The same, and when the request chose a language with ?lang= (the
+ * switch link), a cookie RELAY_LANG that keeps t's language for the
+ * pages after it (the done page); secure when the public URL is https. */
+enum MHD_Result relay_send_page_lang(struct MHD_Connection *c, unsigned status,
+                                     struct hb_buf *p, const struct hb_texts *t,
+                                     bool secure);
 /* A page with a title and a message; code (may be NULL) is shown in
  * <code id="code"> for pasting. */
 enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
                                    const struct hb_texts *t, const char *title,
                                    const char *message, const char *code);
 /* The language of this request's page: ?lang= (the page's own switch
- * link), else Accept-Language. */
+ * link), else the cookie it left (RELAY_LANG), else Accept-Language. */
+#define RELAY_LANG "lang"
 const struct hb_texts *relay_texts(struct MHD_Connection *c);
 /* 303 to location, setting cookie (a whole Set-Cookie value). */
 enum MHD_Result relay_send_redirect(struct MHD_Connection *c,

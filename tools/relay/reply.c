@@ -25,7 +25,8 @@ static const char page_style[] =
     "background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.12)}"
     "h1{font-size:1.4em;margin:0 0 .6em}b{word-break:break-all}"
     ".muted{color:#5f6368}.warn{background:#fff4e5;"
-    "border-left:4px solid #f29900;padding:.6em}a.button{display:block;"
+    "border-left:4px solid #f29900;padding:.6em}.button{display:block;"
+    "width:100%;box-sizing:border-box;border:0;font-size:1em;"
     "text-align:center;padding:.9em;margin-top:1em;background:#1a73e8;"
     "color:#fff;text-decoration:none;border-radius:8px;font-weight:600}"
     "code{display:block;padding:.8em;background:#eef0f3;border-radius:6px;"
@@ -33,58 +34,6 @@ static const char page_style[] =
     ".lang{text-align:right;margin:0 0 .4em;font-size:.9em}"
     ".alt{display:none}.alt:target{display:block}.alt:target~.pri"
     "{display:none}";
-
-static void put_n(struct relay_page *p, const char *s, size_t n)
-{
-    if (p->failed)
-        return;
-    if (p->cap - p->len <= n) {
-        size_t cap = p->cap != 0 ? p->cap : 2048;
-        char *grown;
-
-        while (cap - p->len <= n)
-            cap *= 2;
-        /* Moved by hand rather than realloc: the old copy may hold a
-         * code, and it is wiped before it is freed. */
-        grown = malloc(cap);
-        if (grown == NULL) {
-            p->failed = true;
-            return;
-        }
-        if (p->data != NULL) {
-            memcpy(grown, p->data, p->len);
-            relay_wipe(p->data, p->cap);
-            free(p->data);
-        }
-        p->data = grown;
-        p->cap = cap;
-    }
-    memcpy(p->data + p->len, s, n);
-    p->len += n;
-    p->data[p->len] = '\0';
-}
-
-void relay_put(struct relay_page *p, const char *s)
-{
-    put_n(p, s, strlen(s));
-}
-
-/* Safe in text and in quoted attributes alike. */
-void relay_put_escaped(struct relay_page *p, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        const char *e = *s == '&'    ? "&amp;"
-                        : *s == '<'  ? "&lt;"
-                        : *s == '>'  ? "&gt;"
-                        : *s == '"'  ? "&quot;"
-                        : *s == '\'' ? "&#39;"
-                                     : NULL;
-        if (e != NULL)
-            relay_put(p, e);
-        else
-            put_n(p, s, 1);
-    }
-}
 
 static struct hb_texts zh_cn;
 static pthread_once_t zh_cn_once = PTHREAD_ONCE_INIT;
@@ -108,6 +57,9 @@ const struct hb_texts *relay_texts(struct MHD_Connection *c)
 {
     const char *asked =
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+
+    if (asked == NULL)
+        asked = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, RELAY_LANG);
     if (asked != NULL)
         return texts_of(hb_lang_of_accept(asked));
     return texts_of(hb_lang_of_accept(
@@ -119,19 +71,19 @@ static const char *html_lang(const struct hb_texts *t)
     return t != NULL && t->lang == HB_LANG_ZH_CN ? "zh-CN" : "en";
 }
 
-void relay_page_start(struct relay_page *p, const struct hb_texts *t,
+void relay_page_start(struct hb_buf *p, const struct hb_texts *t,
                       const char *title)
 {
-    relay_put(p, "<!DOCTYPE html>\n<html lang=\"");
-    relay_put(p, html_lang(t));
-    relay_put(p, "\"><head><meta charset=\"utf-8\">"
-                 "<meta name=\"viewport\" content=\"width=device-width, "
-                 "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
-                 "<title>");
-    relay_put_escaped(p, hb_tr(t, title));
-    relay_put(p, "</title><style>");
-    relay_put(p, page_style);
-    relay_put(p, "</style></head><body><main>");
+    hb_buf_add(p, "<!DOCTYPE html>\n<html lang=\"");
+    hb_buf_add(p, html_lang(t));
+    hb_buf_add(p, "\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, "
+                  "initial-scale=1\"><meta name=\"robots\" content=\"noindex\">"
+                  "<title>");
+    hb_buf_add_html(p, hb_tr(t, title));
+    hb_buf_add(p, "</title><style>");
+    hb_buf_add(p, page_style);
+    hb_buf_add(p, "</style></head><body><main>");
 }
 
 /* The heap body of a response and its size, wiped when MHD lets go:
@@ -158,7 +110,7 @@ static void owned_free(void *cls)
 {
     struct owned *ob = cls;
 
-    relay_wipe(ob->data, ob->len);
+    hb_wipe(ob->data, ob->len);
     free(ob->data);
     free(ob);
 }
@@ -173,7 +125,7 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
     enum MHD_Result ret;
 
     if (ob == NULL) {
-        relay_wipe(data, len);
+        hb_wipe(data, len);
         free(data);
         return MHD_NO;
     }
@@ -193,31 +145,58 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
-                                struct relay_page *p)
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
+                                 struct hb_buf *p, const char *cookie)
 {
-    relay_put(p, "</main></body></html>\n");
+    hb_buf_add(p, "</main></body></html>\n");
     if (p->failed) {
-        relay_wipe(p->data, p->cap);
+        hb_wipe(p->data, p->cap);
         free(p->data);
         return MHD_NO;
     }
-    return send_body(c, status, p->data, p->len, HTML_TYPE, NULL, NULL);
+    return send_body(c, status, p->data, p->len, HTML_TYPE,
+                     cookie != NULL ? MHD_HTTP_HEADER_SET_COOKIE : NULL,
+                     cookie);
 }
 
-static void put_message(struct relay_page *p, const struct hb_texts *t,
+enum MHD_Result relay_send_page(struct MHD_Connection *c, unsigned status,
+                                struct hb_buf *p)
+{
+    return send_page(c, status, p, NULL);
+}
+
+/* The provider sends the phone back to /cb with nothing of ours in the
+ * URL, so a language picked with the switch link rides in a cookie: Lax
+ * still sends it on that top-level GET, and Path=/ reaches /cb. It names
+ * a language and nothing else, so it may outlive the session. */
+enum MHD_Result relay_send_page_lang(struct MHD_Connection *c, unsigned status,
+                                     struct hb_buf *p, const struct hb_texts *t,
+                                     bool secure)
+{
+    char cookie[128];
+
+    if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") == NULL)
+        return send_page(c, status, p, NULL);
+    snprintf(cookie, sizeof(cookie),
+             RELAY_LANG "=%s; Max-Age=31536000; Path=/; %sHttpOnly; "
+                        "SameSite=Lax",
+             html_lang(t), secure ? "Secure; " : "");
+    return send_page(c, status, p, cookie);
+}
+
+static void put_message(struct hb_buf *p, const struct hb_texts *t,
                         const char *title, const char *message, bool code)
 {
-    relay_put(p, "<h1>");
-    relay_put_escaped(p, hb_tr(t, title));
-    relay_put(p, "</h1><p>");
-    relay_put_escaped(p, hb_tr(t, message));
-    relay_put(p, "</p>");
+    hb_buf_add(p, "<h1>");
+    hb_buf_add_html(p, hb_tr(t, title));
+    hb_buf_add(p, "</h1><p>");
+    hb_buf_add_html(p, hb_tr(t, message));
+    hb_buf_add(p, "</p>");
     if (code) {
-        relay_put(p, "<p class=\"muted\">");
-        relay_put_escaped(
+        hb_buf_add(p, "<p class=\"muted\">");
+        hb_buf_add_html(
             p, hb_tr(t, "If your terminal asks for a code, paste this one:"));
-        relay_put(p, "</p>");
+        hb_buf_add(p, "</p>");
     }
 }
 
@@ -229,28 +208,28 @@ enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
                                    const struct hb_texts *t, const char *title,
                                    const char *message, const char *code)
 {
-    struct relay_page p = {0};
+    struct hb_buf p = {0};
     const struct hb_texts *other = t != NULL ? NULL : texts_of(HB_LANG_ZH_CN);
 
     relay_page_start(&p, t, title);
     if (t != NULL || other != NULL) {
-        relay_put(&p, "<p class=\"lang\"><a href=\"#other\" lang=\"");
-        relay_put(&p, html_lang(other));
-        relay_put(&p, "\">");
-        relay_put(&p, t != NULL ? "English" : "\xe4\xb8\xad\xe6\x96\x87");
-        relay_put(&p, "</a></p><div id=\"other\" class=\"alt\" lang=\"");
-        relay_put(&p, html_lang(other));
-        relay_put(&p, "\">");
+        hb_buf_add(&p, "<p class=\"lang\"><a href=\"#other\" lang=\"");
+        hb_buf_add(&p, html_lang(other));
+        hb_buf_add(&p, "\">");
+        hb_buf_add(&p, t != NULL ? "English" : "\xe4\xb8\xad\xe6\x96\x87");
+        hb_buf_add(&p, "</a></p><div id=\"other\" class=\"alt\" lang=\"");
+        hb_buf_add(&p, html_lang(other));
+        hb_buf_add(&p, "\">");
         put_message(&p, other, title, message, code != NULL);
-        relay_put(&p, "</div>");
+        hb_buf_add(&p, "</div>");
     }
-    relay_put(&p, "<div class=\"pri\">");
+    hb_buf_add(&p, "<div class=\"pri\">");
     put_message(&p, t, title, message, code != NULL);
-    relay_put(&p, "</div>");
+    hb_buf_add(&p, "</div>");
     if (code != NULL) {
-        relay_put(&p, "<code id=\"code\">");
-        relay_put_escaped(&p, code);
-        relay_put(&p, "</code>");
+        hb_buf_add(&p, "<code id=\"code\">");
+        hb_buf_add_html(&p, code);
+        hb_buf_add(&p, "</code>");
     }
     return relay_send_page(c, status, &p);
 }
@@ -258,15 +237,15 @@ enum MHD_Result relay_send_message(struct MHD_Connection *c, unsigned status,
 enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
                                     const char *location, const char *cookie)
 {
-    struct relay_page p = {0};
+    struct hb_buf p = {0};
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
     /* A body for the rare client that does not follow 303 by itself. */
     relay_page_start(&p, NULL, "Continue");
-    relay_put(&p, "<h1>Continue</h1><p><a class=\"button\" href=\"");
-    relay_put_escaped(&p, location);
-    relay_put(&p, "\">Continue to haobtc</a></p></main></body></html>\n");
+    hb_buf_add(&p, "<h1>Continue</h1><p><a class=\"button\" href=\"");
+    hb_buf_add_html(&p, location);
+    hb_buf_add(&p, "\">Continue to haobtc</a></p></main></body></html>\n");
     if (p.failed) {
         free(p.data);
         return MHD_NO;
@@ -318,13 +297,13 @@ enum MHD_Result relay_send_json(struct MHD_Connection *c, unsigned status,
     if (text != NULL)
         copy = strndup(text, len);
     if (secret && text != NULL) {
-        relay_wipe(hb_drop_const(text), len);
+        hb_wipe(hb_drop_const(text), len);
         json_object_object_foreach(o, k, v)
         {
             (void)k;
             if (json_object_is_type(v, json_type_string))
-                relay_wipe(hb_drop_const(json_object_get_string(v)),
-                           (size_t)json_object_get_string_len(v));
+                hb_wipe(hb_drop_const(json_object_get_string(v)),
+                        (size_t)json_object_get_string_len(v));
         }
     }
     json_object_put(o);
@@ -337,6 +316,6 @@ enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
 {
     struct json_object *o = relay_reply_new(false);
 
-    relay_reply_add(o, "error", json_object_new_string(reason));
+    relay_reply_add(o, HB_RELAY_ANSWER_ERROR, json_object_new_string(reason));
     return relay_send_json(c, status, o, false, hname, hval);
 }

@@ -5,6 +5,8 @@
 #include "autoconf.h"
 
 #include "resp.h"
+#include "secure.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,7 +120,7 @@ static bool parse_url(struct relay_resp *r, const char *url, bool *tls,
             return set_why(why, n, "bad port", NULL);
         memcpy(digits, p + 1, len);
         digits[len] = '\0';
-        if (!relay_resp_parse_long(digits, 1, 65535, &port))
+        if (!hb_parse_long(digits, 1, 65535, &port))
             return set_why(why, n, "bad port", NULL);
         snprintf(r->port, sizeof(r->port), "%ld", port);
     } else if (p != end) {
@@ -126,7 +128,7 @@ static bool parse_url(struct relay_resp *r, const char *url, bool *tls,
     }
     r->db = 0;
     if (*end == '/' && end[1] != '\0' &&
-        !relay_resp_parse_long(end + 1, 0, 1000000, &r->db))
+        !hb_parse_long(end + 1, 0, 1000000, &r->db))
         return set_why(why, n, "bad database number", NULL);
     return true;
 }
@@ -195,7 +197,7 @@ struct relay_resp *relay_resp_new(const char *url, const char *password_file,
     return r;
 fail:
     SSL_CTX_free(r->tls);
-    relay_resp_wipe(r, sizeof(*r));
+    hb_wipe(r, sizeof(*r));
     free(r);
     return NULL;
 }
@@ -224,7 +226,7 @@ void relay_resp_free(struct relay_resp *r)
     }
     pthread_mutex_destroy(&r->lock);
     SSL_CTX_free(r->tls);
-    relay_resp_wipe(r, sizeof(*r));
+    hb_wipe(r, sizeof(*r));
     free(r);
 }
 
@@ -344,7 +346,7 @@ int relay_resp_read(struct relay_resp_conn *c, long long deadline,
             break;
         if (reply != NULL) {
             /* Consumed bytes may hold a code: wiped, not left behind. */
-            relay_resp_wipe(c->reader->buf, c->reader->pos);
+            hb_wipe(c->reader->buf, c->reader->pos);
             *out = reply;
             rc = 1;
             break;
@@ -377,7 +379,7 @@ int relay_resp_read(struct relay_resp_conn *c, long long deadline,
         if (got > 0 && redisReaderFeed(c->reader, buf, (size_t)got) != REDIS_OK)
             break;
     }
-    relay_resp_wipe(buf, sizeof(buf));
+    hb_wipe(buf, sizeof(buf));
     return rc;
 }
 
@@ -391,7 +393,7 @@ bool relay_resp_send(struct relay_resp_conn *c, int argc, const char **argv,
     if (len < 0)
         return false;
     ok = send_all(c, cmd, (size_t)len, deadline);
-    relay_resp_wipe(cmd, (size_t)len);
+    hb_wipe(cmd, (size_t)len);
     redisFreeCommand(cmd);
     return ok;
 }
@@ -417,7 +419,7 @@ static bool accepted(redisReply *reply, char *why, size_t n, const char *what)
     if (!ok)
         set_why(why, n, what, reply != NULL ? NULL : "no answer from Redis");
     if (reply != NULL && reply->str != NULL)
-        relay_resp_wipe(reply->str, reply->len);
+        hb_wipe(reply->str, reply->len);
     freeReplyObject(reply);
     return ok;
 }
@@ -541,23 +543,4 @@ void relay_resp_why(struct relay_resp *r, char *why, size_t n)
     pthread_mutex_lock(&r->lock);
     snprintf(why, n, "%s", r->why[0] != '\0' ? r->why : "Redis unreachable");
     pthread_mutex_unlock(&r->lock);
-}
-
-void relay_resp_wipe(void *p, size_t n)
-{
-    if (p != NULL && n > 0)
-        explicit_bzero(p, n);
-}
-
-bool relay_resp_parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
 }

@@ -33,7 +33,4 @@ int relay_resp_read(struct relay_resp_conn *c, long long deadline_ms,
                     redisReply **out);
 void relay_resp_close(struct relay_resp_conn *c);
 
-void relay_resp_wipe(void *p, size_t n);
-bool relay_resp_parse_long(const char *s, long min, long max, long *out);
-
 #endif

@@ -78,12 +78,6 @@ struct mem_store {
     int rate_next; /* ring position of the next slot to (re)use */
 };
 
-void relay_wipe(void *p, size_t n)
-{
-    if (p != NULL)
-        explicit_bzero(p, n);
-}
-
 static long long monotonic_ms(void)
 {
     struct timespec ts;
@@ -226,11 +220,11 @@ static void remove_session(struct mem_store *st, struct session *s)
         st->newest = s->older;
     st->count--;
     if (s->code != NULL) {
-        relay_wipe(s->code, strlen(s->code));
+        hb_wipe(s->code, strlen(s->code));
         free(s->code);
     }
     /* The tag key and the browser's cookie are the session's secrets. */
-    relay_wipe(s, sizeof(*s));
+    hb_wipe(s, sizeof(*s));
     free(s);
 }
 
@@ -334,8 +328,8 @@ bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
 
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         return false;
-    relay_b64url(rnd, sizeof(rnd), out);
-    relay_wipe(rnd, sizeof(rnd));
+    hb_b64url(rnd, sizeof(rnd), out);
+    hb_wipe(rnd, sizeof(rnd));
     return true;
 }
 
@@ -362,7 +356,7 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
     memcpy(s->state, state, RELAY_STATE_LEN);
     memcpy(s->tag_key, tag_key, RELAY_TAG_KEY_LEN);
     if (!relay_new_token(s->csrf) || !relay_new_token(s->cookie)) {
-        relay_wipe(s, sizeof(*s));
+        hb_wipe(s, sizeof(*s));
         free(s);
         return RELAY_FAILED;
     }
@@ -401,7 +395,7 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
     }
     pthread_mutex_unlock(&st->lock);
     if (s != NULL)
-        relay_wipe(s, sizeof(*s));
+        hb_wipe(s, sizeof(*s));
     free(s);
     return rc;
 }
@@ -411,7 +405,7 @@ void relay_view_clear(struct relay_view *v)
     free(v->host);
     free(v->user);
     free(v->rhost);
-    relay_wipe(v, sizeof(*v));
+    hb_wipe(v, sizeof(*v));
 }
 
 /* Copies what pages and logs need, so nothing points into a session that
@@ -497,7 +491,7 @@ static enum relay_result mem_answer(struct relay_store *base, const char *state,
     if (rc == RELAY_OK && st->notify != NULL)
         st->notify(st->notify_cls, state, 0);
     if (copy != NULL) {
-        relay_wipe(copy, strlen(copy));
+        hb_wipe(copy, strlen(copy));
         free(copy);
     }
     return rc;
