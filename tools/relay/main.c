@@ -517,10 +517,13 @@ int main(int argc, char **argv)
         fputs("haobtc-relay: cannot start the poll timer\n", stderr);
         goto out;
     }
-    limits = (struct relay_limits){
-        sv.opt.max_sessions,        sv.opt.session_ttl,
-        (double)sv.opt.rate,        (double)sv.opt.burst,
-        (double)sv.opt.module_rate, (double)sv.opt.module_burst};
+    limits = (struct relay_limits){sv.opt.max_sessions,
+                                   sv.opt.session_ttl,
+                                   (double)sv.opt.rate,
+                                   (double)sv.opt.burst,
+                                   (double)sv.opt.module_rate,
+                                   (double)sv.opt.module_burst,
+                                   NULL};
     if (sv.opt.store == NULL || strcmp(sv.opt.store, "memory") == 0)
         r->store = relay_store_memory(&limits, relay_waits_notify, r->waits);
     else

@@ -71,6 +71,10 @@ struct relay_limits {
     double burst;       /* bucket size */
     double module_rate; /* the same for signed module requests */
     double module_burst;
+    /* Milliseconds on a clock that never steps back; NULL is
+     * CLOCK_MONOTONIC. The unit tests turn their own to expire sessions at
+     * an exact millisecond without waiting. */
+    long long (*clock_ms)(void);
 };
 
 /* A copy of a session's context, owned by the caller (for pages and logs). */

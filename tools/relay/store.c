@@ -69,6 +69,7 @@ struct mem_store {
     size_t count;
     size_t max_sessions;
     long long ttl_ms;
+    long long (*clock_ms)(void);
     uint64_t hash_key[2];
     double rate[2]; /* [0] phones, [1] modules */
     double burst[2];
@@ -77,7 +78,7 @@ struct mem_store {
     int rate_next; /* ring position of the next slot to (re)use */
 };
 
-static long long now_ms(void)
+static long long monotonic_ms(void)
 {
     struct timespec ts;
 
@@ -169,6 +170,7 @@ struct relay_store *relay_store_memory(const struct relay_limits *limits,
     st->mask = buckets - 1;
     st->max_sessions = (size_t)limits->max_sessions;
     st->ttl_ms = (long long)limits->session_ttl * 1000;
+    st->clock_ms = limits->clock_ms != NULL ? limits->clock_ms : monotonic_ms;
     st->rate[0] = limits->rate;
     st->burst[0] = limits->burst;
     st->rate[1] = limits->module_rate;
@@ -221,6 +223,8 @@ static void remove_session(struct mem_store *st, struct session *s)
         hb_wipe(s->code, strlen(s->code));
         free(s->code);
     }
+    /* The tag key and the browser's cookie are the session's secrets. */
+    hb_wipe(s, sizeof(*s));
     free(s);
 }
 
@@ -246,7 +250,7 @@ static void mem_purge(struct relay_store *base)
 {
     struct mem_store *st = (struct mem_store *)(void *)base;
     pthread_mutex_lock(&st->lock);
-    purge_locked(st, now_ms());
+    purge_locked(st, st->clock_ms());
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -258,7 +262,7 @@ static enum relay_result mem_health(struct relay_store *base, size_t *sessions,
     (void)why;
     (void)n;
     pthread_mutex_lock(&st->lock);
-    purge_locked(st, now_ms());
+    purge_locked(st, st->clock_ms());
     *sessions = st->count;
     pthread_mutex_unlock(&st->lock);
     return RELAY_OK;
@@ -363,7 +367,7 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
     memcpy(s->text + s->rhost_at, rhost, rhost_len);
 
     pthread_mutex_lock(&st->lock);
-    now = now_ms();
+    now = st->clock_ms();
     purge_locked(st, now);
     if (find_state(st, state, now) != NULL) {
         rc = RELAY_DUPLICATE;
@@ -436,7 +440,7 @@ static enum relay_result mem_view(struct relay_store *base, const char *id,
     if (!relay_is_id(id))
         return RELAY_UNKNOWN;
     pthread_mutex_lock(&st->lock);
-    now = now_ms();
+    now = st->clock_ms();
     s = find_id(st, id);
     /* An answered login has nothing left to approve. */
     if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied)
@@ -463,7 +467,7 @@ static enum relay_result mem_answer(struct relay_store *base, const char *state,
             return RELAY_FAILED;
     }
     pthread_mutex_lock(&st->lock);
-    now = now_ms();
+    now = st->clock_ms();
     s = find_state(st, state, now);
     cookie = s != NULL ? cookie_of(cls, s->id) : NULL;
     if (s == NULL) {
@@ -498,7 +502,7 @@ static enum relay_result take_locked(struct mem_store *st, const char *state,
                                      uint64_t gen, char **code_out,
                                      long long *left_ms)
 {
-    long long now = now_ms();
+    long long now = st->clock_ms();
     struct session *s = find_state(st, state, now);
 
     if (s == NULL)
@@ -532,7 +536,7 @@ static enum relay_result mem_poll_start(struct relay_store *base,
     *code_out = NULL;
     *gen = 0;
     pthread_mutex_lock(&st->lock);
-    s = find_state(st, state, now_ms());
+    s = find_state(st, state, st->clock_ms());
     if (s != NULL) {
         /* The newest poll is the live one (a module retries when its
          * connection drops, while the relay may not have noticed): an
@@ -631,7 +635,7 @@ static bool mem_rate_allow(struct relay_store *base, bool module,
     long long now;
 
     pthread_mutex_lock(&st->lock);
-    now = now_ms();
+    now = st->clock_ms();
     r = rate_slot(st, key, key_len, burst, now);
     r->tokens += (double)(now - r->last_ms) / 1000.0 * rate;
     if (r->tokens > burst)
