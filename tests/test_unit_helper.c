@@ -102,7 +102,8 @@ static void helper_that_hangs_is_unavailable_after_the_deadline(void **state)
     hb_helper_stop(&h);
     /* Killed and reaped: no such process any more. */
     assert_int_equal(kill(pid, 0), -1);
-    assert_true(time(NULL) - start <= 10);
+    /* Far below the script's 100 s, with room for a loaded machine. */
+    assert_true(time(NULL) - start <= 30);
 }
 
 static void missing_helper_is_a_configuration_error(void **state)

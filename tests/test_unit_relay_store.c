@@ -558,6 +558,9 @@ static void rate_limit_refills_with_the_clock(void **unused)
      * buckets of their own. */
     assert_true(relay_store_rate_allow(st, false, pb, &retry));
     assert_true(relay_store_rate_allow(st, true, pa, &retry));
+    /* An empty bucket at 1/s: one second brings a token, not two. */
+    assert_false(relay_store_rate_allow(st, false, pa, &retry));
+    assert_int_equal(retry, 1);
     /* Half a token back: Retry-After is the rest, in whole seconds. */
     now += 500;
     assert_false(relay_store_rate_allow(st, false, pa, &retry));

@@ -287,8 +287,6 @@ static void copy_between(const char *body, const char *start, size_t max,
     }
 }
 
-enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
-
 /* What a poll hands out must have come through a callback, once. */
 static void code_handed_out(struct run *run, const char *code)
 {
@@ -303,7 +301,7 @@ static void code_handed_out(struct run *run, const char *code)
 }
 
 static void check_json(struct run *run, const struct MHD_Connection *c,
-                       enum route route)
+                       enum relay_route route)
 {
     struct json_object *o = json_tokener_parse(c->body), *v;
 
@@ -372,7 +370,7 @@ static void note_code(struct run *run, const char *body)
 }
 
 static void check_answer(struct run *run, const struct MHD_Connection *c,
-                         enum route route, enum MHD_Result ret)
+                         enum relay_route route, enum MHD_Result ret)
 {
     if (tracing)
         fprintf(stderr, "fuzz_relay: route %d: %u %.60s\n", (int)route,
@@ -429,24 +427,6 @@ static void serve_resumed(struct run *run)
     }
 }
 
-/* main.c's routes (static there): a new endpoint goes in both. */
-static enum route route_of(const char *path)
-{
-    if (strcmp(path, HB_RELAY_PATH_HEALTH) == 0)
-        return R_HEALTH;
-    if (strcmp(path, HB_RELAY_PATH_SESSIONS) == 0)
-        return R_SESSIONS;
-    if (strcmp(path, HB_RELAY_PATH_POLL) == 0)
-        return R_POLL;
-    if (strcmp(path, HB_RELAY_PATH_PING) == 0)
-        return R_PING;
-    if (strncmp(path, "/s/", 3) == 0)
-        return R_PAGE;
-    if (strcmp(path, HB_RELAY_PATH_CALLBACK) == 0)
-        return R_CB;
-    return R_NONE;
-}
-
 /* As main.c's handle(), after its checks on method and size. */
 static void request(struct run *run, char *text)
 {
@@ -458,7 +438,7 @@ static void request(struct run *run, char *text)
     struct relay_waiter *w = NULL;
     enum MHD_Result ret = MHD_NO;
     bool get, post, sig = false;
-    enum route route;
+    enum relay_route route;
     size_t len;
 
     if (line_end != NULL)
@@ -511,7 +491,7 @@ static void request(struct run *run, char *text)
         body = signed_body;
     }
     len = strlen(body);
-    route = route_of(target);
+    route = relay_route_of(target);
     get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     post = strcmp(method, "POST") == 0;
     if (len > BODY_MAX)

@@ -80,25 +80,6 @@ void relay_say(const struct relay *r, const char *fmt, ...)
     funlockfile(stderr);
 }
 
-enum route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
-
-static enum route route_of(const char *url)
-{
-    if (strcmp(url, HB_RELAY_PATH_HEALTH) == 0)
-        return R_HEALTH;
-    if (strcmp(url, HB_RELAY_PATH_SESSIONS) == 0)
-        return R_SESSIONS;
-    if (strcmp(url, HB_RELAY_PATH_POLL) == 0)
-        return R_POLL;
-    if (strcmp(url, HB_RELAY_PATH_PING) == 0)
-        return R_PING;
-    if (strncmp(url, "/s/", 3) == 0)
-        return R_PAGE;
-    if (strcmp(url, HB_RELAY_PATH_CALLBACK) == 0)
-        return R_CB;
-    return R_NONE;
-}
-
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
 static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
@@ -106,7 +87,7 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
                                   struct request *rq)
 {
     const struct relay *r = &sv->relay;
-    enum route route = route_of(url);
+    enum relay_route route = relay_route_of(url);
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -212,7 +193,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                                 NULL, NULL);
     body = rq->body != NULL ? rq->body : none;
     /* Answered here, not on the first call, which would cost keep-alive. */
-    switch (route_of(url)) {
+    switch (relay_route_of(url)) {
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
     case R_PAGE:
@@ -230,9 +211,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     why = relay_auth_check(sv->relay.auth, c, method, url, body, rq->len);
     if (why != NULL) {
         relay_say(&sv->relay, "refused an unauthenticated %s: %s",
-                  route_of(url) == R_SESSIONS ? "registration"
-                  : route_of(url) == R_PING   ? "ping"
-                                              : "poll",
+                  relay_route_of(url) == R_SESSIONS ? "registration"
+                  : relay_route_of(url) == R_PING   ? "ping"
+                                                    : "poll",
                   why);
         return relay_send_error(
             c,
@@ -241,9 +222,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                                            : MHD_HTTP_UNAUTHORIZED,
             why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
     }
-    if (route_of(url) == R_SESSIONS)
+    if (relay_route_of(url) == R_SESSIONS)
         ret = relay_do_register(&sv->relay, c, body, rq->len);
-    else if (route_of(url) == R_PING)
+    else if (relay_route_of(url) == R_PING)
         ret = relay_do_ping(&sv->relay, c);
     else
         ret = relay_do_poll(&sv->relay, c, body, rq->len, &rq->waiter);

@@ -143,6 +143,23 @@ static const char *check_session(const struct field *f)
     return NULL;
 }
 
+enum relay_route relay_route_of(const char *path)
+{
+    if (strcmp(path, HB_RELAY_PATH_HEALTH) == 0)
+        return R_HEALTH;
+    if (strcmp(path, HB_RELAY_PATH_SESSIONS) == 0)
+        return R_SESSIONS;
+    if (strcmp(path, HB_RELAY_PATH_POLL) == 0)
+        return R_POLL;
+    if (strcmp(path, HB_RELAY_PATH_PING) == 0)
+        return R_PING;
+    if (strncmp(path, "/s/", 3) == 0)
+        return R_PAGE;
+    if (strcmp(path, HB_RELAY_PATH_CALLBACK) == 0)
+        return R_CB;
+    return R_NONE;
+}
+
 enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
                                   size_t len)

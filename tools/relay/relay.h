@@ -344,6 +344,11 @@ struct relay_options {
 int relay_parse_options(int argc, char **argv, struct relay_options *o);
 void relay_free_options(struct relay_options *o);
 
+/* Which endpoint a path is: a new one gets its path in relay_protocol.h,
+ * a value here, a case in relay_route_of (pages.c) and its handler. */
+enum relay_route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
+enum relay_route relay_route_of(const char *path);
+
 /* pages.c: the endpoints. A body is the request's own buffer,
  * NUL-terminated, and is decoded in place. */
 enum MHD_Result relay_do_register(const struct relay *r,

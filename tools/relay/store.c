@@ -623,6 +623,15 @@ static size_t client_key(bool module, const struct sockaddr *sa,
     return 9;
 }
 
+/* Whole seconds, rounded up and at least one, as Retry-After wants: a
+ * client that waits that long finds a token. */
+static long seconds_up(double seconds)
+{
+    long whole = (long)seconds;
+
+    return whole + (seconds > (double)whole || whole < 1 ? 1 : 0);
+}
+
 static bool mem_rate_allow(struct relay_store *base, bool module,
                            const struct sockaddr *sa, long *retry_after)
 {
@@ -645,8 +654,7 @@ static bool mem_rate_allow(struct relay_store *base, bool module,
     if (ok)
         r->tokens -= 1.0;
     else
-        /* Whole seconds, rounded up, as Retry-After wants. */
-        *retry_after = (long)((1.0 - r->tokens) / rate) + 1;
+        *retry_after = seconds_up((1.0 - r->tokens) / rate);
     pthread_mutex_unlock(&st->lock);
     return ok;
 }
