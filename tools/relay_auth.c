@@ -180,9 +180,9 @@ bool relay_auth_present(struct MHD_Connection *c)
            header(c, RELAY_SIG_HEADER) != NULL;
 }
 
-const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
-                             const char *method, const char *path,
-                             const char *body, size_t len)
+const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
+                             struct MHD_Connection *c, const char *method,
+                             const char *path, const char *body, size_t len)
 {
     const char *ts = header(c, RELAY_TS_HEADER);
     const char *sig = header(c, RELAY_SIG_HEADER);
@@ -218,6 +218,18 @@ const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
      * table below. */
     if (stamp < now - RELAY_AUTH_WINDOW || stamp > now + RELAY_AUTH_WINDOW)
         return "stale signature";
+    if (st->ops->remember != NULL) {
+        /* Kept past the window by another window: a relay whose clock is
+         * behind this one's (by less than the window, or it would refuse
+         * the fleet's modules as stale) still accepts the signature. */
+        long ttl =
+            (long)(stamp + RELAY_AUTH_WINDOW + 1 - now) + RELAY_AUTH_WINDOW;
+        enum relay_result rc = st->ops->remember(st, mac, ttl);
+        return rc == RELAY_OK            ? NULL
+               : rc == RELAY_DUPLICATE   ? "replayed signature"
+               : rc == RELAY_UNAVAILABLE ? "store unavailable"
+                                         : "internal";
+    }
     if (!remember(a, mac, now, (long long)stamp + RELAY_AUTH_WINDOW + 1, &full))
         return full ? "busy" : "replayed signature";
     return NULL;

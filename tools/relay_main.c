@@ -226,7 +226,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     default:
         break;
     }
-    why = relay_auth_check(sv->relay.auth, c, method, url, body, rq->len);
+    why = relay_auth_check(sv->relay.auth, sv->relay.store, c, method, url,
+                           body, rq->len);
+    /* As the endpoints answer while Redis is away: the module asks again. */
+    if (why != NULL && strcmp(why, "store unavailable") == 0)
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, why,
+                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (why != NULL) {
         relay_say(&sv->relay, "refused an unauthenticated %s: %s",
                   route_of(url) == R_SESSIONS ? "registration"
