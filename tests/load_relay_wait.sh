@@ -3,7 +3,9 @@
 # proxy, so the test spends its time waiting rather than on handshakes)
 # while its thread count stays under 20; the 300 whose logins are approved get their code within
 # a second of the callback, the other 1,700 answer "pending" at their
-# deadline; then 100 waiting polls answer 503 at once when the relay stops.
+# deadline; then 100 waiting polls answer 503 at once when the relay stops;
+# and above 768 of 1,024 connections page views wait (503) while polls and
+# callbacks are still answered.
 # shellcheck shell=bash disable=SC2153 # MOCK2_PORT comes from outside
 . "$HB_SRC/tests/lib.sh"
 tdir=$(mktemp -d "$HB_TEST_DIR/wait.XXXXXX")
@@ -221,6 +223,63 @@ fi
 for _ in $(seq 50); do kill -0 "$stop_pid_" 2>/dev/null || break; sleep 0.1; done
 wait "$stop_pid_" 2>/dev/null
 is the_stopped_relay_exits_0 0 "$?"
+# --- above three quarters of its connections (768 of 1,024 with 1,088
+# descriptors) the relay answers page views 503 and keeps the rest for
+# module polls and callbacks
+mkdir -p "$tdir/reserve"
+port=$(free_port)
+prlimit --nofile=1088:1088 "$HB_BUILD/tools/relay/haobtc-relay" --port "$port" \
+    --port-file "$tdir/reserve/relay.port" --public-url "https://127.0.0.1:$port" \
+    --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+    --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \
+    --rate 1000 --burst 1000 --module-rate 1000 --module-burst 10000 \
+    --max-client-connections 2000 --quiet >>"$tdir/reserve/relay.log" 2>&1 &
+pids+=("$!")
+wait_for_file "$tdir/reserve/relay.port" 10 || cat "$tdir/reserve/relay.log"
+python3 - "$port" >"$tdir/reserve.out" 2>&1 <<'PY'
+import base64, hashlib, hmac, http.client, os, socket, sys, time, urllib.parse
+port = int(sys.argv[1])
+key = open(os.environ["HB_FLEET_KEY"], "rb").read().rstrip(b" \t\r\n")
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+def req(method, path, fields=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    h, body = {}, None
+    if fields is not None:
+        body = urllib.parse.urlencode(list(fields.items()) + [("nonce", b64(os.urandom(16)))])
+        ts = str(int(time.time()))
+        h = {"Content-Type": "application/x-www-form-urlencoded", "X-Haobtc-Timestamp": ts,
+             "X-Haobtc-Signature": b64(hmac.new(key, ("haobtc-relay-v1\n%s\n%s\n%s\n" % (
+                 method, path, ts)).encode() + body.encode(), hashlib.sha256).digest())}
+    c.request(method, path, body, h)
+    r = c.getresponse()
+    data = r.read().decode()
+    c.close()
+    return r.status, data
+
+secret = b64(os.urandom(32))
+state = b64(hashlib.sha256(secret.encode()).digest())
+_, reg = req("POST", "/api/v1/sessions", {"state": state, "tag_key": b64(os.urandom(32)),
+                                          "host": "web01", "user": "alice"})
+page = "/s/" + reg.split("/s/")[1].split('"')[0] if "/s/" in reg else "/s/none"
+print("page_before=%d" % req("GET", page)[0])
+crowd = [socket.create_connection(("127.0.0.1", port)) for _ in range(780)]
+time.sleep(0.3)
+print("page_crowded=%d %s" % req("GET", page))
+print("poll_crowded=%d %s" % req("POST", "/api/v1/poll", {"secret": secret, "wait": "0"}))
+print("callback_crowded=%d" % req("GET", "/cb?code=x&state=" + state)[0])
+for s in crowd:
+    s.close()
+time.sleep(0.3)
+print("page_after=%d" % req("GET", page)[0])
+PY
+val_() { sed -n "s/^$1=//p" "$tdir/reserve.out"; }
+is page_view_is_200_before_the_crowd 200 "$(val_ page_before)"
+is page_view_is_503_busy_with_780_connections_open '503 {"ok":false,"error":"busy"}' "$(val_ page_crowded)"
+is poll_still_answered_with_780_connections_open '200 {"ok":false,"pending":true}' "$(val_ poll_crowded)"
+is callback_still_answered_with_780_connections_open 403 "$(val_ callback_crowded)"
+is page_view_is_200_once_the_crowd_left 200 "$(val_ page_after)"
 check own_relays_stop_without_sanitizer_reports \
-    lacks -E 'Sanitizer|runtime error' "$tdir/crowd/relay.log" "$tdir/stop/relay.log"
+    lacks -E 'Sanitizer|runtime error' "$tdir/crowd/relay.log" "$tdir/stop/relay.log" \
+    "$tdir/reserve/relay.log"
 finish

@@ -43,9 +43,9 @@ spost() {
         "${url%/api/*}" "/api/${url#*/api/}" "$@"
 }
 # getc JAR URL: as get, with the browser's cookies
-getc() {
+getc() { # getc JAR URL [curl options]
     local o=${out:-$tdir/body}
-    curl "${ca[@]}" -b "$1" -c "$1" -o "$o" -D "$o.h" -w '%{http_code}' "$2"
+    curl "${ca[@]}" -b "$1" -c "$1" -o "$o" -D "$o.h" -w '%{http_code}' "$2" "${@:3}"
 }
 # cont LINK JAR [CSRF]: press Continue on the context page (with CSRF
 # instead of the page's value when given); the status on stdout, the
@@ -354,7 +354,12 @@ is callback_with_another_sessions_cookie_value_is_403 403 \
 is callback_with_an_error_but_no_cookie_is_403 403 "$(get "$main_url/cb?error=access_denied&state=$S")"
 is cookieless_callbacks_stored_nothing_poll_still_pending 200 "$(post "$main_url/api/v1/poll" "secret=$P" wait=0)"
 check cookieless_callbacks_stored_nothing grep -qx '{"ok":false,"pending":true}' "$tdir/body"
-is callback_with_the_cookie_is_200 200 "$(getc "$jar" "$main_url/cb?code=$code&state=$S")"
+# Browsers send kilobytes of headers (a long Referer, client hints):
+# libmicrohttpd's per-connection pool must hold them (POOL_SIZE).
+browser=(-H "Referer: https://id.example/login?$(printf 'r%.0s' $(seq 3000))"
+    -H "Sec-CH-UA: $(printf 'u%.0s' $(seq 1500))" -H "Cookie: other=$(printf 'c%.0s' $(seq 1000))")
+is callback_with_the_cookie_and_6_kib_of_browser_headers_is_200 200 \
+    "$(getc "$jar" "$main_url/cb?code=$code&state=$S" "${browser[@]}")"
 check done_page_says_approved_and_shows_the_code_with_its_tag \
     grep -q "approved.*<code id=\"code\">$code:$(tag_of "$code")</code>" "$tdir/body"
 is second_callback_for_an_answered_state_is_409 409 \

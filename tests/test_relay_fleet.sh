@@ -1,9 +1,9 @@
 # Two relays on one Redis behind haproxy, as examples/fleet/ sets them up
 # (redis-server, the relays and haproxy started here on loopback): a
 # login registered through relay A, approved through B and polled through
-# either succeeds; kill -9 of the relay that holds a waiting poll loses no
-# login; two pollers racing for one code on different relays: exactly one
-# gets it; while Redis is away the relays answer 503 and /health says
+# either succeeds; a signed request replayed from A to B is refused; kill
+# -9 of the relay that holds a waiting poll loses no login; two pollers
+# racing for one code on different relays: exactly one gets it; while Redis is away the relays answer 503 and /health says
 # why, a login started then succeeds once Redis is back; and a relay on
 # rediss:// (TLS, its CA given) works, one with the wrong CA says why.
 # shellcheck shell=bash disable=SC2153 # MOCK2_PORT, PT_PID come from outside
@@ -176,6 +176,15 @@ elif what == "race":  # N codes, each polled at once on A and on B
         got = sum('"code":"race-code-%d"' % i in r[2] for r in out.values())
         wins["once" if got == 1 else "twice" if got == 2 else "never"] += 1
     print("once=%d twice=%d never=%d" % (wins["once"], wins["twice"], wins["never"]))
+elif what == "replay":  # one signed registration, its very bytes sent to each relay
+    form = urllib.parse.urlencode({"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
+                                   "host": "web01", "user": "alice", "nonce": b64(os.urandom(16))})
+    ts = str(int(time.time()))
+    mac = hmac.new(key, ("haobtc-relay-v1\nPOST\n/api/v1/sessions\n%s\n" % ts).encode() +
+                   form.encode(), hashlib.sha256).digest()
+    h = {"X-Haobtc-Timestamp": ts, "X-Haobtc-Signature": b64(mac)}
+    got = [req(u, "POST", "/api/v1/sessions", form, h) for u in sys.argv[2:]]
+    print(" ".join(str(r[0]) for r in got), got[-1][2])
 elif what == "register":  # one registration's status, body and Retry-After
     st, r, body = signed(sys.argv[2], "/api/v1/sessions",
                          {"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
@@ -195,6 +204,10 @@ if [ "$st $body" = '200 {"ok":true,"code":"woken-code"}' ] && [ "${lag:-9999}" -
 else
     not_ok a_callback_on_b_wakes_the_poll_waiting_on_a "$st $body ${lag} ms"
 fi
+# A module's signed request copied on its way to A is worth nothing at B:
+# the relays remember every signature they accepted in Redis.
+is signed_request_accepted_by_a_is_refused_as_a_replay_by_b \
+    '201 401 {"ok":false,"error":"replayed signature"}' "$(client replay "$a_url" "$b_url")"
 is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0" \
     "$(client race "$a_url" "$b_url" 20)"
 

@@ -524,8 +524,8 @@ static void request(struct run *run, char *text)
     case R_SESSIONS:
     case R_POLL:
     case R_PING:
-        if (!post ||
-            relay_auth_check(run->r.auth, c, method, target, body, len) != NULL)
+        if (!post || relay_auth_check(run->r.auth, run->r.store, c, method,
+                                      target, body, len) != NULL)
             goto done;
         if (route == R_SESSIONS)
             ret = relay_do_register(&run->r, c, body, len);

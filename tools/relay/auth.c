@@ -145,9 +145,9 @@ bool relay_auth_present(struct MHD_Connection *c)
            header(c, HB_RELAY_SIG_HEADER) != NULL;
 }
 
-const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
-                             const char *method, const char *path,
-                             const char *body, size_t len)
+const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
+                             struct MHD_Connection *c, const char *method,
+                             const char *path, const char *body, size_t len)
 {
     const char *ts = header(c, HB_RELAY_TS_HEADER);
     const char *sig = header(c, HB_RELAY_SIG_HEADER);
@@ -171,6 +171,18 @@ const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
     if (stamp < now - HB_RELAY_AUTH_WINDOW ||
         stamp > now + HB_RELAY_AUTH_WINDOW)
         return "stale signature";
+    if (st->ops->remember != NULL) {
+        /* Kept past the window by another window: a relay whose clock is
+         * behind this one's (by less than the window, or it would refuse
+         * the fleet's modules as stale) still accepts the signature. */
+        long ttl = (long)(stamp + HB_RELAY_AUTH_WINDOW + 1 - now) +
+                   HB_RELAY_AUTH_WINDOW;
+        enum relay_result rc = st->ops->remember(st, mac, ttl);
+        return rc == RELAY_OK            ? NULL
+               : rc == RELAY_DUPLICATE   ? "replayed signature"
+               : rc == RELAY_UNAVAILABLE ? "store unavailable"
+                                         : "internal";
+    }
     if (!remember(a, mac, now, (long long)stamp + HB_RELAY_AUTH_WINDOW + 1,
                   &full))
         return full ? "busy" : "replayed signature";

@@ -26,6 +26,7 @@
 #include <microhttpd.h>
 
 #define BODY_MAX 4096
+#define POOL_SIZE (16 * 1024)
 /* Connections cost a descriptor and a few KiB, not a thread: the cap is
  * what the descriptor limit allows, up to this. */
 #define CONNECTIONS_MAX 65536
@@ -52,14 +53,17 @@ struct request {
     bool answered; /* a response is queued or the body is not wanted */
     bool too_big;
     size_t len;
-    char *body; /* BODY_MAX + 1 bytes, from the first byte of body */
+    /* The Content-Length (else BODY_MAX): a poll's body is about 200
+     * bytes, not worth 4 KiB zeroed and wiped per request. */
+    size_t cap;
+    char *body; /* cap + 1 bytes, from the first byte of body */
     struct relay_waiter *waiter;
 };
 
 static void drop_body(struct request *rq)
 {
     if (rq->body != NULL) {
-        hb_wipe(rq->body, BODY_MAX + 1);
+        hb_wipe(rq->body, rq->cap + 1);
         free(rq->body);
         rq->body = NULL;
     }
@@ -142,6 +146,7 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     if (v != NULL && !hb_parse_long(v, 0, BODY_MAX, &length))
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
+    rq->cap = v != NULL ? (size_t)length : BODY_MAX;
     rq->answered = false;
     return MHD_YES;
 }
@@ -171,9 +176,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     }
     if (*upload_size != 0) {
         /* Over the cap the rest is read and dropped, then answered 413. */
-        rq->too_big = rq->too_big || *upload_size > BODY_MAX - rq->len;
+        rq->too_big = rq->too_big || *upload_size > rq->cap - rq->len;
         if (!rq->answered && !rq->too_big && rq->body == NULL) {
-            rq->body = calloc(1, BODY_MAX + 1);
+            rq->body = calloc(1, rq->cap + 1);
             rq->too_big = rq->body == NULL;
         }
         if (!rq->answered && !rq->too_big) {
@@ -208,7 +213,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     default:
         break;
     }
-    why = relay_auth_check(sv->relay.auth, c, method, url, body, rq->len);
+    why = relay_auth_check(sv->relay.auth, sv->relay.store, c, method, url,
+                           body, rq->len);
+    /* As the endpoints answer while Redis is away: the module asks again. */
+    if (why != NULL && strcmp(why, "store unavailable") == 0)
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, why,
+                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (why != NULL) {
         relay_say(&sv->relay, "refused an unauthenticated %s: %s",
                   relay_route_of(url) == R_SESSIONS ? "registration"
@@ -352,8 +362,16 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
         (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
                                        (intptr_t)max_conns, NULL};
+    /* MHD's per-connection pool holds the request line and headers and
+     * the answer's headers. The largest legitimate request is a phone's
+     * callback: a URL of about 600 bytes (a code of RELAY_CODE_MAX, the
+     * state) under a browser's headers, a few KiB with a long Referer;
+     * 16 KiB leaves room. Smaller saves no memory (a waiting connection
+     * costs about 6.3 KiB with pools of 5 to 32 KiB, measured: it touches
+     * the pool's first and last pages), and MHD zeroes the whole pool
+     * after each request on a kept-alive connection. */
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                       32768, NULL};
+                                       POOL_SIZE, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};

@@ -569,6 +569,30 @@ static bool rs_rate_allow(struct relay_store *base, bool module,
     return ok;
 }
 
+/* SET NX: of the relays that see one signature, exactly one is first. */
+static enum relay_result rs_remember(struct relay_store *base,
+                                     const unsigned char mac[32], long ttl)
+{
+    struct redis_store *rs = (struct redis_store *)(void *)base;
+    char key[64] = PREFIX "n:", secs[24];
+    const char *argv[] = {"SET", key, "1", "NX", "EX", secs};
+    size_t lens[6];
+    redisReply *r;
+    enum relay_result rc;
+
+    hb_b64url(mac, 32, key + strlen(key));
+    snprintf(secs, sizeof(secs), "%ld", ttl > 0 ? ttl : 1);
+    for (size_t i = 0; i < 6; i++)
+        lens[i] = strlen(argv[i]);
+    r = relay_resp_call(rs->resp, 6, argv, lens);
+    rc = r == NULL || r->type == REDIS_REPLY_ERROR ? RELAY_UNAVAILABLE
+         : r->type == REDIS_REPLY_NIL              ? RELAY_DUPLICATE
+         : is_text(r, "OK")                        ? RELAY_OK
+                                                   : RELAY_FAILED;
+    freeReplyObject(r);
+    return rc;
+}
+
 /* "a STATE" (answered) or "p GEN STATE" (a newer poll). */
 static void on_message(struct redis_store *rs, const redisReply *m)
 {
@@ -677,6 +701,7 @@ static const struct relay_store_ops redis_ops = {
     .poll_start = rs_poll_start,
     .take = rs_take,
     .rate_allow = rs_rate_allow,
+    .remember = rs_remember,
 };
 
 struct relay_store *

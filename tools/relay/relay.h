@@ -125,10 +125,11 @@ struct relay_auth *relay_auth_new(const char *path);
 void relay_auth_free(struct relay_auth *a);
 /* Whether the request carries the signature headers at all. */
 bool relay_auth_present(struct MHD_Connection *c);
-/* NULL when the request is signed, fresh and new; else the reason. */
-const char *relay_auth_check(struct relay_auth *a, struct MHD_Connection *c,
-                             const char *method, const char *path,
-                             const char *body, size_t len);
+/* NULL when the request is signed, fresh and new (to every relay on a
+ * shared st); else the reason. */
+const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
+                             struct MHD_Connection *c, const char *method,
+                             const char *path, const char *body, size_t len);
 
 /* The browser's cookie for the session with this short id, or NULL. */
 typedef const char *relay_cookie_fn(void *cls, const char *id);
@@ -177,6 +178,11 @@ struct relay_store_ops {
      * *retry_after (seconds) when empty. */
     bool (*rate_allow)(struct relay_store *st, bool module,
                        const struct sockaddr *sa, long *retry_after);
+    /* A signed request's MAC, kept ttl seconds: RELAY_OK the first time,
+     * RELAY_DUPLICATE for a replay to any relay on the store. NULL for a
+     * store of one process, where relay_auth.c's own table suffices. */
+    enum relay_result (*remember)(struct relay_store *st,
+                                  const unsigned char mac[32], long ttl);
 };
 
 struct relay_store {
