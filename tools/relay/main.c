@@ -69,21 +69,6 @@ static void drop_body(struct request *rq)
     }
 }
 
-void relay_say(const struct relay *r, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (r->quiet)
-        return;
-    /* Locked, so lines from connection threads do not interleave. */
-    flockfile(stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    funlockfile(stderr);
-}
-
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
 static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,

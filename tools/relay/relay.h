@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -310,9 +311,10 @@ struct relay {
     long session_ttl;
     long max_poll_wait;
     bool quiet;
+    FILE *log; /* where relay_say writes; stderr when NULL */
 };
 
-/* main.c: an informational line on stderr unless --quiet. */
+/* reply.c: an informational line on r->log unless --quiet. */
 __attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
                                                      const char *fmt, ...);
 

@@ -5,6 +5,7 @@
 
 #include "relay.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,4 +319,20 @@ enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
 
     relay_reply_add(o, HB_RELAY_ANSWER_ERROR, json_object_new_string(reason));
     return relay_send_json(c, status, o, false, hname, hval);
+}
+
+void relay_say(const struct relay *r, const char *fmt, ...)
+{
+    FILE *out = r->log != NULL ? r->log : stderr;
+    va_list ap;
+
+    if (r->quiet)
+        return;
+    /* Locked, so lines from connection threads do not interleave. */
+    flockfile(out);
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+    funlockfile(out);
 }
