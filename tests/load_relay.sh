@@ -1,9 +1,9 @@
 # haobtc-relay under load and abuse, with its default limits: 100
 # concurrent logins behind one trusted proxy all succeed; one client
 # flooding at 50 requests/s does not stop another's login; X-Forwarded-For
-# counts only from a trusted proxy; a slowloris of 500 connections for 30 s
+# counts only from a trusted proxy; a slowloris of 500 connections for 16 s
 # does not stop 20 logins; the module rides out a poll answered 429
-# (Retry-After: 1) to PAM_SUCCESS; and tools/bench-fleet --smoke runs.
+# (Retry-After: 1) to PAM_SUCCESS.
 # A "login" here is the relay's part of one, as module and phone make it:
 # signed registration, context page, Continue (cookie), callback, signed
 # long poll that hands out the code.
@@ -194,13 +194,14 @@ is forwarded_for_a_client_sent_itself_before_the_proxys_does_not_count \
     404,404,404,404,404,429 "$(paste -sd, "$tdir/spoofed.out")"
 
 # --- slowloris: 500 connections from one address (127.0.0.2) trickle a
-# request a byte a second for 30 s (HB_SLOWLORIS_S); meanwhile 20 logins
+# request a byte a second for 16 s (HB_SLOWLORIS_S: long enough that the
+# first of them meet the 10 s receive deadline); meanwhile 20 logins
 # from other clients (behind the proxy) all succeed. The address holds at
 # most --max-client-connections (32), and each connection is cut at the
 # receive deadline (10 s) however it trickles.
 own_relay slow || exit 1
 slow_url=$own_url
-python3 - "$slow_url" 500 "${HB_SLOWLORIS_S:-30}" >"$tdir/slow.out" <<'PY' &
+python3 - "$slow_url" 500 "${HB_SLOWLORIS_S:-16}" >"$tdir/slow.out" <<'PY' &
 import asyncio, os, ssl, sys, time
 base, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 host, port = base[len("https://"):].split(":")
@@ -405,11 +406,4 @@ fi
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 
-# --- tools/bench-fleet with tiny counts, so the benchmark keeps working
-# (it judges no goal then; a real run does, by hand)
-if "$HB_SRC/tools/bench-fleet" --smoke "$HB_BUILD" >"$tdir/bench.out" 2>&1; then
-    ok "bench_fleet_smoke_run_goes_through ($(grep -c '' "$tdir/bench.out") lines)"
-else
-    not_ok bench_fleet_smoke_run_goes_through "$(tail -n 5 "$tdir/bench.out" | tr '\n' ' ')"
-fi
 finish
