@@ -144,8 +144,7 @@ static int check_with(const struct hb_texts *t, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            free(conf_arg);
-            if (asprintf(&conf_arg, "conf=%s", optarg) < 0)
+            if (!login_conf_arg(&conf_arg, optarg))
                 return 4;
             break;
         case 'p':

@@ -2,10 +2,15 @@
 #ifndef HB_TOOLS_LOGIN_H
 #define HB_TOOLS_LOGIN_H
 
+#include <stdbool.h>
+
 /* The module's flow from a shell (flow.c). */
 int login_flow_main(int argc, char **argv);
 /* "haobtc-login check": the setup check (check_main.c); argv[0] is
  * "check". */
 int check_main(int argc, char **argv);
+/* -c PATH, for both: the module's own conf=PATH argument in *arg (a new
+ * string; the one before is freed). False when out of memory. */
+bool login_conf_arg(char **arg, const char *path);
 
 #endif

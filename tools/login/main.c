@@ -3,9 +3,21 @@
  * (check_*.c). */
 #include "autoconf.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "login.h"
+
+bool login_conf_arg(char **arg, const char *path)
+{
+    free(*arg);
+    if (asprintf(arg, "conf=%s", path) < 0) {
+        *arg = NULL;
+        return false;
+    }
+    return true;
+}
 
 int main(int argc, char **argv)
 {

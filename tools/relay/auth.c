@@ -22,9 +22,14 @@
 #define KEY_FILE_MAX 4096
 #define KEY_MIN 16
 /* Every signature accepted in the last 2 * window seconds is remembered:
- * a table of SEEN_SLOTS, probed SEEN_PROBE slots from the signature's own
- * bits (an HMAC output, so nobody without the key can aim at a slot). */
-#define SEEN_SLOTS 65536
+ * a table of slots (a power of two), probed SEEN_PROBE slots from the
+ * signature's own bits (an HMAC output, so nobody without the key can aim
+ * at a slot). It starts at SEEN_FIRST and doubles when a signature finds no
+ * free slot, up to SEEN_MAX (80 MiB, some 17,000 signed requests a second
+ * over the window); past that a request is refused "busy" rather than a
+ * signature forgotten. Only the fleet can fill it. */
+#define SEEN_FIRST 65536u
+#define SEEN_MAX (1u << 21)
 #define SEEN_PROBE 64
 #define SIG_LEN HB_DIGEST_B64_LEN
 
@@ -38,6 +43,7 @@ struct relay_auth {
     unsigned char key[KEY_FILE_MAX];
     size_t key_len;
     struct seen *seen;
+    uint32_t slots;
 };
 
 /* Root (or the relay's own user, as systemd's LoadCredential= hands it
@@ -74,7 +80,8 @@ struct relay_auth *relay_auth_new(const char *path)
                   "haobtc-relay(8) for how to make one)";
     }
     if (why == NULL) {
-        a->seen = calloc(SEEN_SLOTS, sizeof(*a->seen));
+        a->slots = SEEN_FIRST;
+        a->seen = calloc(a->slots, sizeof(*a->seen));
         if (a->seen == NULL || pthread_mutex_init(&a->lock, NULL) != 0)
             why = "out of memory";
     }
@@ -101,32 +108,81 @@ void relay_auth_free(struct relay_auth *a)
     free(a);
 }
 
-/* Remembers mac until expires; false when it was seen (a replay) or, with
- * *full set, when no slot is free (refused rather than forgetting). */
-static bool remember(struct relay_auth *a, const unsigned char mac[32],
-                     long long now, long long expires, bool *full)
+static uint32_t slot_of(const unsigned char mac[32])
 {
     uint32_t h;
-    struct seen *free_slot = NULL;
-    bool fresh = true;
 
     memcpy(&h, mac, sizeof(h));
-    *full = false;
-    pthread_mutex_lock(&a->lock);
-    /* Every probe is looked at: a slot that expired since the first
-     * sighting must not hide a later one. */
+    return h;
+}
+
+/* Looks mac up in the table: false when it is there and live; else *free
+ * is the first slot of its probes that is free or expired (NULL: none).
+ * Every probe is looked at: a slot that expired since the first sighting
+ * must not hide a later one. */
+static bool lookup(const struct relay_auth *a, const unsigned char mac[32],
+                   long long now, struct seen **free_slot)
+{
+    uint32_t h = slot_of(mac);
+    bool fresh = true;
+
+    *free_slot = NULL;
     for (uint32_t i = 0; i < SEEN_PROBE; i++) {
-        struct seen *s = &a->seen[(h + i) % SEEN_SLOTS];
+        struct seen *s = &a->seen[(h + i) & (a->slots - 1)];
         if (s->expires <= now) {
-            if (free_slot == NULL)
-                free_slot = s;
+            if (*free_slot == NULL)
+                *free_slot = s;
         } else if (CRYPTO_memcmp(s->mac, mac, 32) == 0) {
             fresh = false;
         }
     }
-    if (fresh && free_slot == NULL)
+    return fresh;
+}
+
+/* Twice the slots, with every live signature moved over; false (and the
+ * table as it was) at SEEN_MAX, out of memory, or when a signature finds
+ * no free slot in the new table either. */
+static bool grow(struct relay_auth *a, long long now)
+{
+    struct relay_auth bigger = {.slots = a->slots * 2};
+    struct seen *slot;
+
+    if (a->slots >= SEEN_MAX)
+        return false;
+    bigger.seen = calloc(bigger.slots, sizeof(*bigger.seen));
+    if (bigger.seen == NULL)
+        return false;
+    for (uint32_t i = 0; i < a->slots; i++) {
+        const struct seen *s = &a->seen[i];
+        if (s->expires <= now)
+            continue;
+        lookup(&bigger, s->mac, now, &slot);
+        if (slot == NULL) {
+            free(bigger.seen);
+            return false;
+        }
+        *slot = *s;
+    }
+    free(a->seen);
+    a->seen = bigger.seen;
+    a->slots = bigger.slots;
+    return true;
+}
+
+bool relay_auth_remember(struct relay_auth *a, const unsigned char mac[32],
+                         long long now, long long expires, bool *full)
+{
+    struct seen *free_slot;
+    bool fresh;
+
+    *full = false;
+    pthread_mutex_lock(&a->lock);
+    fresh = lookup(a, mac, now, &free_slot);
+    while (fresh && free_slot == NULL && grow(a, now))
+        fresh = lookup(a, mac, now, &free_slot);
+    if (fresh && free_slot == NULL) {
         *full = true;
-    else if (fresh) {
+    } else if (fresh) {
         memcpy(free_slot->mac, mac, 32);
         free_slot->expires = expires;
     }
@@ -183,8 +239,8 @@ const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
                : rc == RELAY_UNAVAILABLE ? "store unavailable"
                                          : "internal";
     }
-    if (!remember(a, mac, now, (long long)stamp + HB_RELAY_AUTH_WINDOW + 1,
-                  &full))
+    if (!relay_auth_remember(
+            a, mac, now, (long long)stamp + HB_RELAY_AUTH_WINDOW + 1, &full))
         return full ? "busy" : "replayed signature";
     return NULL;
 }

@@ -126,6 +126,11 @@ struct relay_auth *relay_auth_new(const char *path);
 void relay_auth_free(struct relay_auth *a);
 /* Whether the request carries the signature headers at all. */
 bool relay_auth_present(struct MHD_Connection *c);
+/* This process's memory of signatures: remembers mac until expires (Unix
+ * seconds); false when it is a replay or, with *full set, when the table
+ * is at its largest (refused rather than forgetting). */
+bool relay_auth_remember(struct relay_auth *a, const unsigned char mac[32],
+                         long long now, long long expires, bool *full);
 /* NULL when the request is signed, fresh and new (to every relay on a
  * shared st); else the reason. */
 const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
