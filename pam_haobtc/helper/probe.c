@@ -322,22 +322,11 @@ void hb_probe_provider(struct hb_http *http, hb_probe_say_fn say, void *arg)
     credentials_line(&o, cfg, status, &err);
 }
 
-static char *relay_path(const char *base, const char *path)
-{
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    char *url = NULL;
-    if (asprintf(&url, "%.*s%s", (int)n, base, path) < 0)
-        return NULL;
-    return url;
-}
-
 /* GET /health: true when it is haobtc-relay's answer. */
 static bool health_line(const struct out *o, struct hb_http *http)
 {
     const struct hb_config *cfg = http->cfg;
-    char *url = relay_path(cfg->relay_url, "/health");
+    char *url = hb_relay_url(cfg->relay_url, HB_RELAY_PATH_HEALTH);
     struct hb_response resp = {0};
     struct hb_error err = {0};
     if (url == NULL) {

@@ -19,9 +19,8 @@
  * cut, a relay restart) before the relay counts as unreachable. */
 #define DROPPED_MAX 3
 
-static char *relay_endpoint(const struct hb_config *cfg, const char *path)
+char *hb_relay_url(const char *base, const char *path)
 {
-    const char *base = cfg->relay_url;
     size_t n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
         n--;
@@ -150,7 +149,7 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
                                  json_object **obj, struct hb_error *err)
 {
     *obj = NULL;
-    char *url = relay_endpoint(http->cfg, path);
+    char *url = hb_relay_url(http->cfg->relay_url, path);
     char *form = NULL;
     enum hb_status status = HB_ERR_NOMEM;
     struct hb_response resp = {0};

@@ -6,6 +6,10 @@
 #include "relay_protocol.h"
 #include "status.h"
 
+/* relay_url (trailing slashes dropped) and path: an endpoint's URL, on the
+ * heap; NULL when out of memory. */
+char *hb_relay_url(const char *base, const char *path);
+
 /* Registers a session for state and returns the short link; the relay
  * builds the provider's link itself. host, user and rhost (printable
  * ASCII, see hb_challenge_start) are shown on the relay's context page;
