@@ -10,46 +10,26 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "http.h"
 #include "secure.h"
 
+/* The body grows in a buffer that wipes what it leaves behind: a token
+ * answer must not linger in freed memory. */
 struct sink {
-    struct hb_response *resp;
-    size_t cap;
+    struct hb_buf buf;
+    bool overflowed;
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
     struct sink *sink = user;
-    struct hb_response *resp = sink->resp;
     size_t n = size * nmemb;
-    if (n > HB_HTTP_MAX_BODY - resp->len) {
-        resp->overflowed = 1;
+    if (n > HB_HTTP_MAX_BODY - sink->buf.len) {
+        sink->overflowed = true;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
-    if (resp->len + n + 1 > sink->cap) {
-        size_t cap = sink->cap == 0 ? 4096 : sink->cap;
-        while (cap < resp->len + n + 1)
-            cap *= 2;
-        if (cap > HB_HTTP_MAX_BODY + 1)
-            cap = HB_HTTP_MAX_BODY + 1;
-        char *bigger = malloc(cap);
-        if (bigger == NULL)
-            return 0;
-        /* Copy and wipe rather than realloc: the old block may hold a
-         * token, and realloc would free it unwiped. */
-        if (resp->body != NULL) {
-            memcpy(bigger, resp->body, resp->len);
-            hb_wipe(resp->body, sink->cap);
-            free(resp->body);
-        }
-        resp->body = bigger;
-        sink->cap = cap;
-    }
-    memcpy(resp->body + resp->len, data, n);
-    resp->len += n;
-    resp->body[resp->len] = '\0';
-    return n;
+    return hb_buf_addn(&sink->buf, data, n) ? n : 0;
 }
 
 bool hb_http_login_ended(const struct hb_http *http)
@@ -276,7 +256,7 @@ static enum hb_status perform(struct hb_http *http, const char *url,
         if (left_ms < connect_ms)
             connect_ms = left_ms;
     }
-    struct sink sink = {resp, 0};
+    struct sink sink = {.buf = {.max = HB_HTTP_MAX_BODY}};
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
@@ -297,6 +277,7 @@ static enum hb_status perform(struct hb_http *http, const char *url,
         if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
             retry > 0)
             resp->retry_after = retry > 3600 ? 3600 : (long)retry;
+        resp->body = hb_buf_take(&sink.buf, &resp->len);
         if (resp->body == NULL) {
             resp->body = calloc(1, 1);
             if (resp->body == NULL)
@@ -304,9 +285,8 @@ static enum hb_status perform(struct hb_http *http, const char *url,
         }
         return HB_OK;
     }
-    int overflowed = resp->overflowed;
-    hb_response_free(resp);
-    if (overflowed || rc == CURLE_FILESIZE_EXCEEDED)
+    hb_buf_wipe(&sink.buf);
+    if (sink.overflowed || rc == CURLE_FILESIZE_EXCEEDED)
         return hb_fail(err, HB_ERR_UNAVAIL,
                        "%s sent a response larger than %d bytes", host,
                        HB_HTTP_MAX_BODY);

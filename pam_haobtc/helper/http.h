@@ -49,7 +49,6 @@ struct hb_response {
     long status;
     char *body; /* NUL-terminated; wiped when freed */
     size_t len;
-    int overflowed;
     long retry_after; /* seconds from a Retry-After header, 0 if none */
 };
 

@@ -151,8 +151,7 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
 {
     hb_buf_add(p, "</main></body></html>\n");
     if (p->failed) {
-        hb_wipe(p->data, p->cap);
-        free(p->data);
+        hb_buf_wipe(p);
         return MHD_NO;
     }
     return send_body(c, status, p->data, p->len, HTML_TYPE,
@@ -248,13 +247,13 @@ enum MHD_Result relay_send_redirect(struct MHD_Connection *c,
     hb_buf_add_html(&p, location);
     hb_buf_add(&p, "\">Continue to haobtc</a></p></main></body></html>\n");
     if (p.failed) {
-        free(p.data);
+        hb_buf_wipe(&p);
         return MHD_NO;
     }
     resp =
         MHD_create_response_from_buffer_with_free_callback(p.len, p.data, free);
     if (resp == NULL) {
-        free(p.data);
+        hb_buf_wipe(&p);
         return MHD_NO;
     }
     add_page_headers(resp, HTML_TYPE);
