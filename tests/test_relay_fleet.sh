@@ -114,12 +114,13 @@ def req(base, method, path, body=None, headers=None):
     c.close()
     return r.status, r, data
 
-def signed(base, path, fields):
+def signed(base, path, fields, headers=None):
     form = urllib.parse.urlencode(list(fields.items()) + [("nonce", b64(os.urandom(16)))])
     ts = str(int(time.time()))
     mac = hmac.new(key, ("haobtc-relay-v1\nPOST\n%s\n%s\n" % (path, ts)).encode() + form.encode(),
                    hashlib.sha256).digest()
-    return req(base, "POST", path, form, {"X-Haobtc-Timestamp": ts, "X-Haobtc-Signature": b64(mac)})
+    return req(base, "POST", path, form, dict(headers or {}, **{
+        "X-Haobtc-Timestamp": ts, "X-Haobtc-Signature": b64(mac)}))
 
 def login(reg, phone):
     """Registers through reg, passes the context page and calls back
@@ -176,6 +177,16 @@ elif what == "race":  # N codes, each polled at once on A and on B
         got = sum('"code":"race-code-%d"' % i in r[2] for r in out.values())
         wins["once" if got == 1 else "twice" if got == 2 else "never"] += 1
     print("once=%d twice=%d never=%d" % (wins["once"], wins["twice"], wins["never"]))
+elif what == "limited":  # an approved login polled by a client whose budget is spent, then by another
+    a, b, spent = sys.argv[2:5]
+    secret, state, cookie = login(a, a)
+    req(a, "GET", "/cb?code=kept-code&state=" + state, headers={"Cookie": cookie})
+    st, r, _ = signed(a, "/api/v1/poll", {"secret": secret, "wait": "0"},
+                      {"X-Forwarded-For": spent})
+    st2, _, body = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0"})
+    after = r.getheader("Retry-After") or ""
+    print("%d %s %d %s" % (st, "retry-after" if after.isdigit() and int(after) > 0 else "none",
+                           st2, body))
 elif what == "replay":  # one signed registration, its very bytes sent to each relay
     form = urllib.parse.urlencode({"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
                                    "host": "web01", "user": "alice", "nonce": b64(os.urandom(16))})
@@ -210,6 +221,14 @@ is signed_request_accepted_by_a_is_refused_as_a_replay_by_b \
     '201 401 {"ok":false,"error":"replayed signature"}' "$(client replay "$a_url" "$b_url")"
 is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0" \
     "$(client race "$a_url" "$b_url" 20)"
+# A poll is admitted (rate, signature) and looks in one script: one over
+# its client's budget takes nothing. The budget of 192.0.2.77 (as
+# haproxy would name it) is spent for a long while in Redis itself.
+redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" HSET haobtc:r:mc000024d \
+    tokens -1000000000 ts "$(date +%s%3N)" >/dev/null
+is poll_over_its_clients_budget_is_429_and_leaves_the_code_for_the_next \
+    '429 retry-after 200 {"ok":true,"code":"kept-code"}' \
+    "$(client limited "$a_url" "$b_url" 192.0.2.77)"
 
 # --- whole PAM logins through haproxy, the phone simulated
 pdir=$tdir/pam

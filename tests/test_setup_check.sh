@@ -9,6 +9,14 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP test_setup_check: haobtc-login check runs as root"
     exit 0
 fi
+# sshd -T refuses to run without its privilege separation directory,
+# which only a running sshd or systemd-tmpfiles makes (a fresh CI machine
+# has neither): made in a private /run, never on the machine.
+if [ -z "${HB_SETUP_PRIVATE_RUN:-}" ]; then
+    HB_SETUP_PRIVATE_RUN=1 exec unshare -m sh -c \
+        'mount -t tmpfs -o mode=755 setup-run /run && mkdir -m 755 /run/sshd &&
+         exec "$@"' sh bash "$0" "$@"
+fi
 t=$(mktemp -d "$HB_TEST_DIR/setup.XXXXXX")
 chmod 755 "$t"
 ALICE_UUID=5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60

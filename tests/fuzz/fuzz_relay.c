@@ -429,6 +429,10 @@ static void request(struct run *run, char *text)
     enum MHD_Result ret = MHD_NO;
     bool get, post, sig = false;
     enum relay_route route;
+    /* No client address: every request shares one bucket. */
+    struct relay_signed signed_rq = {.client = NULL};
+    enum relay_result admitted;
+    long retry = 1;
     size_t len;
 
     if (line_end != NULL)
@@ -514,15 +518,20 @@ static void request(struct run *run, char *text)
     case R_SESSIONS:
     case R_POLL:
     case R_PING:
-        if (!post || relay_auth_check(run->r.auth, run->r.store, c, method,
-                                      target, body, len) != NULL)
+        if (!post || relay_auth_verify(run->r.auth, c, method, target, body,
+                                       len, &signed_rq) != NULL)
             goto done;
-        if (route == R_SESSIONS)
+        if (route == R_POLL) {
+            ret = relay_do_poll(&run->r, c, &signed_rq, body, len, &w);
+            break;
+        }
+        admitted = relay_admit(run->r.auth, run->r.store, &signed_rq, &retry);
+        if (admitted != RELAY_OK)
+            ret = relay_not_admitted(&run->r, c, "fuzz", admitted, retry);
+        else if (route == R_SESSIONS)
             ret = relay_do_register(&run->r, c, body, len);
-        else if (route == R_PING)
-            ret = relay_do_ping(&run->r, c);
         else
-            ret = relay_do_poll(&run->r, c, body, len, &w);
+            ret = relay_do_ping(&run->r, c);
         break;
     default:
         goto done;

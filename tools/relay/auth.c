@@ -201,46 +201,68 @@ bool relay_auth_present(struct MHD_Connection *c)
            header(c, HB_RELAY_SIG_HEADER) != NULL;
 }
 
-const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
-                             struct MHD_Connection *c, const char *method,
-                             const char *path, const char *body, size_t len)
+const char *relay_auth_verify(const struct relay_auth *a,
+                              struct MHD_Connection *c, const char *method,
+                              const char *path, const char *body, size_t len,
+                              struct relay_signed *out)
 {
     const char *ts = header(c, HB_RELAY_TS_HEADER);
     const char *sig = header(c, HB_RELAY_SIG_HEADER);
-    unsigned char mac[32];
     char want[SIG_LEN + 1];
     long stamp;
     long long now = (long long)time(NULL);
-    bool full = false;
 
     if (ts == NULL || sig == NULL)
         return "unauthenticated";
     if (!hb_parse_long(ts, 0, 0x7fffffffL, &stamp) || strlen(sig) != SIG_LEN)
         return "bad signature";
-    if (!hb_fleet_mac(a->key, a->key_len, method, path, ts, body, len, mac))
+    if (!hb_fleet_mac(a->key, a->key_len, method, path, ts, body, len,
+                      out->mac))
         return "internal";
-    hb_b64url(mac, sizeof(mac), want);
+    hb_b64url(out->mac, sizeof(out->mac), want);
     if (CRYPTO_memcmp(want, sig, SIG_LEN) != 0)
         return "bad signature";
-    /* Only a signed request gets this far, so only the fleet can fill the
-     * table below. */
     if (stamp < now - HB_RELAY_AUTH_WINDOW ||
         stamp > now + HB_RELAY_AUTH_WINDOW)
         return "stale signature";
-    if (st->ops->remember != NULL) {
-        /* Kept past the window by another window: a relay whose clock is
-         * behind this one's (by less than the window, or it would refuse
-         * the fleet's modules as stale) still accepts the signature. */
-        long ttl = (long)(stamp + HB_RELAY_AUTH_WINDOW + 1 - now) +
-                   HB_RELAY_AUTH_WINDOW;
-        enum relay_result rc = st->ops->remember(st, mac, ttl);
-        return rc == RELAY_OK            ? NULL
-               : rc == RELAY_DUPLICATE   ? "replayed signature"
-               : rc == RELAY_UNAVAILABLE ? "store unavailable"
-                                         : "internal";
-    }
-    if (!relay_auth_remember(
-            a, mac, now, (long long)stamp + HB_RELAY_AUTH_WINDOW + 1, &full))
-        return full ? "busy" : "replayed signature";
+    /* Past that moment this relay refuses the signature as stale. */
+    out->expires = (long long)stamp + HB_RELAY_AUTH_WINDOW + 1;
     return NULL;
+}
+
+/* Only a signed request gets here, so only the fleet can fill the table
+ * of signatures. Rate first: a request refused for its rate leaves its
+ * signature unused, and the module may send it again. */
+enum relay_result relay_admit(struct relay_auth *a, struct relay_store *st,
+                              const struct relay_signed *s, long *retry_after)
+{
+    bool full = false;
+
+    if (st->ops->admit != NULL)
+        return st->ops->admit(st, s, retry_after);
+    if (!relay_store_rate_allow(st, true, s->client, retry_after))
+        return RELAY_LIMITED;
+    if (!relay_auth_remember(a, s->mac, (long long)time(NULL), s->expires,
+                             &full))
+        return full ? RELAY_FULL : RELAY_REPLAYED;
+    return RELAY_OK;
+}
+
+enum relay_result relay_admit_poll_start(struct relay_auth *a,
+                                         struct relay_store *st,
+                                         const struct relay_signed *s,
+                                         long *retry_after, const char *state,
+                                         uint64_t *gen, char **code_out,
+                                         long long *left_ms)
+{
+    enum relay_result rc;
+
+    *code_out = NULL;
+    if (st->ops->admit_poll_start != NULL)
+        return st->ops->admit_poll_start(st, s, retry_after, state, gen,
+                                         code_out, left_ms);
+    rc = relay_admit(a, st, s, retry_after);
+    if (rc != RELAY_OK)
+        return rc;
+    return relay_store_poll_start(st, state, gen, code_out, left_ms);
 }

@@ -91,9 +91,10 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     rq->answered = true; /* until every check below has passed */
     relay_net_client(r->net, c, &client);
     /* Modules and phones have budgets of their own, so a flood of page
-     * views cannot starve polls, nor a busy fleet the phones. */
-    if (route != R_HEALTH &&
-        !relay_store_rate_allow(r->store, wants_post,
+     * views cannot starve polls, nor a busy fleet the phones. A module's
+     * request is counted once its body is read (see handle). */
+    if (route != R_HEALTH && !wants_post &&
+        !relay_store_rate_allow(r->store, false,
                                 (const struct sockaddr *)&client, &retry)) {
         snprintf(after, sizeof(after), "%ld", retry);
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
@@ -136,6 +137,20 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     return MHD_YES;
 }
 
+/* A request whose signature does not hold: logged, as only a module
+ * with a wrong key or clock (or someone without the key) sends one. */
+static enum MHD_Result refuse_unsigned(const struct relay *r,
+                                       struct MHD_Connection *c,
+                                       const char *what, const char *why)
+{
+    relay_say(r, "refused an unauthenticated %s: %s", what, why);
+    return relay_send_error(
+        c,
+        strcmp(why, "internal") == 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR
+                                     : MHD_HTTP_UNAUTHORIZED,
+        why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *upload,
@@ -146,7 +161,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     char none[1] = "";
     char *body;
     enum MHD_Result ret;
-    const char *why;
+    enum relay_route route;
+    struct sockaddr_storage client;
+    struct relay_signed signed_rq;
+    const char *why, *what;
+    long retry = 1;
 
     (void)version;
     if (rq != NULL && rq->waiter != NULL)
@@ -183,7 +202,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                                 NULL, NULL);
     body = rq->body != NULL ? rq->body : none;
     /* Answered here, not on the first call, which would cost keep-alive. */
-    switch (relay_route_of(url)) {
+    route = relay_route_of(url);
+    switch (route) {
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
     case R_PAGE:
@@ -198,31 +218,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     default:
         break;
     }
-    why = relay_auth_check(sv->relay.auth, sv->relay.store, c, method, url,
-                           body, rq->len);
-    /* As the endpoints answer while Redis is away: the module asks again. */
-    if (why != NULL && strcmp(why, "store unavailable") == 0)
-        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, why,
-                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    relay_net_client(sv->relay.net, c, &client);
+    signed_rq.client = (const struct sockaddr *)&client;
+    what = route == R_SESSIONS ? "registration"
+           : route == R_PING   ? "ping"
+                               : "poll";
+    why = relay_auth_verify(sv->relay.auth, c, method, url, body, rq->len,
+                            &signed_rq);
     if (why != NULL) {
-        relay_say(&sv->relay, "refused an unauthenticated %s: %s",
-                  relay_route_of(url) == R_SESSIONS ? "registration"
-                  : relay_route_of(url) == R_PING   ? "ping"
-                                                    : "poll",
-                  why);
-        return relay_send_error(
-            c,
-            strcmp(why, "busy") == 0       ? MHD_HTTP_SERVICE_UNAVAILABLE
-            : strcmp(why, "internal") == 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR
-                                           : MHD_HTTP_UNAUTHORIZED,
-            why, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "HMAC-SHA256");
+        /* Counted as well, so a flood of bad signatures is limited too. */
+        if (!relay_store_rate_allow(sv->relay.store, true, signed_rq.client,
+                                    &retry))
+            ret = relay_not_admitted(&sv->relay, c, what, RELAY_LIMITED, retry);
+        else
+            ret = refuse_unsigned(&sv->relay, c, what, why);
+    } else if (route == R_POLL) {
+        /* Admitted with its first look: one step on a shared store. */
+        ret = relay_do_poll(&sv->relay, c, &signed_rq, body, rq->len,
+                            &rq->waiter);
+    } else {
+        enum relay_result rc =
+            relay_admit(sv->relay.auth, sv->relay.store, &signed_rq, &retry);
+        ret = rc != RELAY_OK
+                  ? relay_not_admitted(&sv->relay, c, what, rc, retry)
+              : route == R_SESSIONS
+                  ? relay_do_register(&sv->relay, c, body, rq->len)
+                  : relay_do_ping(&sv->relay, c);
     }
-    if (relay_route_of(url) == R_SESSIONS)
-        ret = relay_do_register(&sv->relay, c, body, rq->len);
-    else if (relay_route_of(url) == R_PING)
-        ret = relay_do_ping(&sv->relay, c);
-    else
-        ret = relay_do_poll(&sv->relay, c, body, rq->len, &rq->waiter);
+    hb_wipe(signed_rq.mac, sizeof(signed_rq.mac));
     /* The secret is not needed while the poll waits. */
     drop_body(rq);
     return ret;

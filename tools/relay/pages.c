@@ -248,8 +248,44 @@ static enum MHD_Result park(const struct relay *r, struct MHD_Connection *c,
     return MHD_YES;
 }
 
+enum MHD_Result relay_not_admitted(const struct relay *r,
+                                   struct MHD_Connection *c, const char *what,
+                                   enum relay_result rc, long retry_after)
+{
+    char after[32];
+
+    switch (rc) {
+    case RELAY_LIMITED:
+        snprintf(after, sizeof(after), "%ld",
+                 retry_after > 0 ? retry_after : 1);
+        return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
+                                MHD_HTTP_HEADER_RETRY_AFTER, after);
+    case RELAY_REPLAYED:
+        relay_say(r, "refused an unauthenticated %s: replayed signature", what);
+        return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "replayed signature",
+                                MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "HMAC-SHA256");
+    case RELAY_FULL:
+        /* Refused rather than a signature forgotten (auth.c). */
+        relay_say(r, "refused a %s: too many signatures to remember", what);
+        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    case RELAY_UNAVAILABLE:
+        return unavailable(c);
+    default:
+        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    }
+}
+
+/* Whether rc is relay_admit's refusal rather than the poll's answer. */
+static bool refused(enum relay_result rc)
+{
+    return rc == RELAY_LIMITED || rc == RELAY_REPLAYED || rc == RELAY_FULL;
+}
+
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
-                              char *body, size_t len, struct relay_waiter **w)
+                              const struct relay_signed *s, char *body,
+                              size_t len, struct relay_waiter **w)
 {
     struct field f[] = {{HB_RELAY_FIELD_SECRET, NULL, 0},
                         {HB_RELAY_FIELD_WAIT, NULL, 0}};
@@ -257,25 +293,36 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
                                                      : DEFAULT_POLL_WAIT;
     char state[RELAY_STATE_LEN + 1];
     char *code = NULL;
+    const char *bad = NULL;
     enum relay_result rc;
     long long left_ms = 0;
+    long retry = 1;
     uint64_t gen = 0;
 
     if (!form_parse(body, len, f, 2))
-        return fail(c, MHD_HTTP_BAD_REQUEST, "bad form");
-    if (f[0].len == 0 || f[0].len > RELAY_SECRET_MAX ||
-        !hb_is_b64url(f[0].value, f[0].len))
-        return fail(c, MHD_HTTP_BAD_REQUEST, "bad secret");
+        bad = "bad form";
+    else if (f[0].len == 0 || f[0].len > RELAY_SECRET_MAX ||
+             !hb_is_b64url(f[0].value, f[0].len))
+        bad = "bad secret";
     /* A longer wait than --max-poll-wait is cut to it, not refused: the
      * module asks for up to 50 s whatever this relay was started with. */
-    if (f[1].value != NULL &&
-        !hb_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
-        return fail(c, MHD_HTTP_BAD_REQUEST, "bad wait");
+    else if (f[1].value != NULL &&
+             !hb_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
+        bad = "bad wait";
+    if (bad != NULL) {
+        /* Admitted all the same: counted, and never accepted twice. */
+        rc = relay_admit(r->auth, r->store, s, &retry);
+        return rc != RELAY_OK ? relay_not_admitted(r, c, "poll", rc, retry)
+                              : fail(c, MHD_HTTP_BAD_REQUEST, bad);
+    }
     if (wait > r->max_poll_wait)
         wait = r->max_poll_wait;
     if (!hb_sha256_b64url(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    rc = relay_store_poll_start(r->store, state, &gen, &code, &left_ms);
+    rc = relay_admit_poll_start(r->auth, r->store, s, &retry, state, &gen,
+                                &code, &left_ms);
+    if (refused(rc))
+        return relay_not_admitted(r, c, "poll", rc, retry);
     if (rc != RELAY_PENDING || wait == 0)
         return poll_answer(r, c, rc, code);
     /* Never past the session's end: then the answer is "unknown". */

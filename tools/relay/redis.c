@@ -79,52 +79,101 @@ static const char lua_answer[] =
     "redis.call('PUBLISH', '" CHANNEL "', 'a ' .. ARGV[3]) "
     "return 'ok'";
 
-/* KEYS: session, sessions; ARGV: 'start' or the poll's number, the state,
- * the id keys' prefix. {0} unknown, {1} superseded, {2, pttl} pending,
- * {3, code} and {4} denied (the session is gone with them), with the
- * poll's number last. */
-static const char lua_take[] =
-    "local gen "
-    "if ARGV[1] == 'start' then "
-    "  if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end "
-    "  gen = redis.call('HINCRBY', KEYS[1], 'gen', 1) "
-    "  if gen > 1 then "
-    "    redis.call('PUBLISH', '" CHANNEL "', 'p ' .. gen .. ' ' .. ARGV[2]) "
-    "  end "
-    "else gen = tonumber(ARGV[1]) end "
-    "local f = redis.call('HMGET', KEYS[1], 'gen', 'code', 'denied', 'id') "
-    "if not f[1] then return {0, gen} end "
-    "if tonumber(f[1]) ~= gen then return {1, gen} end "
-    "if f[2] or f[3] then "
-    "  redis.call('DEL', KEYS[1], ARGV[3] .. f[4]) "
-    "  redis.call('ZREM', KEYS[2], ARGV[2]) "
-    "  if f[2] then return {3, f[2], gen} end "
-    "  return {4, gen} "
+/* A poll's look at its session: skey, the session; sessions; g, 'start'
+ * or the poll's number; the state; the id keys' prefix. {0} unknown, {1}
+ * superseded, {2, pttl} pending, {3, code} and {4} denied (the session is
+ * gone with them), with the poll's number last. */
+#define LUA_TAKE_FN                                                            \
+    "local function take(skey, sessions, g, state, iprefix) "                  \
+    "  local gen "                                                             \
+    "  if g == 'start' then "                                                  \
+    "    if redis.call('EXISTS', skey) == 0 then return {0, 0} end "           \
+    "    gen = redis.call('HINCRBY', skey, 'gen', 1) "                         \
+    "    if gen > 1 then "                                                     \
+    "      redis.call('PUBLISH', '" CHANNEL "', 'p ' .. gen .. ' ' .. state) " \
+    "    end "                                                                 \
+    "  else gen = tonumber(g) end "                                            \
+    "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id') "    \
+    "  if not f[1] then return {0, gen} end "                                  \
+    "  if tonumber(f[1]) ~= gen then return {1, gen} end "                     \
+    "  if f[2] or f[3] then "                                                  \
+    "    redis.call('DEL', skey, iprefix .. f[4]) "                            \
+    "    redis.call('ZREM', sessions, state) "                                 \
+    "    if f[2] then return {3, f[2], gen} end "                              \
+    "    return {4, gen} "                                                     \
+    "  end "                                                                   \
+    "  return {2, redis.call('PTTL', skey), gen} "                             \
     "end "
-    "return {2, redis.call('PTTL', KEYS[1]), gen}";
 
-/* KEYS: the bucket; ARGV: rate, burst. {1} or {0, seconds to wait}. */
-static const char lua_rate[] = LUA_NOW
-    "local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]) "
-    "local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts') "
-    "local tokens = tonumber(v[1]) or burst "
-    "local ts = tonumber(v[2]) or now "
-    "tokens = math.min(burst, tokens + (now - ts) / 1000 * rate) "
-    "local ok = 0 "
-    "if tokens >= 1 then tokens = tokens - 1 ok = 1 end "
-    "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now) "
-    "redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000) "
-    "if ok == 1 then return {1} end "
-    "return {0, math.floor((1 - tokens) / rate) + 1}";
+/* A token bucket: key, rate, burst. {1}, or {0, seconds to wait}. */
+#define LUA_RATE_FN                                                            \
+    "local function rate(key, r, b) "                                          \
+    "  local per_s, burst = tonumber(r), tonumber(b) "                         \
+    "  local v = redis.call('HMGET', key, 'tokens', 'ts') "                    \
+    "  local tokens = tonumber(v[1]) or burst "                                \
+    "  local ts = tonumber(v[2]) or now "                                      \
+    "  tokens = math.min(burst, tokens + (now - ts) / 1000 * per_s) "          \
+    "  local ok = 0 "                                                          \
+    "  if tokens >= 1 then tokens = tokens - 1 ok = 1 end "                    \
+    "  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', now) "        \
+    "  redis.call('PEXPIRE', key, math.ceil(burst / per_s * 1000) + 1000) "    \
+    "  if ok == 1 then return {1} end "                                        \
+    "  return {0, math.floor((1 - tokens) / per_s) + 1} "                      \
+    "end "
+
+/* A module's signed request, admitted: its rate (the bucket, rate and
+ * burst), then its MAC's first use across the fleet (SET NX of the MAC's
+ * key, for ttl seconds). {7} admitted, {5, seconds to wait} or {6} replayed. */
+#define LUA_ADMIT_FN                                                           \
+    LUA_RATE_FN                                                                \
+    "local function admit(bucket, mac, r, b, ttl) "                            \
+    "  local ok = rate(bucket, r, b) "                                         \
+    "  if ok[1] == 0 then return {5, ok[2]} end "                              \
+    "  if not redis.call('SET', mac, '1', 'NX', 'EX', ttl) then "              \
+    "    return {6} end "                                                      \
+    "  return {7} "                                                            \
+    "end "
+
+/* KEYS: session, sessions; ARGV: 'start' or the poll's number, the state,
+ * the id keys' prefix. */
+static const char lua_take[] =
+    LUA_TAKE_FN "return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])";
+
+/* KEYS: the bucket; ARGV: rate, burst. */
+static const char lua_rate[] =
+    LUA_NOW LUA_RATE_FN "return rate(KEYS[1], ARGV[1], ARGV[2])";
+
+/* KEYS: the bucket, the MAC's key; ARGV: rate, burst, ttl. */
+static const char lua_admit[] = LUA_NOW LUA_ADMIT_FN
+    "return admit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])";
+
+/* KEYS: the bucket, the MAC's key, session, sessions; ARGV: rate, burst,
+ * ttl, the state, the id keys' prefix. admit's refusal, or take's answer
+ * to a new poll. */
+static const char lua_admit_poll[] = LUA_NOW LUA_ADMIT_FN LUA_TAKE_FN
+    "local ok = admit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3]) "
+    "if ok[1] ~= 7 then return ok end "
+    "return take(KEYS[3], KEYS[4], 'start', ARGV[4], ARGV[5])";
 
 /* KEYS: sessions. Forgets the expired, counts the rest. */
 static const char lua_count[] =
     LUA_NOW "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
             "return redis.call('ZCARD', KEYS[1])";
 
-enum script { S_ADD, S_VIEW, S_ANSWER, S_TAKE, S_RATE, S_COUNT, N_SCRIPTS };
-static const char *const scripts[N_SCRIPTS] = {lua_add,  lua_view, lua_answer,
-                                               lua_take, lua_rate, lua_count};
+enum script {
+    S_ADD,
+    S_VIEW,
+    S_ANSWER,
+    S_TAKE,
+    S_RATE,
+    S_ADMIT,
+    S_ADMIT_POLL,
+    S_COUNT,
+    N_SCRIPTS
+};
+static const char *const scripts[N_SCRIPTS] = {
+    lua_add,  lua_view,  lua_answer,     lua_take,
+    lua_rate, lua_admit, lua_admit_poll, lua_count};
 
 struct redis_store {
     struct relay_store base; /* first: the store's interface */
@@ -450,27 +499,24 @@ static enum relay_result rs_answer(struct relay_store *base, const char *state,
     return rc;
 }
 
-static enum relay_result take(struct redis_store *rs, const char *state,
-                              const char *gen_arg, uint64_t *gen,
-                              char **code_out, long long *left_ms)
+/* A look's answer (take's, or admit's refusal) as a result. */
+static enum relay_result read_look(redisReply *r, uint64_t *gen,
+                                   char **code_out, long long *left_ms,
+                                   long *retry_after)
 {
-    char skey[64];
-    const char *args[] = {key_of(skey, sizeof(skey), "s:", state), SESSIONS,
-                          gen_arg, state, PREFIX "i:"};
-    redisReply *r = run(rs, S_TAKE, 2, 5, args);
     enum relay_result rc = RELAY_FAILED;
     const redisReply *last;
 
     *code_out = NULL;
     if (r == NULL)
         return RELAY_UNAVAILABLE;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
         r->element[0]->type != REDIS_REPLY_INTEGER) {
         free_wiped(r);
         return RELAY_FAILED;
     }
     last = r->element[r->elements - 1];
-    if (gen != NULL && last->type == REDIS_REPLY_INTEGER)
+    if (gen != NULL && r->elements >= 2 && last->type == REDIS_REPLY_INTEGER)
         *gen = (uint64_t)last->integer;
     switch (r->element[0]->integer) {
     case 0:
@@ -493,11 +539,33 @@ static enum relay_result take(struct redis_store *rs, const char *state,
     case 4:
         rc = RELAY_DENIED;
         break;
+    case 5:
+        rc = RELAY_LIMITED;
+        if (retry_after != NULL)
+            *retry_after = r->elements > 1 ? (long)r->element[1]->integer : 1;
+        break;
+    case 6:
+        rc = RELAY_REPLAYED;
+        break;
+    case 7:
+        rc = RELAY_OK;
+        break;
     default:
         break;
     }
     free_wiped(r);
     return rc;
+}
+
+static enum relay_result take(struct redis_store *rs, const char *state,
+                              const char *gen_arg, uint64_t *gen,
+                              char **code_out, long long *left_ms)
+{
+    char skey[64];
+    const char *args[] = {key_of(skey, sizeof(skey), "s:", state), SESSIONS,
+                          gen_arg, state, PREFIX "i:"};
+
+    return read_look(run(rs, S_TAKE, 2, 5, args), gen, code_out, left_ms, NULL);
 }
 
 static enum relay_result rs_poll_start(struct relay_store *base,
@@ -525,19 +593,16 @@ static enum relay_result rs_take(struct relay_store *base, const char *state,
     return take(rs, state, g, NULL, code_out, NULL);
 }
 
-static bool rs_rate_allow(struct relay_store *base, bool module,
-                          const struct sockaddr *sa, long *retry_after)
+/* The same bucket as the memory store's: IPv4 whole, IPv6 by /64,
+ * phones' and modules' apart. */
+static char *bucket_key(char key[64], bool module, const struct sockaddr *sa)
 {
-    struct redis_store *rs = (struct redis_store *)(void *)base;
     static const char hex[] = "0123456789abcdef";
-    char key[64] = PREFIX "r:", rate[32], burst[32];
     const unsigned char *bytes = NULL;
-    size_t n = 0, at = strlen(key);
-    const char *args[] = {key, rate, burst};
-    redisReply *r;
-    bool ok;
+    size_t n = 0, at;
 
-    /* The same key as the memory store's: IPv4 whole, IPv6 by /64. */
+    snprintf(key, 64, PREFIX "r:%c", module ? 'm' : 'p');
+    at = strlen(key);
     if (sa != NULL && sa->sa_family == AF_INET) {
         bytes = (const unsigned char *)&(
                     (const struct sockaddr_in *)(const void *)sa)
@@ -549,12 +614,23 @@ static bool rs_rate_allow(struct relay_store *base, bool module,
         bytes = IN6_IS_ADDR_V4MAPPED(a6) ? a6->s6_addr + 12 : a6->s6_addr;
         n = IN6_IS_ADDR_V4MAPPED(a6) ? 4 : 8;
     }
-    key[at++] = module ? 'm' : 'p';
     for (size_t i = 0; i < n; i++) {
         key[at++] = hex[bytes[i] >> 4];
         key[at++] = hex[bytes[i] & 15];
     }
     key[at] = '\0';
+    return key;
+}
+
+static bool rs_rate_allow(struct relay_store *base, bool module,
+                          const struct sockaddr *sa, long *retry_after)
+{
+    struct redis_store *rs = (struct redis_store *)(void *)base;
+    char key[64], rate[32], burst[32];
+    const char *args[] = {bucket_key(key, module, sa), rate, burst};
+    redisReply *r;
+    bool ok;
+
     snprintf(rate, sizeof(rate), "%.3f", rs->rate[module]);
     snprintf(burst, sizeof(burst), "%.3f", rs->burst[module]);
     r = run(rs, S_RATE, 1, 3, args);
@@ -569,27 +645,69 @@ static bool rs_rate_allow(struct relay_store *base, bool module,
     return ok;
 }
 
+/* The admit script's keys and arguments: bucket, MAC key, rate, burst and
+ * the MAC's time to live. */
+struct admission {
+    char bucket[64], mac_key[64], rate[32], burst[32], ttl[24];
+};
+
+static void admission_of(const struct redis_store *rs,
+                         const struct relay_signed *s, struct admission *a)
+{
+    long long now = (long long)time(NULL);
+    /* Kept past this relay's window by another window: a relay whose
+     * clock is behind this one's (by less than the window, or it would
+     * refuse the fleet's modules as stale) still knows the signature. */
+    long long ttl = s->expires - now + HB_RELAY_AUTH_WINDOW;
+
+    bucket_key(a->bucket, true, s->client);
+    snprintf(a->mac_key, sizeof(a->mac_key), PREFIX "n:");
+    hb_b64url(s->mac, 32, a->mac_key + strlen(a->mac_key));
+    snprintf(a->rate, sizeof(a->rate), "%.3f", rs->rate[1]);
+    snprintf(a->burst, sizeof(a->burst), "%.3f", rs->burst[1]);
+    snprintf(a->ttl, sizeof(a->ttl), "%lld", ttl > 0 ? ttl : 1);
+}
+
 /* SET NX: of the relays that see one signature, exactly one is first. */
-static enum relay_result rs_remember(struct relay_store *base,
-                                     const unsigned char mac[32], long ttl)
+static enum relay_result rs_admit(struct relay_store *base,
+                                  const struct relay_signed *s,
+                                  long *retry_after)
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
-    char key[64] = PREFIX "n:", secs[24];
-    const char *argv[] = {"SET", key, "1", "NX", "EX", secs};
-    size_t lens[6];
-    redisReply *r;
+    struct admission a;
+    const char *args[5];
+    char *none;
+
+    admission_of(rs, s, &a);
+    args[0] = a.bucket;
+    args[1] = a.mac_key;
+    args[2] = a.rate;
+    args[3] = a.burst;
+    args[4] = a.ttl;
+    return read_look(run(rs, S_ADMIT, 2, 5, args), NULL, &none, NULL,
+                     retry_after);
+}
+
+static enum relay_result
+rs_admit_poll_start(struct relay_store *base, const struct relay_signed *s,
+                    long *retry_after, const char *state, uint64_t *gen,
+                    char **code_out, long long *left_ms)
+{
+    struct redis_store *rs = (struct redis_store *)(void *)base;
+    struct admission a;
+    char skey[64];
+    const char *args[] = {
+        a.bucket, a.mac_key, key_of(skey, sizeof(skey), "s:", state),
+        SESSIONS, a.rate,    a.burst,
+        a.ttl,    state,     PREFIX "i:"};
     enum relay_result rc;
 
-    hb_b64url(mac, 32, key + strlen(key));
-    snprintf(secs, sizeof(secs), "%ld", ttl > 0 ? ttl : 1);
-    for (size_t i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    r = relay_resp_call(rs->resp, 6, argv, lens);
-    rc = r == NULL || r->type == REDIS_REPLY_ERROR ? RELAY_UNAVAILABLE
-         : r->type == REDIS_REPLY_NIL              ? RELAY_DUPLICATE
-         : is_text(r, "OK")                        ? RELAY_OK
-                                                   : RELAY_FAILED;
-    freeReplyObject(r);
+    admission_of(rs, s, &a);
+    *gen = 0;
+    rc = read_look(run(rs, S_ADMIT_POLL, 4, 9, args), gen, code_out, left_ms,
+                   retry_after);
+    if (*gen > 1 && rs->notify != NULL)
+        rs->notify(rs->notify_cls, state, *gen);
     return rc;
 }
 
@@ -701,7 +819,8 @@ static const struct relay_store_ops redis_ops = {
     .poll_start = rs_poll_start,
     .take = rs_take,
     .rate_allow = rs_rate_allow,
-    .remember = rs_remember,
+    .admit = rs_admit,
+    .admit_poll_start = rs_admit_poll_start,
 };
 
 struct relay_store *

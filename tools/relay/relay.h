@@ -46,6 +46,8 @@ enum relay_result {
     RELAY_SUPERSEDED,  /* poll: a newer poll for this login took over */
     RELAY_STOPPING,    /* the daemon is shutting down */
     RELAY_UNAVAILABLE, /* the shared store cannot be reached */
+    RELAY_LIMITED,     /* the client's rate limit is spent */
+    RELAY_REPLAYED,    /* a signature seen before, by this relay or another */
     RELAY_FAILED       /* out of memory or no randomness */
 };
 
@@ -126,16 +128,38 @@ struct relay_auth *relay_auth_new(const char *path);
 void relay_auth_free(struct relay_auth *a);
 /* Whether the request carries the signature headers at all. */
 bool relay_auth_present(struct MHD_Connection *c);
+/* A module's request whose signature is good, not yet admitted: its
+ * client (for the rate limit), its MAC and until when (Unix seconds) the
+ * MAC must be remembered. */
+struct relay_signed {
+    const struct sockaddr *client;
+    unsigned char mac[32];
+    long long expires;
+};
 /* This process's memory of signatures: remembers mac until expires (Unix
  * seconds); false when it is a replay or, with *full set, when the table
  * is at its largest (refused rather than forgetting). */
 bool relay_auth_remember(struct relay_auth *a, const unsigned char mac[32],
                          long long now, long long expires, bool *full);
-/* NULL when the request is signed, fresh and new (to every relay on a
- * shared st); else the reason. */
-const char *relay_auth_check(struct relay_auth *a, struct relay_store *st,
-                             struct MHD_Connection *c, const char *method,
-                             const char *path, const char *body, size_t len);
+/* NULL when the request is signed with the fleet key within the window,
+ * with *out filled (out->client is the caller's); else the reason. */
+const char *relay_auth_verify(const struct relay_auth *a,
+                              struct MHD_Connection *c, const char *method,
+                              const char *path, const char *body, size_t len,
+                              struct relay_signed *out);
+/* Admits a verified request: RELAY_OK, or RELAY_LIMITED with
+ * *retry_after (seconds), RELAY_REPLAYED, RELAY_FULL (this relay's table
+ * of signatures), RELAY_UNAVAILABLE or RELAY_FAILED. */
+enum relay_result relay_admit(struct relay_auth *a, struct relay_store *st,
+                              const struct relay_signed *s, long *retry_after);
+/* relay_admit, then relay_store_poll_start if admitted: one step on a
+ * store that can. */
+enum relay_result relay_admit_poll_start(struct relay_auth *a,
+                                         struct relay_store *st,
+                                         const struct relay_signed *s,
+                                         long *retry_after, const char *state,
+                                         uint64_t *gen, char **code_out,
+                                         long long *left_ms);
 
 /* The browser's cookie for the session with this short id, or NULL. */
 typedef const char *relay_cookie_fn(void *cls, const char *id);
@@ -184,11 +208,20 @@ struct relay_store_ops {
      * *retry_after (seconds) when empty. */
     bool (*rate_allow)(struct relay_store *st, bool module,
                        const struct sockaddr *sa, long *retry_after);
-    /* A signed request's MAC, kept ttl seconds: RELAY_OK the first time,
-     * RELAY_DUPLICATE for a replay to any relay on the store. NULL for a
-     * store of one process, where relay_auth.c's own table suffices. */
-    enum relay_result (*remember)(struct relay_store *st,
-                                  const unsigned char mac[32], long ttl);
+    /* relay_admit's work for a shared store, in one step: the module's
+     * rate limit for s->client, then s->mac remembered until s->expires
+     * unless any relay on the store saw it. NULL for a store of one
+     * process: rate_allow and relay_auth.c's own table do it. */
+    enum relay_result (*admit)(struct relay_store *st,
+                               const struct relay_signed *s, long *retry_after);
+    /* admit, then poll_start if admitted, in the same step (one round
+     * trip: a poll is most of what a fleet's modules send). NULL with
+     * admit. */
+    enum relay_result (*admit_poll_start)(struct relay_store *st,
+                                          const struct relay_signed *s,
+                                          long *retry_after, const char *state,
+                                          uint64_t *gen, char **code_out,
+                                          long long *left_ms);
 };
 
 struct relay_store {
@@ -370,7 +403,13 @@ enum MHD_Result relay_do_register(const struct relay *r,
 /* A poll that must wait is left suspended with *w set; when it is
  * resumed, relay_poll_resumed answers it or suspends it again. */
 enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
-                              char *body, size_t len, struct relay_waiter **w);
+                              const struct relay_signed *s, char *body,
+                              size_t len, struct relay_waiter **w);
+/* The answer to a signed request relay_admit refused (what: "poll",
+ * "registration" or "ping", for the log). */
+enum MHD_Result relay_not_admitted(const struct relay *r,
+                                   struct MHD_Connection *c, const char *what,
+                                   enum relay_result rc, long retry_after);
 enum MHD_Result relay_poll_resumed(const struct relay *r,
                                    struct MHD_Connection *c,
                                    struct relay_waiter **w);
