@@ -160,6 +160,20 @@ elif what == "wake":  # a poll waits on A, the callback reaches B
     req(b, "GET", "/cb?code=woken-code&state=" + state, headers={"Cookie": cookie})
     t.join()
     print("%d %s %d" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000))
+elif what == "supersede":  # a poll waits on A, the module's next poll reaches B
+    a, b = sys.argv[2:4]
+    secret, state, cookie = login(a, a)
+    got = {}
+    def poll():
+        got["r"] = signed(a, "/api/v1/poll", {"secret": secret, "wait": "10"})
+        got["t"] = time.monotonic()
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    newer = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0"})
+    t.join()
+    print("%d %s %d %s" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000, newer[2]))
 elif what == "race":  # N codes, each polled at once on A and on B
     a, b, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
     wins = {"once": 0, "twice": 0, "never": 0}
@@ -215,6 +229,15 @@ if [ "$st $body" = '200 {"ok":true,"code":"woken-code"}' ] && [ "${lag:-9999}" -
 else
     not_ok a_callback_on_b_wakes_the_poll_waiting_on_a "$st $body ${lag} ms"
 fi
+# A module that gave up on a poll waiting on A asks again through B: the
+# poll on A steps aside at once (pub/sub), so it never takes the code.
+read -r st body lag newer <<<"$(client supersede "$a_url" "$b_url")"
+if [ "$st $body $newer" = '200 {"ok":false,"pending":true} {"ok":false,"pending":true}' ] &&
+    [ "${lag:-9999}" -lt 1000 ]; then
+    ok "a_newer_poll_on_b_wakes_the_older_waiting_on_a (${lag} ms)"
+else
+    not_ok a_newer_poll_on_b_wakes_the_older_waiting_on_a "$st $body ${lag} ms $newer"
+fi
 # A module's signed request copied on its way to A is worth nothing at B:
 # the relays remember every signature they accepted in Redis.
 is signed_request_accepted_by_a_is_refused_as_a_replay_by_b \
@@ -224,8 +247,8 @@ is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0
 # A poll is admitted (rate, signature) and looks in one script: one over
 # its client's budget takes nothing. The budget of 192.0.2.77 (as
 # haproxy would name it) is spent for a long while in Redis itself.
-redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" HSET haobtc:r:mc000024d \
-    tokens -1000000000 ts "$(date +%s%3N)" >/dev/null
+redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" SET haobtc:b:mc000024d \
+    "-1000000000 $(date +%s%3N)" PX 600000 >/dev/null
 is poll_over_its_clients_budget_is_429_and_leaves_the_code_for_the_next \
     '429 retry-after 200 {"ok":true,"code":"kept-code"}' \
     "$(client limited "$a_url" "$b_url" 192.0.2.77)"

@@ -252,14 +252,14 @@ enum relay_result relay_admit_poll_start(struct relay_auth *a,
                                          struct relay_store *st,
                                          const struct relay_signed *s,
                                          long *retry_after, const char *state,
-                                         uint64_t *gen, char **code_out,
-                                         long long *left_ms)
+                                         long wait, uint64_t *gen,
+                                         char **code_out, long long *left_ms)
 {
     enum relay_result rc;
 
     *code_out = NULL;
     if (st->ops->admit_poll_start != NULL)
-        return st->ops->admit_poll_start(st, s, retry_after, state, gen,
+        return st->ops->admit_poll_start(st, s, retry_after, state, wait, gen,
                                          code_out, left_ms);
     rc = relay_admit(a, st, s, retry_after);
     if (rc != RELAY_OK)

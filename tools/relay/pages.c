@@ -319,7 +319,7 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
         wait = r->max_poll_wait;
     if (!hb_sha256_b64url(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    rc = relay_admit_poll_start(r->auth, r->store, s, &retry, state, &gen,
+    rc = relay_admit_poll_start(r->auth, r->store, s, &retry, state, wait, &gen,
                                 &code, &left_ms);
     if (refused(rc))
         return relay_not_admitted(r, c, "poll", rc, retry);

@@ -30,6 +30,9 @@
 #define CHANNEL PREFIX "wake"
 #define SESSIONS PREFIX "sessions"
 #define RECONNECT_MS_MAX 1000
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define MAX_WAIT_MS XSTR(HB_RELAY_POLL_WAIT_DEFAULT_MAX) "000"
 
 /* Redis's clock, in milliseconds, the same for every relay. */
 #define LUA_NOW                                                                \
@@ -80,22 +83,25 @@ static const char lua_answer[] =
     "return 'ok'";
 
 /* A poll's look at its session: skey, the session; sessions; g, 'start'
- * or the poll's number; the state; the id keys' prefix. {0} unknown, {1}
+ * or the poll's number; the state; the id keys' prefix; till, when a
+ * new poll stops waiting (ms, Redis's clock). {0} unknown, {1}
  * superseded, {2, pttl} pending, {3, code} and {4} denied (the session is
- * gone with them), with the poll's number last. */
+ * gone with them), with the poll's number last. A new poll tells the
+ * relays (pub/sub) to wake the one before it only when that one may still
+ * be waiting: a module that asks without waiting costs no message. */
 #define LUA_TAKE_FN                                                            \
-    "local function take(skey, sessions, g, state, iprefix) "                  \
-    "  local gen "                                                             \
+    "local function take(skey, sessions, g, state, iprefix, till)  "           \
+    "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id', "    \
+    "'until') "                                                                \
+    "  if not f[1] then return {0, 0} end "                                    \
+    "  local gen = tonumber(f[1]) "                                            \
     "  if g == 'start' then "                                                  \
-    "    if redis.call('EXISTS', skey) == 0 then return {0, 0} end "           \
-    "    gen = redis.call('HINCRBY', skey, 'gen', 1) "                         \
-    "    if gen > 1 then "                                                     \
+    "    gen = gen + 1 "                                                       \
+    "    redis.call('HSET', skey, 'gen', gen, 'until', till) "                 \
+    "    if gen > 1 and tonumber(f[5] or 0) > now then "                       \
     "      redis.call('PUBLISH', '" CHANNEL "', 'p ' .. gen .. ' ' .. state) " \
     "    end "                                                                 \
-    "  else gen = tonumber(g) end "                                            \
-    "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id') "    \
-    "  if not f[1] then return {0, gen} end "                                  \
-    "  if tonumber(f[1]) ~= gen then return {1, gen} end "                     \
+    "  elseif tonumber(g) ~= gen then return {1, tonumber(g)} end "            \
     "  if f[2] or f[3] then "                                                  \
     "    redis.call('DEL', skey, iprefix .. f[4]) "                            \
     "    redis.call('ZREM', sessions, state) "                                 \
@@ -105,25 +111,32 @@ static const char lua_answer[] =
     "  return {2, redis.call('PTTL', skey), gen} "                             \
     "end "
 
-/* A token bucket: key, rate, burst. {1}, or {0, seconds to wait}. */
+/* A token bucket: key, rate, burst. Its tokens and when it was last
+ * filled are one string, so a look is a GET and a SET. {1}, or {0,
+ * seconds to wait}. */
 #define LUA_RATE_FN                                                            \
     "local function rate(key, r, b) "                                          \
     "  local per_s, burst = tonumber(r), tonumber(b) "                         \
-    "  local v = redis.call('HMGET', key, 'tokens', 'ts') "                    \
-    "  local tokens = tonumber(v[1]) or burst "                                \
-    "  local ts = tonumber(v[2]) or now "                                      \
-    "  tokens = math.min(burst, tokens + (now - ts) / 1000 * per_s) "          \
+    "  local tokens, ts = burst, now "                                         \
+    "  local v = redis.call('GET', key) "                                      \
+    "  if v then "                                                             \
+    "    local a, t = string.match(v, '^(%S+) (%S+)$') "                       \
+    "    tokens, ts = tonumber(a) or burst, tonumber(t) or now "               \
+    "  end "                                                                   \
+    "  tokens = math.min(burst, tokens + math.max(0, now - ts) / 1000 * "      \
+    "per_s) "                                                                  \
     "  local ok = 0 "                                                          \
     "  if tokens >= 1 then tokens = tokens - 1 ok = 1 end "                    \
-    "  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', now) "        \
-    "  redis.call('PEXPIRE', key, math.ceil(burst / per_s * 1000) + 1000) "    \
+    "  redis.call('SET', key, tostring(tokens) .. ' ' .. now, 'PX', "          \
+    "math.ceil(burst / per_s * 1000) + 1000) "                                 \
     "  if ok == 1 then return {1} end "                                        \
     "  return {0, math.floor((1 - tokens) / per_s) + 1} "                      \
     "end "
 
 /* A module's signed request, admitted: its rate (the bucket, rate and
  * burst), then its MAC's first use across the fleet (SET NX of the MAC's
- * key, for ttl seconds). {7} admitted, {5, seconds to wait} or {6} replayed. */
+ * key, for ttl seconds). {7} admitted, {5, seconds to wait} or {6}
+ * replayed. */
 #define LUA_ADMIT_FN                                                           \
     LUA_RATE_FN                                                                \
     "local function admit(bucket, mac, r, b, ttl) "                            \
@@ -135,9 +148,10 @@ static const char lua_answer[] =
     "end "
 
 /* KEYS: session, sessions; ARGV: 'start' or the poll's number, the state,
- * the id keys' prefix. */
-static const char lua_take[] =
-    LUA_TAKE_FN "return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])";
+ * the id keys' prefix, the poll's wait (ms). */
+static const char lua_take[] = LUA_NOW LUA_TAKE_FN
+    "return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], "
+    "now + tonumber(ARGV[4]))";
 
 /* KEYS: the bucket; ARGV: rate, burst. */
 static const char lua_rate[] =
@@ -148,12 +162,13 @@ static const char lua_admit[] = LUA_NOW LUA_ADMIT_FN
     "return admit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])";
 
 /* KEYS: the bucket, the MAC's key, session, sessions; ARGV: rate, burst,
- * ttl, the state, the id keys' prefix. admit's refusal, or take's answer
- * to a new poll. */
+ * ttl, the state, the id keys' prefix, the poll's wait (ms). admit's
+ * refusal, or take's answer to a new poll. */
 static const char lua_admit_poll[] = LUA_NOW LUA_ADMIT_FN LUA_TAKE_FN
     "local ok = admit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3]) "
     "if ok[1] ~= 7 then return ok end "
-    "return take(KEYS[3], KEYS[4], 'start', ARGV[4], ARGV[5])";
+    "return take(KEYS[3], KEYS[4], 'start', ARGV[4], ARGV[5], "
+    "now + tonumber(ARGV[6]))";
 
 /* KEYS: sessions. Forgets the expired, counts the rest. */
 static const char lua_count[] =
@@ -181,7 +196,8 @@ struct redis_store {
     char sha[N_SCRIPTS][41];
     long long ttl_ms;
     long max_sessions;
-    double rate[2], burst[2];
+    /* As the scripts take them: phones' [0] and modules' [1]. */
+    char rate[2][32], burst[2][32];
     /* While Redis is away each relay limits on its own. */
     struct relay_store *local;
     relay_notify_fn *notify;
@@ -557,15 +573,21 @@ static enum relay_result read_look(redisReply *r, uint64_t *gen,
     return rc;
 }
 
+/* wait_ms: how long a new poll (gen_arg "start") may wait. */
 static enum relay_result take(struct redis_store *rs, const char *state,
-                              const char *gen_arg, uint64_t *gen,
-                              char **code_out, long long *left_ms)
+                              const char *gen_arg, const char *wait_ms,
+                              uint64_t *gen, char **code_out,
+                              long long *left_ms)
 {
     char skey[64];
-    const char *args[] = {key_of(skey, sizeof(skey), "s:", state), SESSIONS,
-                          gen_arg, state, PREFIX "i:"};
+    const char *args[] = {key_of(skey, sizeof(skey), "s:", state),
+                          SESSIONS,
+                          gen_arg,
+                          state,
+                          PREFIX "i:",
+                          wait_ms};
 
-    return read_look(run(rs, S_TAKE, 2, 5, args), gen, code_out, left_ms, NULL);
+    return read_look(run(rs, S_TAKE, 2, 6, args), gen, code_out, left_ms, NULL);
 }
 
 static enum relay_result rs_poll_start(struct relay_store *base,
@@ -577,7 +599,9 @@ static enum relay_result rs_poll_start(struct relay_store *base,
     *gen = 0;
     /* The script told the other relays' older waiters (pub/sub); this
      * relay's hear it directly, sooner. */
-    enum relay_result rc = take(rs, state, "start", gen, code_out, left_ms);
+    /* As if it waits as long as any poll may. */
+    enum relay_result rc =
+        take(rs, state, "start", MAX_WAIT_MS, gen, code_out, left_ms);
     if (*gen > 1 && rs->notify != NULL)
         rs->notify(rs->notify_cls, state, *gen);
     return rc;
@@ -590,7 +614,7 @@ static enum relay_result rs_take(struct relay_store *base, const char *state,
     char g[24];
 
     snprintf(g, sizeof(g), "%llu", (unsigned long long)gen);
-    return take(rs, state, g, NULL, code_out, NULL);
+    return take(rs, state, g, "0", NULL, code_out, NULL);
 }
 
 /* The same bucket as the memory store's: IPv4 whole, IPv6 by /64,
@@ -601,7 +625,7 @@ static char *bucket_key(char key[64], bool module, const struct sockaddr *sa)
     const unsigned char *bytes = NULL;
     size_t n = 0, at;
 
-    snprintf(key, 64, PREFIX "r:%c", module ? 'm' : 'p');
+    snprintf(key, 64, PREFIX "b:%c", module ? 'm' : 'p');
     at = strlen(key);
     if (sa != NULL && sa->sa_family == AF_INET) {
         bytes = (const unsigned char *)&(
@@ -626,13 +650,12 @@ static bool rs_rate_allow(struct relay_store *base, bool module,
                           const struct sockaddr *sa, long *retry_after)
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
-    char key[64], rate[32], burst[32];
-    const char *args[] = {bucket_key(key, module, sa), rate, burst};
+    char key[64];
+    const char *args[] = {bucket_key(key, module, sa), rs->rate[module],
+                          rs->burst[module]};
     redisReply *r;
     bool ok;
 
-    snprintf(rate, sizeof(rate), "%.3f", rs->rate[module]);
-    snprintf(burst, sizeof(burst), "%.3f", rs->burst[module]);
     r = run(rs, S_RATE, 1, 3, args);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
         freeReplyObject(r);
@@ -648,11 +671,10 @@ static bool rs_rate_allow(struct relay_store *base, bool module,
 /* The admit script's keys and arguments: bucket, MAC key, rate, burst and
  * the MAC's time to live. */
 struct admission {
-    char bucket[64], mac_key[64], rate[32], burst[32], ttl[24];
+    char bucket[64], mac_key[64], ttl[24];
 };
 
-static void admission_of(const struct redis_store *rs,
-                         const struct relay_signed *s, struct admission *a)
+static void admission_of(const struct relay_signed *s, struct admission *a)
 {
     long long now = (long long)time(NULL);
     /* Kept past this relay's window by another window: a relay whose
@@ -663,8 +685,6 @@ static void admission_of(const struct redis_store *rs,
     bucket_key(a->bucket, true, s->client);
     snprintf(a->mac_key, sizeof(a->mac_key), PREFIX "n:");
     hb_b64url(s->mac, 32, a->mac_key + strlen(a->mac_key));
-    snprintf(a->rate, sizeof(a->rate), "%.3f", rs->rate[1]);
-    snprintf(a->burst, sizeof(a->burst), "%.3f", rs->burst[1]);
     snprintf(a->ttl, sizeof(a->ttl), "%lld", ttl > 0 ? ttl : 1);
 }
 
@@ -678,11 +698,11 @@ static enum relay_result rs_admit(struct relay_store *base,
     const char *args[5];
     char *none;
 
-    admission_of(rs, s, &a);
+    admission_of(s, &a);
     args[0] = a.bucket;
     args[1] = a.mac_key;
-    args[2] = a.rate;
-    args[3] = a.burst;
+    args[2] = rs->rate[1];
+    args[3] = rs->burst[1];
     args[4] = a.ttl;
     return read_look(run(rs, S_ADMIT, 2, 5, args), NULL, &none, NULL,
                      retry_after);
@@ -690,21 +710,23 @@ static enum relay_result rs_admit(struct relay_store *base,
 
 static enum relay_result
 rs_admit_poll_start(struct relay_store *base, const struct relay_signed *s,
-                    long *retry_after, const char *state, uint64_t *gen,
-                    char **code_out, long long *left_ms)
+                    long *retry_after, const char *state, long wait,
+                    uint64_t *gen, char **code_out, long long *left_ms)
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
     struct admission a;
-    char skey[64];
+    char skey[64], wait_ms[24];
     const char *args[] = {
-        a.bucket, a.mac_key, key_of(skey, sizeof(skey), "s:", state),
-        SESSIONS, a.rate,    a.burst,
-        a.ttl,    state,     PREFIX "i:"};
+        a.bucket, a.mac_key,   key_of(skey, sizeof(skey), "s:", state),
+        SESSIONS, rs->rate[1], rs->burst[1],
+        a.ttl,    state,       PREFIX "i:",
+        wait_ms};
     enum relay_result rc;
 
-    admission_of(rs, s, &a);
+    admission_of(s, &a);
+    snprintf(wait_ms, sizeof(wait_ms), "%ld", wait * 1000);
     *gen = 0;
-    rc = read_look(run(rs, S_ADMIT_POLL, 4, 9, args), gen, code_out, left_ms,
+    rc = read_look(run(rs, S_ADMIT_POLL, 4, 10, args), gen, code_out, left_ms,
                    retry_after);
     if (*gen > 1 && rs->notify != NULL)
         rs->notify(rs->notify_cls, state, *gen);
@@ -838,10 +860,10 @@ relay_store_redis(const char *url, const char *password_file,
     rs->base.ops = &redis_ops;
     rs->ttl_ms = limits->session_ttl * 1000;
     rs->max_sessions = limits->max_sessions;
-    rs->rate[0] = limits->rate;
-    rs->burst[0] = limits->burst;
-    rs->rate[1] = limits->module_rate;
-    rs->burst[1] = limits->module_burst;
+    snprintf(rs->rate[0], sizeof(rs->rate[0]), "%.3f", limits->rate);
+    snprintf(rs->burst[0], sizeof(rs->burst[0]), "%.3f", limits->burst);
+    snprintf(rs->rate[1], sizeof(rs->rate[1]), "%.3f", limits->module_rate);
+    snprintf(rs->burst[1], sizeof(rs->burst[1]), "%.3f", limits->module_burst);
     rs->notify = notify;
     rs->notify_all = notify_all;
     rs->notify_cls = notify_cls;

@@ -158,8 +158,8 @@ enum relay_result relay_admit_poll_start(struct relay_auth *a,
                                          struct relay_store *st,
                                          const struct relay_signed *s,
                                          long *retry_after, const char *state,
-                                         uint64_t *gen, char **code_out,
-                                         long long *left_ms);
+                                         long wait, uint64_t *gen,
+                                         char **code_out, long long *left_ms);
 
 /* The browser's cookie for the session with this short id, or NULL. */
 typedef const char *relay_cookie_fn(void *cls, const char *id);
@@ -215,13 +215,13 @@ struct relay_store_ops {
     enum relay_result (*admit)(struct relay_store *st,
                                const struct relay_signed *s, long *retry_after);
     /* admit, then poll_start if admitted, in the same step (one round
-     * trip: a poll is most of what a fleet's modules send). NULL with
-     * admit. */
+     * trip: a poll is most of what a fleet's modules send); wait is how
+     * long the poll may wait (seconds). NULL with admit. */
     enum relay_result (*admit_poll_start)(struct relay_store *st,
                                           const struct relay_signed *s,
                                           long *retry_after, const char *state,
-                                          uint64_t *gen, char **code_out,
-                                          long long *left_ms);
+                                          long wait, uint64_t *gen,
+                                          char **code_out, long long *left_ms);
 };
 
 struct relay_store {

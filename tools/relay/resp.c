@@ -36,6 +36,7 @@
 
 struct relay_resp_conn {
     struct relay_resp_conn *next; /* the pool's idle list */
+    long long idle_since_ms;
     int fd;
     SSL *ssl;
     redisReader *reader;
@@ -351,7 +352,9 @@ int relay_resp_read(struct relay_resp_conn *c, long long deadline,
             rc = 1;
             break;
         }
-        if (c->ssl != NULL && SSL_pending(c->ssl) == 0 &&
+        /* Waited for first: a reply is never there the moment a command
+         * has gone, and a read that finds nothing costs a system call. */
+        if ((c->ssl == NULL || SSL_pending(c->ssl) == 0) &&
             !wait_fd(c->fd, POLLIN, deadline)) {
             rc = now_ms() >= deadline ? 0 : -1;
             break;
@@ -486,12 +489,16 @@ fail:
 }
 
 /* An idle connection that Redis closed (a restart) reads as ready: it
- * is dropped here rather than failing the next command. */
-static bool still_open(const struct relay_resp_conn *c)
+ * is dropped here rather than failing the next command. One back in the
+ * pool this very moment is taken as it is: a restart takes longer than
+ * that, and a busy relay saves a system call per command. */
+#define FRESH_MS 20
+
+static bool still_open(const struct relay_resp_conn *c, long long now)
 {
     struct pollfd p = {c->fd, POLLIN, 0};
 
-    return poll(&p, 1, 0) == 0;
+    return now - c->idle_since_ms < FRESH_MS || poll(&p, 1, 0) == 0;
 }
 
 redisReply *relay_resp_call(struct relay_resp *r, int argc, const char **argv,
@@ -500,17 +507,18 @@ redisReply *relay_resp_call(struct relay_resp *r, int argc, const char **argv,
     struct relay_resp_conn *c = NULL;
     redisReply *reply = NULL;
     char why[sizeof(r->why)] = "";
+    long long now = now_ms();
 
     pthread_mutex_lock(&r->lock);
     while (c == NULL && r->idle != NULL) {
         c = r->idle;
         r->idle = c->next;
-        if (!still_open(c)) {
+        if (!still_open(c, now)) {
             relay_resp_close(c);
             c = NULL;
         }
     }
-    if (c == NULL && now_ms() < r->retry_at_ms) {
+    if (c == NULL && now < r->retry_at_ms) {
         pthread_mutex_unlock(&r->lock);
         return NULL;
     }
@@ -527,6 +535,7 @@ redisReply *relay_resp_call(struct relay_resp *r, int argc, const char **argv,
     }
     pthread_mutex_lock(&r->lock);
     if (c != NULL) {
+        c->idle_since_ms = now_ms();
         c->next = r->idle;
         r->idle = c;
         r->why[0] = '\0';
