@@ -458,6 +458,38 @@ static void cap_refuses_until_a_session_expires(void **unused)
     relay_store_free(st);
 }
 
+/* The table of sessions starts small and doubles as they come: every
+ * session is still found by its id and by its state after each growth,
+ * and an expired one is still dropped. */
+static void sessions_past_the_first_table_are_all_found(void **unused)
+{
+    enum { N = 5000 };
+    struct relay_store *st = store_with(100000, 10, 20);
+    static char ids[N][RELAY_ID_LEN + 1];
+    char state[RELAY_STATE_LEN + 1];
+    struct relay_view v;
+    char *code = NULL;
+
+    (void)unused;
+    for (int i = 0; i < N; i++) {
+        snprintf(state, sizeof(state), "%043d", i);
+        add(st, state, ids[i]);
+    }
+    assert_int_equal(sessions(st), N);
+    for (int i = 0; i < N; i++) {
+        snprintf(state, sizeof(state), "%043d", i);
+        assert_int_equal(relay_store_view(st, ids[i], &v), RELAY_OK);
+        assert_memory_equal(v.state, state, RELAY_STATE_LEN);
+        relay_view_clear(&v);
+        assert_int_equal(poll_once(st, state, &code, NULL), RELAY_PENDING);
+    }
+    now += TTL_MS;
+    relay_store_purge(st);
+    assert_int_equal(sessions(st), 0);
+    assert_int_equal(relay_store_view(st, ids[N - 1], &v), RELAY_UNKNOWN);
+    relay_store_free(st);
+}
+
 static void purge_drops_the_oldest_first_and_only_the_expired(void **unused)
 {
     struct relay_store *st = new_store();
@@ -589,6 +621,7 @@ int main(void)
         cmocka_unit_test(newer_poll_takes_over_from_an_older_one),
         cmocka_unit_test(session_lives_until_the_last_millisecond_of_its_ttl),
         cmocka_unit_test(cap_refuses_until_a_session_expires),
+        cmocka_unit_test(sessions_past_the_first_table_are_all_found),
         cmocka_unit_test(purge_drops_the_oldest_first_and_only_the_expired),
         cmocka_unit_test(no_freed_memory_holds_a_code_or_a_session_key),
         cmocka_unit_test(rate_limit_refills_with_the_clock),

@@ -24,11 +24,12 @@
 /* Every signature accepted in the last 2 * window seconds is remembered:
  * a table of slots (a power of two), probed SEEN_PROBE slots from the
  * signature's own bits (an HMAC output, so nobody without the key can aim
- * at a slot). It starts at SEEN_FIRST and doubles when a signature finds no
- * free slot, up to SEEN_MAX (80 MiB, some 17,000 signed requests a second
- * over the window); past that a request is refused "busy" rather than a
- * signature forgotten. Only the fleet can fill it. */
-#define SEEN_FIRST 65536u
+ * at a slot). It starts small, so its memory follows what the fleet sends,
+ * and doubles when a signature finds no free slot, up to SEEN_MAX (80 MiB,
+ * some 17,000 signed requests a second over the window); past that a
+ * request is refused "busy" rather than a signature forgotten. Only the
+ * fleet can fill it. */
+#define SEEN_FIRST 4096u
 #define SEEN_MAX (1u << 21)
 #define SEEN_PROBE 64
 #define SIG_LEN HB_DIGEST_B64_LEN

@@ -16,6 +16,8 @@
 
 /* Bounded so a spray of addresses cannot grow the table; the address
  * seen first is forgotten first. */
+/* Chains the session table starts with; it doubles as sessions come. */
+#define FIRST_BUCKETS 1024
 #define RATE_SLOTS 4096
 #define RATE_BUCKETS 8192
 #define ADDR_MAX 17 /* a kind byte, then up to 16 of address */
@@ -64,6 +66,7 @@ struct mem_store {
     struct session **by_id;
     struct session **by_state;
     size_t mask;
+    size_t max_buckets; /* what --max-sessions needs; the table grows to it */
     struct session *oldest;
     struct session *newest;
     size_t count;
@@ -167,6 +170,11 @@ struct relay_store *relay_store_memory(const struct relay_limits *limits,
         return NULL;
     while (buckets < (size_t)limits->max_sessions)
         buckets *= 2;
+    st->max_buckets = buckets;
+    /* Small at first: the table costs memory as sessions come, not as
+     * --max-sessions allows. */
+    if (buckets > FIRST_BUCKETS)
+        buckets = FIRST_BUCKETS;
     st->mask = buckets - 1;
     st->max_sessions = (size_t)limits->max_sessions;
     st->ttl_ms = (long long)limits->session_ttl * 1000;
@@ -194,10 +202,36 @@ struct relay_store *relay_store_memory(const struct relay_limits *limits,
     return NULL;
 }
 
+/* Twice the chains' heads, every session rehashed (along the age list,
+ * which holds each once). Left as it is when memory is short: the chains
+ * are longer, not wrong. */
+static void grow(struct mem_store *st)
+{
+    size_t buckets = 2 * (st->mask + 1);
+    struct session **heads = calloc(2 * buckets, sizeof(*heads));
+
+    if (heads == NULL)
+        return;
+    free(st->by_id);
+    st->by_id = heads;
+    st->by_state = heads + buckets;
+    st->mask = buckets - 1;
+    for (struct session *s = st->oldest; s != NULL; s = s->newer) {
+        size_t i = slot_of(st, s->id, RELAY_ID_LEN);
+        size_t j = slot_of(st, s->state, RELAY_STATE_LEN);
+
+        s->id_next = st->by_id[i];
+        st->by_id[i] = s;
+        s->state_next = st->by_state[j];
+        st->by_state[j] = s;
+    }
+}
+
 static void unlink_chain(struct session **head, struct session *s,
                          size_t next_offset)
 {
-    /* Chains are short (keyed hash, table at least as large as the cap). */
+    /* Chains are short (keyed hash, at least as many chains as sessions
+     * up to the cap). */
     while (*head != NULL && *head != s)
         head = (struct session **)(void *)((char *)*head + next_offset);
     if (*head == s)
@@ -374,8 +408,12 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
     } else if (st->count >= st->max_sessions) {
         rc = RELAY_FULL;
     } else if (new_id(st, s->id)) {
-        size_t i = slot_of(st, s->id, RELAY_ID_LEN);
-        size_t j = slot_of(st, s->state, RELAY_STATE_LEN);
+        size_t i, j;
+
+        if (st->count > st->mask && st->mask + 1 < st->max_buckets)
+            grow(st);
+        i = slot_of(st, s->id, RELAY_ID_LEN);
+        j = slot_of(st, s->state, RELAY_STATE_LEN);
 
         s->expires_ms = now + st->ttl_ms;
         s->id_next = st->by_id[i];
