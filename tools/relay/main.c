@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -268,6 +271,19 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&sv->in_flight, 1);
+}
+
+/* Pages freed inside malloc's heaps go back to the system. A closed
+ * connection frees its 16 KiB pool, of which it touched a page or two; a
+ * new one carved from that free space touches other pages of it, so
+ * after a burst (10,000 waiting polls, say) the memory the burst reserved
+ * would fill up page by page with the connections that follow (measured:
+ * 62 -> 73 MiB over 100,000, and growing). Every tick (10 s), a few ms. */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 /* Numeric addresses only: a name could resolve differently tomorrow. */
@@ -573,8 +589,10 @@ int main(int argc, char **argv)
         int sig = sigtimedwait(&sigs, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT)
             break;
-        if (sig < 0 && errno == EAGAIN)
+        if (sig < 0 && errno == EAGAIN) {
             relay_store_purge(r->store);
+            give_back_memory();
+        }
     }
     relay_say(r, "stopping");
     status = EXIT_SUCCESS;
