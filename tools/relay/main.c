@@ -89,15 +89,26 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
     struct sockaddr_storage client;
     char after[32];
     long retry = 1, length;
-    const char *v;
+    const char *type = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *size = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    bool form =
+        type != NULL && strncasecmp(type, FORM_TYPE, strlen(FORM_TYPE)) == 0 &&
+        (type[strlen(FORM_TYPE)] == '\0' || type[strlen(FORM_TYPE)] == ';');
+    bool sized = size == NULL || hb_parse_long(size, 0, BODY_MAX, &length);
+    /* A module's request that passes every check here is counted once its
+     * body is read, with its signature (relay_admit): on a shared store,
+     * one round trip for both. */
+    bool counted_later =
+        wants_post && post && relay_auth_present(c) && form && sized;
 
     rq->answered = true; /* until every check below has passed */
     relay_net_client(r->net, c, &client);
     /* Modules and phones have budgets of their own, so a flood of page
-     * views cannot starve polls, nor a busy fleet the phones. A module's
-     * request is counted once its body is read (see handle). */
-    if (route != R_HEALTH && !wants_post &&
-        !relay_store_rate_allow(r->store, false,
+     * views cannot starve polls, nor a busy fleet the phones. */
+    if (route != R_HEALTH && !counted_later &&
+        !relay_store_rate_allow(r->store, wants_post,
                                 (const struct sockaddr *)&client, &retry)) {
         snprintf(after, sizeof(after), "%ld", retry);
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
@@ -123,19 +134,14 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
         rq->answered = false;
         return MHD_YES;
     }
-    v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                    MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (v == NULL || strncasecmp(v, FORM_TYPE, strlen(FORM_TYPE)) != 0 ||
-        (v[strlen(FORM_TYPE)] != '\0' && v[strlen(FORM_TYPE)] != ';'))
+    if (!form)
         return relay_send_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                 "form expected", NULL, NULL);
     /* Refused before reading when the client says up front it is too big. */
-    v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (v != NULL && !hb_parse_long(v, 0, BODY_MAX, &length))
+    if (!sized)
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
-    rq->cap = v != NULL ? (size_t)length : BODY_MAX;
+    rq->cap = size != NULL ? (size_t)length : BODY_MAX;
     rq->answered = false;
     return MHD_YES;
 }
