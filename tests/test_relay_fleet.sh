@@ -146,9 +146,12 @@ if what == "across":  # A registers, B shows the page and takes the callback
     st, _, _ = req(b, "GET", "/cb?code=fleet-code&state=" + state, headers={"Cookie": cookie})
     st2, _, body = signed(poll_at, "/api/v1/poll", {"secret": secret, "wait": "0"})
     print("%d %d %s" % (st, st2, body))
-elif what == "wake":  # a poll waits on A, the callback reaches B
+elif what in ("wake", "supersede"):
+    # A poll waits on A; then the callback (wake) or the module's next
+    # poll (supersede) reaches B. The waiting poll's answer, how long after
+    # that it came (ms), and the next poll's answer.
     a, b = sys.argv[2:4]
-    secret, state, cookie = login(a, b)
+    secret, state, cookie = login(a, b if what == "wake" else a)
     got = {}
     def poll():
         got["r"] = signed(a, "/api/v1/poll", {"secret": secret, "wait": "10"})
@@ -157,23 +160,13 @@ elif what == "wake":  # a poll waits on A, the callback reaches B
     t.start()
     time.sleep(0.5)
     t0 = time.monotonic()
-    req(b, "GET", "/cb?code=woken-code&state=" + state, headers={"Cookie": cookie})
+    if what == "wake":
+        req(b, "GET", "/cb?code=woken-code&state=" + state, headers={"Cookie": cookie})
+        newer = ""
+    else:
+        newer = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0"})[2]
     t.join()
-    print("%d %s %d" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000))
-elif what == "supersede":  # a poll waits on A, the module's next poll reaches B
-    a, b = sys.argv[2:4]
-    secret, state, cookie = login(a, a)
-    got = {}
-    def poll():
-        got["r"] = signed(a, "/api/v1/poll", {"secret": secret, "wait": "10"})
-        got["t"] = time.monotonic()
-    t = threading.Thread(target=poll)
-    t.start()
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    newer = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0"})
-    t.join()
-    print("%d %s %d %s" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000, newer[2]))
+    print(("%d %s %d %s" % (got["r"][0], got["r"][2], (got["t"] - t0) * 1000, newer)).rstrip())
 elif what == "race":  # N codes, each polled at once on A and on B
     a, b, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
     wins = {"once": 0, "twice": 0, "never": 0}

@@ -14,10 +14,10 @@
 
 #include <openssl/crypto.h>
 
-/* Bounded so a spray of addresses cannot grow the table; the address
- * seen first is forgotten first. */
 /* Chains the session table starts with; it doubles as sessions come. */
 #define FIRST_BUCKETS 1024
+/* Bounded so a spray of addresses cannot grow the table; the address
+ * seen first is forgotten first. */
 #define RATE_SLOTS 4096
 #define RATE_BUCKETS 8192
 #define ADDR_MAX 17 /* a kind byte, then up to 16 of address */
