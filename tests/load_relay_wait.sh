@@ -158,7 +158,7 @@ asyncio.run(main())
 PY
 }
 val() { sed -n "s/^$1=//p" "$2" | head -n 1; }
-# plain_relay DIR: a relay without TLS; sets RELAY_PID, RELAY_URL
+# plain_relay DIR [OPTIONS...]: a relay without TLS; sets RELAY_PID, RELAY_URL
 plain_relay() {
     local port
     port=$(free_port)
@@ -167,7 +167,7 @@ plain_relay() {
         --client-id test-client \
         --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \
         --rate 1000 --burst 1000 --module-rate 1000 --module-burst 10000 \
-        --quiet --max-poll-wait 60 >>"$1/relay.log" 2>&1 &
+        --quiet --max-poll-wait 60 "${@:2}" >>"$1/relay.log" 2>&1 &
     RELAY_PID=$!
     pids+=("$RELAY_PID")
     wait_for_file "$1/relay.port" 10 || { cat "$1/relay.log" >&2; return 1; }
@@ -205,6 +205,86 @@ else
     not_ok pending_polls_answer_at_their_deadline "early '${early}' ms, late '${late}' ms"
 fi
 grep '^odd=' "$tdir/crowd.out"
+
+# --- a module registers, then polls, on one kept-alive connection, and
+# libmicrohttpd zeroes a connection's whole pool between two requests:
+# on the public port (16 KiB pools) each waiting login would cost some
+# 17.5 KiB. On the module port (4 KiB pools) 2,000 of them cost under
+# 8 KiB each.
+mkdir -p "$tdir/kept"
+mport=$(free_port)
+plain_relay "$tdir/kept" --module-port "$mport" || exit 1
+kept_pid=$RELAY_PID
+RELAY_URL=$main_url
+python3 - "$mport" "$kept_pid" 2000 >"$tdir/kept.out" 2>&1 <<'PY'
+import asyncio, base64, hashlib, hmac, os, re, sys, time, urllib.parse
+port, pid, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+key = open(os.environ["HB_FLEET_KEY"], "rb").read().rstrip(b" \t\r\n")
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+rss = lambda: int(re.search(r"VmRSS:\s+(\d+)", open("/proc/%s/status" % pid).read()).group(1))
+
+async def request(conn, path, fields):
+    form = urllib.parse.urlencode(list(fields.items()) + [("nonce", b64(os.urandom(16)))]).encode()
+    ts = str(int(time.time()))
+    mac = hmac.new(key, ("haobtc-relay-v1\nPOST\n%s\n%s\n" % (path, ts)).encode() + form,
+                   hashlib.sha256).digest()
+    r, w = conn
+    w.write(("POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %d\r\n"
+             "Content-Type: application/x-www-form-urlencoded\r\nX-Haobtc-Timestamp: %s\r\n"
+             "X-Haobtc-Signature: %s\r\n\r\n" % (path, port, len(form), ts, b64(mac))).encode() + form)
+    await w.drain()
+    status = int((await r.readline()).split()[1])
+    length = 0
+    while (line := await r.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    await r.readexactly(length)
+    return status
+
+async def login(conns, registered):
+    secret = b64(os.urandom(32))
+    conn = await asyncio.open_connection("127.0.0.1", port)
+    conns.append(conn)
+    st = await request(conn, "/api/v1/sessions", {
+        "state": b64(hashlib.sha256(secret.encode()).digest()),
+        "tag_key": b64(os.urandom(32)), "host": "web01", "user": "alice"})
+    registered.append(st)
+    await request(conn, "/api/v1/poll", {"secret": secret, "wait": "30"})
+
+async def main():
+    idle, conns, registered = rss(), [], []
+    tasks = []
+    for k in range(0, n, 100):
+        tasks += [asyncio.create_task(login(conns, registered)) for _ in range(100)]
+        await asyncio.sleep(0.02)
+    health = await asyncio.open_connection("127.0.0.1", port)
+    waiting, t0 = 0, time.monotonic()
+    while waiting < n and time.monotonic() - t0 < 20:
+        health[1].write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        body = (await health[0].read()).decode()
+        waiting = int(re.search(r'"waiting":(\d+)', body).group(1))
+        health = await asyncio.open_connection("127.0.0.1", port)
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    print("registered=%d" % registered.count(201))
+    print("waiting=%d" % waiting)
+    print("kib_a_poll=%.1f" % ((rss() - idle) / n))
+    for t in tasks:
+        t.cancel()
+    for _, w in conns:
+        w.close()
+asyncio.run(main())
+PY
+is kept_alive_logins_registered_2000 2000 "$(val registered "$tdir/kept.out")"
+is kept_alive_logins_waiting_2000 2000 "$(val waiting "$tdir/kept.out")"
+per=$(val kib_a_poll "$tdir/kept.out")
+if awk -v k="$per" 'BEGIN { exit !(k != "" && k < 8) }'; then
+    ok "a_waiting_poll_after_its_registration_on_the_module_port_costs_under_8_KiB (${per} KiB)"
+else
+    not_ok a_waiting_poll_after_its_registration_on_the_module_port_costs_under_8_KiB \
+        "'${per}' KiB; $(tail -n 3 "$tdir/kept.out")"
+fi
+stop_pid "$kept_pid"
 
 # --- stopping answers every waiting poll at once (503, try again)
 mkdir -p "$tdir/stop"
@@ -281,5 +361,5 @@ is callback_still_answered_with_780_connections_open 403 "$(val_ callback_crowde
 is page_view_is_200_once_the_crowd_left 200 "$(val_ page_after)"
 check own_relays_stop_without_sanitizer_reports \
     lacks -E 'Sanitizer|runtime error' "$tdir/crowd/relay.log" "$tdir/stop/relay.log" \
-    "$tdir/reserve/relay.log"
+    "$tdir/kept/relay.log" "$tdir/reserve/relay.log"
 finish

@@ -626,6 +626,40 @@ grep -a SYSLOG "$pdir/out" >>"$HB_TEST_DIR/module-syslog.txt"
 check pam_enter_after_approval_authenticates_alice \
     grep -q 'pamtester: successfully authenticated' "$pdir/out"
 
+# --- the module port (--module-port): modules' requests and /health, on
+# connections that cost a quarter of the public port's; phones stay on
+# the public port, and a page or callback sent to the module port is 404
+mport=$(free_port)
+own_relay modules --module-port "$mport" || exit 1
+pub_url=$own_url mod_url=https://127.0.0.1:$mport
+is module_port_health_is_200 200 "$(get "$mod_url/health")"
+p_mod=$(new_secret)
+s_mod=$(state_of "$p_mod")
+register "$mod_url" "$s_mod"
+is registration_on_the_module_port_is_201 201 "$st"
+check its_link_is_on_the_public_port grep -q "^$pub_url/s/[A-Za-z0-9_-]*$" <<<"$link"
+is context_page_on_the_module_port_is_404 404 "$(get "$mod_url${link#"$pub_url"}")"
+is context_page_on_the_public_port_is_200 200 "$(get "$link")"
+cont "$link" "$tdir/modules.jar" >/dev/null
+is callback_on_the_module_port_is_404 404 \
+    "$(getc "$tdir/modules.jar" "$mod_url/cb?code=module-port-code&state=$s_mod")"
+is callback_on_the_public_port_is_200 200 \
+    "$(getc "$tdir/modules.jar" "$pub_url/cb?code=module-port-code&state=$s_mod")"
+is poll_on_the_module_port_is_200 200 "$(post "$mod_url/api/v1/poll" "secret=$p_mod" wait=0)"
+check poll_on_the_module_port_gets_the_code grep -q '"code":"module-port-code"' "$tdir/body"
+# A module sends some 300 bytes of headers; 2 KiB more still fit.
+is module_request_with_2_KiB_more_headers_is_200 200 \
+    "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' -H "X-Pad: $(head -c 2048 /dev/zero | tr '\0' x)" \
+        "$mod_url/health")"
+out=$tdir/same-port
+"$HB_BUILD/tools/relay/haobtc-relay" --port "$mport" --module-port "$mport" \
+    --public-url https://127.0.0.1 --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+    --authorize-url "$prefix" >"$out" 2>&1
+is module_port_equal_to_the_port_exits_2 2 "$?"
+check module_port_equal_to_the_port_says_so \
+    grep -q '^haobtc-relay: --module-port: must differ from --port$' "$out"
+unset out
+
 # --- expiry: 10 s after registration (ttl 10), everything is gone
 left=$((ttl_registered + 10300 - $(ms)))
 [ "$left" -gt 0 ] && sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
@@ -641,5 +675,6 @@ is rate_limited_client_is_served_again_later 404 "$(get "$rate_url/s/AAAAAAAA")"
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 check own_relays_stop_without_sanitizer_reports \
-    lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" "$tdir/rate/relay.log"
+    lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" \
+    "$tdir/rate/relay.log" "$tdir/modules/relay.log"
 finish

@@ -34,6 +34,7 @@ done
 fill() { # fill TEMPLATE OUT
     sed -e "s|@HAPROXY_PORT@|$hport|g" -e "s|@TLS_PEM@|$tdir/haproxy.pem|g" \
         -e "s|@RELAY_A_PORT@|$aport|g" -e "s|@RELAY_B_PORT@|$bport|g" \
+        -e "s|@RELAY_A_MODULE_PORT@|$amport|g" -e "s|@RELAY_B_MODULE_PORT@|$bmport|g" \
         -e "s|@PUBLIC_URL@|$fleet_url|g" -e "s|@FLEET_KEY@|$HB_FLEET_KEY|g" \
         -e "s|@AUTHORIZE_URL@|https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/|g" \
         -e "s|@CLIENT_ID@|test-client|g" -e "s|@REDIS_PORT@|$rport|g" \
@@ -41,6 +42,7 @@ fill() { # fill TEMPLATE OUT
         -e "s|@REDIS_PASSWORD_FILE@|$tdir/redis.pw|g" "$HB_SRC/examples/fleet/$1" >"$2"
 }
 hport=$(free_port) aport=$(free_port) bport=$(free_port) rport=$(free_port)
+amport=$(free_port) bmport=$(free_port)
 fleet_url=https://127.0.0.1:$hport
 a_url=http://127.0.0.1:$aport b_url=http://127.0.0.1:$bport
 mkdir -p "$tdir/redis"
@@ -59,16 +61,19 @@ start_redis() {
     done
     return 1
 }
-# start_relay_on NAME PORT: one relay of the fleet, as relay.conf says (the
-# test's relaxed limits on top); sets its pid in NAME_pid
+# start_relay_on a|b: one relay of the fleet on its two ports, as
+# relay.conf says (the test's relaxed limits on top); sets relay_a_pid or
+# relay_b_pid
 start_relay_on() {
-    rm -f "$tdir/$1.port"
-    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$2" \
-        --port-file "$tdir/$1.port" --rate 1000 --burst 1000 --module-rate 1000 \
-        --module-burst 10000 >>"$tdir/$1.log" 2>&1 &
-    eval "${1}_pid=$!"
+    local name=relay_$1 port=$aport mport=$amport
+    [ "$1" = b ] && port=$bport mport=$bmport
+    rm -f "$tdir/$name.port"
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$port" \
+        --module-port "$mport" --port-file "$tdir/$name.port" --rate 1000 --burst 1000 \
+        --module-rate 1000 --module-burst 10000 >>"$tdir/$name.log" 2>&1 &
+    eval "${name}_pid=$!"
     pids+=("$!")
-    wait_for_file "$tdir/$1.port" 10
+    wait_for_file "$tdir/$name.port" 10
 }
 health() { curl -sS --cacert "$HB_PKI/ca.pem" --max-time 5 "$1/health"; }
 wait_healthy() { # wait_healthy URL...: until every /health is 200
@@ -84,11 +89,25 @@ wait_healthy() { # wait_healthy URL...: until every /health is 200
 }
 
 check redis_starts_with_the_example_config start_redis
-start_relay_on relay_a "$aport" || { cat "$tdir/relay_a.log"; exit 1; }
-start_relay_on relay_b "$bport" || { cat "$tdir/relay_b.log"; exit 1; }
+start_relay_on a || { cat "$tdir/relay_a.log"; exit 1; }
+start_relay_on b || { cat "$tdir/relay_b.log"; exit 1; }
 haproxy -f "$tdir/haproxy.cfg" -db >>"$tdir/haproxy.log" 2>&1 &
 pids+=("$!")
-check both_relays_and_haproxy_are_healthy wait_healthy "$a_url" "$b_url" "$fleet_url"
+check both_relays_and_haproxy_are_healthy wait_healthy "$a_url" "$b_url" "$fleet_url" \
+    "http://127.0.0.1:$amport" "http://127.0.0.1:$bmport"
+# haproxy sends modules' requests to the module ports: their 4 KiB pools
+# refuse a request with 3.5 KiB of headers (431, or a closed connection
+# that haproxy answers 502), where a public port answers it (an unsigned
+# ping: 401). The rest goes to the public ports (a page: 404 there, where
+# a module port would refuse it).
+pad=$(head -c 3500 /dev/zero | tr '\0' x)
+is request_under_api_through_haproxy_reaches_a_module_port refused \
+    "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' -H "X-Pad: $pad" -d "" "$fleet_url/api/v1/ping" |
+        sed -E 's/^(431|502)$/refused/')"
+is same_request_on_a_public_port_is_401 401 \
+    "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' -H "X-Pad: $pad" -d "" "$a_url/api/v1/ping")"
+is other_request_through_haproxy_reaches_a_public_port 404 \
+    "$(curl "${ca[@]}" -o /dev/null -w '%{http_code}' -H "X-Pad: $pad" "$fleet_url/s/AAAAAAAA")"
 check health_names_the_shared_sessions grep -q '"ok":true,"sessions":0' <<<"$(health "$a_url")"
 
 # The relays' part of logins, spread over the fleet on purpose: the
@@ -302,7 +321,7 @@ if grep -q 'pamtester: successfully authenticated' "$pdir/out1"; then
 else
     not_ok login_survives_kill_9_of_the_relay_holding_its_poll "$(grep -a SYSLOG "$pdir/out1" | tail -n 2)"
 fi
-start_relay_on "relay_$holder" "$([ "$holder" = a ] && echo "$aport" || echo "$bport")"
+start_relay_on "$holder"
 check the_killed_relay_comes_back wait_healthy "$a_url" "$b_url"
 
 # --- Redis away: 503 with Retry-After, /health says why; back: logins work

@@ -29,7 +29,17 @@
 #include <microhttpd.h>
 
 #define BODY_MAX 4096
-#define POOL_SIZE (16 * 1024)
+/* Each connection's libmicrohttpd pool holds its request line and
+ * headers and its answer's headers, and libmicrohttpd zeroes all of it
+ * between two requests on a kept-alive connection: such a connection
+ * costs its whole pool. A module registers and then polls on one, so a
+ * waiting login would cost 16 KiB and a little (measured: 180 MiB for
+ * 10,000). Modules' requests are a few hundred bytes: on --module-port
+ * they get 4 KiB, which takes some 2.5 KiB of headers more than a module
+ * sends (61 MiB for the same 10,000). Phones' carry a browser's headers,
+ * cookies of the parent domain among them: 16 KiB takes some 7 KiB. */
+#define PHONE_POOL_SIZE (16 * 1024)
+#define MODULE_POOL_SIZE (4 * 1024)
 /* Connections cost a descriptor and a few KiB, not a thread: the cap is
  * what the descriptor limit allows, up to this. */
 #define CONNECTIONS_MAX 65536
@@ -48,6 +58,13 @@ struct server {
     /* Above this many connections, phones' page views and Continues wait
      * (503): what is left is kept for module polls and callbacks. */
     size_t pages_until;
+};
+
+/* What a listening port serves: the public port everything, the module
+ * port (--module-port) modules' requests and /health only. */
+struct listener {
+    struct server *sv;
+    bool modules_only;
 };
 
 /* Per request: progress and the body, which may hold a poll secret. The
@@ -74,9 +91,9 @@ static void drop_body(struct request *rq)
 
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
-static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  struct request *rq)
+static enum MHD_Result first_call(struct server *sv, bool modules_only,
+                                  struct MHD_Connection *c, const char *url,
+                                  const char *method, struct request *rq)
 {
     const struct relay *r = &sv->relay;
     enum relay_route route = relay_route_of(url);
@@ -114,7 +131,8 @@ static enum MHD_Result first_call(struct server *sv, struct MHD_Connection *c,
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
                                 MHD_HTTP_HEADER_RETRY_AFTER, after);
     }
-    if (route == R_NONE)
+    /* A phone sent to the module port would meet its small pool. */
+    if (route == R_NONE || (modules_only && (route == R_PAGE || route == R_CB)))
         return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
     if (route == R_PAGE && relay_net_count(r->net) > sv->pages_until)
         return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
@@ -165,7 +183,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
-    struct server *sv = cls;
+    const struct listener *l = cls;
+    struct server *sv = l->sv;
     struct request *rq = *con_cls;
     char none[1] = "";
     char *body;
@@ -185,7 +204,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
             return MHD_NO;
         *con_cls = rq;
         atomic_fetch_add(&sv->in_flight, 1);
-        return first_call(sv, c, url, method, rq);
+        return first_call(sv, l->modules_only, c, url, method, rq);
     }
     if (*upload_size != 0) {
         /* Over the cap the rest is read and dropped, then answered 413. */
@@ -263,7 +282,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    struct server *sv = cls;
+    const struct listener *l = cls;
+    struct server *sv = l->sv;
     struct request *rq = *con_cls;
 
     (void)toe;
@@ -367,9 +387,10 @@ static size_t connections_max(void)
                : (size_t)rl.rlim_cur - FD_RESERVE;
 }
 
-static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
-                                char *key_pem, size_t max_conns)
+static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
+                                char *cert_pem, char *key_pem, size_t max_conns)
 {
+    struct server *sv = l->sv;
     const char *host = sv->opt.listen != NULL ? sv->opt.listen : "127.0.0.1";
     /* epoll with a fixed pool of threads; a waiting long poll is a
      * suspended connection. ITC lets MHD_quiesce_daemon stop accepts
@@ -381,7 +402,7 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
     struct MHD_OptionItem ops[12];
     size_t n = 0;
 
-    if (!listen_address(host, sv->opt.port, &addr, &v6, &loopback))
+    if (!listen_address(host, port, &addr, &v6, &loopback))
         return NULL;
     if (v6)
         flags |= MHD_USE_IPv6;
@@ -392,16 +413,8 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
         (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
                                        (intptr_t)max_conns, NULL};
-    /* MHD's per-connection pool holds the request line and headers and
-     * the answer's headers. The largest legitimate request is a phone's
-     * callback: a URL of about 600 bytes (a code of RELAY_CODE_MAX, the
-     * state) under a browser's headers, a few KiB with a long Referer;
-     * 16 KiB leaves room. Smaller saves no memory (a waiting connection
-     * costs about 6.3 KiB with pools of 5 to 32 KiB, measured: it touches
-     * the pool's first and last pages), and MHD zeroes the whole pool
-     * after each request on a kept-alive connection. */
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                       POOL_SIZE, NULL};
+                                       (intptr_t)pool_size, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL};
@@ -414,7 +427,7 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     (void)loopback;
     return MHD_start_daemon(flags, 0, relay_net_accept, sv->relay.net, handle,
-                            sv, MHD_OPTION_NOTIFY_COMPLETED, request_done, sv,
+                            l, MHD_OPTION_NOTIFY_COMPLETED, request_done, l,
                             /* Per-address caps and the receive deadline
                              * (net.c): MHD's own per-IP limit
                              * cannot spare the trusted proxies. */
@@ -423,25 +436,30 @@ static struct MHD_Daemon *start(struct server *sv, char *cert_pem,
                             MHD_OPTION_END);
 }
 
-/* Stops accepting, lets every waiting poll answer 503 (bounded), then
- * stops MHD, which must find no connection still suspended. */
-static void stop(struct server *sv, struct MHD_Daemon *d)
+/* Stops accepting on both ports, lets every waiting poll answer 503
+ * (bounded), then stops MHD, which must find no connection still
+ * suspended. */
+static void stop(struct server *sv, struct MHD_Daemon *d[2])
 {
-    MHD_socket listener = MHD_INVALID_SOCKET;
+    MHD_socket listening[2] = {MHD_INVALID_SOCKET, MHD_INVALID_SOCKET};
 
-    if (d != NULL)
-        listener = MHD_quiesce_daemon(d);
+    for (int k = 0; k < 2; k++) {
+        if (d[k] != NULL)
+            listening[k] = MHD_quiesce_daemon(d[k]);
+    }
     relay_waits_stop(sv->relay.waits);
     /* A shutdown-only wait: the woken polls need a moment to send. */
-    for (int i = 0; d != NULL && i < 300 && atomic_load(&sv->in_flight) > 0;
+    for (int i = 0; d[0] != NULL && i < 300 && atomic_load(&sv->in_flight) > 0;
          i++) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    if (d != NULL)
-        MHD_stop_daemon(d);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+    for (int k = 0; k < 2; k++) {
+        if (d[k] != NULL)
+            MHD_stop_daemon(d[k]);
+        if (listening[k] != MHD_INVALID_SOCKET)
+            close(listening[k]);
+    }
 }
 
 /* The provider's authorize URL for a state, up to the state's value:
@@ -495,12 +513,14 @@ int main(int argc, char **argv)
     struct relay *r = &sv.relay;
     char *cert_pem = NULL, *key_pem = NULL;
     size_t cert_len = 0, key_len = 0;
-    struct MHD_Daemon *d = NULL;
+    /* [0] the public port, [1] the module port (--module-port) */
+    struct MHD_Daemon *d[2] = {NULL, NULL};
+    struct listener ports[2] = {{&sv, false}, {&sv, true}};
     const union MHD_DaemonInfo *info;
     unsigned port = 0;
     size_t max_conns;
     struct relay_limits limits;
-    char why[256] = "";
+    char why[256] = "", modules_on[32] = "";
     sigset_t sigs;
     int status = EXIT_FAILURE;
     int rc = relay_parse_options(argc, argv, &sv.opt);
@@ -573,12 +593,16 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     max_conns = connections_max();
     sv.pages_until = max_conns / 4 * 3;
-    d = start(&sv, cert_pem, key_pem, max_conns);
-    if (d == NULL) {
+    d[0] = start(&ports[0], sv.opt.port, PHONE_POOL_SIZE, cert_pem, key_pem,
+                 max_conns);
+    if (d[0] != NULL && sv.opt.module_port != 0)
+        d[1] = start(&ports[1], sv.opt.module_port, MODULE_POOL_SIZE, cert_pem,
+                     key_pem, max_conns);
+    if (d[0] == NULL || (sv.opt.module_port != 0 && d[1] == NULL)) {
         fputs("haobtc-relay: cannot listen (address in use?)\n", stderr);
         goto out;
     }
-    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    info = MHD_get_daemon_info(d[0], MHD_DAEMON_INFO_BIND_PORT);
     port = info != NULL ? info->port : 0;
     if (sv.opt.port_file != NULL &&
         !hb_write_port_file(sv.opt.port_file, port)) {
@@ -586,9 +610,12 @@ int main(int argc, char **argv)
                 strerror(errno));
         goto out;
     }
-    relay_say(r, "listening on %s port %u (%s, store %s)",
+    if (sv.opt.module_port != 0)
+        snprintf(modules_on, sizeof(modules_on), ", modules on port %ld",
+                 sv.opt.module_port);
+    relay_say(r, "listening on %s port %u%s (%s, store %s)",
               sv.opt.listen != NULL ? sv.opt.listen : "127.0.0.1", port,
-              cert_pem != NULL ? "https" : "http",
+              modules_on, cert_pem != NULL ? "https" : "http",
               sv.opt.store != NULL ? sv.opt.store : "memory");
     for (;;) {
         struct timespec tick = {10, 0};

@@ -26,6 +26,7 @@ struct opt_def {
 static const struct opt_def opt_defs[] = {
     {"listen", OPT_TEXT, 0, 0, AT(listen)},
     {"port", OPT_NUMBER, 0, 65535, AT(port)},
+    {"module-port", OPT_NUMBER, 1, 65535, AT(module_port)},
     {"port-file", OPT_TEXT, 0, 0, AT(port_file)},
     {"cert", OPT_TEXT, 0, 0, AT(cert)},
     {"key", OPT_TEXT, 0, 0, AT(key)},
@@ -162,6 +163,8 @@ static void usage(FILE *to)
           "  --client-id ID         the client registered with the provider\n"
           "  --listen ADDR (127.0.0.1) --port N (8080; 0: any free port)\n"
           "  --port-file FILE       where to write the port listened on\n"
+          "  --module-port N        also listen here for modules' requests\n"
+          "                         only, at a quarter of the memory each\n"
           "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
           "  --session-ttl S (300)  --max-sessions N (20000)\n"
           "  --max-poll-wait S (60) --quiet\n"
@@ -243,6 +246,8 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
     else if (o->fleet_key_file == NULL)
         why = "--fleet-key-file: required (modules sign their requests "
               "with it)";
+    else if (o->module_port != 0 && o->module_port == o->port)
+        why = "--module-port: must differ from --port";
     else if ((o->cert == NULL) != (o->key == NULL))
         why = "--cert and --key go together";
     else if (o->store != NULL && strcmp(o->store, "memory") != 0 &&

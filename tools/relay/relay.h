@@ -361,6 +361,7 @@ __attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
 struct relay_options {
     char *listen;
     long port;
+    long module_port; /* 0: modules use the public port */
     char *port_file;
     char *cert;
     char *key;
