@@ -114,7 +114,7 @@ check health_names_the_shared_sessions grep -q '"ok":true,"sessions":0' <<<"$(he
 # python client below talks to A, B or haproxy as told.
 client() {
     python3 - "$@" <<'PY'
-import base64, hashlib, hmac, http.client, os, re, ssl, sys, threading, time, urllib.parse
+import base64, hashlib, hmac, http.client, os, re, ssl, subprocess, sys, threading, time, urllib.parse
 ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
 key = open(os.environ["HB_FLEET_KEY"], "rb").read().rstrip(b" \t\r\n")
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -222,6 +222,20 @@ elif what == "replay":  # one signed registration, its very bytes sent to each r
     h = {"X-Haobtc-Timestamp": ts, "X-Haobtc-Signature": b64(mac)}
     got = [req(u, "POST", "/api/v1/sessions", form, h) for u in sys.argv[2:]]
     print(" ".join(str(r[0]) for r in got), got[-1][2])
+elif what == "scripts":  # a poll that waits 1 s in vain, and the scripts it ran
+    a, port, password_file = sys.argv[2:5]
+    secret, state, cookie = login(a, a)
+    monitor = subprocess.Popen(["redis-cli", "-p", port, "--no-auth-warning", "-a",
+                                open(password_file).read().strip(), "monitor"],
+                               stdout=subprocess.PIPE, text=True)
+    assert monitor.stdout.readline().strip() == "OK"
+    st, _, body = signed(a, "/api/v1/poll", {"secret": secret, "wait": "1"})
+    time.sleep(0.2)
+    monitor.terminate()
+    # A relay's calls, not the commands its scripts run ([0 lua]).
+    calls = [ln for ln in monitor.stdout.read().splitlines()
+             if state in ln and "lua]" not in ln]
+    print("%d %s %d" % (st, body, len(calls)))
 elif what == "register":  # one registration's status, body and Retry-After
     st, r, body = signed(sys.argv[2], "/api/v1/sessions",
                          {"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
@@ -250,6 +264,10 @@ if [ "$st $body $newer" = '200 {"ok":false,"pending":true} {"ok":false,"pending"
 else
     not_ok a_newer_poll_on_b_wakes_the_older_waiting_on_a "$st $body ${lag} ms $newer"
 fi
+# A poll that waits is armed before its one look, so starting it is one
+# script (rate, signature, look); its deadline's look is the other.
+is a_poll_that_waits_in_vain_runs_two_scripts '200 {"ok":false,"pending":true} 2' \
+    "$(client scripts "$a_url" "$rport" "$tdir/redis.pw")"
 # A module's signed request copied on its way to A is worth nothing at B:
 # the relays remember every signature they accepted in Redis.
 is signed_request_accepted_by_a_is_refused_as_a_replay_by_b \

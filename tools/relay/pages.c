@@ -319,26 +319,25 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
         wait = r->max_poll_wait;
     if (!hb_sha256_b64url(f[0].value, f[0].len, state))
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    /* Armed before the first look, so an answer that comes meanwhile
+     * either is seen by the look or wakes the waiter: none is missed, and
+     * the look is the only one (on a shared store, one round trip). */
+    if (wait > 0) {
+        *w = relay_wait_add(r->waits, c, state, 0,
+                            relay_now_ms() + (long long)wait * 1000);
+        if (*w == NULL)
+            return poll_answer(r, c, RELAY_STOPPING, NULL);
+    }
     rc = relay_admit_poll_start(r->auth, r->store, s, &retry, state, wait, &gen,
                                 &code, &left_ms);
-    if (refused(rc))
-        return relay_not_admitted(r, c, "poll", rc, retry);
-    if (rc != RELAY_PENDING || wait == 0)
-        return poll_answer(r, c, rc, code);
-    /* Never past the session's end: then the answer is "unknown". */
-    if (left_ms > (long long)wait * 1000)
-        left_ms = (long long)wait * 1000;
-    *w = relay_wait_add(r->waits, c, state, gen, relay_now_ms() + left_ms);
-    if (*w == NULL)
-        return poll_answer(r, c, RELAY_STOPPING, NULL);
-    /* Armed before this look, so an answer that comes meanwhile either is
-     * seen here or wakes the waiter: none is missed. */
-    rc = relay_store_take(r->store, state, gen, &code);
-    if (rc != RELAY_PENDING) {
+    if (rc != RELAY_PENDING || wait == 0) {
         relay_wait_free(r->waits, *w);
         *w = NULL;
-        return poll_answer(r, c, rc, code);
+        return refused(rc) ? relay_not_admitted(r, c, "poll", rc, retry)
+                           : poll_answer(r, c, rc, code);
     }
+    /* Never past the session's end: then the answer is "unknown". */
+    relay_wait_numbered(r->waits, *w, gen, relay_now_ms() + left_ms);
     return park(r, c, *w);
 }
 

@@ -314,12 +314,18 @@ size_t relay_waits_count(struct relay_waits *ws);
 void relay_waits_notify(void *cls, const char *state, uint64_t gen);
 /* Resumes every waiter to look again (notices may have been missed). */
 void relay_waits_notify_all(void *cls);
-/* Arms a waiter for the poll numbered gen until deadline_ms (monotonic);
- * the caller then suspends c and calls relay_wait_suspended. NULL when
- * stopping or out of memory. */
+/* Arms a waiter for the poll numbered gen (0: not known yet, see
+ * relay_wait_numbered) until deadline_ms (monotonic); the caller then
+ * suspends c and calls relay_wait_suspended. NULL when stopping or out of
+ * memory. */
 struct relay_waiter *relay_wait_add(struct relay_waits *ws,
                                     struct MHD_Connection *c, const char *state,
                                     uint64_t gen, long long deadline_ms);
+/* The number the poll's first look gave it, and a deadline no later than
+ * the one armed: a waiter armed before that look (so that no answer can
+ * slip between the look and the arming) learns them here. */
+void relay_wait_numbered(struct relay_waits *ws, struct relay_waiter *w,
+                         uint64_t gen, long long deadline_ms);
 /* After a look that found nothing: armed again with the same deadline. */
 bool relay_wait_rearm(struct relay_waits *ws, struct relay_waiter *w);
 /* Resumes at once when a wake came before the suspension. */

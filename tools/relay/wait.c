@@ -22,7 +22,10 @@ struct relay_waiter {
     bool suspended; /* MHD_suspend_connection has returned */
     bool woken;     /* a wake came: resumed, or to be once suspended */
     enum relay_wake why;
-    uint64_t gen;
+    uint64_t gen; /* 0 until the poll's first look has numbered it */
+    /* The newest poll heard of while gen was 0: a newer one than this
+     * poll's own supersedes it once gen is known. */
+    uint64_t newest_heard;
     long long deadline_ms;
     char state[RELAY_STATE_LEN + 1];
 };
@@ -308,6 +311,23 @@ struct relay_waiter *relay_wait_add(struct relay_waits *ws,
     return NULL;
 }
 
+void relay_wait_numbered(struct relay_waits *ws, struct relay_waiter *w,
+                         uint64_t gen, long long deadline_ms)
+{
+    pthread_mutex_lock(&ws->lock);
+    w->gen = gen;
+    if (w->armed && w->newest_heard > gen) {
+        /* Not suspended yet: relay_wait_suspended resumes it. */
+        wake_locked(ws, w, RELAY_WAKE_SUPERSEDED);
+    } else if (w->armed && deadline_ms < w->deadline_ms) {
+        w->deadline_ms = deadline_ms;
+        heap_fix(ws, w->heap_at);
+        if (w->heap_at == 0)
+            pthread_cond_signal(&ws->sooner);
+    }
+    pthread_mutex_unlock(&ws->lock);
+}
+
 bool relay_wait_rearm(struct relay_waits *ws, struct relay_waiter *w)
 {
     bool ok;
@@ -380,8 +400,12 @@ void relay_waits_notify(void *cls, const char *state, uint64_t gen)
         if (memcmp(w->state, state, RELAY_STATE_LEN) != 0)
             continue;
         /* gen 0: an answer, for every waiter to look at; else a newer poll,
-         * which only the waiters before it step aside for. */
-        if (gen != 0 && w->gen >= gen)
+         * which only the waiters before it step aside for. A waiter not
+         * numbered yet keeps it for relay_wait_numbered (it may be its own
+         * poll's notice). */
+        if (gen != 0 && w->gen == 0 && gen > w->newest_heard)
+            w->newest_heard = gen;
+        if (gen != 0 && (w->gen == 0 || w->gen >= gen))
             continue;
         w = wake_locked(ws, w,
                         gen == 0 ? RELAY_WAKE_CHECK : RELAY_WAKE_SUPERSEDED);
