@@ -371,8 +371,10 @@ check login_begun_during_the_outage_succeeds_after_it \
 is login_after_redis_returned_across_relays \
     '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$b_url" "$a_url" "$a_url")"
 
-# --- rediss://: TLS to Redis, checked against --store-ca-file
-tport=$(free_port) cport=$(free_port) uport=$(free_port)
+# --- rediss://: TLS to Redis, checked against --store-ca-file and the
+# name asked for (the certificate names 127.0.0.1 and haobtc.test, not
+# localhost)
+tport=$(free_port) cport=$(free_port) uport=$(free_port) nport=$(free_port)
 redis-server --port 0 --tls-port "$tport" --bind 127.0.0.1 --dir "$tdir/redis" \
     --save "" --appendonly no --tls-cert-file "$HB_PKI/server.pem" \
     --tls-key-file "$HB_PKI/server-key.pem" --tls-ca-cert-file "$HB_PKI/ca.pem" \
@@ -380,10 +382,15 @@ redis-server --port 0 --tls-port "$tport" --bind 127.0.0.1 --dir "$tdir/redis" \
     >>"$tdir/redis/tls.log" 2>&1 &
 pids+=("$!")
 sed "s|^store = .*|store = rediss://127.0.0.1:$tport/1|" "$tdir/relay.conf" >"$tdir/relay-tls.conf"
-for name in relay_c relay_u; do
-    [ "$name" = relay_c ] && port=$cport ca_file=$HB_PKI/ca.pem ||
-        port=$uport ca_file=$HB_UNTRUSTED_CA
-    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay-tls.conf" --port "$port" \
+sed "s|^store = .*|store = rediss://localhost:$tport/1|" "$tdir/relay.conf" >"$tdir/relay-tls-name.conf"
+for name in relay_c relay_u relay_n; do
+    conf=$tdir/relay-tls.conf ca_file=$HB_PKI/ca.pem
+    case $name in
+        relay_c) port=$cport ;;
+        relay_u) port=$uport ca_file=$HB_UNTRUSTED_CA ;;
+        relay_n) port=$nport conf=$tdir/relay-tls-name.conf ;;
+    esac
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$conf" --port "$port" \
         --store-ca-file "$ca_file" --rate 1000 --burst 1000 \
         >>"$tdir/$name.log" 2>&1 &
     pids+=("$!")
@@ -395,6 +402,8 @@ is login_through_a_relay_on_rediss \
 sleep 0.3
 check rediss_with_an_untrusted_certificate_is_refused_and_health_says_so \
     grep -q '"error":"store: TLS to Redis failed' <<<"$(health "http://127.0.0.1:$uport")"
+check rediss_to_a_name_the_certificate_lacks_is_refused \
+    grep -q '"error":"store: TLS to Redis failed' <<<"$(health "http://127.0.0.1:$nport")"
 
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "files.h"
+#include "secure.h"
 #include "text.h"
 #include "testutil.h"
 
@@ -72,6 +73,17 @@ static void digests_are_sha256_and_hmac_in_b64url(void **state)
     const char *msg = "what do ya want for nothing?";
     assert_true(hb_hmac_b64url("Jefe", 4, msg, strlen(msg), out));
     assert_string_equal(out, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+}
+
+static void ct_equal_compares_every_byte(void **state)
+{
+    (void)state;
+    assert_true(hb_ct_equal("abcd", "abcd", 4));
+    assert_false(hb_ct_equal("abcd", "xbcd", 4));
+    assert_false(hb_ct_equal("abcd", "abcx", 4));
+    assert_true(hb_ct_equal("ab\0d", "ab\0d", 4));
+    assert_false(hb_ct_equal("ab\0d", "ab\0e", 4));
+    assert_true(hb_ct_equal("x", "y", 0));
 }
 
 static void fleet_mac_signs_method_path_time_and_body(void **state)
@@ -155,6 +167,7 @@ int main(void)
         cmocka_unit_test(trim_cuts_blanks_and_line_ends),
         cmocka_unit_test(b64url_matches_rfc_4648_without_padding),
         cmocka_unit_test(digests_are_sha256_and_hmac_in_b64url),
+        cmocka_unit_test(ct_equal_compares_every_byte),
         cmocka_unit_test(fleet_mac_signs_method_path_time_and_body),
         cmocka_unit_test(buf_grows_escapes_and_stops_at_max),
         cmocka_unit_test(small_file_is_read_whole_or_refused),

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include "digest.h"
 #include "relay_protocol.h"
@@ -15,12 +15,11 @@
 
 bool hb_sha256_b64url(const void *in, size_t n, char out[HB_DIGEST_B64_LEN + 1])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    unsigned char md[32];
 
-    if (EVP_Digest(in, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, in, n, md) != 0)
         return false;
-    hb_b64url(md, 32, out);
+    hb_b64url(md, sizeof(md), out);
     hb_wipe(md, sizeof(md));
     return true;
 }
@@ -28,16 +27,8 @@ bool hb_sha256_b64url(const void *in, size_t n, char out[HB_DIGEST_B64_LEN + 1])
 bool hb_hmac_sha256(const void *key, size_t key_len, const void *msg,
                     size_t msg_len, unsigned char mac[32])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    bool ok =
-        HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, md, &len) != NULL &&
-        len == 32;
-
-    if (ok)
-        memcpy(mac, md, 32);
-    hb_wipe(md, sizeof(md));
-    return ok;
+    return gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, key_len, msg, msg_len,
+                            mac) == 0;
 }
 
 bool hb_hmac_b64url(const void *key, size_t key_len, const void *msg,

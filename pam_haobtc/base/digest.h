@@ -1,7 +1,8 @@
 /* SHA-256 and HMAC-SHA256 written as base64url: the relay state derived
  * from a poll secret, the fleet key's request signatures and the paste
  * tags. Both sides of the relay protocol compute them, so one copy; it
- * needs libcrypto, which the module itself never links. */
+ * needs GnuTLS (the relay's TLS library through libmicrohttpd, and loaded
+ * by the helper's libcurl already), which the module itself never links. */
 #ifndef HB_DIGEST_H
 #define HB_DIGEST_H
 
@@ -17,7 +18,7 @@ bool hb_sha256_b64url(const void *in, size_t n,
 
 bool hb_hmac_sha256(const void *key, size_t key_len, const void *msg,
                     size_t msg_len, unsigned char mac[32]);
-/* out = base64url(HMAC-SHA256(key, msg)); false only when OpenSSL fails. */
+/* out = base64url(HMAC-SHA256(key, msg)); false only when GnuTLS fails. */
 bool hb_hmac_b64url(const void *key, size_t key_len, const void *msg,
                     size_t msg_len, char out[HB_DIGEST_B64_LEN + 1]);
 

@@ -22,6 +22,18 @@ void hb_wipe(void *p, size_t n)
 #endif
 }
 
+bool hb_ct_equal(const void *a, const void *b, size_t n)
+{
+    /* Every byte is read whatever came before: volatile keeps the
+     * compiler from stopping at the first difference. */
+    const volatile unsigned char *x = a, *y = b;
+    unsigned char diff = 0;
+
+    for (size_t i = 0; i < n; i++)
+        diff |= x[i] ^ y[i];
+    return diff == 0;
+}
+
 void hb_free_secret(char **s)
 {
     if (s == NULL || *s == NULL)

@@ -9,6 +9,9 @@
 void hb_wipe(void *p, size_t n);
 /* Wipes a NUL-terminated string, frees it, and clears the pointer. */
 void hb_free_secret(char **s);
+/* Whether a and b hold the same n bytes, in a time that does not depend on
+ * where they differ (secrets, MACs, tokens). */
+bool hb_ct_equal(const void *a, const void *b, size_t n);
 /* Fills buf from getrandom(); false if the kernel could not. */
 bool hb_random_bytes(void *buf, size_t n);
 

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "digest.h"
 #include "secure.h"
 #include "text.h"
@@ -32,11 +30,6 @@ char *hb_random_token(size_t n_bytes)
     return token;
 }
 
-bool hb_ct_equal(const void *a, const void *b, size_t n)
-{
-    return CRYPTO_memcmp(a, b, n) == 0;
-}
-
 bool hb_ct_streq(const char *given, const char *expected)
 {
     size_t n = strlen(expected);
@@ -44,7 +37,7 @@ bool hb_ct_streq(const char *given, const char *expected)
      * terminating NUL, a longer one on the length check after. */
     if (strnlen(given, n + 1) != n)
         return false;
-    return CRYPTO_memcmp(given, expected, n) == 0;
+    return hb_ct_equal(given, expected, n);
 }
 
 char *hb_state_from_secret(const char *secret)

@@ -1,5 +1,6 @@
 /* Tokens for the network side: random URL-safe strings, the relay state
- * derived from a poll secret, and constant-time comparison (OpenSSL). */
+ * derived from a poll secret, and constant-time comparison of strings
+ * (hb_ct_equal, in secure.h, compares bytes). */
 #ifndef HB_TOKEN_H
 #define HB_TOKEN_H
 
@@ -8,7 +9,6 @@
 
 /* Random URL-safe token of n_bytes of entropy, base64url without padding. */
 char *hb_random_token(size_t n_bytes);
-bool hb_ct_equal(const void *a, const void *b, size_t n);
 /* Constant time in the length of b (the expected value). */
 bool hb_ct_streq(const char *given, const char *expected);
 /* base64url(SHA-256(s)), no padding: the relay's state for poll secret s. */

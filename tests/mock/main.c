@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #define PEM_MAX (1024 * 1024)
 

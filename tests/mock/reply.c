@@ -15,7 +15,6 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #define HUGE_SIZE (1024 * 1024)
 #define DEEP_DEPTH 10000

@@ -12,7 +12,6 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #include "lang.h"
 
@@ -280,7 +279,7 @@ static enum MHD_Result token(struct MHD_Connection *c,
         code = 40001;
     if (code == 0 &&
         (strlen(secret) != strlen(mock_opt.client_secret) ||
-         CRYPTO_memcmp(secret, mock_opt.client_secret, strlen(secret)) != 0))
+         !hb_ct_equal(secret, mock_opt.client_secret, strlen(secret))))
         code = 40007;
     if (code == 0 && auth_code == NULL)
         code = 40001;

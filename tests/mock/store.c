@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 /* Bounds memory whatever a test (or a stuck client) throws at the mock. */
 #define STORE_MAX 10000
 #define USERS_MAX 10000
@@ -391,7 +389,7 @@ static struct entry *table_find(struct table *t, const char *key)
     for (size_t i = 0; i < STORE_MAX; i++) {
         struct entry *e = &t->slot[i];
 
-        if (e->live && CRYPTO_memcmp(e->key, key, MOCK_SECRET_LEN - 1) == 0)
+        if (e->live && hb_ct_equal(e->key, key, MOCK_SECRET_LEN - 1))
             return e;
     }
     return NULL;

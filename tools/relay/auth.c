@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #define KEY_FILE_MAX 4096
 #define KEY_MIN 16
 /* Every signature accepted in the last 2 * window seconds is remembered:
@@ -133,7 +131,7 @@ static bool lookup(const struct relay_auth *a, const unsigned char mac[32],
         if (s->expires <= now) {
             if (*free_slot == NULL)
                 *free_slot = s;
-        } else if (CRYPTO_memcmp(s->mac, mac, 32) == 0) {
+        } else if (hb_ct_equal(s->mac, mac, 32)) {
             fresh = false;
         }
     }
@@ -221,7 +219,7 @@ const char *relay_auth_verify(const struct relay_auth *a,
                       out->mac))
         return "internal";
     hb_b64url(out->mac, sizeof(out->mac), want);
-    if (CRYPTO_memcmp(want, sig, SIG_LEN) != 0)
+    if (!hb_ct_equal(want, sig, SIG_LEN))
         return "bad signature";
     if (stamp < now - HB_RELAY_AUTH_WINDOW ||
         stamp > now + HB_RELAY_AUTH_WINDOW)

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 
 #define DEFAULT_POLL_WAIT 25
 #define WAIT_ASKED_MAX 3600
@@ -548,7 +547,7 @@ enum MHD_Result relay_do_continue(const struct relay *r,
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     if (!form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
-        CRYPTO_memcmp(f[0].value, v.csrf, RELAY_TOKEN_LEN) != 0 ||
+        !hb_ct_equal(f[0].value, v.csrf, RELAY_TOKEN_LEN) ||
         !same_origin(r, c)) {
         relay_view_clear(&v);
         return relay_send_message(

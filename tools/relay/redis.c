@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #define PREFIX "haobtc:"
 #define CHANNEL PREFIX "wake"
@@ -493,7 +493,7 @@ static enum relay_result rs_answer(struct relay_store *base, const char *state,
         return rc;
     cookie = cookie_of(cls, id);
     if (cookie == NULL || strlen(cookie) != RELAY_TOKEN_LEN ||
-        CRYPTO_memcmp(cookie, v.cookie, RELAY_TOKEN_LEN) != 0) {
+        !hb_ct_equal(cookie, v.cookie, RELAY_TOKEN_LEN)) {
         /* This browser never pressed Continue on the context page. */
         relay_view_clear(&v);
         return RELAY_NO_COOKIE;
@@ -869,9 +869,15 @@ relay_store_redis(const char *url, const char *password_file,
     rs->notify_cls = notify_cls;
     snprintf(rs->sub_why, sizeof(rs->sub_why), "not subscribed yet");
     for (size_t i = 0; i < N_SCRIPTS; i++) {
-        unsigned char md[SHA_DIGEST_LENGTH];
-        SHA1((const unsigned char *)scripts[i], strlen(scripts[i]), md);
-        for (size_t k = 0; k < SHA_DIGEST_LENGTH; k++)
+        /* EVALSHA names a script by its SHA-1, as Redis computes it. */
+        unsigned char md[20];
+        if (gnutls_hash_fast(GNUTLS_DIG_SHA1, scripts[i], strlen(scripts[i]),
+                             md) != 0) {
+            free(rs);
+            snprintf(why, n, "cannot hash the scripts");
+            return NULL;
+        }
+        for (size_t k = 0; k < sizeof(md); k++)
             snprintf(rs->sha[i] + 2 * k, 3, "%02x", md[k]);
     }
     if (pthread_mutex_init(&rs->lock, NULL) != 0) {

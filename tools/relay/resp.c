@@ -8,6 +8,7 @@
 #include "secure.h"
 #include "text.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -23,9 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <gnutls/gnutls.h>
 
 #define CONNECT_MS 500
 #define IO_MS 1000
@@ -38,7 +37,7 @@ struct relay_resp_conn {
     struct relay_resp_conn *next; /* the pool's idle list */
     long long idle_since_ms;
     int fd;
-    SSL *ssl;
+    gnutls_session_t tls; /* NULL on redis:// */
     redisReader *reader;
 };
 
@@ -50,7 +49,9 @@ struct relay_resp {
     long db;
     char user[128];
     char password[PASSWORD_MAX];
-    SSL_CTX *tls;
+    /* rediss:// only: the CAs trusted and TLS 1.2 or later. */
+    gnutls_certificate_credentials_t tls;
+    gnutls_priority_t versions;
     long long retry_at_ms; /* no attempt before this (after a failure) */
     char why[160];         /* the last failure, "" when none since */
 };
@@ -165,6 +166,36 @@ static bool read_password(struct relay_resp *r, const char *path, char *why,
     return true;
 }
 
+static void tls_free(struct relay_resp *r)
+{
+    if (r->versions != NULL)
+        gnutls_priority_deinit(r->versions);
+    if (r->tls != NULL)
+        gnutls_certificate_free_credentials(r->tls);
+    r->versions = NULL;
+    r->tls = NULL;
+}
+
+/* A CA file must hold at least one certificate: with none, no Redis could
+ * ever be verified, and the relay would only say so at the first call. */
+static bool tls_setup(struct relay_resp *r, const char *ca_file)
+{
+    if (gnutls_certificate_allocate_credentials(&r->tls) != 0) {
+        r->tls = NULL;
+        return false;
+    }
+    if (gnutls_priority_init(&r->versions,
+                             "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+                             NULL) != 0) {
+        r->versions = NULL;
+        return false;
+    }
+    return (ca_file != NULL
+                ? gnutls_certificate_set_x509_trust_file(r->tls, ca_file,
+                                                         GNUTLS_X509_FMT_PEM)
+                : gnutls_certificate_set_x509_system_trust(r->tls)) > 0;
+}
+
 struct relay_resp *relay_resp_new(const char *url, const char *password_file,
                                   const char *ca_file, char *why, size_t n)
 {
@@ -178,18 +209,10 @@ struct relay_resp *relay_resp_new(const char *url, const char *password_file,
     if (!parse_url(r, url, &tls, why, n) ||
         (password_file != NULL && !read_password(r, password_file, why, n)))
         goto fail;
-    if (tls) {
-        r->tls = SSL_CTX_new(TLS_client_method());
-        if (r->tls == NULL ||
-            SSL_CTX_set_min_proto_version(r->tls, TLS1_2_VERSION) != 1 ||
-            (ca_file != NULL
-                 ? SSL_CTX_load_verify_locations(r->tls, ca_file, NULL)
-                 : SSL_CTX_set_default_verify_paths(r->tls)) != 1) {
-            set_why(why, n, "cannot set up TLS",
-                    ca_file != NULL ? "check --store-ca-file" : NULL);
-            goto fail;
-        }
-        SSL_CTX_set_verify(r->tls, SSL_VERIFY_PEER, NULL);
+    if (tls && !tls_setup(r, ca_file)) {
+        set_why(why, n, "cannot set up TLS",
+                ca_file != NULL ? "check --store-ca-file" : NULL);
+        goto fail;
     }
     if (pthread_mutex_init(&r->lock, NULL) != 0) {
         set_why(why, n, "out of memory", NULL);
@@ -197,7 +220,7 @@ struct relay_resp *relay_resp_new(const char *url, const char *password_file,
     }
     return r;
 fail:
-    SSL_CTX_free(r->tls);
+    tls_free(r);
     hb_wipe(r, sizeof(*r));
     free(r);
     return NULL;
@@ -207,8 +230,8 @@ void relay_resp_close(struct relay_resp_conn *c)
 {
     if (c == NULL)
         return;
-    if (c->ssl != NULL)
-        SSL_free(c->ssl);
+    if (c->tls != NULL)
+        gnutls_deinit(c->tls);
     if (c->fd >= 0)
         close(c->fd);
     if (c->reader != NULL)
@@ -226,7 +249,7 @@ void relay_resp_free(struct relay_resp *r)
         relay_resp_close(c);
     }
     pthread_mutex_destroy(&r->lock);
-    SSL_CTX_free(r->tls);
+    tls_free(r);
     hb_wipe(r, sizeof(*r));
     free(r);
 }
@@ -286,20 +309,19 @@ static int tcp_connect(const struct relay_resp *r, long long deadline,
     return fd;
 }
 
-/* Runs one step of TLS on a non-blocking socket: 1 done, 0 try again
- * (after waiting as OpenSSL asked), -1 failed. */
-static int tls_step(struct relay_resp_conn *c, int rc, long long deadline)
+/* After a TLS call on a non-blocking socket returned rc: 1 done, 0 try
+ * again (after waiting for the way GnuTLS wants to go), -1 failed. */
+static int tls_step(struct relay_resp_conn *c, ssize_t rc, long long deadline)
 {
-    switch (SSL_get_error(c->ssl, rc)) {
-    case SSL_ERROR_NONE:
+    if (rc >= 0)
         return 1;
-    case SSL_ERROR_WANT_READ:
-        return wait_fd(c->fd, POLLIN, deadline) ? 0 : -1;
-    case SSL_ERROR_WANT_WRITE:
-        return wait_fd(c->fd, POLLOUT, deadline) ? 0 : -1;
-    default:
+    if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
         return -1;
-    }
+    return wait_fd(c->fd,
+                   gnutls_record_get_direction(c->tls) != 0 ? POLLOUT : POLLIN,
+                   deadline)
+               ? 0
+               : -1;
 }
 
 static bool send_all(struct relay_resp_conn *c, const char *buf, size_t len,
@@ -308,10 +330,10 @@ static bool send_all(struct relay_resp_conn *c, const char *buf, size_t len,
     while (len > 0) {
         ssize_t sent;
 
-        if (c->ssl != NULL) {
-            int rc = SSL_write(c->ssl, buf, (int)len);
-            int step = rc > 0 ? 1 : tls_step(c, rc, deadline);
-            if (step < 0)
+        if (c->tls != NULL) {
+            /* After GNUTLS_E_AGAIN the same bytes go again, as it asks. */
+            ssize_t rc = gnutls_record_send(c->tls, buf, len);
+            if (tls_step(c, rc, deadline) < 0)
                 return false;
             sent = rc > 0 ? rc : 0;
         } else {
@@ -354,14 +376,15 @@ int relay_resp_read(struct relay_resp_conn *c, long long deadline,
         }
         /* Waited for first: a reply is never there the moment a command
          * has gone, and a read that finds nothing costs a system call. */
-        if ((c->ssl == NULL || SSL_pending(c->ssl) == 0) &&
+        if ((c->tls == NULL || gnutls_record_check_pending(c->tls) == 0) &&
             !wait_fd(c->fd, POLLIN, deadline)) {
             rc = now_ms() >= deadline ? 0 : -1;
             break;
         }
-        if (c->ssl != NULL) {
-            int n = SSL_read(c->ssl, buf, (int)sizeof(buf));
-            int step = n > 0 ? 1 : tls_step(c, n, deadline);
+        if (c->tls != NULL) {
+            ssize_t n = gnutls_record_recv(c->tls, buf, sizeof(buf));
+            /* 0: Redis closed the connection. */
+            int step = n == 0 ? -1 : tls_step(c, n, deadline);
             if (step < 0) {
                 rc = now_ms() >= deadline ? 0 : -1;
                 break;
@@ -427,11 +450,43 @@ static bool accepted(redisReply *reply, char *why, size_t n, const char *what)
     return ok;
 }
 
+/* The handshake on c's socket: 0, or GnuTLS's error. The certificate must
+ * chain to a trusted CA and name the host asked for, a name or an
+ * address (which is not sent as the server name: RFC 6066 allows none). */
+static int tls_connect(const struct relay_resp *r, struct relay_resp_conn *c,
+                       long long deadline)
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    bool literal = inet_pton(AF_INET, r->host, addr) == 1 ||
+                   inet_pton(AF_INET6, r->host, addr) == 1;
+    int rc = gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+
+    if (rc != 0) {
+        c->tls = NULL;
+        return rc;
+    }
+    rc = gnutls_priority_set(c->tls, r->versions);
+    if (rc == 0)
+        rc = gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, r->tls);
+    if (rc == 0 && !literal)
+        rc = gnutls_server_name_set(c->tls, GNUTLS_NAME_DNS, r->host,
+                                    strlen(r->host));
+    if (rc != 0)
+        return rc;
+    gnutls_session_set_verify_cert(c->tls, r->host, 0);
+    gnutls_transport_set_int(c->tls, c->fd);
+    do
+        rc = gnutls_handshake(c->tls);
+    while (rc < 0 && tls_step(c, rc, deadline) == 0);
+    return rc;
+}
+
 struct relay_resp_conn *relay_resp_connect(struct relay_resp *r, char *why,
                                            size_t n)
 {
     long long deadline = now_ms() + CONNECT_MS + IO_MS;
     struct relay_resp_conn *c = calloc(1, sizeof(*c));
+    int tls_rc;
 
     if (c == NULL) {
         set_why(why, n, "out of memory", NULL);
@@ -441,24 +496,9 @@ struct relay_resp_conn *relay_resp_connect(struct relay_resp *r, char *why,
     c->reader = c->fd >= 0 ? redisReaderCreate() : NULL;
     if (c->reader == NULL)
         goto fail;
-    if (r->tls != NULL) {
-        X509_VERIFY_PARAM *vp;
-        int rc;
-
-        c->ssl = SSL_new(r->tls);
-        if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
-            goto tls_fail;
-        /* The certificate must name the host we asked for. */
-        vp = SSL_get0_param(c->ssl);
-        if (X509_VERIFY_PARAM_set1_ip_asc(vp, r->host) != 1 &&
-            (SSL_set_tlsext_host_name(c->ssl, r->host) != 1 ||
-             SSL_set1_host(c->ssl, r->host) != 1))
-            goto tls_fail;
-        do
-            rc = SSL_connect(c->ssl);
-        while (rc != 1 && tls_step(c, rc, deadline) == 0);
-        if (rc != 1)
-            goto tls_fail;
+    if (r->tls != NULL && (tls_rc = tls_connect(r, c, deadline)) != 0) {
+        set_why(why, n, "TLS to Redis failed", gnutls_strerror(tls_rc));
+        goto fail;
     }
     if (r->password[0] != '\0') {
         bool user = r->user[0] != '\0';
@@ -479,10 +519,6 @@ struct relay_resp_conn *relay_resp_connect(struct relay_resp *r, char *why,
             goto fail;
     }
     return c;
-tls_fail:
-    set_why(why, n, "TLS to Redis failed",
-            ERR_reason_error_string(ERR_peek_last_error()));
-    ERR_clear_error();
 fail:
     relay_resp_close(c);
     return NULL;

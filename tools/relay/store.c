@@ -12,8 +12,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 /* Chains the session table starts with; it doubles as sessions come. */
 #define FIRST_BUCKETS 1024
 /* Bounded so a spray of addresses cannot grow the table; the address
@@ -319,7 +317,7 @@ static struct session *find_state(struct mem_store *st, const char *state,
     struct session *s = st->by_state[slot_of(st, state, RELAY_STATE_LEN)];
 
     for (; s != NULL; s = s->state_next) {
-        if (CRYPTO_memcmp(s->state, state, RELAY_STATE_LEN) == 0)
+        if (hb_ct_equal(s->state, state, RELAY_STATE_LEN))
             return s->expires_ms > now ? s : NULL;
     }
     return NULL;
@@ -511,7 +509,7 @@ static enum relay_result mem_answer(struct relay_store *base, const char *state,
     if (s == NULL) {
         rc = RELAY_UNKNOWN;
     } else if (cookie == NULL || strlen(cookie) != RELAY_TOKEN_LEN ||
-               CRYPTO_memcmp(cookie, s->cookie, RELAY_TOKEN_LEN) != 0) {
+               !hb_ct_equal(cookie, s->cookie, RELAY_TOKEN_LEN)) {
         /* This browser never pressed Continue on the context page. */
         rc = RELAY_NO_COOKIE;
     } else if (s->code != NULL || s->denied) {
