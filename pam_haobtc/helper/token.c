@@ -1,5 +1,5 @@
 /* Random tokens, the relay state derived from a poll secret, and
- * constant-time comparison: the helper's side, where OpenSSL may live. */
+ * constant-time comparison of strings: the helper's side. */
 #include "autoconf.h"
 
 #include <stdlib.h>
