@@ -29,7 +29,7 @@ static int arm_unnumbered(void **ctx)
 
     f.ws = relay_waits_new();
     assert_non_null(f.ws);
-    f.w = relay_wait_add(f.ws, NULL, state, 0, relay_now_ms() + 60000);
+    f.w = relay_wait_add(f.ws, NULL, state, relay_now_ms() + 60000);
     assert_non_null(f.w);
     *ctx = &f;
     return 0;

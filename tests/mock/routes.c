@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "lang.h"
+#include "token.h"
 
 /* 0 when client_id names the usable client, else the provider's code. */
 static long check_client(const char *client_id)
@@ -277,9 +278,7 @@ static enum MHD_Result token(struct MHD_Connection *c,
         code = 40004;
     if (code == 0 && secret == NULL)
         code = 40001;
-    if (code == 0 &&
-        (strlen(secret) != strlen(mock_opt.client_secret) ||
-         !hb_ct_equal(secret, mock_opt.client_secret, strlen(secret))))
+    if (code == 0 && !hb_ct_streq(secret, mock_opt.client_secret))
         code = 40007;
     if (code == 0 && auth_code == NULL)
         code = 40001;

@@ -322,7 +322,7 @@ enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
      * either is seen by the look or wakes the waiter: none is missed, and
      * the look is the only one (on a shared store, one round trip). */
     if (wait > 0) {
-        *w = relay_wait_add(r->waits, c, state, 0,
+        *w = relay_wait_add(r->waits, c, state,
                             relay_now_ms() + (long long)wait * 1000);
         if (*w == NULL)
             return poll_answer(r, c, RELAY_STOPPING, NULL);

@@ -314,13 +314,13 @@ size_t relay_waits_count(struct relay_waits *ws);
 void relay_waits_notify(void *cls, const char *state, uint64_t gen);
 /* Resumes every waiter to look again (notices may have been missed). */
 void relay_waits_notify_all(void *cls);
-/* Arms a waiter for the poll numbered gen (0: not known yet, see
- * relay_wait_numbered) until deadline_ms (monotonic); the caller then
- * suspends c and calls relay_wait_suspended. NULL when stopping or out of
- * memory. */
+/* Arms a waiter for a poll until deadline_ms (monotonic), before the
+ * poll's first look gives it its number (relay_wait_numbered); the caller
+ * then suspends c and calls relay_wait_suspended. NULL when stopping or
+ * out of memory. */
 struct relay_waiter *relay_wait_add(struct relay_waits *ws,
                                     struct MHD_Connection *c, const char *state,
-                                    uint64_t gen, long long deadline_ms);
+                                    long long deadline_ms);
 /* The number the poll's first look gave it, and a deadline no later than
  * the one armed: a waiter armed before that look (so that no answer can
  * slip between the look and the arming) learns them here. */

@@ -291,7 +291,7 @@ size_t relay_waits_count(struct relay_waits *ws)
 
 struct relay_waiter *relay_wait_add(struct relay_waits *ws,
                                     struct MHD_Connection *c, const char *state,
-                                    uint64_t gen, long long deadline_ms)
+                                    long long deadline_ms)
 {
     struct relay_waiter *w = calloc(1, sizeof(*w));
     bool ok;
@@ -299,7 +299,6 @@ struct relay_waiter *relay_wait_add(struct relay_waits *ws,
     if (w == NULL)
         return NULL;
     w->conn = c;
-    w->gen = gen;
     w->deadline_ms = deadline_ms;
     memcpy(w->state, state, RELAY_STATE_LEN);
     pthread_mutex_lock(&ws->lock);
