@@ -213,6 +213,17 @@ elif what == "limited":  # an approved login polled by a client whose budget is 
     after = r.getheader("Retry-After") or ""
     print("%d %s %d %s" % (st, "retry-after" if after.isdigit() and int(after) > 0 else "none",
                            st2, body))
+elif what == "budget":  # a phone's requests alternately to two relays, some seconds apart
+    relays, pause, phone = sys.argv[2:4], float(sys.argv[4]), sys.argv[5]
+    seen = []
+    for step in sys.argv[6:]:
+        if step == "pause":
+            time.sleep(pause)
+            continue
+        st, r, _ = req(relays[len(seen) % 2], "GET", "/s/AAAAAAAA",
+                       headers={"X-Forwarded-For": phone})
+        seen.append("%d%s" % (st, ":" + r.getheader("Retry-After") if st == 429 else ""))
+    print(" ".join(seen))
 elif what == "replay":  # one signed registration, its very bytes sent to each relay
     form = urllib.parse.urlencode({"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
                                    "host": "web01", "user": "alice", "nonce": b64(os.urandom(16))})
@@ -276,9 +287,10 @@ is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0
     "$(client race "$a_url" "$b_url" 20)"
 # A poll is admitted (rate, signature) and looks in one script: one over
 # its client's budget takes nothing. The budget of 192.0.2.77 (as
-# haproxy would name it) is spent for a long while in Redis itself.
-redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" SET haobtc:b:mc000024d \
-    "-1000000000 $(date +%s%3N)" PX 600000 >/dev/null
+# haproxy would name it) is spent for a long while in Redis itself: its
+# bucket is full again only in some 30 years (microseconds).
+redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" SET haobtc:g:mc000024d \
+    "$(($(date +%s%6N) + 1000000000000000))" PX 600000 >/dev/null
 is poll_over_its_clients_budget_is_429_and_leaves_the_code_for_the_next \
     '429 retry-after 200 {"ok":true,"code":"kept-code"}' \
     "$(client limited "$a_url" "$b_url" 192.0.2.77)"
@@ -370,6 +382,21 @@ check login_begun_during_the_outage_succeeds_after_it \
     grep -q 'pamtester: successfully authenticated' "$pdir/out2"
 is login_after_redis_returned_across_relays \
     '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$b_url" "$a_url" "$a_url")"
+
+# --- a budget kept in Redis is the fleet's: a phone's 3 requests (burst 3,
+# 1 a second) spread over two relays spend it, the 4th is 429 on either,
+# and a second later one more token is there for it on the other relay
+dport=$(free_port) eport=$(free_port)
+for port in "$dport" "$eport"; do
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$port" \
+        --rate 1 --burst 3 >>"$tdir/relay_budget.log" 2>&1 &
+    pids+=("$!")
+done
+check relays_with_a_small_budget_are_healthy wait_healthy "http://127.0.0.1:$dport" \
+    "http://127.0.0.1:$eport"
+is phones_budget_is_shared_by_the_relays_and_refills_at_its_rate \
+    "404 404 404 429:1 404 429:1" "$(client budget "http://127.0.0.1:$dport" \
+        "http://127.0.0.1:$eport" 1.1 198.51.100.7 1 2 3 4 pause 5 6)"
 
 # --- rediss://: TLS to Redis, checked against --store-ca-file and the
 # name asked for (the certificate names 127.0.0.1 and haobtc.test, not

@@ -34,10 +34,12 @@
 #define XSTR(x) STR(x)
 #define MAX_WAIT_MS XSTR(HB_RELAY_POLL_WAIT_DEFAULT_MAX) "000"
 
-/* Redis's clock, in milliseconds, the same for every relay. */
+/* Redis's clock, the same for every relay: now in milliseconds, now_us in
+ * microseconds (exact in Lua's doubles until the year 2255). */
 #define LUA_NOW                                                                \
     "local t = redis.call('TIME') "                                            \
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2]) "                \
+    "local now = math.floor(now_us / 1000) "
 
 /* KEYS: session, id, sessions; ARGV: ttl_ms, max, state, id, csrf, cookie,
  * tag_key, host, user, rhost. */
@@ -49,7 +51,7 @@ static const char lua_add[] = LUA_NOW
     "if redis.call('EXISTS', KEYS[2]) == 1 then return 'id taken' end "
     "redis.call('HSET', KEYS[1], 'id', ARGV[4], 'csrf', ARGV[5], 'cookie', "
     "ARGV[6], 'tag_key', ARGV[7], 'host', ARGV[8], 'user', ARGV[9], "
-    "'rhost', ARGV[10], 'gen', 0) "
+    "'rhost', ARGV[10], 'gen', 0, 'exp', now + tonumber(ARGV[1])) "
     "redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
     "redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1]) "
     "redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), ARGV[3]) "
@@ -85,14 +87,17 @@ static const char lua_answer[] =
 /* A poll's look at its session: skey, the session; sessions; g, 'start'
  * or the poll's number; the state; the id keys' prefix; till, when a
  * new poll stops waiting (ms, Redis's clock). {0} unknown, {1}
- * superseded, {2, pttl} pending, {3, code} and {4} denied (the session is
- * gone with them), with the poll's number last. A new poll tells the
+ * superseded, {2, ms left} pending, {3, code} and {4} denied (the session
+ * is gone with them), with the poll's number last. A new poll tells the
  * relays (pub/sub) to wake the one before it only when that one may still
- * be waiting: a module that asks without waiting costs no message. */
+ * be waiting: a module that asks without waiting costs no message. The
+ * time left is the session's own 'exp', not a PTTL: every command a poll
+ * runs is a part of the time all relays wait for Redis (a session made
+ * before 'exp' existed still asks PTTL). */
 #define LUA_TAKE_FN                                                            \
     "local function take(skey, sessions, g, state, iprefix, till)  "           \
     "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id', "    \
-    "'until') "                                                                \
+    "'until', 'exp') "                                                         \
     "  if not f[1] then return {0, 0} end "                                    \
     "  local gen = tonumber(f[1]) "                                            \
     "  if g == 'start' then "                                                  \
@@ -108,29 +113,29 @@ static const char lua_answer[] =
     "    if f[2] then return {3, f[2], gen} end "                              \
     "    return {4, gen} "                                                     \
     "  end "                                                                   \
-    "  return {2, redis.call('PTTL', skey), gen} "                             \
+    "  if not f[6] then return {2, redis.call('PTTL', skey), gen} end "        \
+    "  return {2, math.max(0, tonumber(f[6]) - now), gen} "                    \
     "end "
 
-/* A token bucket: key, rate, burst. Its tokens and when it was last
- * filled are one string, so a look is a GET and a SET. {1}, or {0,
- * seconds to wait}. */
+/* A token bucket kept as one number (GCRA): the time, in Redis's
+ * microseconds, at which the bucket will be full again. Taking a token
+ * moves it one token's time later; the bucket refuses when that lands
+ * more than a full bucket's time ahead of now. Equal to counting tokens,
+ * but a look is a GET of an integer and, when admitted, a SET: no text to
+ * parse or float to print in the script every poll runs. key, rate,
+ * burst: {1}, or {0, seconds to wait}. */
 #define LUA_RATE_FN                                                            \
     "local function rate(key, r, b) "                                          \
-    "  local per_s, burst = tonumber(r), tonumber(b) "                         \
-    "  local tokens, ts = burst, now "                                         \
-    "  local v = redis.call('GET', key) "                                      \
-    "  if v then "                                                             \
-    "    local a, t = string.match(v, '^(%S+) (%S+)$') "                       \
-    "    tokens, ts = tonumber(a) or burst, tonumber(t) or now "               \
+    "  local step = 1000000 / tonumber(r) "                                    \
+    "  local room = step * tonumber(b) "                                       \
+    "  local full_at = tonumber(redis.call('GET', key)) or now_us "            \
+    "  if full_at < now_us then full_at = now_us end "                         \
+    "  full_at = math.ceil(full_at + step) "                                   \
+    "  if full_at - now_us > room then "                                       \
+    "    return {0, math.floor((full_at - now_us - room) / 1000000) + 1} "     \
     "  end "                                                                   \
-    "  tokens = math.min(burst, tokens + math.max(0, now - ts) / 1000 * "      \
-    "per_s) "                                                                  \
-    "  local ok = 0 "                                                          \
-    "  if tokens >= 1 then tokens = tokens - 1 ok = 1 end "                    \
-    "  redis.call('SET', key, tostring(tokens) .. ' ' .. now, 'PX', "          \
-    "math.ceil(burst / per_s * 1000) + 1000) "                                 \
-    "  if ok == 1 then return {1} end "                                        \
-    "  return {0, math.floor((1 - tokens) / per_s) + 1} "                      \
+    "  redis.call('SET', key, full_at, 'PX', math.ceil(room / 1000) + 1000) "  \
+    "  return {1} "                                                            \
     "end "
 
 /* A module's signed request, admitted: its rate (the bucket, rate and
@@ -625,7 +630,7 @@ static char *bucket_key(char key[64], bool module, const struct sockaddr *sa)
     const unsigned char *bytes = NULL;
     size_t n = 0, at;
 
-    snprintf(key, 64, PREFIX "b:%c", module ? 'm' : 'p');
+    snprintf(key, 64, PREFIX "g:%c", module ? 'm' : 'p');
     at = strlen(key);
     if (sa != NULL && sa->sa_family == AF_INET) {
         bytes = (const unsigned char *)&(
