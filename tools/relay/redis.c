@@ -89,12 +89,12 @@ static const char lua_answer[] =
  * new poll stops waiting (ms, Redis's clock); for a signed poll, the
  * MAC's key and its time to live (see lua_admit_poll). {0} unknown, {1}
  * superseded, {2, ms left} pending, {3, code} and {4} denied (the session
- * is gone with them), with the poll's number last, or {6} replayed. A new poll tells the
- * relays (pub/sub) to wake the one before it only when that one may still
- * be waiting: a module that asks without waiting costs no message. The
- * time left is the session's own 'exp', not a PTTL: every command a poll
- * runs is a part of the time all relays wait for Redis (a session made
- * before 'exp' existed still asks PTTL). */
+ * is gone with them), with the poll's number last, or {6} replayed. A new
+ * poll tells the relays (pub/sub) to wake the one before it only when that
+ * one may still be waiting: a module that asks without waiting costs no
+ * message. The time left is the session's own 'exp', not a PTTL: every
+ * command a poll runs is a part of the time all relays wait for Redis (a
+ * session made before 'exp' existed still asks PTTL). */
 #define LUA_TAKE_FN                                                            \
     "local function take(skey, sessions, g, state, iprefix, till, mac, ttl) "  \
     "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id', "    \
@@ -645,6 +645,9 @@ static char *bucket_key(char key[64], bool module, const struct sockaddr *sa)
     const unsigned char *bytes = NULL;
     size_t n = 0, at;
 
+    /* "g:" since buckets are one number (LUA_RATE_FN): a relay of the
+     * version before, during a rolling upgrade, keeps its own "b:" text
+     * instead of misreading this. */
     snprintf(key, 64, PREFIX "g:%c", module ? 'm' : 'p');
     at = strlen(key);
     if (sa != NULL && sa->sa_family == AF_INET) {
