@@ -50,13 +50,14 @@ mkdir -p "$tdir/redis"
 cat "$HB_PKI/server.pem" "$HB_PKI/server-key.pem" >"$tdir/haproxy.pem"
 for f in haproxy.cfg relay.conf redis.conf; do fill "$f" "$tdir/$f"; done
 
+# rcli ARGS...: redis-cli on the fleet's Redis, with its password
+rcli() { redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" "$@"; }
 start_redis() {
     redis-server "$tdir/redis.conf" >>"$tdir/redis/log" 2>&1 &
     redis_pid=$!
     echo "$redis_pid" >"$tdir/redis.pid"
     for _ in $(seq 50); do
-        redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" ping 2>/dev/null |
-            grep -q PONG && return 0
+        rcli ping 2>/dev/null | grep -q PONG && return 0
         sleep 0.1
     done
     return 1
@@ -316,7 +317,6 @@ is signed_request_accepted_by_a_is_refused_as_a_replay_by_b \
 is poll_replayed_on_b_is_refused_and_after_the_take_finds_nothing \
     '200 401 {"ok":false,"error":"replayed signature"} {"ok":true,"code":"replay-code"} 404 {"ok":false,"error":"unknown"}' \
     "$(client replay-poll "$a_url" "$b_url")"
-rcli() { redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" "$@"; }
 signatures_before=$(rcli --scan --pattern 'haobtc:n:*' | wc -l)
 polled=$(client polls "$a_url" "$b_url" 20)
 is twenty_polls_add_only_their_registrations_signature_key "200x20 1" \
@@ -327,7 +327,7 @@ is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0
 # its client's budget takes nothing. The budget of 192.0.2.77 (as
 # haproxy would name it) is spent for a long while in Redis itself: its
 # bucket is full again only in some 30 years (microseconds).
-redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" SET haobtc:g:mc000024d \
+rcli SET haobtc:g:mc000024d \
     "$(($(date +%s%6N) + 1000000000000000))" PX 600000 >/dev/null
 is poll_over_its_clients_budget_is_429_and_leaves_the_code_for_the_next \
     '429 retry-after 200 {"ok":true,"code":"kept-code"}' \
