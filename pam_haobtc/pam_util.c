@@ -33,7 +33,12 @@ int hb_pam_result(enum hb_status status)
         return PAM_CONV_ERR;
     case HB_ERR_NOMEM:
         return PAM_BUF_ERR;
+    case HB_ERR_SYSTEM:
+        return PAM_SYSTEM_ERR;
     case HB_ERR_DENIED:
+    case HB_ERR_PROTOCOL:
+    case HB_ERR_BUSY:
+    case HB_ERR_HELPER:
     case HB_ERR_INPUT:
     case HB_ERR_PENDING:
     case HB_ERR_EXPIRED:
@@ -118,6 +123,8 @@ static const char *person_text(const struct hb_texts *t,
         return hb_tr(t, "No code was entered.");
     case HB_ERR_EXPIRED:
         return hb_tr(t, "No approval arrived in time.");
+    case HB_ERR_BUSY:
+        return hb_tr(t, "haobtc sign-in is busy; try again in a minute.");
     case HB_ERR_REJECTED:
         return hb_tr(t, "The sign-in was denied on the haobtc page.");
     case HB_ERR_DENIED:

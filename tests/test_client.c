@@ -227,14 +227,17 @@ static void every_forced_code_is_denied_with_that_code(void **state)
     }
 }
 
-static void expect_unavailable(const char *mode, const char *target,
-                               const char *needle)
+/* What a fault of the provider makes of the exchange: only what says
+ * haobtc cannot serve is "unavailable"; an answer we cannot read is a
+ * protocol error and a busy provider busy (both PAM_AUTH_ERR). */
+static void expect_status(const char *mode, const char *target,
+                          enum hb_status want, const char *needle)
 {
     tu_fault(mode, target, NULL);
     struct login l;
     open_login(&l, NULL);
     enum hb_status st = exchange(&l, "alice");
-    if (st != HB_ERR_UNAVAIL)
+    if (st != want)
         fail_msg("fault %s on %s gave %s (%s)", mode, target,
                  hb_status_name(st), l.err.msg);
     if (needle != NULL && strstr(l.err.msg, needle) == NULL)
@@ -245,71 +248,44 @@ static void expect_unavailable(const char *mode, const char *target,
     tu_fault("none", "all", NULL);
 }
 
-static void token_html_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("html", "token", "not JSON");
-}
-static void token_malformed_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("malformed", "token", NULL);
-}
-static void token_body_over_cap_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("huge", "token", "larger than");
-}
-static void token_body_over_cap_without_length_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("huge_chunked", "token", "larger than");
-}
-static void token_deep_json_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("deep", "token", "deeper");
-}
-static void token_http_500_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("http500", "token", "HTTP 500");
-}
-static void token_connection_reset_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("reset", "token", "failed");
-}
-static void token_missing_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("no_token", "token", "no access_token");
-}
-static void token_empty_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("empty_token", "token", "empty");
-}
-static void token_number_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("number_token", "token", "not a string");
-}
-static void token_with_nul_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("nul_token", "token", "NUL");
-}
-static void profile_html_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("html", "profile", "not JSON");
-}
-static void profile_huge_is_unavailable(void **s)
-{
-    (void)s;
-    expect_unavailable("huge_chunked", "profile", "larger than");
-}
+#define FAULT_CASE(name, mode, target, want, needle)                           \
+    static void name(void **s)                                                 \
+    {                                                                          \
+        (void)s;                                                               \
+        expect_status(mode, target, want, needle);                             \
+    }
+FAULT_CASE(token_html_is_a_protocol_error, "html", "token", HB_ERR_PROTOCOL,
+           "not JSON")
+FAULT_CASE(token_malformed_is_a_protocol_error, "malformed", "token",
+           HB_ERR_PROTOCOL, NULL)
+FAULT_CASE(token_body_over_cap_is_a_protocol_error, "huge", "token",
+           HB_ERR_PROTOCOL, "larger than")
+FAULT_CASE(token_body_over_cap_without_length_is_a_protocol_error,
+           "huge_chunked", "token", HB_ERR_PROTOCOL, "larger than")
+FAULT_CASE(token_deep_json_is_a_protocol_error, "deep", "token",
+           HB_ERR_PROTOCOL, "deeper")
+FAULT_CASE(token_http_500_is_unavailable, "http500", "token", HB_ERR_UNAVAIL,
+           "HTTP 500")
+FAULT_CASE(token_proxy_502_page_is_unavailable, "http502", "token",
+           HB_ERR_UNAVAIL, "HTTP 502")
+FAULT_CASE(token_proxy_429_page_is_busy_not_unavailable, "http429", "token",
+           HB_ERR_BUSY, "HTTP 429")
+FAULT_CASE(token_connection_reset_is_unavailable, "reset", "token",
+           HB_ERR_UNAVAIL, "failed")
+FAULT_CASE(token_missing_is_a_protocol_error, "no_token", "token",
+           HB_ERR_PROTOCOL, "no access_token")
+FAULT_CASE(token_empty_is_a_protocol_error, "empty_token", "token",
+           HB_ERR_PROTOCOL, "empty")
+FAULT_CASE(token_number_is_a_protocol_error, "number_token", "token",
+           HB_ERR_PROTOCOL, "not a string")
+FAULT_CASE(token_with_nul_is_a_protocol_error, "nul_token", "token",
+           HB_ERR_PROTOCOL, "NUL")
+FAULT_CASE(profile_html_is_a_protocol_error, "html", "profile", HB_ERR_PROTOCOL,
+           "not JSON")
+FAULT_CASE(profile_huge_is_a_protocol_error, "huge_chunked", "profile",
+           HB_ERR_PROTOCOL, "larger than")
+FAULT_CASE(profile_proxy_502_page_is_unavailable, "http502", "profile",
+           HB_ERR_UNAVAIL, "HTTP 502")
 
 static void stalled_provider_is_bounded_by_http_timeout(void **state)
 {
@@ -322,6 +298,23 @@ static void stalled_provider_is_bounded_by_http_timeout(void **state)
     time_t spent = time(NULL) - start;
     assert_true(spent >= 1 && spent <= 4);
     assert_non_null(strstr(l.err.msg, "Timeout"));
+    close_login(&l);
+    tu_fault("none", "all", NULL);
+}
+
+/* A request the login's deadline cut short (the person took the time)
+ * found nothing about the network: expired, never unavailable. */
+static void request_cut_by_the_login_deadline_is_expired(void **state)
+{
+    (void)state;
+    tu_fault("stall", "token", NULL);
+    struct login l;
+    open_login(&l, "http_timeout = 10\n");
+    l.http.deadline = time(NULL) + 2;
+    time_t start = time(NULL);
+    assert_int_equal(exchange(&l, "alice"), HB_ERR_EXPIRED);
+    assert_true(time(NULL) - start <= 4);
+    assert_non_null(strstr(l.err.msg, "deadline"));
     close_login(&l);
     tu_fault("none", "all", NULL);
 }
@@ -364,14 +357,14 @@ static void unreachable_provider_is_unavailable(void **state)
     close_login(&l);
 }
 
-static void passed_deadline_is_unavailable(void **state)
+static void passed_deadline_is_expired_not_unavailable(void **state)
 {
     (void)state;
     struct login l;
     open_login(&l, NULL);
     l.http.deadline = time(NULL) - 1;
     assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_EXPIRED);
     assert_non_null(strstr(l.err.msg, "deadline"));
     close_login(&l);
 }
@@ -392,24 +385,28 @@ int main(void)
         T(unauthorized_user_is_40012),
         T(bad_access_token_is_40008),
         T(every_forced_code_is_denied_with_that_code),
-        T(token_html_is_unavailable),
-        T(token_malformed_is_unavailable),
-        T(token_body_over_cap_is_unavailable),
-        T(token_body_over_cap_without_length_is_unavailable),
-        T(token_deep_json_is_unavailable),
+        T(token_html_is_a_protocol_error),
+        T(token_malformed_is_a_protocol_error),
+        T(token_body_over_cap_is_a_protocol_error),
+        T(token_body_over_cap_without_length_is_a_protocol_error),
+        T(token_deep_json_is_a_protocol_error),
         T(token_http_500_is_unavailable),
+        T(token_proxy_502_page_is_unavailable),
+        T(token_proxy_429_page_is_busy_not_unavailable),
         T(token_connection_reset_is_unavailable),
-        T(token_missing_is_unavailable),
-        T(token_empty_is_unavailable),
-        T(token_number_is_unavailable),
-        T(token_with_nul_is_unavailable),
-        T(profile_html_is_unavailable),
-        T(profile_huge_is_unavailable),
+        T(token_missing_is_a_protocol_error),
+        T(token_empty_is_a_protocol_error),
+        T(token_number_is_a_protocol_error),
+        T(token_with_nul_is_a_protocol_error),
+        T(profile_html_is_a_protocol_error),
+        T(profile_huge_is_a_protocol_error),
+        T(profile_proxy_502_page_is_unavailable),
         T(stalled_provider_is_bounded_by_http_timeout),
         T(untrusted_certificate_is_unavailable),
         T(wrong_host_name_is_unavailable),
         T(unreachable_provider_is_unavailable),
-        T(passed_deadline_is_unavailable),
+        T(passed_deadline_is_expired_not_unavailable),
+        T(request_cut_by_the_login_deadline_is_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

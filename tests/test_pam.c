@@ -120,12 +120,60 @@ static void stalled_provider_is_authinfo_unavail(void **state)
     pu_release(&s);
 }
 
-static void garbage_from_provider_is_authinfo_unavail(void **state)
+/* An answer we cannot read is no sign that haobtc is unreachable: a
+ * stack must not fall back to the password on it. */
+static void garbage_from_provider_is_auth_err(void **state)
 {
     (void)state;
     tu_fault("html", "profile", NULL);
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTHINFO_UNAVAIL);
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+/* The person (or whoever stopped the program) answers after the login's
+ * deadline: a code approved in time is too late, and so is an outage the
+ * helper met: neither may fall back (PAM_AUTHINFO_UNAVAIL). */
+static void wait_past_the_deadline(struct script *s, const char *prompt)
+{
+    (void)s, (void)prompt;
+    sleep(7);
+}
+
+static void code_pasted_after_the_deadline_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE,
+                       .approver = "alice",
+                       .phone = wait_past_the_deadline};
+    assert_int_equal(
+        authenticate("alice", "timeout = 5\nhttp_timeout = 2\n", &s),
+        PAM_AUTH_ERR);
+    assert_non_null(strstr(s.messages, "No approval arrived in time."));
+    pu_release(&s);
+}
+
+static void outage_answered_after_the_deadline_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE,
+                       .approver = "alice",
+                       .phone = wait_past_the_deadline};
+    assert_int_equal(authenticate("alice",
+                                  "site_url = https://127.0.0.1:1\n"
+                                  "timeout = 5\nhttp_timeout = 2\n",
+                                  &s),
+                     PAM_AUTH_ERR);
+    pu_release(&s);
+}
+
+static void provider_busy_is_auth_err_not_unavail(void **state)
+{
+    (void)state;
+    tu_fault("http429", "token", NULL);
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_non_null(strstr(s.messages, "busy"));
     pu_release(&s);
 }
 
@@ -575,7 +623,10 @@ int main(void)
         T(provider_refusal_is_auth_err),
         T(unreachable_provider_is_authinfo_unavail),
         T(stalled_provider_is_authinfo_unavail),
-        T(garbage_from_provider_is_authinfo_unavail),
+        T(code_pasted_after_the_deadline_is_auth_err),
+        T(outage_answered_after_the_deadline_is_auth_err),
+        T(provider_busy_is_auth_err_not_unavail),
+        T(garbage_from_provider_is_auth_err),
         T(untrusted_certificate_is_authinfo_unavail),
         T(code_used_twice_is_auth_err),
         T(four_kilobyte_code_is_auth_err),

@@ -54,29 +54,29 @@ static enum hb_status challenge(struct hb_helper *h, time_t deadline,
     return status;
 }
 
-static void helper_that_dies_is_unavailable(void **state)
+static void helper_that_dies_is_a_helper_failure_not_unavailable(void **state)
 {
     (void)state;
     use_script("exit 3");
     struct hb_helper h = {0};
     struct hb_error err = {0};
-    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_HELPER);
     assert_non_null(strstr(err.msg, "helper"));
     hb_helper_stop(&h);
 }
 
-static void helper_that_answers_garbage_is_unavailable(void **state)
+static void helper_that_answers_garbage_is_a_helper_failure(void **state)
 {
     (void)state;
     use_script("printf 'GARBAGE-GARBAGE-GARBAGE' >&3; sleep 30");
     struct hb_helper h = {0};
     struct hb_error err = {0};
-    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_HELPER);
     assert_non_null(strstr(err.msg, "helper frame"));
     hb_helper_stop(&h);
 }
 
-static void helper_that_answers_out_of_turn_is_unavailable(void **state)
+static void helper_that_answers_out_of_turn_is_a_helper_failure(void **state)
 {
     (void)state;
     /* A well-formed PROFILE frame where a challenge belongs. */
@@ -84,19 +84,19 @@ static void helper_that_answers_out_of_turn_is_unavailable(void **state)
                "sleep 30");
     struct hb_helper h = {0};
     struct hb_error err = {0};
-    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_HELPER);
     assert_non_null(strstr(err.msg, "out of turn"));
     hb_helper_stop(&h);
 }
 
-static void helper_that_hangs_is_unavailable_after_the_deadline(void **state)
+static void helper_that_hangs_is_expired_after_the_deadline(void **state)
 {
     (void)state;
     use_script("exec sleep 100");
     struct hb_helper h = {0};
     struct hb_error err = {0};
     time_t start = time(NULL);
-    assert_int_equal(challenge(&h, start + 1, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, start + 1, &err), HB_ERR_EXPIRED);
     assert_non_null(strstr(err.msg, "deadline"));
     pid_t pid = h.pid;
     hb_helper_stop(&h);
@@ -160,7 +160,7 @@ static void helper_gets_no_environment_and_no_descriptor_of_ours(void **state)
     assert_true(leaked >= 0);
     struct hb_helper h = {0};
     struct hb_error err = {0};
-    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_HELPER);
     hb_helper_stop(&h);
     close(leaked);
     unsetenv("SSLKEYLOGFILE");
@@ -207,7 +207,7 @@ static void sigchld_is_given_back_and_only_our_child_is_reaped(void **state)
     use_script("exit 0");
     struct hb_helper h = {0};
     struct hb_error err = {0};
-    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(challenge(&h, time(NULL) + 20, &err), HB_ERR_HELPER);
     hb_helper_stop(&h);
 
     assert_int_equal(sigaction(SIGCHLD, NULL, &seen), 0);
@@ -255,7 +255,7 @@ static void real_helper_ends_on_a_frame_out_of_turn(void **state)
                      HB_OK);
     assert_int_equal(in.type, HB_WIRE_ERROR);
     assert_int_equal(hb_wire_recv(h.fd, time(NULL) + 10, NULL, NULL, &in, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_HELPER);
     hb_helper_stop(&h);
 }
 
@@ -283,17 +283,16 @@ static void frame_decoding_refuses_bad_lengths_and_nul(void **state)
     assert_string_equal(hb_wire_field(&w, 2), "");
     const unsigned char too_long[] = {HB_WIRE_CHALLENGE, 0, 9, 'h', 'i'};
     assert_int_equal(hb_wire_decode(too_long, sizeof(too_long), &w, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_HELPER);
     const unsigned char nul[] = {HB_WIRE_CHALLENGE, 0, 2, 'h', 0};
-    assert_int_equal(hb_wire_decode(nul, sizeof(nul), &w, &err),
-                     HB_ERR_UNAVAIL);
+    assert_int_equal(hb_wire_decode(nul, sizeof(nul), &w, &err), HB_ERR_HELPER);
     const unsigned char half[] = {HB_WIRE_CHALLENGE, 0};
     assert_int_equal(hb_wire_decode(half, sizeof(half), &w, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_HELPER);
     const unsigned char unknown[] = {99};
     assert_int_equal(hb_wire_decode(unknown, sizeof(unknown), &w, &err),
-                     HB_ERR_UNAVAIL);
-    assert_int_equal(hb_wire_decode(ok, 0, &w, &err), HB_ERR_UNAVAIL);
+                     HB_ERR_HELPER);
+    assert_int_equal(hb_wire_decode(ok, 0, &w, &err), HB_ERR_HELPER);
 }
 
 static void frame_building_stops_at_the_limits(void **state)
@@ -318,10 +317,10 @@ static void frame_building_stops_at_the_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(helper_that_dies_is_unavailable),
-        cmocka_unit_test(helper_that_answers_garbage_is_unavailable),
-        cmocka_unit_test(helper_that_answers_out_of_turn_is_unavailable),
-        cmocka_unit_test(helper_that_hangs_is_unavailable_after_the_deadline),
+        cmocka_unit_test(helper_that_dies_is_a_helper_failure_not_unavailable),
+        cmocka_unit_test(helper_that_answers_garbage_is_a_helper_failure),
+        cmocka_unit_test(helper_that_answers_out_of_turn_is_a_helper_failure),
+        cmocka_unit_test(helper_that_hangs_is_expired_after_the_deadline),
         cmocka_unit_test(missing_helper_is_a_configuration_error),
         cmocka_unit_test(helper_writable_by_others_is_refused),
         cmocka_unit_test(helper_gets_no_environment_and_no_descriptor_of_ours),

@@ -42,56 +42,56 @@ static void token_success_with_code_zero_and_no_ok(void **state)
     hb_free_secret(&t);
 }
 
-static void token_missing_is_unavailable(void **state)
+static void token_missing_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
-    assert_int_equal(token("{\"ok\":true}", &t, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(token("{\"ok\":true}", &t, &err), HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "no access_token"));
     assert_null(t);
 }
 
-static void token_empty_is_unavailable(void **state)
+static void token_empty_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(token("{\"ok\":true,\"access_token\":\"\"}", &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "empty"));
 }
 
-static void token_number_is_unavailable(void **state)
+static void token_number_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(token("{\"ok\":true,\"access_token\":12345}", &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "not a string"));
 }
 
-static void token_with_embedded_nul_is_unavailable(void **state)
+static void token_with_embedded_nul_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(
         token("{\"ok\":true,\"access_token\":\"abc\\u0000def\"}", &t, &err),
-        HB_ERR_UNAVAIL);
+        HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "NUL"));
     assert_null(t);
 }
 
-static void raw_nul_byte_in_body_is_unavailable(void **state)
+static void raw_nul_byte_in_body_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     const char body[] = "{\"ok\":true,\"access_token\":\"a\0b\"}";
     assert_int_equal(hb_parse_token_body(body, sizeof(body) - 1, &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
 }
 
 static void every_haobtc_code_is_denied_with_its_name(void **state)
@@ -123,72 +123,72 @@ static void code_without_ok_is_honoured(void **state)
     assert_int_equal(err.haobtc_code, 40009);
 }
 
-static void unknown_code_is_unavailable(void **state)
+static void unknown_code_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(token("{\"ok\":false,\"code\":500}", &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "unknown haobtc code 500"));
 }
 
-static void ok_false_without_code_is_unavailable(void **state)
+static void ok_false_without_code_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
-    assert_int_equal(token("{\"ok\":false}", &t, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(token("{\"ok\":false}", &t, &err), HB_ERR_PROTOCOL);
 }
 
-static void non_boolean_ok_is_unavailable(void **state)
+static void non_boolean_ok_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(
         token("{\"ok\":\"true\",\"access_token\":\"x\"}", &t, &err),
-        HB_ERR_UNAVAIL);
+        HB_ERR_PROTOCOL);
 }
 
-static void html_is_unavailable(void **state)
+static void html_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(token("<html><body>Bad Gateway</body></html>", &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "not JSON"));
 }
 
-static void truncated_json_is_unavailable(void **state)
+static void truncated_json_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(token("{\"ok\": true, \"access_token\": \"abc", &t, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
 }
 
-static void trailing_data_is_unavailable(void **state)
+static void trailing_data_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
     assert_int_equal(
         token("{\"ok\":true,\"access_token\":\"a\"}{\"x\":1}", &t, &err),
-        HB_ERR_UNAVAIL);
+        HB_ERR_PROTOCOL);
 }
 
-static void array_instead_of_object_is_unavailable(void **state)
+static void array_instead_of_object_is_a_protocol_error(void **state)
 {
     (void)state;
     char *t = NULL;
     struct hb_error err = {0};
-    assert_int_equal(token("[1,2,3]", &t, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(token("[1,2,3]", &t, &err), HB_ERR_PROTOCOL);
 }
 
-static void json_ten_thousand_levels_deep_is_unavailable(void **state)
+static void json_ten_thousand_levels_deep_is_a_protocol_error(void **state)
 {
     (void)state;
     size_t depth = 10000;
@@ -198,7 +198,7 @@ static void json_ten_thousand_levels_deep_is_unavailable(void **state)
     body[2 * depth] = '\0';
     char *t = NULL;
     struct hb_error err = {0};
-    assert_int_equal(token(body, &t, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(token(body, &t, &err), HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "deeper"));
     free(body);
 }
@@ -300,7 +300,7 @@ static void put_wiped_reaches_strings_as_deep_as_the_parser_goes(void **state)
     body = nested_body(HB_JSON_MAX_DEPTH);
     json_object *too_deep = NULL;
     assert_int_equal(hb_json_parse_object(body, strlen(body), &too_deep, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_non_null(strstr(err.msg, "deeper"));
     free(body);
 
@@ -395,20 +395,20 @@ static void nested_profile_with_privider_is_read(void **state)
     hb_profile_free(&p);
 }
 
-static void profile_without_user_info_is_unavailable(void **state)
+static void profile_without_user_info_is_a_protocol_error(void **state)
 {
     (void)state;
     struct hb_profile p;
     struct hb_error err = {0};
-    assert_int_equal(profile("{\"ok\":true}", &p, &err), HB_ERR_UNAVAIL);
+    assert_int_equal(profile("{\"ok\":true}", &p, &err), HB_ERR_PROTOCOL);
     assert_int_equal(profile("{\"ok\":true,\"user_info\":[]}", &p, &err),
-                     HB_ERR_UNAVAIL);
+                     HB_ERR_PROTOCOL);
     assert_int_equal(
         profile("{\"ok\":true,\"user_info\":{\"username\":\"a\"}}", &p, &err),
-        HB_ERR_UNAVAIL);
+        HB_ERR_PROTOCOL);
     assert_int_equal(
         profile("{\"ok\":true,\"user_info\":{\"uuid\":7}}", &p, &err),
-        HB_ERR_UNAVAIL);
+        HB_ERR_PROTOCOL);
 }
 
 static void profile_error_code_is_denied(void **state)
@@ -480,28 +480,28 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_success_with_ok_true),
         cmocka_unit_test(token_success_with_code_zero_and_no_ok),
-        cmocka_unit_test(token_missing_is_unavailable),
-        cmocka_unit_test(token_empty_is_unavailable),
-        cmocka_unit_test(token_number_is_unavailable),
-        cmocka_unit_test(token_with_embedded_nul_is_unavailable),
-        cmocka_unit_test(raw_nul_byte_in_body_is_unavailable),
+        cmocka_unit_test(token_missing_is_a_protocol_error),
+        cmocka_unit_test(token_empty_is_a_protocol_error),
+        cmocka_unit_test(token_number_is_a_protocol_error),
+        cmocka_unit_test(token_with_embedded_nul_is_a_protocol_error),
+        cmocka_unit_test(raw_nul_byte_in_body_is_a_protocol_error),
         cmocka_unit_test(every_haobtc_code_is_denied_with_its_name),
         cmocka_unit_test(code_without_ok_is_honoured),
-        cmocka_unit_test(unknown_code_is_unavailable),
-        cmocka_unit_test(ok_false_without_code_is_unavailable),
-        cmocka_unit_test(non_boolean_ok_is_unavailable),
-        cmocka_unit_test(html_is_unavailable),
-        cmocka_unit_test(truncated_json_is_unavailable),
-        cmocka_unit_test(trailing_data_is_unavailable),
-        cmocka_unit_test(array_instead_of_object_is_unavailable),
-        cmocka_unit_test(json_ten_thousand_levels_deep_is_unavailable),
+        cmocka_unit_test(unknown_code_is_a_protocol_error),
+        cmocka_unit_test(ok_false_without_code_is_a_protocol_error),
+        cmocka_unit_test(non_boolean_ok_is_a_protocol_error),
+        cmocka_unit_test(html_is_a_protocol_error),
+        cmocka_unit_test(truncated_json_is_a_protocol_error),
+        cmocka_unit_test(trailing_data_is_a_protocol_error),
+        cmocka_unit_test(array_instead_of_object_is_a_protocol_error),
+        cmocka_unit_test(json_ten_thousand_levels_deep_is_a_protocol_error),
         cmocka_unit_test(put_wiped_zeroes_every_string_value),
         cmocka_unit_test(put_wiped_reaches_strings_as_deep_as_the_parser_goes),
         cmocka_unit_test(tokener_keeps_no_copy_of_a_half_parsed_token),
         cmocka_unit_test(too_large_input_gets_no_tokener),
         cmocka_unit_test(flat_profile_is_read),
         cmocka_unit_test(nested_profile_with_privider_is_read),
-        cmocka_unit_test(profile_without_user_info_is_unavailable),
+        cmocka_unit_test(profile_without_user_info_is_a_protocol_error),
         cmocka_unit_test(profile_error_code_is_denied),
         cmocka_unit_test(code_table_has_every_code),
         cmocka_unit_test(authorize_url_escapes_its_parameters),

@@ -135,8 +135,10 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         if (redirect_is_relay(cfg)) {
             char detail[HB_ERRMSG_MAX];
             memcpy(detail, err->msg, sizeof(detail));
-            return hb_fail(err, HB_ERR_UNAVAIL,
-                           "the relay cannot be reached, and haobtc would "
+            /* Unreachable only if the relay was; a busy or refusing relay
+             * stays what it was. */
+            return hb_fail(err, status,
+                           "the relay cannot be used, and haobtc would "
                            "send the phone to that same relay, so there is "
                            "no code to paste either: %s",
                            detail);

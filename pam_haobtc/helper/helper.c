@@ -99,14 +99,14 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
 {
     enum hb_status status = HB_OK;
     if (in->type != HB_WIRE_START)
-        status = hb_fail(err, HB_ERR_UNAVAIL, "the module did not start");
+        status = hb_fail(err, HB_ERR_HELPER, "the module did not start");
     if (status == HB_OK &&
         (in->n_fields < 4 || strcmp(in->field[0], HB_WIRE_VERSION) != 0))
         status = hb_fail(err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
     if (status == HB_OK && !parse_deadline(in->field[1], &l->deadline))
-        status = hb_fail(err, HB_ERR_UNAVAIL, "the module sent a bad deadline");
+        status = hb_fail(err, HB_ERR_HELPER, "the module sent a bad deadline");
     if (status == HB_OK) {
         const char *user = in->field[2];
         const char *rhost = in->field[3][0] != '\0' ? in->field[3] : NULL;
@@ -142,14 +142,14 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
         !hb_wire_add(&out, l->ch.relay_error.status != HB_OK
                                ? l->ch.relay_error.msg
                                : ""))
-        return hb_fail(err, HB_ERR_UNAVAIL, "the challenge does not fit");
+        return hb_fail(err, HB_ERR_PROTOCOL, "the challenge does not fit");
     return hb_wire_send(l->fd, &out, err);
 }
 
 static enum hb_status wait_relay(struct login *l, struct hb_error *err)
 {
     if (!l->ch.can_poll)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_HELPER,
                        "asked to wait on a relay this login does not use");
     hb_free_secret(&l->relay_code);
     return hb_relay_wait(&l->http, l->ch.poll_secret, &l->relay_code, err);
@@ -194,8 +194,8 @@ static enum hb_status exchange(struct login *l, const char *pasted,
                             profile.provider};
     for (int i = 0; i < 4 && status == HB_OK; i++)
         if (!hb_wire_add(&out, fields[i] != NULL ? fields[i] : ""))
-            status =
-                hb_fail(err, HB_ERR_UNAVAIL, "the haobtc profile is too large");
+            status = hb_fail(err, HB_ERR_PROTOCOL,
+                             "the haobtc profile is too large");
     hb_profile_free(&profile);
     if (status == HB_OK)
         status = hb_wire_send(l->fd, &out, err);
@@ -228,7 +228,7 @@ static enum hb_status serve_answers(struct login *l, struct hb_error *err)
         if (in.type == HB_WIRE_EXCHANGE && in.n_fields == 1)
             status = exchange(l, in.field[0], err);
         else
-            status = hb_fail(err, HB_ERR_UNAVAIL,
+            status = hb_fail(err, HB_ERR_HELPER,
                              "the module sent frame %d out of turn", in.type);
         hb_wire_clear(&in);
         return status;

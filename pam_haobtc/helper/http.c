@@ -198,6 +198,37 @@ static void trace(CURL *curl, CURLcode rc, bool want_cert, const char *errbuf,
         snprintf(t->detail, sizeof(t->detail), "%s", errbuf);
 }
 
+/* Failures that say the host cannot be reached over the network; the
+ * rest (a bad URL, a libcurl without https) are faults of this host. */
+static bool network_failure(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_PROXY:
+    /* The handshake with the peer; a CA or CRL file we cannot read is
+     * this host's fault, not the network's. */
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The host part of url, for error messages: never the path or query. */
 static void url_host(const char *url, char *out, size_t n)
 {
@@ -245,14 +276,17 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     memset(&http->trace, 0, sizeof(http->trace));
 
     long connect_ms = http->cfg->http_timeout * 1000;
+    bool cut_by_deadline = false;
     long total_ms = (http->cfg->http_timeout + wait_s) * 1000;
     if (http->deadline != 0) {
         long left_ms = (long)(http->deadline - time(NULL)) * 1000;
         if (left_ms <= 0)
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_EXPIRED,
                            "login deadline passed before contacting %s", host);
-        if (left_ms < total_ms)
+        if (left_ms < total_ms) {
             total_ms = left_ms;
+            cut_by_deadline = true;
+        }
         if (left_ms < connect_ms)
             connect_ms = left_ms;
     }
@@ -287,7 +321,7 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     }
     hb_buf_wipe(&sink.buf);
     if (sink.overflowed || rc == CURLE_FILESIZE_EXCEEDED)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "%s sent a response larger than %d bytes", host,
                        HB_HTTP_MAX_BODY);
     if (rc == CURLE_ABORTED_BY_CALLBACK)
@@ -295,8 +329,14 @@ static enum hb_status perform(struct hb_http *http, const char *url,
                        "request to %s was cancelled: the login ended", host);
     if (rc == CURLE_OUT_OF_MEMORY)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory talking to %s", host);
-    return hb_fail(err, HB_ERR_UNAVAIL, "request to %s failed: %s", host,
-                   curl_easy_strerror(rc));
+    /* A request the login's deadline cut short found nothing about the
+     * network: the person (or whoever stopped the program) took the time. */
+    if (rc == CURLE_OPERATION_TIMEDOUT && cut_by_deadline)
+        return hb_fail(err, HB_ERR_EXPIRED,
+                       "the login's deadline passed during a request to %s",
+                       host);
+    return hb_fail(err, network_failure(rc) ? HB_ERR_UNAVAIL : HB_ERR_SYSTEM,
+                   "request to %s failed: %s", host, curl_easy_strerror(rc));
 }
 
 enum hb_status hb_http_post_form(struct hb_http *http, const char *url,

@@ -101,9 +101,9 @@ enum hb_status hb_json_parse_object(const char *text, size_t len,
 {
     *out = NULL;
     if (len > (size_t)INT32_MAX - 2 * PB_SLACK)
-        return hb_fail(err, HB_ERR_UNAVAIL, "response too large to parse");
+        return hb_fail(err, HB_ERR_PROTOCOL, "response too large to parse");
     if (memchr(text, '\0', len) != NULL)
-        return hb_fail(err, HB_ERR_UNAVAIL, "response contains a NUL byte");
+        return hb_fail(err, HB_ERR_PROTOCOL, "response contains a NUL byte");
     json_tokener *tok = hb_json_tokener_new(len);
     if (tok == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
@@ -115,24 +115,24 @@ enum hb_status hb_json_parse_object(const char *text, size_t len,
     if (obj == NULL || jerr != json_tokener_success) {
         hb_json_put_wiped(obj);
         if (jerr == json_tokener_error_depth)
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_PROTOCOL,
                            "response JSON nests deeper than %d levels",
                            HB_JSON_MAX_DEPTH);
         if (jerr == json_tokener_continue)
-            return hb_fail(err, HB_ERR_UNAVAIL, "response JSON is truncated");
-        return hb_fail(err, HB_ERR_UNAVAIL, "response is not JSON (%s)",
+            return hb_fail(err, HB_ERR_PROTOCOL, "response JSON is truncated");
+        return hb_fail(err, HB_ERR_PROTOCOL, "response is not JSON (%s)",
                        json_tokener_error_desc(jerr));
     }
     while (end < len && isspace((unsigned char)text[end]))
         end++;
     if (end != len) {
         hb_json_put_wiped(obj);
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "response has data after the JSON value");
     }
     if (!json_object_is_type(obj, json_type_object)) {
         hb_json_put_wiped(obj);
-        return hb_fail(err, HB_ERR_UNAVAIL, "response JSON is not an object");
+        return hb_fail(err, HB_ERR_PROTOCOL, "response JSON is not an object");
     }
     *out = obj;
     return HB_OK;

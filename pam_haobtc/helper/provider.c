@@ -73,25 +73,25 @@ static enum hb_status read_verdict(json_object *obj, long http_status,
     json_object *ok = NULL;
     if (json_object_object_get_ex(obj, "ok", &ok)) {
         if (!json_object_is_type(ok, json_type_boolean))
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_PROTOCOL,
                            "%s answer has a non-boolean \"ok\"", what);
         if (json_object_get_boolean(ok))
             return HB_OK;
     } else if (has_code && code == 0) {
         return HB_OK;
     } else if (!has_code) {
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "%s answer (HTTP %ld) has neither \"ok\" nor \"code\"",
                        what, http_status);
     }
     if (!has_code)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "%s failed (HTTP %ld) without a haobtc code", what,
                        http_status);
     char text[HB_ERRMSG_MAX / 2];
     hb_code_describe(code, text, sizeof(text));
     if (hb_code_lookup(code) == NULL || code == 0) {
-        return hb_fail(err, HB_ERR_UNAVAIL, "%s failed (HTTP %ld): %s", what,
+        return hb_fail(err, HB_ERR_PROTOCOL, "%s failed (HTTP %ld): %s", what,
                        http_status, text);
     }
     if (err != NULL)
@@ -99,18 +99,35 @@ static enum hb_status read_verdict(json_object *obj, long http_status,
     return hb_fail(err, HB_ERR_DENIED, "%s refused by haobtc: %s", what, text);
 }
 
+/* An answer that is no haobtc answer: unreachable when haobtc (or a proxy
+ * before it) said it cannot serve, busy on 429 or 503, and otherwise a
+ * provider we do not understand. */
+static enum hb_status not_an_answer(long http_status, const char *what,
+                                    struct hb_error *err)
+{
+    enum hb_status status = HB_ERR_PROTOCOL;
+    if (http_status == 429 || http_status == 503)
+        status = HB_ERR_BUSY;
+    else if (http_status >= 500 && http_status <= 599)
+        status = HB_ERR_UNAVAIL;
+    char detail[HB_ERRMSG_MAX];
+    memcpy(detail, err->msg, sizeof(detail));
+    return hb_fail(err, status, "%s answer (HTTP %ld): %s", what, http_status,
+                   detail);
+}
+
 static enum hb_status parse_answer(const char *body, size_t len,
                                    long http_status, const char *what,
                                    json_object **out, struct hb_error *err)
 {
     enum hb_status status = hb_json_parse_object(body, len, out, err);
-    if (status != HB_OK) {
-        char detail[HB_ERRMSG_MAX];
-        memcpy(detail, err->msg, sizeof(detail));
-        return hb_fail(err, status, "%s answer (HTTP %ld): %s", what,
-                       http_status, detail);
-    }
+    if (status == HB_ERR_PROTOCOL)
+        return not_an_answer(http_status, what, err);
+    if (status != HB_OK)
+        return status;
     status = read_verdict(*out, http_status, what, err);
+    if (status == HB_ERR_PROTOCOL)
+        status = not_an_answer(http_status, what, err);
     if (status != HB_OK) {
         hb_json_put_wiped(*out);
         *out = NULL;
@@ -123,26 +140,27 @@ static enum hb_status token_from(json_object *obj, char **access_token,
 {
     json_object *member = NULL;
     if (!json_object_object_get_ex(obj, "access_token", &member))
-        return hb_fail(err, HB_ERR_UNAVAIL, "token answer has no access_token");
+        return hb_fail(err, HB_ERR_PROTOCOL,
+                       "token answer has no access_token");
     if (!json_object_is_type(member, json_type_string))
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "token answer's access_token is not a string");
     const char *token = hb_json_string(obj, "access_token");
     if (token == NULL)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "token answer's access_token contains a NUL");
     size_t n = strlen(token);
     if (n == 0)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "token answer's access_token is empty");
     if (n > TOKEN_MAX)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "token answer's access_token is longer than %d",
                        TOKEN_MAX);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)token[i];
         if (c <= 0x20 || c >= 0x7f)
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_PROTOCOL,
                            "token answer's access_token has a character "
                            "outside printable ASCII");
     }
@@ -223,10 +241,10 @@ static enum hb_status copy_field(json_object *from, const char *key,
         return HB_OK;
     const char *value = hb_json_string(from, key);
     if (value == NULL)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "profile's %s is not a string without NUL bytes", key);
     if (strlen(value) > FIELD_MAX)
-        return hb_fail(err, HB_ERR_UNAVAIL, "profile's %s is too long", key);
+        return hb_fail(err, HB_ERR_PROTOCOL, "profile's %s is too long", key);
     free(*slot);
     *slot = strdup(value);
     if (*slot == NULL)
@@ -240,16 +258,16 @@ static enum hb_status profile_from(json_object *obj, struct hb_profile *profile,
     json_object *info = NULL;
     if (!json_object_object_get_ex(obj, "user_info", &info) ||
         !json_object_is_type(info, json_type_object))
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "profile answer has no user_info object");
     json_object *raw = NULL;
     if (json_object_object_get_ex(info, "raw_info", &raw) &&
         !json_object_is_type(raw, json_type_object))
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_PROTOCOL,
                        "profile's raw_info is not an object");
 
     if (hb_json_absent(info, "uuid"))
-        return hb_fail(err, HB_ERR_UNAVAIL, "profile has no uuid");
+        return hb_fail(err, HB_ERR_PROTOCOL, "profile has no uuid");
     /* Older servers put username and address under raw_info and spell
      * provider "privider"; the flat layout wins where both exist. */
     enum hb_status status = copy_field(info, "uuid", &profile->uuid, err);

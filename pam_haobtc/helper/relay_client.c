@@ -115,6 +115,10 @@ static bool pause_with_jitter(struct hb_http *http, long ms)
     return true;
 }
 
+static enum hb_status unanswered(long http_status);
+static enum hb_status refused(struct hb_error *err, const char *what,
+                              long http_status, json_object *obj);
+
 /* One signed POST: the fleet key's HMAC over method, path, timestamp and
  * body, in the two headers the relay checks. */
 static enum hb_status signed_post(struct hb_http *http, const char *url,
@@ -202,7 +206,10 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
     if (status == HB_OK) {
         *http_status = resp.status;
         status = hb_json_parse_object(resp.body, resp.len, obj, err);
-        if (status != HB_OK) {
+        /* A proxy's error page (HTML) says as much as the relay's JSON. */
+        if (status == HB_ERR_PROTOCOL && unanswered(resp.status) != HB_OK)
+            status = refused(err, what, resp.status, NULL);
+        else if (status != HB_OK) {
             char detail[HB_ERRMSG_MAX];
             memcpy(detail, err->msg, sizeof(detail));
             status = hb_fail(err, status, "relay %s answer (HTTP %ld): %s",
@@ -216,19 +223,41 @@ out:
     return status;
 }
 
+/* What a relay's refusal means for the login. Only a relay that cannot
+ * serve (a 5xx from it or its proxy) counts as unreachable; a busy one
+ * (429, 503: anyone on the internet can make it so) and every other
+ * refusal end the login as a failure, never as "unavailable". */
+static enum hb_status unanswered(long http_status)
+{
+    if (http_status == 429 || http_status == 503)
+        return HB_ERR_BUSY;
+    if (http_status >= 500 && http_status <= 599)
+        return HB_ERR_UNAVAIL;
+    if (http_status == 401)
+        return HB_ERR_CONFIG;
+    return http_status >= 200 && http_status <= 299 ? HB_OK : HB_ERR_PROTOCOL;
+}
+
 /* A 401 means the two ends do not share a key, or a clock is off. */
 static enum hb_status refused(struct hb_error *err, const char *what,
                               long http_status, json_object *obj)
 {
-    const char *why = known_reason(obj);
-    if (http_status == 401)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+    const char *why = obj != NULL ? known_reason(obj) : "no known reason";
+    enum hb_status status = unanswered(http_status);
+    if (status == HB_ERR_CONFIG)
+        return hb_fail(err, status,
                        "relay refused the %s as unauthenticated (%s): check "
                        "that fleet_key_file holds the relay's fleet key and "
                        "that both clocks are right",
                        what, why);
-    return hb_fail(err, HB_ERR_UNAVAIL, "relay refused the %s (HTTP %ld: %s)",
-                   what, http_status, why);
+    if (status == HB_ERR_BUSY)
+        return hb_fail(err, status,
+                       "relay kept refusing the %s as busy until the login's "
+                       "time ran out (HTTP %ld: %s)",
+                       what, http_status, why);
+    return hb_fail(err, status != HB_OK ? status : HB_ERR_PROTOCOL,
+                   "relay refused the %s (HTTP %ld: %s)", what, http_status,
+                   why);
 }
 
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
@@ -265,7 +294,7 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
         status = refused(err, "session", http_status, obj);
     } else if (strncmp(got, "https://", 8) != 0 || strlen(got) > LINK_MAX ||
                strcspn(got, " \t\r\n\x1b") != strlen(got)) {
-        status = hb_fail(err, HB_ERR_UNAVAIL,
+        status = hb_fail(err, HB_ERR_PROTOCOL,
                          "relay answered a link that is not a plain https "
                          "URL");
     } else {

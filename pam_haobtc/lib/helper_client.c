@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +30,8 @@
  * deadline passed, before it counts as hung. */
 #define ANSWER_GRACE 5
 #define FD_CLOSE_FALLBACK 65536
+/* Descriptors the module may need to start the helper. */
+#define FD_FOR_START 64
 
 /* Root-owned (or owned by whoever runs us, for an unprivileged
  * haobtc-login) and writable by no one else: the helper runs with our
@@ -52,16 +56,64 @@ enum hb_status hb_helper_check_file(const char *path, struct hb_error *err)
     return HB_OK;
 }
 
+/* The caller of su or sudo chose this process's limits, niceness and
+ * scheduling. Under them the helper could fail to start or run, and a
+ * login must not depend on that: the child takes ordinary ones before
+ * execve (the stack's size is fixed there). System calls only. */
+static void set_helper_limits(void)
+{
+    static const struct {
+        int resource;
+        rlim_t soft;
+    } wanted[] = {
+        {RLIMIT_CORE, 0},
+        {RLIMIT_STACK, 8 * 1024 * 1024},
+        {RLIMIT_NOFILE, 1024},
+        {RLIMIT_NPROC, RLIM_INFINITY},
+        {RLIMIT_AS, RLIM_INFINITY},
+        {RLIMIT_DATA, RLIM_INFINITY},
+        {RLIMIT_FSIZE, RLIM_INFINITY},
+        {RLIMIT_CPU, RLIM_INFINITY},
+        {RLIMIT_MEMLOCK, 8 * 1024 * 1024},
+        {RLIMIT_SIGPENDING, 1024},
+    };
+    bool root = geteuid() == 0;
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        struct rlimit now, lim;
+        if (getrlimit(wanted[i].resource, &now) != 0)
+            continue;
+        lim.rlim_cur = wanted[i].soft;
+        lim.rlim_max = now.rlim_max;
+        /* Only root may raise a hard limit; others get what it allows. */
+        if (root && lim.rlim_max != RLIM_INFINITY &&
+            (lim.rlim_cur == RLIM_INFINITY || lim.rlim_max < lim.rlim_cur))
+            lim.rlim_max = lim.rlim_cur;
+        if (lim.rlim_max != RLIM_INFINITY &&
+            (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > lim.rlim_max))
+            lim.rlim_cur = lim.rlim_max;
+        setrlimit(wanted[i].resource, &lim);
+    }
+    if (root) {
+        setpriority(PRIO_PROCESS, 0, 0);
+        struct sched_param normal = {0};
+        sched_setscheduler(0, SCHED_OTHER, &normal);
+    }
+    prctl(PR_SET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
+}
+
 /* In the child between fork and execve: system calls only (the parent
  * may be threaded), and any failure ends the child, which the parent sees
  * as a helper that never answered. */
 static void become_helper(int sock, const char *path)
 {
+    set_helper_limits();
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     /* Out of the way of 0-3 first, so the dup2 calls below cannot clobber
-     * one another whatever numbers the caller left us. */
-    int s = fcntl(sock, F_DUPFD_CLOEXEC, 10);
-    int n = null >= 0 ? fcntl(null, F_DUPFD_CLOEXEC, 10) : -1;
+     * one another whatever numbers the caller left us; the lowest free
+     * numbers, as "ulimit -n" may leave few (root without
+     * CAP_SYS_RESOURCE cannot raise it). */
+    int s = sock > 3 ? sock : fcntl(sock, F_DUPFD_CLOEXEC, 4);
+    int n = null > 3 || null < 0 ? null : fcntl(null, F_DUPFD_CLOEXEC, 4);
     if (s < 0 || n < 0 || dup2(n, 0) < 0 || dup2(n, 1) < 0 || dup2(n, 2) < 0 ||
         dup2(s, 3) < 0)
         _exit(127);
@@ -108,6 +160,7 @@ enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
     h->pid = -1;
     h->fd = -1;
     h->deadline = deadline;
+    h->timeout = deadline - time(NULL);
     h->watch_presence = watch_presence;
     if (watch_presence)
         hb_presence_note(&h->presence);
@@ -116,10 +169,28 @@ enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
     if (status != HB_OK)
         return status;
 
+    /* "ulimit -n" may have left no descriptor for the socketpair: the
+     * limit is raised for it (when allowed) and put back after the fork. */
+    struct rlimit files;
+    bool files_saved = getrlimit(RLIMIT_NOFILE, &files) == 0;
+    if (files_saved && files.rlim_cur < FD_FOR_START) {
+        struct rlimit more = {FD_FOR_START, files.rlim_max};
+        if (more.rlim_max != RLIM_INFINITY && more.rlim_max < FD_FOR_START)
+            more.rlim_max = geteuid() == 0 ? FD_FOR_START : files.rlim_max;
+        if (more.rlim_cur > more.rlim_max)
+            more.rlim_cur = more.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &more);
+    } else {
+        files_saved = false;
+    }
     int pair[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return hb_fail(err, HB_ERR_UNAVAIL, "cannot make a socketpair: %s",
-                       strerror(errno));
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        int pair_errno = errno;
+        if (files_saved)
+            setrlimit(RLIMIT_NOFILE, &files);
+        return hb_fail(err, HB_ERR_SYSTEM, "cannot make a socketpair: %s",
+                       strerror(pair_errno));
+    }
     /* The application's own SIGCHLD handler must not reap our child before
      * waitpid does; the old disposition comes back in hb_helper_stop. */
     struct sigaction dfl;
@@ -134,11 +205,12 @@ enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
         become_helper(pair[1], path);
     }
     int fork_errno = errno;
+    if (files_saved)
+        setrlimit(RLIMIT_NOFILE, &files);
     close(pair[1]);
     if (pid < 0) {
         close(pair[0]);
-        return hb_fail(err, HB_ERR_UNAVAIL,
-                       "cannot start the haobtc helper: %s",
+        return hb_fail(err, HB_ERR_SYSTEM, "cannot start the haobtc helper: %s",
                        strerror(fork_errno));
     }
     h->started = true;
@@ -153,6 +225,17 @@ static bool person_left(void *arg)
     return h->watch_presence && hb_presence_lost(&h->presence);
 }
 
+enum hb_status hb_helper_in_time(const struct hb_helper *h,
+                                 struct hb_error *err)
+{
+    if (time(NULL) < h->deadline)
+        return HB_OK;
+    return hb_fail(err, HB_ERR_EXPIRED,
+                   "the login's deadline passed (timeout %lld s after it "
+                   "started)",
+                   (long long)h->timeout);
+}
+
 static enum hb_status parse_long_field(const char *s, long min, long max,
                                        long *out)
 {
@@ -160,7 +243,7 @@ static enum hb_status parse_long_field(const char *s, long min, long max,
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return HB_ERR_UNAVAIL;
+        return HB_ERR_HELPER;
     *out = v;
     return HB_OK;
 }
@@ -173,10 +256,10 @@ static enum hb_status helper_error(const struct hb_wire *w,
 {
     long status = 0, code = 0;
     if (w->n_fields != 3 ||
-        parse_long_field(hb_wire_field(w, 0), HB_ERR_CONFIG, HB_ERR_REJECTED,
+        parse_long_field(hb_wire_field(w, 0), HB_ERR_CONFIG, HB_ERR_LAST,
                          &status) != HB_OK ||
         parse_long_field(hb_wire_field(w, 1), 0, 99999999, &code) != HB_OK)
-        return hb_fail(err, HB_ERR_UNAVAIL,
+        return hb_fail(err, HB_ERR_HELPER,
                        "the haobtc helper sent a malformed error");
     hb_fail(err, (enum hb_status)status, "%s", hb_wire_field(w, 2));
     err->haobtc_code = code;
@@ -190,8 +273,10 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
                                size_t n_expect, struct hb_error *err)
 {
     if (!h->started || h->fd < 0)
-        return hb_fail(err, HB_ERR_UNAVAIL, "the haobtc helper is not running");
-    enum hb_status status = hb_wire_send(h->fd, out, err);
+        return hb_fail(err, HB_ERR_HELPER, "the haobtc helper is not running");
+    enum hb_status status = hb_helper_in_time(h, err);
+    if (status == HB_OK)
+        status = hb_wire_send(h->fd, out, err);
     for (;;) {
         if (status == HB_OK)
             status = hb_wire_recv(h->fd, h->deadline + ANSWER_GRACE,
@@ -204,12 +289,18 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
             h->on_note(h->note_cls, hb_wire_field(in, 0));
         hb_wire_clear(in);
     }
-    if (in->type == HB_WIRE_ERROR)
-        return helper_error(in, err);
+    if (in->type == HB_WIRE_ERROR) {
+        status = helper_error(in, err);
+        /* Unreachable counts only as found before the deadline: past it,
+         * whatever the helper met is the login's lateness. */
+        if (status == HB_ERR_UNAVAIL && hb_helper_in_time(h, err) != HB_OK)
+            return HB_ERR_EXPIRED;
+        return status;
+    }
     for (size_t i = 0; i < n_expect; i++)
         if (in->type == expect[i])
-            return HB_OK;
-    return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_helper_in_time(h, err);
+    return hb_fail(err, HB_ERR_HELPER,
                    "the haobtc helper answered out of turn (frame %d)",
                    in->type);
 }
@@ -241,7 +332,7 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
         if (in.n_fields != 3 || strncmp(link, "https://", 8) != 0 ||
             strcspn(link, " \t\r\n\x1b\x7f") != strlen(link) ||
             (strcmp(how, "poll") != 0 && strcmp(how, "paste") != 0)) {
-            status = hb_fail(err, HB_ERR_UNAVAIL,
+            status = hb_fail(err, HB_ERR_HELPER,
                              "the haobtc helper sent a malformed challenge");
         } else {
             offer->link = strdup(link);
@@ -312,7 +403,7 @@ enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
     hb_wire_clear(&out);
     if (status == HB_OK &&
         (in.n_fields != 4 || hb_wire_field(&in, 0)[0] == '\0'))
-        status = hb_fail(err, HB_ERR_UNAVAIL,
+        status = hb_fail(err, HB_ERR_HELPER,
                          "the haobtc helper sent a malformed profile");
     char **slots[] = {&profile->uuid, &profile->username, &profile->address,
                       &profile->provider};

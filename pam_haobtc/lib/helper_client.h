@@ -17,6 +17,7 @@ struct hb_helper {
     pid_t pid;
     int fd;
     time_t deadline; /* the whole login's */
+    time_t timeout;  /* how long it was when the login started */
     bool chld_saved;
     struct sigaction old_chld;
     bool watch_presence;
@@ -67,6 +68,11 @@ enum hb_status hb_helper_wait_approval(struct hb_helper *h,
 enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
                                   struct hb_profile *profile,
                                   struct hb_error *err);
+/* HB_OK while the login's deadline has not passed, else HB_ERR_EXPIRED:
+ * asked after every conversation, since the person (or whoever stopped
+ * the program) may answer at any time. */
+enum hb_status hb_helper_in_time(const struct hb_helper *h,
+                                 struct hb_error *err);
 /* Ends the helper (whatever it is doing), reaps exactly it, and gives
  * SIGCHLD back to the application. Safe on a helper never started. */
 void hb_helper_stop(struct hb_helper *h);

@@ -27,6 +27,27 @@ static void note(const struct hb_person *p, int priority, const char *fmt, ...)
     p->note(p->ctx, priority, line);
 }
 
+/* A conversation can block for as long as the program (or whoever
+ * stopped it) likes: what comes back after the deadline is too late,
+ * whatever it is. */
+static enum hb_status told(const struct hb_person *p, struct hb_helper *helper,
+                           const char *text, struct hb_error *err)
+{
+    enum hb_status status = p->tell(p->ctx, text, err);
+    if (status == HB_OK)
+        status = hb_helper_in_time(helper, err);
+    return status;
+}
+
+static char *ask_in_time(const struct hb_person *p, struct hb_helper *helper,
+                         const char *prompt, struct hb_error *err)
+{
+    char *answer = p->ask(p->ctx, prompt, err);
+    if (answer != NULL && hb_helper_in_time(helper, err) != HB_OK)
+        hb_free_secret(&answer);
+    return answer;
+}
+
 /* The link and the QR as two info messages, then the wait on the relay
  * until the phone approves or the login's deadline: nothing to type. */
 static enum hb_status wait_without_prompt(const struct hb_person *p,
@@ -35,14 +56,14 @@ static enum hb_status wait_without_prompt(const struct hb_person *p,
                                           const char *link, const char *notice,
                                           struct hb_error *err)
 {
-    enum hb_status status = p->tell(p->ctx, notice, err);
+    enum hb_status status = told(p, helper, notice, err);
     if (status != HB_OK)
         return status;
     char *qr = hb_notice_qr(cfg, link);
     if (qr == NULL && cfg->qr != HB_QR_OFF)
         return hb_fail(err, HB_ERR_NOMEM, "cannot draw the QR code");
     if (qr != NULL) {
-        status = p->tell(p->ctx, qr, err);
+        status = told(p, helper, qr, err);
         free(qr);
         if (status != HB_OK)
             return status;
@@ -60,7 +81,7 @@ static enum hb_status ask_until_code(const struct hb_person *p,
     enum hb_status status;
     for (int asked = 1;; asked++) {
         note(p, LOG_DEBUG, "prompt %d shown (service %s)", asked, p->service);
-        char *answer = p->ask(p->ctx, prompt, err);
+        char *answer = ask_in_time(p, helper, prompt, err);
         if (answer == NULL) {
             status = err->status;
             break;

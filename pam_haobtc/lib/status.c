@@ -43,6 +43,14 @@ const char *hb_status_name(enum hb_status status)
         return "expired";
     case HB_ERR_REJECTED:
         return "denied on the haobtc page";
+    case HB_ERR_PROTOCOL:
+        return "unexpected answer";
+    case HB_ERR_BUSY:
+        return "busy";
+    case HB_ERR_HELPER:
+        return "helper failed";
+    case HB_ERR_SYSTEM:
+        return "system error";
     }
     return "unknown";
 }

@@ -7,16 +7,27 @@
 
 enum hb_status {
     HB_OK = 0,
-    HB_ERR_CONFIG,  /* configuration or unsafe file: PAM_SERVICE_ERR */
-    HB_ERR_UNAVAIL, /* provider or relay unreachable, slow or garbled */
-    HB_ERR_DENIED,  /* provider said no, bad code, identity mismatch */
-    HB_ERR_INPUT,   /* the person's answer is unusable */
-    HB_ERR_CONV,    /* the conversation function failed */
+    HB_ERR_CONFIG, /* configuration or unsafe file: PAM_SERVICE_ERR */
+    /* The helper positively found, within the login's deadline, that haobtc
+     * or the relay cannot be reached over the network (DNS, connect, TLS,
+     * their own time limit, or a 5xx from them). Nothing else: a stack may
+     * let this one fall back to another way in, so nothing the person at
+     * the prompt controls may produce it (see pam_haobtc(8)). */
+    HB_ERR_UNAVAIL,
+    HB_ERR_DENIED, /* provider said no, bad code, identity mismatch */
+    HB_ERR_INPUT,  /* the person's answer is unusable */
+    HB_ERR_CONV,   /* the conversation function failed */
     HB_ERR_NOMEM,
     HB_ERR_PENDING,  /* relay: no code yet (not an error to the person) */
     HB_ERR_EXPIRED,  /* no approval before the deadline, or the login expired */
     HB_ERR_REJECTED, /* the person pressed "deny" on the haobtc page */
+    HB_ERR_PROTOCOL, /* an answer that is not what the protocol says */
+    HB_ERR_BUSY,     /* the relay or haobtc kept answering 429 or 503 */
+    HB_ERR_HELPER,   /* the helper died, hung, or spoke out of turn */
+    HB_ERR_SYSTEM,   /* a local fault: no socket, no process */
 };
+/* The last value, for checking a status that crossed the helper link. */
+#define HB_ERR_LAST HB_ERR_SYSTEM
 
 #define HB_ERRMSG_MAX 256
 

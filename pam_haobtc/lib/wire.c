@@ -53,7 +53,7 @@ static enum hb_status send_all(int fd, const unsigned char *p, size_t n,
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_HELPER,
                            "the haobtc helper went away (%s)",
                            k < 0 ? strerror(errno) : "closed");
         p += k;
@@ -89,19 +89,19 @@ enum hb_status hb_wire_decode(const unsigned char *body, size_t len,
                               struct hb_wire *w, struct hb_error *err)
 {
     if (len < 1 || len > HB_WIRE_MAX)
-        return hb_fail(err, HB_ERR_UNAVAIL, "helper frame of %zu bytes", len);
+        return hb_fail(err, HB_ERR_HELPER, "helper frame of %zu bytes", len);
     hb_wire_init(w, body[0]);
     if (w->type < HB_WIRE_START || w->type > HB_WIRE_NOTE)
-        return hb_fail(err, HB_ERR_UNAVAIL, "helper frame of unknown type %d",
+        return hb_fail(err, HB_ERR_HELPER, "helper frame of unknown type %d",
                        w->type);
     size_t at = 1;
     while (at < len) {
         if (len - at < 2 || w->n_fields >= HB_WIRE_FIELDS)
-            return hb_fail(err, HB_ERR_UNAVAIL, "malformed helper frame");
+            return hb_fail(err, HB_ERR_HELPER, "malformed helper frame");
         size_t n = ((size_t)body[at] << 8) | body[at + 1];
         at += 2;
         if (n > len - at || memchr(body + at, '\0', n) != NULL)
-            return hb_fail(err, HB_ERR_UNAVAIL, "malformed helper frame");
+            return hb_fail(err, HB_ERR_HELPER, "malformed helper frame");
         char *slot = w->store + w->used;
         memcpy(slot, body + at, n);
         slot[n] = '\0';
@@ -123,7 +123,7 @@ static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
         if (deadline != 0) {
             time_t now = time(NULL);
             if (now >= deadline)
-                return hb_fail(err, HB_ERR_UNAVAIL,
+                return hb_fail(err, HB_ERR_EXPIRED,
                                "the haobtc helper did not answer before the "
                                "login's deadline");
             if (deadline - now < 1)
@@ -132,7 +132,7 @@ static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int ready = poll(&pfd, 1, slice);
         if (ready < 0 && errno != EINTR)
-            return hb_fail(err, HB_ERR_UNAVAIL, "waiting for the helper: %s",
+            return hb_fail(err, HB_ERR_SYSTEM, "waiting for the helper: %s",
                            strerror(errno));
         if (ready <= 0) {
             if (cancel != NULL && cancel(arg))
@@ -145,7 +145,7 @@ static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
         if (k < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (k <= 0)
-            return hb_fail(err, HB_ERR_UNAVAIL,
+            return hb_fail(err, HB_ERR_HELPER,
                            "the haobtc helper ended without an answer");
         p += k;
         n -= (size_t)k;
@@ -164,7 +164,7 @@ enum hb_status hb_wire_recv(int fd, time_t deadline, hb_wire_cancel_fn cancel,
     size_t len = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) |
                  ((size_t)head[2] << 8) | head[3];
     if (len < 1 || len > HB_WIRE_MAX)
-        return hb_fail(err, HB_ERR_UNAVAIL, "helper frame of %zu bytes", len);
+        return hb_fail(err, HB_ERR_HELPER, "helper frame of %zu bytes", len);
     unsigned char body[HB_WIRE_MAX];
     status = recv_all(fd, body, len, deadline, cancel, arg, err);
     if (status == HB_OK)

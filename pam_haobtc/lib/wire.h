@@ -11,7 +11,7 @@
 
 /* Raised when the frames change incompatibly: module and helper are
  * installed together, so a mismatch means a half-finished upgrade. */
-#define HB_WIRE_VERSION "1"
+#define HB_WIRE_VERSION "2"
 
 #define HB_WIRE_MAX 16384 /* body bytes: type, then fields */
 #define HB_WIRE_FIELDS 40
@@ -58,7 +58,7 @@ const char *hb_wire_field(const struct hb_wire *w, int i);
 /* Called about once a second while waiting: true stops the wait. */
 typedef bool (*hb_wire_cancel_fn)(void *arg);
 
-/* Sends the frame whole; a peer that went away is HB_ERR_UNAVAIL (never a
+/* Sends the frame whole; a peer that went away is HB_ERR_HELPER (never a
  * SIGPIPE: su and sudo must not die of it). */
 enum hb_status hb_wire_send(int fd, const struct hb_wire *w,
                             struct hb_error *err);

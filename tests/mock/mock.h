@@ -59,7 +59,9 @@ enum mock_fault_mode {
     MOCK_FAULT_NUMBER_TOKEN,
     MOCK_FAULT_NUL_TOKEN,
     MOCK_FAULT_OK_FALSE_NO_CODE,
-    MOCK_FAULT_NESTED
+    MOCK_FAULT_NESTED,
+    MOCK_FAULT_HTTP429,
+    MOCK_FAULT_HTTP502
 };
 
 /* Bits of a fault's target set. */

@@ -394,6 +394,15 @@ int mock_apply_fault(struct MHD_Connection *c, const struct mock_request *req,
     case MOCK_FAULT_HTTP500:
         *ret = mock_send_internal(c, req);
         break;
+    /* As a proxy in front of haobtc answers: a page, not JSON. */
+    case MOCK_FAULT_HTTP429:
+        *ret = mock_send_text(c, req, MHD_HTTP_TOO_MANY_REQUESTS,
+                              "<html><body>Too Many Requests</body></html>");
+        break;
+    case MOCK_FAULT_HTTP502:
+        *ret = mock_send_text(c, req, MHD_HTTP_BAD_GATEWAY,
+                              "<html><body>Bad Gateway</body></html>");
+        break;
     case MOCK_FAULT_CODE:
         *ret = mock_send_error(c, req, f.code);
         break;

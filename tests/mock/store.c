@@ -480,6 +480,8 @@ static const char *const fault_names[] = {
     [MOCK_FAULT_NUL_TOKEN] = "nul_token",
     [MOCK_FAULT_OK_FALSE_NO_CODE] = "ok_false_no_code",
     [MOCK_FAULT_NESTED] = "nested",
+    [MOCK_FAULT_HTTP429] = "http429",
+    [MOCK_FAULT_HTTP502] = "http502",
 };
 
 int mock_fault_parse(const char *name, enum mock_fault_mode *mode)
