@@ -158,7 +158,10 @@ asyncio.run(main())
 PY
 }
 val() { sed -n "s/^$1=//p" "$2" | head -n 1; }
-# plain_relay DIR [OPTIONS...]: a relay without TLS; sets RELAY_PID, RELAY_URL
+# plain_relay DIR [OPTIONS...]: a relay without TLS; sets RELAY_PID, RELAY_URL.
+# The crowd comes from one address here, where a fleet's come from many:
+# that address may hold every connection (no proxy is trusted, so none is
+# exempt from --max-client-connections).
 plain_relay() {
     local port
     port=$(free_port)
@@ -167,7 +170,8 @@ plain_relay() {
         --client-id test-client \
         --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \
         --rate 1000 --burst 1000 --module-rate 1000 --module-burst 10000 \
-        --quiet --max-poll-wait 60 "${@:2}" >>"$1/relay.log" 2>&1 &
+        --max-client-connections 100000 --quiet --max-poll-wait 60 "${@:2}" \
+        >>"$1/relay.log" 2>&1 &
     RELAY_PID=$!
     pids+=("$RELAY_PID")
     wait_for_file "$1/relay.port" 10 || { cat "$1/relay.log" >&2; return 1; }

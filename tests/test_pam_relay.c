@@ -1,8 +1,9 @@
 /* The module with the relay, through the real libpam: Enter after the
  * phone approved, a long poll that ends as the code arrives, a fresh state
  * and session every attempt, the prompt in 80x24, and what happens when the
- * relay is down, the person denies, or nobody approves in time; and the
- * same with no prompt at all (every service but sshd up to 10.2). */
+ * relay is down, the person denies, nobody approves in time, or someone
+ * floods the relay with unsigned requests from the module's address; and
+ * the same with no prompt at all (every service but sshd up to 10.2). */
 #include "autoconf.h"
 
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "http.h"
 #include "pamutil.h"
+#include "relay_protocol.h"
 #include "testutil.h"
 
 /* The relay config: provider MOCK2, whose registered redirect is the
@@ -424,6 +426,33 @@ static void attackers_code_pasted_at_another_login_is_auth_err(void **state)
     attempt_end(&attacker);
 }
 
+/* Unsigned registrations to the relay from this address, the module's,
+ * until it answers 429 (at most 400): the last status. */
+static long flood_unsigned_registrations(void)
+{
+    char *url = tu_printf("%s" HB_RELAY_PATH_SESSIONS, tu_env("RELAY_URL"));
+    long status = 0;
+    for (int i = 0; i < 400 && status != 429; i++) {
+        CURL *curl = curl_easy_init();
+        assert_non_null(curl);
+        free(browse(curl, url, "host=web01&user=alice", &status, NULL));
+        curl_easy_cleanup(curl);
+    }
+    free(url);
+    return status;
+}
+
+static void
+unsigned_flood_from_the_modules_address_leaves_its_login(void **state)
+{
+    (void)state;
+    assert_int_equal(flood_unsigned_registrations(), 429);
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    pu_release(&s);
+}
+
 static void denial_on_the_phone_is_auth_err(void **state)
 {
     (void)state;
@@ -706,6 +735,8 @@ int main(void)
         cmocka_unit_test(every_attempt_gets_a_fresh_state_and_session),
         cmocka_unit_test(pasted_code_still_works_with_a_relay),
         cmocka_unit_test(attackers_code_pasted_at_another_login_is_auth_err),
+        cmocka_unit_test(
+            unsigned_flood_from_the_modules_address_leaves_its_login),
         cmocka_unit_test(denial_on_the_phone_is_auth_err),
         cmocka_unit_test(unreachable_relay_in_auto_mode_falls_back_to_paste),
         cmocka_unit_test(unreachable_relay_in_poll_mode_is_authinfo_unavail),

@@ -534,6 +534,75 @@ is limited_poll_is_429 429 "$limited_poll"
 check limited_poll_says_rate_limited grep -q '"error":"rate limited"' "$tdir/body"
 is health_is_not_rate_limited 200 "$(get "$rate_url/health")"
 
+# --- budgets nobody can spend for a module: requests to the module routes
+# with no good signature spend a bucket of their own per address, and a
+# module's signed requests one per fleet key and host, wherever they come
+# from. flood BASE FROM unsigned|badsig PATH: such requests from the local
+# address FROM until the first 429 (at most 400); prints the last status.
+flood() {
+    python3 - "$@" <<'EOF'
+import base64, hashlib, hmac, http.client, os, ssl, sys, time
+base, src, how, path = sys.argv[1:5]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+for _ in range(400):
+    form = "host=mod-1&user=alice&nonce=" + b64(os.urandom(16))
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    if how == "badsig":
+        ts = str(int(time.time()))
+        msg = ("haobtc-relay-v1\nPOST\n%s\n%s\n" % (path, ts)).encode() + form.encode()
+        h["X-Haobtc-Timestamp"] = ts
+        h["X-Haobtc-Signature"] = b64(hmac.new(b"not-the-fleet-key", msg, hashlib.sha256).digest())
+    c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                    source_address=(src, 0))
+    c.request("POST", path, form, h)
+    st = c.getresponse().status
+    c.close()
+    if st == 429:
+        break
+print(st)
+EOF
+}
+own_relay budget --module-rate 1 --module-burst 3 || exit 1
+budget_url=$own_url
+is unsigned_flood_from_the_modules_address_ends_in_429 429 \
+    "$(flood "$budget_url" 127.0.0.1 unsigned /api/v1/sessions)"
+p_b1=$(new_secret)
+is signed_registration_after_an_unsigned_flood_from_its_address_is_201 201 \
+    "$(spost --from 127.0.0.1 -- "$budget_url/api/v1/sessions" "state=$(state_of "$p_b1")" \
+        "tag_key=$TK" host=mod-1 user=alice)"
+is signed_poll_after_an_unsigned_flood_from_its_address_is_200 200 \
+    "$(spost --from 127.0.0.1 -- "$budget_url/api/v1/poll" "secret=$p_b1" wait=0 host=mod-1)"
+is badly_signed_flood_from_the_modules_address_ends_in_429 429 \
+    "$(flood "$budget_url" 127.0.0.2 badsig /api/v1/poll)"
+p_b2=$(new_secret)
+is signed_registration_after_a_badly_signed_flood_from_its_address_is_201 201 \
+    "$(spost --from 127.0.0.2 -- "$budget_url/api/v1/sessions" "state=$(state_of "$p_b2")" \
+        "tag_key=$TK" host=mod-2 user=alice)"
+is signed_poll_after_a_badly_signed_flood_from_its_address_is_200 200 \
+    "$(spost --from 127.0.0.2 -- "$budget_url/api/v1/poll" "secret=$p_b2" wait=0 host=mod-2)"
+# Host A spends its budget (3) with signed pings; host B, from the same
+# address at the same moment, still has all of its own.
+spent=
+for _ in $(seq 10); do
+    spent=$(spost --from 127.0.0.3 -- "$budget_url/api/v1/ping" host=host-a)
+    [ "$spent" = 429 ] && break
+done
+is signed_pings_of_host_a_over_its_budget_are_429 429 "$spent"
+is signed_registration_of_host_b_meanwhile_is_201 201 \
+    "$(spost --from 127.0.0.3 -- "$budget_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" \
+        "tag_key=$TK" host=host-b user=alice)"
+# By default no proxy is trusted: a local user's X-Forwarded-For does not
+# choose the address a request is counted for (burst 5 here).
+own_relay no_proxy --rate 1 --burst 5 || exit 1
+for i in 1 2 3 4 5 6; do
+    curl "${ca[@]}" -o /dev/null -w '%{http_code}\n' -H "X-Forwarded-For: 192.0.2.$i" \
+        "$own_url/s/AAAAAAAA"
+done >"$tdir/no-proxy.out"
+is forwarded_for_from_loopback_is_ignored_by_default 404,404,404,404,404,429 \
+    "$(paste -sd, "$tdir/no-proxy.out")"
+
 # --- a PAM login through the relay, the phone simulated with curl
 pdir=$tdir/pam
 mkdir -p "$pdir/pam.d"
@@ -676,5 +745,6 @@ for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 check own_relays_stop_without_sanitizer_reports \
     lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" \
-    "$tdir/rate/relay.log" "$tdir/modules/relay.log"
+    "$tdir/rate/relay.log" "$tdir/modules/relay.log" "$tdir/budget/relay.log" \
+    "$tdir/no_proxy/relay.log"
 finish

@@ -5,7 +5,9 @@
 # -9 of the relay that holds a waiting poll loses no login; two pollers
 # racing for one code on different relays: exactly one gets it; while Redis is away the relays answer 503 and /health says
 # why, a login started then succeeds once Redis is back; and a relay on
-# rediss:// (TLS, its CA given) works, one with the wrong CA says why.
+# rediss:// (TLS, its CA given) works, one with the wrong CA says why;
+# floods of unsigned or badly signed requests from a module's address do
+# not spend its budget, nor one module host's another's.
 # shellcheck shell=bash disable=SC2153 # MOCK2_PORT, PT_PID come from outside
 . "$HB_SRC/tests/lib.sh"
 tdir=$(mktemp -d "$HB_TEST_DIR/fleet.XXXXXX")
@@ -204,13 +206,12 @@ elif what == "race":  # N codes, each polled at once on A and on B
         got = sum('"code":"race-code-%d"' % i in r[2] for r in out.values())
         wins["once" if got == 1 else "twice" if got == 2 else "never"] += 1
     print("once=%d twice=%d never=%d" % (wins["once"], wins["twice"], wins["never"]))
-elif what == "limited":  # an approved login polled by a client whose budget is spent, then by another
+elif what == "limited":  # an approved login polled by a host whose budget is spent, then by another
     a, b, spent = sys.argv[2:5]
     secret, state, cookie = login(a, a)
     req(a, "GET", "/cb?code=kept-code&state=" + state, headers={"Cookie": cookie})
-    st, r, _ = signed(a, "/api/v1/poll", {"secret": secret, "wait": "0"},
-                      {"X-Forwarded-For": spent})
-    st2, _, body = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0"})
+    st, r, _ = signed(a, "/api/v1/poll", {"secret": secret, "wait": "0", "host": spent})
+    st2, _, body = signed(b, "/api/v1/poll", {"secret": secret, "wait": "0", "host": "web01"})
     after = r.getheader("Retry-After") or ""
     print("%d %s %d %s" % (st, "retry-after" if after.isdigit() and int(after) > 0 else "none",
                            st2, body))
@@ -274,6 +275,39 @@ elif what == "scripts":  # a poll that waits 1 s in vain, and the scripts it ran
     calls = [ln for ln in monitor.stdout.read().splitlines()
              if state in ln and "lua]" not in ln]
     print("%d %s %d" % (st, body, len(calls)))
+elif what == "flood":
+    # requests to a module route with no signature (unsigned) or another
+    # key's (badsig) until the first 429 (at most 400): the last status
+    base, how, path, xff = sys.argv[2:6]
+    for _ in range(400):
+        form = "host=web01&user=alice&nonce=" + b64(os.urandom(16))
+        h = {"X-Forwarded-For": xff} if xff != "-" else {}
+        if how == "badsig":
+            ts = str(int(time.time()))
+            h["X-Haobtc-Timestamp"] = ts
+            h["X-Haobtc-Signature"] = b64(hmac.new(
+                b"not-the-fleet-key", ("haobtc-relay-v1\nPOST\n%s\n%s\n" % (path, ts)).encode() +
+                form.encode(), hashlib.sha256).digest())
+        st = req(base, "POST", path, form, h)[0]
+        if st == 429:
+            break
+    print(st)
+elif what == "module":  # a module's registration and poll as host: their statuses
+    reg, poll_at, host, xff = sys.argv[2:6]
+    h = {"X-Forwarded-For": xff} if xff != "-" else {}
+    secret = b64(os.urandom(32))
+    state = b64(hashlib.sha256(secret.encode()).digest())
+    st, _, _ = signed(reg, "/api/v1/sessions", {"state": state, "tag_key": b64(os.urandom(32)),
+                                                 "host": host, "user": "alice"}, h)
+    st2 = signed(poll_at, "/api/v1/poll", {"secret": secret, "wait": "0", "host": host}, h)[0]
+    print(st, st2)
+elif what == "pings":  # signed pings as host, to each relay in turn, until the first 429 (at most 50)
+    relays, host = sys.argv[2:4], sys.argv[4]
+    for i in range(50):
+        st = signed(relays[i % 2], "/api/v1/ping", {"host": host})[0]
+        if st == 429:
+            break
+    print(st)
 elif what == "register":  # one registration's status, body and Retry-After
     st, r, body = signed(sys.argv[2], "/api/v1/sessions",
                          {"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
@@ -324,14 +358,34 @@ is twenty_polls_add_only_their_registrations_signature_key "200x20 1" \
 is racing_pollers_on_a_and_b_exactly_one_gets_each_code "once=20 twice=0 never=0" \
     "$(client race "$a_url" "$b_url" 20)"
 # A poll is admitted (rate, signature) and looks in one script: one over
-# its client's budget takes nothing. The budget of 192.0.2.77 (as
-# haproxy would name it) is spent for a long while in Redis itself: its
-# bucket is full again only in some 30 years (microseconds).
-rcli SET haobtc:g:mc000024d \
+# its host's budget takes nothing. The budget of host web77 is spent for
+# a long while in Redis itself: its bucket is full again only in some 30
+# years (microseconds). The bucket's name is the fleet key's MAC of the
+# host, which only holders of the key can make.
+signer=$(python3 -c '
+import base64, hashlib, hmac, os, sys
+key = open(os.environ["HB_FLEET_KEY"], "rb").read().rstrip(b" \t\r\n")
+mac = hmac.new(key, b"haobtc-relay-budget\nh" + sys.argv[1].encode(), hashlib.sha256).digest()
+print(base64.urlsafe_b64encode(mac[:16]).rstrip(b"=").decode())' web77)
+rcli SET "haobtc:g:s$signer" \
     "$(($(date +%s%6N) + 1000000000000000))" PX 600000 >/dev/null
-is poll_over_its_clients_budget_is_429_and_leaves_the_code_for_the_next \
+is poll_over_its_hosts_budget_is_429_and_leaves_the_code_for_the_next \
     '429 retry-after 200 {"ok":true,"code":"kept-code"}' \
-    "$(client limited "$a_url" "$b_url" 192.0.2.77)"
+    "$(client limited "$a_url" "$b_url" web77)"
+
+# --- budgets nobody can spend for a module: unsigned requests through
+# haproxy (the module's address, 127.0.0.1, as haproxy names it) and badly
+# signed ones to the relays themselves (with an address a trusted proxy
+# names) have a bucket of their own in Redis; the module's registration and
+# poll from the same address still pass
+is unsigned_flood_through_haproxy_ends_in_429 429 \
+    "$(client flood "$fleet_url" unsigned /api/v1/sessions -)"
+is module_after_an_unsigned_flood_from_its_address_registers_and_polls "201 200" \
+    "$(client module "$fleet_url" "$fleet_url" web01 -)"
+is badly_signed_flood_on_a_ends_in_429 429 \
+    "$(client flood "$a_url" badsig /api/v1/poll 198.51.100.20)"
+is module_after_a_badly_signed_flood_from_its_address_registers_and_polls_on_b "201 200" \
+    "$(client module "$b_url" "$b_url" web20 198.51.100.20)"
 
 # --- whole PAM logins through haproxy, the phone simulated
 pdir=$tdir/pam
@@ -427,7 +481,7 @@ is login_after_redis_returned_across_relays \
 dport=$(free_port) eport=$(free_port)
 for port in "$dport" "$eport"; do
     "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$port" \
-        --rate 1 --burst 3 >>"$tdir/relay_budget.log" 2>&1 &
+        --rate 1 --burst 3 --module-rate 1 --module-burst 3 >>"$tdir/relay_budget.log" 2>&1 &
     pids+=("$!")
 done
 check relays_with_a_small_budget_are_healthy wait_healthy "http://127.0.0.1:$dport" \
@@ -435,6 +489,12 @@ check relays_with_a_small_budget_are_healthy wait_healthy "http://127.0.0.1:$dpo
 is phones_budget_is_shared_by_the_relays_and_refills_at_its_rate \
     "404 404 404 429:1 404 429:1" "$(client budget "http://127.0.0.1:$dport" \
         "http://127.0.0.1:$eport" 1.1 198.51.100.7 1 2 3 4 pause 5 6)"
+# A module host's budget is the fleet's too, and its own: host-a spends
+# its 3 over both relays, host-b (the same address) still registers.
+is signed_pings_of_host_a_over_its_budget_on_either_relay_are_429 429 \
+    "$(client pings "http://127.0.0.1:$dport" "http://127.0.0.1:$eport" host-a)"
+is host_b_meanwhile_registers_and_polls "201 200" \
+    "$(client module "http://127.0.0.1:$eport" "http://127.0.0.1:$dport" host-b -)"
 
 # --- rediss://: TLS to Redis, checked against --store-ca-file and the
 # name asked for (the certificate names 127.0.0.1 and haobtc.test, not

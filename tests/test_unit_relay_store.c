@@ -4,6 +4,7 @@
  * a code or a session's keys. */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -85,6 +86,8 @@ static struct relay_store *store_with(long max_sessions, double rate,
         .burst = burst,
         .module_rate = rate,
         .module_burst = burst,
+        .unsigned_rate = rate,
+        .unsigned_burst = burst,
         .clock_ms = test_clock,
     };
     struct relay_store *st = relay_store_memory(&limits, note, NULL);
@@ -573,39 +576,115 @@ static void no_freed_memory_holds_a_code_or_a_session_key(void **unused)
 static void rate_limit_refills_with_the_clock(void **unused)
 {
     struct relay_store *st = store_with(100, 1, 2);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    struct sockaddr_in b = {.sin_family = AF_INET};
     long retry = 0;
 
     (void)unused;
-    a.sin_addr.s_addr = htonl(0xc0000201); /* 192.0.2.1 */
-    b.sin_addr.s_addr = htonl(0xc0000202);
-    const struct sockaddr *pa = (const struct sockaddr *)(const void *)&a;
-    const struct sockaddr *pb = (const struct sockaddr *)(const void *)&b;
-
-    assert_true(relay_store_rate_allow(st, false, pa, &retry));
-    assert_true(relay_store_rate_allow(st, false, pa, &retry));
-    assert_false(relay_store_rate_allow(st, false, pa, &retry));
-    /* Another address, and the same address's module requests, have
-     * buckets of their own. */
-    assert_true(relay_store_rate_allow(st, false, pb, &retry));
-    assert_true(relay_store_rate_allow(st, true, pa, &retry));
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    /* Another address has a bucket of its own. */
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000202", &retry));
     /* An empty bucket at 1/s: one second brings a token, not two. */
-    assert_false(relay_store_rate_allow(st, false, pa, &retry));
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
     assert_int_equal(retry, 1);
     /* Half a token back: Retry-After is the rest, in whole seconds. */
     now += 500;
-    assert_false(relay_store_rate_allow(st, false, pa, &retry));
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
     assert_int_equal(retry, 1);
     now += 500;
-    assert_true(relay_store_rate_allow(st, false, pa, &retry));
-    assert_false(relay_store_rate_allow(st, false, pa, &retry));
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
     /* A long quiet spell refills no more than the burst. */
     now += 3600 * 1000LL;
-    assert_true(relay_store_rate_allow(st, false, pa, &retry));
-    assert_true(relay_store_rate_allow(st, false, pa, &retry));
-    assert_false(relay_store_rate_allow(st, false, pa, &retry));
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    assert_true(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_PHONE, "c0000201", &retry));
     relay_store_free(st);
+}
+
+/* Spends who's bucket of budget until refused: the requests let through. */
+static int spend(struct relay_store *st, enum relay_budget budget,
+                 const char *who)
+{
+    long retry = 0;
+    int n = 0;
+
+    while (n < 1000 && relay_store_rate_allow(st, budget, who, &retry))
+        n++;
+    return n;
+}
+
+static void each_budget_of_one_name_is_counted_apart(void **unused)
+{
+    struct relay_store *st = store_with(100, 1, 3);
+
+    (void)unused;
+    /* Unsigned requests from the module's address spend their own
+     * bucket: the module's, and the phones' there, are still whole. */
+    assert_int_equal(spend(st, RELAY_BUDGET_UNSIGNED, "7f000001"), 3);
+    assert_int_equal(spend(st, RELAY_BUDGET_MODULE, "7f000001"), 3);
+    assert_int_equal(spend(st, RELAY_BUDGET_PHONE, "7f000001"), 3);
+    assert_int_equal(spend(st, RELAY_BUDGET_UNSIGNED, "7f000001"), 0);
+    relay_store_free(st);
+}
+
+static void signed_module_budgets_are_per_name_not_per_address(void **unused)
+{
+    struct relay_store *st = store_with(100, 1, 5);
+    /* Two hosts' names (relay_signed.who), as a module's signature
+     * gives them wherever its requests come from. */
+    const char *host_a = "Hb0D3sdXz5vR8mWq2kLp1A";
+    const char *host_b = "QwErTyUiOpAsDfGhJkLzXc";
+    long retry = 0;
+
+    (void)unused;
+    assert_int_equal(spend(st, RELAY_BUDGET_MODULE, host_a), 5);
+    assert_false(
+        relay_store_rate_allow(st, RELAY_BUDGET_MODULE, host_a, &retry));
+    assert_int_equal(retry, 1);
+    assert_int_equal(spend(st, RELAY_BUDGET_MODULE, host_b), 5);
+    /* A flood of unsigned requests spends nothing of either. */
+    assert_int_equal(spend(st, RELAY_BUDGET_UNSIGNED, "7f000001"), 5);
+    now += 1000;
+    assert_int_equal(spend(st, RELAY_BUDGET_MODULE, host_a), 1);
+    assert_int_equal(spend(st, RELAY_BUDGET_MODULE, host_b), 1);
+    relay_store_free(st);
+}
+
+static void client_names_are_ipv4_whole_and_ipv6_by_its_64(void **unused)
+{
+    struct sockaddr_in a4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+    struct sockaddr_in6 mapped = {.sin6_family = AF_INET6};
+    char who[RELAY_WHO_MAX + 1];
+
+    (void)unused;
+    a4.sin_addr.s_addr = htonl(0xc0000201); /* 192.0.2.1 */
+    assert_string_equal(
+        relay_client_who((const struct sockaddr *)(const void *)&a4, who),
+        "c0000201");
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2:3:4:5:6", &a6.sin6_addr),
+                     1);
+    assert_string_equal(
+        relay_client_who((const struct sockaddr *)(const void *)&a6, who),
+        "20010db800010002");
+    assert_int_equal(inet_pton(AF_INET6, "::ffff:192.0.2.1", &mapped.sin6_addr),
+                     1);
+    assert_string_equal(
+        relay_client_who((const struct sockaddr *)(const void *)&mapped, who),
+        "c0000201");
+    assert_string_equal(relay_client_who(NULL, who), "");
 }
 
 int main(void)
@@ -625,6 +704,9 @@ int main(void)
         cmocka_unit_test(purge_drops_the_oldest_first_and_only_the_expired),
         cmocka_unit_test(no_freed_memory_holds_a_code_or_a_session_key),
         cmocka_unit_test(rate_limit_refills_with_the_clock),
+        cmocka_unit_test(each_budget_of_one_name_is_counted_apart),
+        cmocka_unit_test(signed_module_budgets_are_per_name_not_per_address),
+        cmocka_unit_test(client_names_are_ipv4_whole_and_ipv6_by_its_64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,14 +20,17 @@
 #define HB_RELAY_SIG_HEADER "X-Haobtc-Signature"
 #define HB_RELAY_AUTH_WINDOW 60
 
-/* Register: state, tag_key, host, user, rhost (and nonce). */
+/* Register: state, tag_key, host, user, rhost (and nonce). The host
+ * (this machine's name, up to HB_RELAY_HOST_MAX bytes) is in every poll
+ * and ping too: the relay counts a module's requests by it. */
 #define HB_RELAY_FIELD_STATE "state"
 #define HB_RELAY_FIELD_TAG_KEY "tag_key"
 #define HB_RELAY_FIELD_HOST "host"
 #define HB_RELAY_FIELD_USER "user"
 #define HB_RELAY_FIELD_RHOST "rhost"
 #define HB_RELAY_FIELD_NONCE "nonce"
-/* Poll: secret and wait (seconds). */
+#define HB_RELAY_HOST_MAX 253
+/* Poll: secret and wait (seconds), and host. */
 #define HB_RELAY_FIELD_SECRET "secret"
 #define HB_RELAY_FIELD_WAIT "wait"
 /* The JSON answers: link (register), code or pending (poll), error. */

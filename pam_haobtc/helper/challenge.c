@@ -14,43 +14,8 @@
 #include "token.h"
 
 #define SECRET_BYTES 32
-/* The relay's bounds for what its context page shows. */
-#define SHOWN_HOST_MAX 253
+/* The relay's bound for a user its context page shows. */
 #define SHOWN_USER_MAX 128
-
-/* Printable ASCII for the relay's page: other bytes (controls, bidi
- * overrides, any UTF-8) as \xNN, a backslash doubled, cut with "..." to
- * max bytes. */
-static char *shown(const char *s, size_t max)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *out = malloc(max + 1);
-    size_t o = 0;
-    if (out == NULL)
-        return NULL;
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        size_t need = c >= 0x20 && c < 0x7f ? (c == '\\' ? 2 : 1) : 4;
-        if (o + need > max - 3) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (need == 1) {
-            out[o++] = (char)c;
-        } else if (need == 2) {
-            out[o++] = '\\';
-            out[o++] = '\\';
-        } else {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* scheme://host[:port] of an URL, as a length of its text. */
 static size_t origin_len(const char *url)
@@ -76,9 +41,9 @@ static enum hb_status register_shown(struct hb_http *http, const char *user,
                                      const char *rhost, struct hb_challenge *ch,
                                      struct hb_error *err)
 {
-    char *s_host = shown(ch->host, SHOWN_HOST_MAX);
-    char *s_user = shown(user, SHOWN_USER_MAX);
-    char *s_rhost = shown(rhost, SHOWN_HOST_MAX);
+    char *s_host = hb_relay_shown(ch->host, HB_RELAY_HOST_MAX);
+    char *s_user = hb_relay_shown(user, SHOWN_USER_MAX);
+    char *s_rhost = hb_relay_shown(rhost, HB_RELAY_HOST_MAX);
     char *tag_key = hb_tag_key_for(ch->poll_secret);
     enum hb_status status;
     if (s_host == NULL || s_user == NULL || s_rhost == NULL || tag_key == NULL)

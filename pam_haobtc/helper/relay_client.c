@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fleetkey.h"
 #include "json.h"
@@ -28,6 +29,48 @@ char *hb_relay_url(const char *base, const char *path)
     if (asprintf(&url, "%.*s%s", (int)n, base, path) < 0)
         return NULL;
     return url;
+}
+
+char *hb_relay_shown(const char *s, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = malloc(max + 1);
+    size_t o = 0;
+    if (out == NULL)
+        return NULL;
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        size_t need = c >= 0x20 && c < 0x7f ? (c == '\\' ? 2 : 1) : 4;
+        if (o + need > max - 3) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (need == 1) {
+            out[o++] = (char)c;
+        } else if (need == 2) {
+            out[o++] = '\\';
+            out[o++] = '\\';
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* This machine's name as a registration names it (hb_challenge_start):
+ * the relay counts a module's polls and pings by the same host. */
+static char *this_host(void)
+{
+    char name[256];
+    if (gethostname(name, sizeof(name)) != 0)
+        name[0] = '\0';
+    name[sizeof(name) - 1] = '\0';
+    return hb_relay_shown(name, HB_RELAY_HOST_MAX);
 }
 
 /* Builds "k1=v1&k2=v2..." with every value escaped; NULL values are sent
@@ -312,8 +355,16 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     *code = NULL;
     char wait[24];
     snprintf(wait, sizeof(wait), "%ld", wait_s);
-    const char *pairs[] = {HB_RELAY_FIELD_SECRET, poll_secret,
-                           HB_RELAY_FIELD_WAIT, wait, NULL};
+    char *host = this_host();
+    if (host == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    const char *pairs[] = {HB_RELAY_FIELD_SECRET,
+                           poll_secret,
+                           HB_RELAY_FIELD_WAIT,
+                           wait,
+                           HB_RELAY_FIELD_HOST,
+                           host,
+                           NULL};
     json_object *obj = NULL;
     long http_status = 0;
     time_t give_up = http->deadline != 0
@@ -322,6 +373,7 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     enum hb_status status =
         relay_call(http, "poll", HB_RELAY_PATH_POLL, pairs, wait_s, true,
                    give_up, &http_status, &obj, err);
+    free(host);
     if (status != HB_OK)
         return status;
     const char *got = hb_json_string(obj, HB_RELAY_ANSWER_CODE);
@@ -379,7 +431,10 @@ enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
     *http_status = 0;
     *reason = "no known reason";
     *relay_time = 0;
-    const char *pairs[] = {NULL};
+    char *host = this_host();
+    if (host == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    const char *pairs[] = {HB_RELAY_FIELD_HOST, host, NULL};
     json_object *obj = NULL;
     time_t give_up = time(NULL) + http->cfg->http_timeout;
     if (http->deadline != 0 && http->deadline < give_up)
@@ -387,6 +442,7 @@ enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
     enum hb_status status =
         relay_call(http, "ping", HB_RELAY_PATH_PING, pairs, 0, false, give_up,
                    http_status, &obj, err);
+    free(host);
     if (status != HB_OK)
         return status;
     *reason = known_reason(obj);

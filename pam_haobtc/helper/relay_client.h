@@ -10,6 +10,11 @@
  * heap; NULL when out of memory. */
 char *hb_relay_url(const char *base, const char *path);
 
+/* Printable ASCII for the relay's page: other bytes (controls, bidi
+ * overrides, any UTF-8) as \xNN, a backslash doubled, cut with "..." to
+ * max bytes; on the heap, NULL when out of memory. */
+char *hb_relay_shown(const char *s, size_t max);
+
 /* Registers a session for state and returns the short link; the relay
  * builds the provider's link itself. host, user and rhost (printable
  * ASCII, see hb_challenge_start) are shown on the relay's context page;
@@ -21,10 +26,11 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err);
 /* Waits up to wait_s for the code of the session whose state derives from
- * poll_secret; 429/503 (after Retry-After, with jitter) and dropped
- * connections are retried within the login deadline. HB_OK with *code set,
- * HB_ERR_PENDING when nothing arrived in time, HB_ERR_DENIED when the person
- * denied or the session is gone. */
+ * poll_secret (the poll names this host, as registrations do: the relay
+ * counts a module's requests by it); 429/503 (after Retry-After, with jitter)
+ * and dropped connections are retried within the login deadline. HB_OK with
+ * *code set, HB_ERR_PENDING when nothing arrived in time, HB_ERR_DENIED when
+ * the person denied or the session is gone. */
 enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err);
 

@@ -429,7 +429,8 @@ static void request(struct run *run, char *text)
     enum MHD_Result ret = MHD_NO;
     bool get, post, sig = false;
     enum relay_route route;
-    /* No client address: every request shares one bucket. */
+    /* No client address: every request without a host in its form
+     * shares one bucket. */
     struct relay_signed signed_rq = {.client = NULL};
     enum relay_result admitted;
     long retry = 1;
@@ -580,6 +581,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   .burst = 20,
                                   .module_rate = 10,
                                   .module_burst = 20,
+                                  .unsigned_rate = 10,
+                                  .unsigned_burst = 20,
                                   .clock_ms = fake_clock};
     struct run run = {.r = {.public_url = PUBLIC_URL,
                             .public_len = strlen(PUBLIC_URL),

@@ -1,6 +1,7 @@
 /* haobtc-relay's check that a request comes from a module of the fleet:
  * an HMAC-SHA256 with the fleet key over method, path, timestamp and body,
- * made within HB_RELAY_AUTH_WINDOW seconds of now and never seen before. */
+ * made within HB_RELAY_AUTH_WINDOW seconds of now and never seen before;
+ * and the name of the budget it is counted in. */
 #include "autoconf.h"
 
 #include "digest.h"
@@ -31,6 +32,12 @@
 #define SEEN_MAX (1u << 21)
 #define SEEN_PROBE 64
 #define SIG_LEN HB_DIGEST_B64_LEN
+/* What the fleet key's MAC of a budget's name starts with, so that it can
+ * never be a request's signature. */
+#define WHO_PREFIX "haobtc-relay-budget\n"
+/* A host longer than the relay takes, even with every byte escaped, is
+ * no module's (its registration is refused). */
+#define WHO_HOST_MAX (3 * RELAY_HOST_MAX)
 
 struct seen {
     unsigned char mac[32];
@@ -200,6 +207,59 @@ bool relay_auth_present(struct MHD_Connection *c)
            header(c, HB_RELAY_SIG_HEADER) != NULL;
 }
 
+/* The host field of a form as it was sent (still escaped: the name need
+ * only tell hosts apart), its first if repeated; false when there is
+ * none or it is empty. */
+static bool form_host(const char *body, size_t len, const char **host,
+                      size_t *host_len)
+{
+    static const char name[] = HB_RELAY_FIELD_HOST "=";
+    const char *p = body, *end = body + len;
+
+    while (p < end) {
+        const char *stop = memchr(p, '&', (size_t)(end - p));
+
+        if (stop == NULL)
+            stop = end;
+        if ((size_t)(stop - p) > strlen(name) &&
+            memcmp(p, name, strlen(name)) == 0) {
+            *host = p + strlen(name);
+            *host_len = (size_t)(stop - *host);
+            return true;
+        }
+        p = stop + 1;
+    }
+    return false;
+}
+
+/* out->who: the fleet key's MAC of "h" and the module's host, or of "a"
+ * and the client's address when the form names no host. */
+static bool signer_of(const struct relay_auth *a, const char *body, size_t len,
+                      struct relay_signed *out)
+{
+    unsigned char msg[sizeof(WHO_PREFIX) + 1 + WHO_HOST_MAX], mac[32];
+    size_t n = strlen(WHO_PREFIX), what_len;
+    const char *host;
+    const unsigned char *what;
+    bool ok;
+
+    memcpy(msg, WHO_PREFIX, n);
+    if (form_host(body, len, &host, &what_len) && what_len <= WHO_HOST_MAX) {
+        msg[n++] = 'h';
+        what = (const unsigned char *)host;
+    } else {
+        msg[n++] = 'a';
+        what_len = relay_client_bytes(out->client, &what);
+    }
+    if (what_len > 0)
+        memcpy(msg + n, what, what_len);
+    n += what_len;
+    ok = hb_hmac_sha256(a->key, a->key_len, msg, n, mac);
+    /* 128 bits name a budget well enough. */
+    hb_b64url(mac, 16, out->who);
+    return ok;
+}
+
 const char *relay_auth_verify(const struct relay_auth *a,
                               struct MHD_Connection *c, const char *method,
                               const char *path, const char *body, size_t len,
@@ -224,6 +284,8 @@ const char *relay_auth_verify(const struct relay_auth *a,
     if (stamp < now - HB_RELAY_AUTH_WINDOW ||
         stamp > now + HB_RELAY_AUTH_WINDOW)
         return "stale signature";
+    if (!signer_of(a, body, len, out))
+        return "internal";
     /* Past that moment this relay refuses the signature as stale. */
     out->expires = (long long)stamp + HB_RELAY_AUTH_WINDOW + 1;
     return NULL;
@@ -239,7 +301,7 @@ enum relay_result relay_admit(struct relay_auth *a, struct relay_store *st,
 
     if (st->ops->admit != NULL)
         return st->ops->admit(st, s, retry_after);
-    if (!relay_store_rate_allow(st, true, s->client, retry_after))
+    if (!relay_store_rate_allow(st, RELAY_BUDGET_MODULE, s->who, retry_after))
         return RELAY_LIMITED;
     if (!relay_auth_remember(a, s->mac, (long long)time(NULL), s->expires,
                              &full))

@@ -104,7 +104,7 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
     struct sockaddr_storage client;
-    char after[32];
+    char after[32], who[RELAY_WHO_MAX + 1];
     long retry = 1, length;
     const char *type = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -122,11 +122,14 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
 
     rq->answered = true; /* until every check below has passed */
     relay_net_client(r->net, c, &client);
-    /* Modules and phones have budgets of their own, so a flood of page
-     * views cannot starve polls, nor a busy fleet the phones. */
+    /* Phones and module routes have budgets of their own, so a flood of
+     * page views cannot starve polls, nor a busy fleet the phones; and a
+     * module route's request refused here is not signed, so it spends the
+     * unsigned budget, never the one the module's own requests need. */
     if (route != R_HEALTH && !counted_later &&
-        !relay_store_rate_allow(r->store, wants_post,
-                                (const struct sockaddr *)&client, &retry)) {
+        !relay_store_rate_allow(
+            r->store, wants_post ? RELAY_BUDGET_UNSIGNED : RELAY_BUDGET_PHONE,
+            relay_client_who((const struct sockaddr *)&client, who), &retry)) {
         snprintf(after, sizeof(after), "%ld", retry);
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
                                 MHD_HTTP_HEADER_RETRY_AFTER, after);
@@ -162,6 +165,21 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     rq->cap = size != NULL ? (size_t)length : BODY_MAX;
     rq->answered = false;
     return MHD_YES;
+}
+
+/* Whether a module route's request that is refused for what it is (no
+ * good signature, too large) may still be answered: counted in the
+ * client address's unsigned budget. */
+static bool unsigned_allowed(const struct relay *r, struct MHD_Connection *c,
+                             long *retry)
+{
+    struct sockaddr_storage client;
+    char who[RELAY_WHO_MAX + 1];
+
+    relay_net_client(r->net, c, &client);
+    return relay_store_rate_allow(
+        r->store, RELAY_BUDGET_UNSIGNED,
+        relay_client_who((const struct sockaddr *)&client, who), retry);
 }
 
 /* A request whose signature does not hold: logged, as only a module
@@ -225,12 +243,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     rq->answered = true;
     /* Received whole: no deadline while it is answered (a long poll). */
     relay_net_handling(sv->relay.net, c);
+    route = relay_route_of(url);
+    /* A module route's body past the cap was not counted yet (its
+     * signature was never read). */
+    if (rq->too_big &&
+        (route == R_SESSIONS || route == R_POLL || route == R_PING) &&
+        !unsigned_allowed(&sv->relay, c, &retry))
+        return relay_not_admitted(&sv->relay, c, "request", RELAY_LIMITED,
+                                  retry);
     if (rq->too_big)
         return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
                                 NULL, NULL);
     body = rq->body != NULL ? rq->body : none;
     /* Answered here, not on the first call, which would cost keep-alive. */
-    route = relay_route_of(url);
     switch (route) {
     case R_HEALTH:
         return relay_do_health(&sv->relay, c);
@@ -254,9 +279,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     why = relay_auth_verify(sv->relay.auth, c, method, url, body, rq->len,
                             &signed_rq);
     if (why != NULL) {
-        /* Counted as well, so a flood of bad signatures is limited too. */
-        if (!relay_store_rate_allow(sv->relay.store, true, signed_rq.client,
-                                    &retry))
+        /* Counted as well, so a flood of bad signatures is limited too;
+         * in the unsigned budget, which the module's own never spend. */
+        if (!unsigned_allowed(&sv->relay, c, &retry))
             ret = relay_not_admitted(&sv->relay, c, what, RELAY_LIMITED, retry);
         else
             ret = refuse_unsigned(&sv->relay, c, what, why);
@@ -521,6 +546,7 @@ int main(int argc, char **argv)
     size_t max_conns;
     struct relay_limits limits;
     char why[256] = "", modules_on[32] = "";
+    const char *trusted;
     sigset_t sigs;
     int status = EXIT_FAILURE;
     int rc = relay_parse_options(argc, argv, &sv.opt);
@@ -541,13 +567,14 @@ int main(int argc, char **argv)
     r->auth = relay_auth_new(sv.opt.fleet_key_file);
     if (r->auth == NULL)
         goto out;
-    /* The TLS proxy the README recommends runs on this host: loopback is
-     * trusted unless told otherwise ("none" trusts nobody). */
-    r->net = relay_net_new(
-        sv.opt.trusted_proxy == NULL                ? "127.0.0.1,::1"
-        : strcmp(sv.opt.trusted_proxy, "none") == 0 ? NULL
-                                                    : sv.opt.trusted_proxy,
-        sv.opt.receive_timeout, sv.opt.max_client_connections);
+    /* No proxy is trusted unless named: trusting loopback by default let
+     * any local user of this host choose the address a request is
+     * counted for. */
+    trusted = sv.opt.trusted_proxy;
+    if (trusted != NULL && strcmp(trusted, "none") == 0)
+        trusted = NULL;
+    r->net = relay_net_new(trusted, sv.opt.receive_timeout,
+                           sv.opt.max_client_connections);
     if (r->net == NULL || !relay_net_watch(r->net))
         goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
@@ -566,13 +593,15 @@ int main(int argc, char **argv)
         fputs("haobtc-relay: cannot start the poll timer\n", stderr);
         goto out;
     }
-    limits = (struct relay_limits){sv.opt.max_sessions,
-                                   sv.opt.session_ttl,
-                                   (double)sv.opt.rate,
-                                   (double)sv.opt.burst,
-                                   (double)sv.opt.module_rate,
-                                   (double)sv.opt.module_burst,
-                                   NULL};
+    limits =
+        (struct relay_limits){.max_sessions = sv.opt.max_sessions,
+                              .session_ttl = sv.opt.session_ttl,
+                              .rate = (double)sv.opt.rate,
+                              .burst = (double)sv.opt.burst,
+                              .module_rate = (double)sv.opt.module_rate,
+                              .module_burst = (double)sv.opt.module_burst,
+                              .unsigned_rate = (double)sv.opt.unsigned_rate,
+                              .unsigned_burst = (double)sv.opt.unsigned_burst};
     if (sv.opt.store == NULL || strcmp(sv.opt.store, "memory") == 0)
         r->store = relay_store_memory(&limits, relay_waits_notify, r->waits);
     else

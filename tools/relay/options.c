@@ -41,6 +41,8 @@ static const struct opt_def opt_defs[] = {
     {"burst", OPT_NUMBER, 1, 1000000, AT(burst)},
     {"module-rate", OPT_NUMBER, 1, 1000000, AT(module_rate)},
     {"module-burst", OPT_NUMBER, 1, 1000000, AT(module_burst)},
+    {"unsigned-rate", OPT_NUMBER, 1, 1000000, AT(unsigned_rate)},
+    {"unsigned-burst", OPT_NUMBER, 1, 1000000, AT(unsigned_burst)},
     {"trusted-proxy", OPT_TEXT, 0, 0, AT(trusted_proxy)},
     {"receive-timeout", OPT_NUMBER, 1, 300, AT(receive_timeout)},
     {"max-client-connections", OPT_NUMBER, 1, 100000,
@@ -169,11 +171,14 @@ static void usage(FILE *to)
           "  --session-ttl S (300)  --max-sessions N (20000)\n"
           "  --max-poll-wait S (60) --quiet\n"
           "  --rate N (20) --burst N (60)   per client, phones' requests\n"
-          "  --module-rate N (100) --module-burst N (1000)   per client,\n"
-          "                         signed module requests (register, poll)\n"
-          "  --trusted-proxy ADDR[,ADDR...]|none (127.0.0.1,::1)  take the\n"
-          "                         client address from X-Forwarded-For on\n"
-          "                         connections from these\n"
+          "  --module-rate N (100) --module-burst N (1000)   per module\n"
+          "                         host and fleet key, signed module\n"
+          "                         requests (register, poll, ping)\n"
+          "  --unsigned-rate N (20) --unsigned-burst N (60)   per client,\n"
+          "                         module requests without a good signature\n"
+          "  --trusted-proxy ADDR[,ADDR...]|none (none)  take the client\n"
+          "                         address from X-Forwarded-For on\n"
+          "                         connections from these proxies\n"
           "  --store memory|redis://HOST[:PORT][/DB]|rediss://... (memory)\n"
           "                         where sessions live: this relay's\n"
           "                         memory, or Redis shared by a fleet\n"
@@ -198,6 +203,8 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
                                 .burst = 60,
                                 .module_rate = 100,
                                 .module_burst = 1000,
+                                .unsigned_rate = 20,
+                                .unsigned_burst = 60,
                                 .receive_timeout = 10,
                                 .max_client_connections = 32};
     for (size_t i = 0; i < N_OPTS; i++)

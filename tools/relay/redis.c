@@ -16,7 +16,6 @@
 #include "relay.h"
 #include "resp.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,10 +144,10 @@ static const char lua_answer[] =
     "  return {1} "                                                            \
     "end "
 
-/* A module's signed request, admitted: its rate (the bucket, rate and
- * burst), then its MAC's first use across the fleet (SET NX of the MAC's
- * key, for ttl seconds). {7} admitted, {5, seconds to wait} or {6}
- * replayed. */
+/* A module's signed request, admitted: its rate (the bucket of its fleet
+ * key and host, rate and burst), then its MAC's first use across the
+ * fleet (SET NX of the MAC's key, for ttl seconds). {7} admitted, {5,
+ * seconds to wait} or {6} replayed. */
 #define LUA_ADMIT_FN                                                           \
     LUA_RATE_FN                                                                \
     "local function admit(bucket, mac, r, b, ttl) "                            \
@@ -216,8 +215,8 @@ struct redis_store {
     char sha[N_SCRIPTS][41];
     long long ttl_ms;
     long max_sessions;
-    /* As the scripts take them: phones' [0] and modules' [1]. */
-    char rate[2][32], burst[2][32];
+    /* As the scripts take them, by enum relay_budget. */
+    char rate[RELAY_BUDGETS][32], burst[RELAY_BUDGETS][32];
     /* While Redis is away each relay limits on its own. */
     struct relay_store *local;
     relay_notify_fn *notify;
@@ -637,52 +636,36 @@ static enum relay_result rs_take(struct relay_store *base, const char *state,
     return take(rs, state, g, "0", NULL, code_out, NULL);
 }
 
-/* The same bucket as the memory store's: IPv4 whole, IPv6 by /64,
- * phones' and modules' apart. */
-static char *bucket_key(char key[64], bool module, const struct sockaddr *sa)
+/* A budget's bucket for who (see the memory store). Named "g:" since
+ * buckets are one number (LUA_RATE_FN), so a relay of a version before,
+ * during a rolling upgrade, keeps its own "b:" text instead of misreading
+ * this. Phones' keep "p"; modules' have "u" (unsigned, by address) and "s"
+ * (signed, by fleet key and host), not the "m" (by address, signed or
+ * not) of the version before, whose buckets they would otherwise share. */
+static char *bucket_key(char key[64], enum relay_budget budget, const char *who)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *bytes = NULL;
-    size_t n = 0, at;
+    static const char kind[RELAY_BUDGETS] = {[RELAY_BUDGET_PHONE] = 'p',
+                                             [RELAY_BUDGET_UNSIGNED] = 'u',
+                                             [RELAY_BUDGET_MODULE] = 's'};
 
-    /* "g:" since buckets are one number (LUA_RATE_FN): a relay of the
-     * version before, during a rolling upgrade, keeps its own "b:" text
-     * instead of misreading this. */
-    snprintf(key, 64, PREFIX "g:%c", module ? 'm' : 'p');
-    at = strlen(key);
-    if (sa != NULL && sa->sa_family == AF_INET) {
-        bytes = (const unsigned char *)&(
-                    (const struct sockaddr_in *)(const void *)sa)
-                    ->sin_addr;
-        n = 4;
-    } else if (sa != NULL && sa->sa_family == AF_INET6) {
-        const struct in6_addr *a6 =
-            &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-        bytes = IN6_IS_ADDR_V4MAPPED(a6) ? a6->s6_addr + 12 : a6->s6_addr;
-        n = IN6_IS_ADDR_V4MAPPED(a6) ? 4 : 8;
-    }
-    for (size_t i = 0; i < n; i++) {
-        key[at++] = hex[bytes[i] >> 4];
-        key[at++] = hex[bytes[i] & 15];
-    }
-    key[at] = '\0';
+    snprintf(key, 64, PREFIX "g:%c%.*s", kind[budget], RELAY_WHO_MAX, who);
     return key;
 }
 
-static bool rs_rate_allow(struct relay_store *base, bool module,
-                          const struct sockaddr *sa, long *retry_after)
+static bool rs_rate_allow(struct relay_store *base, enum relay_budget budget,
+                          const char *who, long *retry_after)
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
     char key[64];
-    const char *args[] = {bucket_key(key, module, sa), rs->rate[module],
-                          rs->burst[module]};
+    const char *args[] = {bucket_key(key, budget, who), rs->rate[budget],
+                          rs->burst[budget]};
     redisReply *r;
     bool ok;
 
     r = run(rs, S_RATE, 1, 3, args);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
         freeReplyObject(r);
-        return relay_store_rate_allow(rs->local, module, sa, retry_after);
+        return relay_store_rate_allow(rs->local, budget, who, retry_after);
     }
     ok = r->element[0]->integer == 1;
     if (!ok)
@@ -705,7 +688,7 @@ static void admission_of(const struct relay_signed *s, struct admission *a)
      * refuse the fleet's modules as stale) still knows the signature. */
     long long ttl = s->expires - now + HB_RELAY_AUTH_WINDOW;
 
-    bucket_key(a->bucket, true, s->client);
+    bucket_key(a->bucket, RELAY_BUDGET_MODULE, s->who);
     snprintf(a->mac_key, sizeof(a->mac_key), PREFIX "n:");
     hb_b64url(s->mac, 32, a->mac_key + strlen(a->mac_key));
     snprintf(a->ttl, sizeof(a->ttl), "%lld", ttl > 0 ? ttl : 1);
@@ -724,8 +707,8 @@ static enum relay_result rs_admit(struct relay_store *base,
     admission_of(s, &a);
     args[0] = a.bucket;
     args[1] = a.mac_key;
-    args[2] = rs->rate[1];
-    args[3] = rs->burst[1];
+    args[2] = rs->rate[RELAY_BUDGET_MODULE];
+    args[3] = rs->burst[RELAY_BUDGET_MODULE];
     args[4] = a.ttl;
     return read_look(run(rs, S_ADMIT, 2, 5, args), NULL, &none, NULL,
                      retry_after);
@@ -739,11 +722,16 @@ rs_admit_poll_start(struct relay_store *base, const struct relay_signed *s,
     struct redis_store *rs = (struct redis_store *)(void *)base;
     struct admission a;
     char skey[64], wait_ms[24];
-    const char *args[] = {
-        a.bucket, a.mac_key,   key_of(skey, sizeof(skey), "s:", state),
-        SESSIONS, rs->rate[1], rs->burst[1],
-        a.ttl,    state,       PREFIX "i:",
-        wait_ms};
+    const char *args[] = {a.bucket,
+                          a.mac_key,
+                          key_of(skey, sizeof(skey), "s:", state),
+                          SESSIONS,
+                          rs->rate[RELAY_BUDGET_MODULE],
+                          rs->burst[RELAY_BUDGET_MODULE],
+                          a.ttl,
+                          state,
+                          PREFIX "i:",
+                          wait_ms};
     enum relay_result rc;
 
     admission_of(s, &a);
@@ -868,6 +856,13 @@ static const struct relay_store_ops redis_ops = {
     .admit_poll_start = rs_admit_poll_start,
 };
 
+static void rate_args(struct redis_store *rs, enum relay_budget budget,
+                      double rate, double burst)
+{
+    snprintf(rs->rate[budget], sizeof(rs->rate[budget]), "%.3f", rate);
+    snprintf(rs->burst[budget], sizeof(rs->burst[budget]), "%.3f", burst);
+}
+
 struct relay_store *
 relay_store_redis(const char *url, const char *password_file,
                   const char *ca_file, const struct relay_limits *limits,
@@ -883,10 +878,11 @@ relay_store_redis(const char *url, const char *password_file,
     rs->base.ops = &redis_ops;
     rs->ttl_ms = limits->session_ttl * 1000;
     rs->max_sessions = limits->max_sessions;
-    snprintf(rs->rate[0], sizeof(rs->rate[0]), "%.3f", limits->rate);
-    snprintf(rs->burst[0], sizeof(rs->burst[0]), "%.3f", limits->burst);
-    snprintf(rs->rate[1], sizeof(rs->rate[1]), "%.3f", limits->module_rate);
-    snprintf(rs->burst[1], sizeof(rs->burst[1]), "%.3f", limits->module_burst);
+    rate_args(rs, RELAY_BUDGET_PHONE, limits->rate, limits->burst);
+    rate_args(rs, RELAY_BUDGET_UNSIGNED, limits->unsigned_rate,
+              limits->unsigned_burst);
+    rate_args(rs, RELAY_BUDGET_MODULE, limits->module_rate,
+              limits->module_burst);
     rs->notify = notify;
     rs->notify_all = notify_all;
     rs->notify_cls = notify_cls;

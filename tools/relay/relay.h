@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -67,13 +68,28 @@ typedef void relay_notify_fn(void *cls, const char *state, uint64_t gen);
  * waiting poll should look again. */
 typedef void relay_notify_all_fn(void *cls);
 
+/* What a rate limit counts, each in buckets of its own, so that nobody
+ * can spend a budget that another's requests need. */
+enum relay_budget {
+    RELAY_BUDGET_PHONE, /* pages, Continue, callbacks: per address */
+    /* Module routes without a good signature (none, wrong, stale, not a
+     * form, too large): per address, and never the module's own. */
+    RELAY_BUDGET_UNSIGNED,
+    /* Signed module requests: per fleet key and module host, whatever
+     * address they come from (relay_signed.who). */
+    RELAY_BUDGET_MODULE,
+    RELAY_BUDGETS
+};
+
 struct relay_limits {
     long max_sessions;
     long session_ttl;   /* seconds */
     double rate;        /* tokens per second per client address */
     double burst;       /* bucket size */
-    double module_rate; /* the same for signed module requests */
+    double module_rate; /* the same per signed module (RELAY_BUDGET_MODULE) */
     double module_burst;
+    double unsigned_rate; /* the same for RELAY_BUDGET_UNSIGNED */
+    double unsigned_burst;
     /* Milliseconds on a clock that never steps back; NULL is
      * CLOCK_MONOTONIC. The unit tests turn their own to expire sessions at
      * an exact millisecond without waiting. */
@@ -123,16 +139,66 @@ size_t relay_net_count(struct relay_net *n);
 void relay_net_client(const struct relay_net *n, struct MHD_Connection *c,
                       struct sockaddr_storage *out);
 
+/* The longest name of a bucket: a client address in hex (IPv4 whole,
+ * IPv6 by its /64, which one host usually holds), or a signed module's
+ * name (RELAY_SIGNER_LEN). */
+#define RELAY_WHO_MAX 32
+/* base64url of 16 bytes. */
+#define RELAY_SIGNER_LEN 22
+
+/* The address bytes a rate limit counts (see RELAY_WHO_MAX), pointing
+ * into sa; 0 when there is no address (one shared bucket). */
+static inline size_t relay_client_bytes(const struct sockaddr *sa,
+                                        const unsigned char **bytes)
+{
+    const struct in6_addr *a6;
+
+    *bytes = NULL;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        *bytes = (const unsigned char *)&(
+                     (const struct sockaddr_in *)(const void *)sa)
+                     ->sin_addr;
+        return 4;
+    }
+    if (sa == NULL || sa->sa_family != AF_INET6)
+        return 0;
+    a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    *bytes = IN6_IS_ADDR_V4MAPPED(a6) ? a6->s6_addr + 12 : a6->s6_addr;
+    return IN6_IS_ADDR_V4MAPPED(a6) ? 4 : 8;
+}
+
+/* The name of a client address's buckets: its bytes in hex. */
+static inline char *relay_client_who(const struct sockaddr *sa,
+                                     char who[RELAY_WHO_MAX + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *bytes;
+    size_t n = relay_client_bytes(sa, &bytes);
+
+    for (size_t i = 0; i < n; i++) {
+        who[2 * i] = hex[bytes[i] >> 4];
+        who[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    who[2 * n] = '\0';
+    return who;
+}
+
 /* auth.c: the fleet key. NULL after a message on stderr. */
 struct relay_auth *relay_auth_new(const char *path);
 void relay_auth_free(struct relay_auth *a);
 /* Whether the request carries the signature headers at all. */
 bool relay_auth_present(struct MHD_Connection *c);
 /* A module's request whose signature is good, not yet admitted: its
- * client (for the rate limit), its MAC and until when (Unix seconds) the
- * MAC must be remembered. */
+ * client address, the name of its rate limit's bucket, its MAC and until
+ * when (Unix seconds) the MAC must be remembered. */
 struct relay_signed {
     const struct sockaddr *client;
+    /* base64url of the first 16 bytes of HMAC-SHA256(fleet key, the
+     * module's host as its signed form names it), so a budget is the
+     * fleet key's and the host's, and nobody without the key can name
+     * one; a form with no host (a module of the version before) names
+     * its client address instead. */
+    char who[RELAY_SIGNER_LEN + 1];
     unsigned char mac[32];
     long long expires;
 };
@@ -203,13 +269,13 @@ struct relay_store_ops {
      * once a newer poll came. */
     enum relay_result (*take)(struct relay_store *st, const char *state,
                               uint64_t gen, char **code_out);
-    /* Token bucket per client address (NULL: one shared bucket), phones'
-     * requests and modules' (module true) counted apart; false with
-     * *retry_after (seconds) when empty. */
-    bool (*rate_allow)(struct relay_store *st, bool module,
-                       const struct sockaddr *sa, long *retry_after);
+    /* Token bucket of the budget's for who (relay_client_who, or a signed
+     * module's relay_signed.who); false with *retry_after (seconds) when
+     * empty. */
+    bool (*rate_allow)(struct relay_store *st, enum relay_budget budget,
+                       const char *who, long *retry_after);
     /* relay_admit's work for a shared store, in one step: the module's
-     * rate limit for s->client, then s->mac remembered until s->expires
+     * rate limit for s->who, then s->mac remembered until s->expires
      * unless any relay on the store saw it. NULL for a store of one
      * process: rate_allow and relay_auth.c's own table do it. */
     enum relay_result (*admit)(struct relay_store *st,
@@ -286,11 +352,11 @@ static inline enum relay_result relay_store_take(struct relay_store *st,
 {
     return st->ops->take(st, state, gen, code_out);
 }
-static inline bool relay_store_rate_allow(struct relay_store *st, bool module,
-                                          const struct sockaddr *sa,
-                                          long *retry_after)
+static inline bool relay_store_rate_allow(struct relay_store *st,
+                                          enum relay_budget budget,
+                                          const char *who, long *retry_after)
 {
-    return st->ops->rate_allow(st, module, sa, retry_after);
+    return st->ops->rate_allow(st, budget, who, retry_after);
 }
 
 /* Sessions' short ids, and random tokens of RELAY_TOKEN_LEN characters
@@ -382,6 +448,8 @@ struct relay_options {
     long burst;
     long module_rate;
     long module_burst;
+    long unsigned_rate;
+    long unsigned_burst;
     char *trusted_proxy;
     long receive_timeout;
     long max_client_connections;

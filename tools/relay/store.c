@@ -1,10 +1,9 @@
-/* haobtc-relay's memory store: login sessions, their codes and
- * per-address rate limits in this process, behind one mutex. */
+/* haobtc-relay's memory store: login sessions, their codes and rate
+ * limits in this process, behind one mutex. */
 #include "autoconf.h"
 
 #include "relay.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,11 +13,11 @@
 
 /* Chains the session table starts with; it doubles as sessions come. */
 #define FIRST_BUCKETS 1024
-/* Bounded so a spray of addresses cannot grow the table; the address
- * seen first is forgotten first. */
+/* Bounded so a spray of addresses cannot grow the table; the bucket
+ * made first is forgotten first. */
 #define RATE_SLOTS 4096
 #define RATE_BUCKETS 8192
-#define ADDR_MAX 17 /* a kind byte, then up to 16 of address */
+#define KEY_MAX (1 + RELAY_WHO_MAX) /* the budget, then who */
 
 /* Base58's alphabet: no 0/O or I/l, so a link read aloud survives. */
 static const char id_alphabet[] =
@@ -47,8 +46,8 @@ struct session {
 };
 
 struct rate_slot {
-    unsigned char addr[ADDR_MAX];
-    unsigned char addr_len;
+    unsigned char key[KEY_MAX];
+    unsigned char key_len;
     bool in_use;
     int next; /* hash chain, -1 ends it */
     unsigned bucket;
@@ -72,8 +71,8 @@ struct mem_store {
     long long ttl_ms;
     long long (*clock_ms)(void);
     uint64_t hash_key[2];
-    double rate[2]; /* [0] phones, [1] modules */
-    double burst[2];
+    double rate[RELAY_BUDGETS];
+    double burst[RELAY_BUDGETS];
     struct rate_slot slots[RATE_SLOTS];
     int rate_heads[RATE_BUCKETS];
     int rate_next; /* ring position of the next slot to (re)use */
@@ -177,10 +176,12 @@ struct relay_store *relay_store_memory(const struct relay_limits *limits,
     st->max_sessions = (size_t)limits->max_sessions;
     st->ttl_ms = (long long)limits->session_ttl * 1000;
     st->clock_ms = limits->clock_ms != NULL ? limits->clock_ms : monotonic_ms;
-    st->rate[0] = limits->rate;
-    st->burst[0] = limits->burst;
-    st->rate[1] = limits->module_rate;
-    st->burst[1] = limits->module_burst;
+    st->rate[RELAY_BUDGET_PHONE] = limits->rate;
+    st->burst[RELAY_BUDGET_PHONE] = limits->burst;
+    st->rate[RELAY_BUDGET_UNSIGNED] = limits->unsigned_rate;
+    st->burst[RELAY_BUDGET_UNSIGNED] = limits->unsigned_burst;
+    st->rate[RELAY_BUDGET_MODULE] = limits->module_rate;
+    st->burst[RELAY_BUDGET_MODULE] = limits->module_burst;
     st->notify = notify;
     st->notify_cls = notify_cls;
     for (size_t i = 0; i < RATE_BUCKETS; i++)
@@ -600,21 +601,21 @@ static enum relay_result mem_take(struct relay_store *base, const char *state,
 }
 
 static struct rate_slot *rate_slot(struct mem_store *st,
-                                   const unsigned char *addr, size_t len,
+                                   const unsigned char *key, size_t len,
                                    double burst, long long now)
 {
     unsigned b =
-        (unsigned)(keyed_hash(st->hash_key, addr, len) & (RATE_BUCKETS - 1));
+        (unsigned)(keyed_hash(st->hash_key, key, len) & (RATE_BUCKETS - 1));
     struct rate_slot *r;
     int i;
 
     for (i = st->rate_heads[b]; i >= 0; i = st->slots[i].next) {
         r = &st->slots[i];
-        if (r->addr_len == len && memcmp(r->addr, addr, len) == 0)
+        if (r->key_len == len && memcmp(r->key, key, len) == 0)
             return r;
     }
     /* Full: the slot taken longest ago is reused (a ring, first in first
-     * out), which costs an address at most a fresh burst. */
+     * out), which costs a bucket at most a fresh burst. */
     i = st->rate_next;
     st->rate_next = (st->rate_next + 1) % RATE_SLOTS;
     r = &st->slots[i];
@@ -624,8 +625,8 @@ static struct rate_slot *rate_slot(struct mem_store *st,
             p = &st->slots[*p].next;
         *p = r->next;
     }
-    memcpy(r->addr, addr, len);
-    r->addr_len = (unsigned char)len;
+    memcpy(r->key, key, len);
+    r->key_len = (unsigned char)len;
     r->in_use = true;
     r->bucket = b;
     r->tokens = burst;
@@ -633,30 +634,6 @@ static struct rate_slot *rate_slot(struct mem_store *st,
     r->next = st->rate_heads[b];
     st->rate_heads[b] = i;
     return r;
-}
-
-/* The key: the kind, then an IPv4 address, or an IPv6 /64, which one
- * host usually holds. */
-static size_t client_key(bool module, const struct sockaddr *sa,
-                         unsigned char key[ADDR_MAX])
-{
-    const struct in6_addr *a6;
-
-    key[0] = module;
-    if (sa != NULL && sa->sa_family == AF_INET) {
-        memcpy(key + 1,
-               &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        return 5;
-    }
-    if (sa == NULL || sa->sa_family != AF_INET6)
-        return 1;
-    a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(a6)) {
-        memcpy(key + 1, a6->s6_addr + 12, 4);
-        return 5;
-    }
-    memcpy(key + 1, a6->s6_addr, 8);
-    return 9;
 }
 
 /* Whole seconds, rounded up and at least one, as Retry-After wants: a
@@ -668,17 +645,20 @@ static long seconds_up(double seconds)
     return whole + (seconds > (double)whole || whole < 1 ? 1 : 0);
 }
 
-static bool mem_rate_allow(struct relay_store *base, bool module,
-                           const struct sockaddr *sa, long *retry_after)
+static bool mem_rate_allow(struct relay_store *base, enum relay_budget budget,
+                           const char *who, long *retry_after)
 {
     struct mem_store *st = (struct mem_store *)(void *)base;
-    unsigned char key[ADDR_MAX];
-    size_t key_len = client_key(module, sa, key);
-    double rate = st->rate[module], burst = st->burst[module];
+    unsigned char key[KEY_MAX];
+    size_t who_len = strnlen(who, RELAY_WHO_MAX);
+    size_t key_len = 1 + who_len;
+    double rate = st->rate[budget], burst = st->burst[budget];
     struct rate_slot *r;
     bool ok;
     long long now;
 
+    key[0] = (unsigned char)budget;
+    memcpy(key + 1, who, who_len);
     pthread_mutex_lock(&st->lock);
     now = st->clock_ms();
     r = rate_slot(st, key, key_len, burst, now);
