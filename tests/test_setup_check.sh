@@ -144,9 +144,9 @@ expect green_relay_health green ok 'relay health' 'up, [0-9]+ logins? waiting'
 expect green_relay_fleet_key green ok 'relay fleet key' 'accepted a no-op request signed with'
 expect green_pam_sshd_words green ok 'pam sshd' '^haobtc or password \('
 expect green_pam_sudo_words green ok 'pam sudo' \
-    '^haobtc required but passwords when haobtc is unreachable \('
+    '^haobtc only, no password even when haobtc is unreachable \('
 expect green_pam_su_words green ok 'pam su' \
-    '^haobtc required but passwords when haobtc is unreachable \('
+    '^haobtc only, no password even when haobtc is unreachable \('
 expect green_sshd_grace green ok 'sshd grace' 'LoginGraceTime 120 s, the module.s timeout 110 s'
 expect green_sshd_access green ok 'sshd access' 'every mapped account may log in \(alice, bob\)'
 check check_green_ends_with_the_tally grep -qx '[0-9]* ok, 0 warn, 0 FAIL' "$t/green.out"

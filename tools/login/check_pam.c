@@ -177,9 +177,8 @@ static void explain(struct check *c, const char *topic,
     const char *better =
         hb_tr(c->t, "use one of the stacks in examples/pam.d: 'sufficient' "
                     "(haobtc or password) or '[success=done "
-                    "authinfo_unavail=ignore default=die]' (haobtc, "
-                    "passwords only when it is unreachable), before "
-                    "@include common-auth");
+                    "default=die]' (haobtc only), before @include "
+                    "common-auth");
     if (r.in[H_NO][P_NO] || r.in[H_DOWN][P_NO]) {
         snprintf(fix, sizeof(fix),
                  /* TRANSLATORS: %s is the advice "use one of the stacks in
@@ -258,11 +257,13 @@ static void explain(struct check *c, const char *topic,
                   hb_tr(c->t, "haobtc or password%s (%s)"),
                   asked_first ? pw_first : "", at);
     } else if (alone && when_down) {
-        check_say(c, CHECK_OK, topic, NULL,
+        /* Whoever can make haobtc look unreachable skips the phone. */
+        check_say(c, CHECK_WARN, topic, better,
                   /* TRANSLATORS: %s is where: "FILE line N: CONTROL
                    * MODULE". */
                   hb_tr(c->t, "haobtc required but passwords when haobtc is "
-                              "unreachable (%s)"),
+                              "unreachable, which makes the phone optional "
+                              "(%s)"),
                   at);
     } else if (alone) {
         check_say(c, CHECK_OK, topic, NULL,
