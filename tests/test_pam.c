@@ -178,12 +178,10 @@ static char pasted[512];
 static void phone_shows_a_bare_code(struct script *s, const char *prompt)
 {
     char *link = pu_link(prompt);
-    char *st = pu_query(link, "state");
-    char *code = tu_approve("alice", st);
+    char *code = tu_approve_link("alice", link);
     snprintf(pasted, sizeof(pasted), "%s", code);
     s->text = pasted;
     free(code);
-    free(st);
     free(link);
 }
 
@@ -193,7 +191,10 @@ static void phone_shows_another_attempts_code(struct script *s,
     char *link = pu_link(prompt);
     char *st = pu_query(link, "state");
     char *other = tu_printf("%s-other", st);
-    char *answer = tu_paste_answer(other, tu_approve("alice", other));
+    char *challenge = pu_query(link, "code_challenge");
+    char *answer =
+        tu_paste_answer(other, tu_approve("alice", other, challenge));
+    free(challenge);
     snprintf(pasted, sizeof(pasted), "%s", answer);
     s->text = pasted;
     free(answer);

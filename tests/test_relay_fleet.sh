@@ -354,14 +354,9 @@ pam_finish() { # pam_finish OUT: waits for pamtester's verdict
     grep -a SYSLOG "$1" >>"$HB_TEST_DIR/module-syslog.txt"
 }
 phone() { # phone LINK: context page, Continue, approval, callback via haproxy
-    local href state location
+    local href location
     href=$(phone_continue "$1" "$pdir/jar") || return 1
-    state=${href##*[?&]state=}
-    state=${state%%&*}
-    location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
-        --data-urlencode client_id=test-client --data-urlencode username=alice \
-        --data-urlencode "state=$state" |
-        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
+    location=$(provider_approve "$href" alice)
     [ -n "$location" ] &&
         curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$fleet_url${location#"$main_url"}"
 }
