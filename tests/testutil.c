@@ -224,6 +224,19 @@ char *tu_paste_answer(const char *state, char *code)
     return answer;
 }
 
+int tu_lines_with(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    char line[1024];
+    int n = 0;
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    while (fgets(line, sizeof(line), f) != NULL)
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
 void tu_fault(const char *mode, const char *target, const char *extra)
 {
     char *form = tu_printf(

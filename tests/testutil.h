@@ -44,6 +44,8 @@ char *tu_query(const char *url, const char *name);
 /* What a page without a relay shows for pasting: "CODE:TAG", the tag keyed
  * by the state (README, "Pasting without a relay"). Frees code. */
 char *tu_paste_answer(const char *state, char *code);
+/* How many lines of the file at path hold needle. */
+int tu_lines_with(const char *path, const char *needle);
 /* Sets a fault on the mock (mode "none" clears it). */
 void tu_fault(const char *mode, const char *target, const char *extra);
 long tu_stat(const char *name);
