@@ -314,7 +314,7 @@ is foreign_authorize_url_field_is_ignored_location_is_the_configured_one \
 # PKCE: the module's S256 challenge is 43 base64url characters; a module
 # before PKCE sends none, and its link has none (until --require-pkce).
 for bad in "${CH%?}" "${CH}A" "${CH%?}=" "${CH%?}+" "${CH%?}."; do
-    register "$main_url" "$(state_of "$(new_secret)")" "code_challenge=$bad" 2>/dev/null
+    NO_CH=1 register "$main_url" "$(state_of "$(new_secret)")" "code_challenge=$bad"
     printf '%s %s\n' "$st" "$(body | sed -n 's/.*"error":"\([^"]*\)".*/\1/p')"
 done >"$tdir/bad-challenges"
 is registrations_with_a_malformed_code_challenge_are_400_bad_code_challenge \
