@@ -424,6 +424,8 @@ e2e_wait_end() {
 # The last link and state the module showed in terminal NAME.
 e2e_link() { e2e_scrollback "$1" | grep -oE '^https://[^ ]+' | tail -n1; }
 e2e_state() { e2e_scrollback "$1" | grep -oE '[?&]state=[^& ]+' | tail -n1 | cut -d= -f2; }
+# e2e_challenge NAME: the PKCE code_challenge of the authorize link shown
+e2e_challenge() { e2e_scrollback "$1" | grep -oE '[?&]code_challenge=[^& ]+' | tail -n1 | cut -d= -f2; }
 
 # e2e_relay_state LINK: the state in the address the relay's page for a
 # short link sends the phone on to.

@@ -78,8 +78,12 @@ b64url() { basenc --base64url | tr -d '='; }
 zh_secret=$(head -c 32 /dev/urandom | b64url)
 zh_state=$(printf %s "$zh_secret" | openssl dgst -sha256 -binary | b64url)
 zh_tag_key=$(head -c 32 /dev/urandom | b64url)
+# and its PKCE challenge, whose verifier (never used: the test polls the
+# code, it does not redeem it) stays here too.
+zh_challenge=$(pkce_challenge "$(head -c 32 /dev/urandom | b64url)")
 "$HB_SRC/tests/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
-    "state=$zh_state" "tag_key=$zh_tag_key" "host=$host" user=alice >/dev/null
+    "state=$zh_state" "code_challenge=$zh_challenge" "tag_key=$zh_tag_key" \
+    "host=$host" user=alice >/dev/null
 zh_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/zh.json")
 if [ -z "$zh_link" ]; then
     not_ok relay_registers_the_chinese_phones_session "$(cat "$bdir/zh.json")"

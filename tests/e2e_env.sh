@@ -295,7 +295,7 @@ e2e_conf paste timeout=60 http_timeout=5
 su_hostile v2 /etc/security/root-only -
 if e2e_wait_text v2 'paste the code shown' 15; then
     helper_checks env_su_login su
-    e2e_type v2 -l "$(approve_tagged alice "$(e2e_state v2)")"
+    e2e_type v2 -l "$(approve_tagged alice "$(e2e_state v2)" "$(e2e_challenge v2)")"
     e2e_type v2 Enter
     check_why env_su_login_with_hostile_variables_still_makes_bob_alice same_result v2 alice
     check_why env_su_login_shell_has_no_extra_descriptor only_std_fds v2
@@ -313,7 +313,7 @@ sudo_login() { # NAME PREFIX KEYLOG [-E]
     sudo_hostile "$t" "$3" ${4:+"$4"}
     if e2e_wait_text "$t" 'paste the code shown' 15; then
         helper_checks "$p" sudo
-        e2e_type "$t" -l "$(approve_tagged alice "$(e2e_state "$t")")"
+        e2e_type "$t" -l "$(approve_tagged alice "$(e2e_state "$t")" "$(e2e_challenge "$t")")"
         e2e_type "$t" Enter
         check_why "${p}_with_hostile_variables_still_runs_the_command_as_root" same_result "$t" root
         check_why "${p}_command_has_no_extra_descriptor" only_std_fds "$t"
@@ -369,7 +369,7 @@ if wait_for_file "$E2E_DIR/fake-proxy.port" 10; then
     cmd="exec env NO_PROXY='*' no_proxy='*' su alice -c 'id -un'"
     e2e_term v4 "$E2E_DIR/v4.out" su -s /bin/bash bob -c "$cmd"
     if e2e_wait_text v4 'paste the code shown' 15; then
-        e2e_type v4 -l "$(approve_tagged alice "$(e2e_state v4)")"
+        e2e_type v4 -l "$(approve_tagged alice "$(e2e_state v4)" "$(e2e_challenge v4)")"
         e2e_type v4 Enter
         # Unavailable: examples/pam.d/su asks no password after it.
         e2e_wait_end v4 20

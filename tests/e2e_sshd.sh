@@ -112,7 +112,7 @@ e2e_conf paste timeout=60 http_timeout=5
 ssh_login p1
 if e2e_wait_text p1 'paste the code shown' 10; then
     check sshd_paste_qr_decodes_to_the_authorize_url paste_qr_is_the_authorize_url
-    e2e_type p1 -l "$(approve_tagged alice "$(e2e_state p1)")"
+    e2e_type p1 -l "$(approve_tagged alice "$(e2e_state p1)" "$(e2e_challenge p1)")"
     e2e_type p1 Enter
     check sshd_pasted_code_logs_in_alice logged_in p1
 else
@@ -130,7 +130,7 @@ bob_is_refused() {
 }
 ssh_login p2 -o NumberOfPasswordPrompts=1
 if e2e_wait_text p2 'paste the code shown' 10; then
-    e2e_type p2 -l "$(approve_tagged bob "$(e2e_state p2)")"
+    e2e_type p2 -l "$(approve_tagged bob "$(e2e_state p2)" "$(e2e_challenge p2)")"
     e2e_type p2 Enter
     check sshd_haobtc_identity_mapped_to_bob_cannot_log_in_as_alice bob_is_refused
 else

@@ -51,7 +51,7 @@ fi
 e2e_conf paste timeout=60 http_timeout=5
 su_term u2
 if e2e_wait_text u2 'paste the code shown' 10; then
-    e2e_type u2 -l "$(approve_tagged alice "$(e2e_state u2)")"
+    e2e_type u2 -l "$(approve_tagged alice "$(e2e_state u2)" "$(e2e_challenge u2)")"
     e2e_type u2 Enter
     check su_pasted_code_makes_bob_alice became_alice u2
 else
@@ -62,7 +62,7 @@ fi
 # bob approving with his own haobtc account does not make him alice.
 su_term u3
 if e2e_wait_text u3 'paste the code shown' 10; then
-    e2e_type u3 -l "$(approve_tagged bob "$(e2e_state u3)")"
+    e2e_type u3 -l "$(approve_tagged bob "$(e2e_state u3)" "$(e2e_challenge u3)")"
     e2e_type u3 Enter
     check su_bobs_haobtc_identity_cannot_become_alice refused u3
 else

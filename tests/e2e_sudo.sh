@@ -45,7 +45,7 @@ e2e_conf paste timeout=60 http_timeout=5
 sudo_term s1
 if e2e_wait_text s1 'paste the code shown' 10; then
     check sudo_prompt_is_shown_despite_pam_silent prompt_is_shown
-    e2e_type s1 -l "$(approve_tagged alice "$(e2e_state s1)")"
+    e2e_type s1 -l "$(approve_tagged alice "$(e2e_state s1)" "$(e2e_challenge s1)")"
     e2e_type s1 Enter
     check sudo_pasted_code_runs_the_command_as_root ran_as_root s1
 else
@@ -63,7 +63,7 @@ three_failures() {
         states+=("$(e2e_state s2)")
         case $n in
         2) e2e_type s2 -l "$(paste_answer "${states[-1]}" not-a-code-anyone-issued)" ;;
-        *) e2e_type s2 -l "$(approve_tagged bob "${states[-1]}")" ;;
+        *) e2e_type s2 -l "$(approve_tagged bob "${states[-1]}" "$(e2e_challenge s2)")" ;;
         esac
         e2e_type s2 Enter
     done

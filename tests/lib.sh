@@ -39,7 +39,9 @@ wait_for_file() {
     done
 }
 
-# start_mock DIR [extra mock options...]: sets MOCK_PID, MOCK_PORT, MOCK_URL
+# start_mock DIR [extra mock options...]: sets MOCK_PID, MOCK_PORT, MOCK_URL.
+# The mock requires PKCE, so every test that logs in proves the module
+# sends a code_challenge and its verifier.
 start_mock() {
     dir=$1; shift
     rm -f "$dir/mock.port"
@@ -48,7 +50,8 @@ start_mock() {
         --users "$HB_SRC/tests/data/users" --client-id test-client \
         --client-secret test-secret --redirect-uri https://127.0.0.1/cb \
         --blocked-client blocked-client \
-        --secrets-log "$dir/mock-secrets.txt" "$@" >>"$dir/mock.log" 2>&1 &
+        --secrets-log "$dir/mock-secrets.txt" --require-pkce "$@" \
+        >>"$dir/mock.log" 2>&1 &
     MOCK_PID=$!
     if ! wait_for_file "$dir/mock.port" 10; then
         echo "haobtc-mock did not start; its log:" >&2
@@ -127,12 +130,48 @@ write_conf() {
     for kv in "$@"; do printf '%s\n' "$kv" | sed 's/=/ = /' >>"$f"; done
 }
 
-# approve USERNAME STATE: the simulated phone; prints the code
+# url_query URL NAME: the value of NAME= in URL's query (empty if none)
+url_query() {
+    case $1 in *[?\&]"$2"=*) ;; *) return 0 ;; esac
+    local v=${1##*[?&]"$2"=}
+    printf '%s' "${v%%&*}"
+}
+
+# pkce_challenge VERIFIER: its S256 code_challenge, base64url(SHA-256)
+pkce_challenge() {
+    printf %s "$1" | openssl dgst -sha256 -binary | basenc --base64url | tr -d =
+}
+
+# pkce_form CHALLENGE: curl arguments for an authorize request's PKCE
+# parameters (none for an empty CHALLENGE)
+pkce_form() {
+    [ -n "$1" ] || return 0
+    printf -- '--data-urlencode\ncode_challenge=%s\n' "$1"
+    printf -- '--data-urlencode\ncode_challenge_method=S256\n'
+}
+
+# approve USERNAME STATE [CHALLENGE]: the simulated phone; prints the code
+# (issued with the PKCE challenge the login's link carries)
 approve() {
+    local pkce
+    mapfile -t pkce < <(pkce_form "${3:-}")
     curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK_URL/mock/approve" \
         --data-urlencode "client_id=test-client" \
-        --data-urlencode "username=$1" --data-urlencode "state=$2" |
+        --data-urlencode "username=$1" --data-urlencode "state=$2" "${pkce[@]}" |
         sed -n 's/.*"auth_code" *: *"\([^"]*\)".*/\1/p'
+}
+
+# provider_approve HREF USER [PROVIDER_URL]: approves as USER the provider
+# link HREF (the relay's Continue sends the phone there) with its state and
+# code_challenge, at PROVIDER_URL (MOCK2_URL by default); prints where the
+# provider sends the phone back (the relay's /cb?code=...&state=...)
+provider_approve() {
+    local pkce
+    mapfile -t pkce < <(pkce_form "$(url_query "$1" code_challenge)")
+    curl -sS --cacert "$HB_PKI/ca.pem" -X POST "${3:-$MOCK2_URL}/mock/approve" \
+        --data-urlencode client_id=test-client --data-urlencode "username=$2" \
+        --data-urlencode "state=$(url_query "$1" state)" "${pkce[@]}" |
+        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's|\\/|/|g'
 }
 
 # paste_answer STATE CODE: what a page without a relay shows for pasting,
@@ -142,11 +181,11 @@ paste_answer() {
         -macopt "key:$1" -binary | basenc --base64url | cut -c1-8)"
 }
 
-# approve_tagged USERNAME STATE: the simulated phone without a relay; prints
-# what the page shows for pasting (CODE:TAG)
+# approve_tagged USERNAME STATE CHALLENGE: the simulated phone without a
+# relay; prints what the page shows for pasting (CODE:TAG)
 approve_tagged() {
     local code
-    code=$(approve "$1" "$2") && [ -n "$code" ] && paste_answer "$2" "$code"
+    code=$(approve "$1" "$2" "$3") && [ -n "$code" ] && paste_answer "$2" "$code"
 }
 
 # pamtester_start PAM_DIR SERVICE [SECONDS]: pamtester authenticating alice
@@ -189,15 +228,11 @@ phone_continue() {
 # at the provider (MOCK2), and follows the redirect back to the relay's
 # callback with the cookie.
 phone_approve() {
-    local jar href state location rc=1
+    local jar href location rc=1
     jar=$(mktemp "${HB_TEST_DIR:-/tmp}/jar.XXXXXX") || return 1
     href=$(phone_continue "$1" "$jar")
-    state=${href##*[?&]state=}; state=${state%%&*}
-    location=$(curl -sS --cacert "$HB_PKI/ca.pem" -X POST "$MOCK2_URL/mock/approve" \
-        --data-urlencode client_id=test-client --data-urlencode "username=$2" \
-        --data-urlencode "state=$state" |
-        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's|\\/|/|g')
-    [ -n "$state" ] && [ -n "$location" ] &&
+    location=$(provider_approve "$href" "$2")
+    [ -n "$href" ] && [ -n "$location" ] &&
         curl -sS --cacert "$HB_PKI/ca.pem" -b "$jar" "$location" >/dev/null && rc=0
     rm -f "$jar"
     return $rc

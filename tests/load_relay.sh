@@ -278,12 +278,7 @@ printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-busy"
 pamtester_start "$pdir" haobtc-busy
 href=$(phone_continue "$link" "$pdir/jar")
-state=${href##*[?&]state=}
-state=${state%%&*}
-location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
-    --data-urlencode client_id=test-client --data-urlencode username=alice \
-    --data-urlencode "state=$state" |
-    sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
+location=$(provider_approve "$href" alice)
 is busy_relay_callback_is_200 200 \
     "$(curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$busy_url${location#"$main_url"}")"
 # The module budget (1 request) is spent right before Enter, so the first

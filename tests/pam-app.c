@@ -5,7 +5,8 @@
  *   pam-app [--loops N] [--wait] SERVICE USER -- APPROVE_CMD...
  *
  * Each login: pam_start, pam_authenticate, pam_end. The prompt's link
- * carries the state; APPROVE_CMD runs with the state as its last argument
+ * carries the state and the PKCE code_challenge; APPROVE_CMD runs with the
+ * two as its last arguments (the challenge empty when the link has none)
  * and prints the code, which is pasted as the answer. --wait: after the
  * last login print "ready PID RC" and block until stdin ends (a scanner
  * reads the memory meanwhile). Otherwise print a timing summary. */
@@ -25,7 +26,7 @@
 #define CODE_MAX 512
 
 struct app {
-    char **approve; /* APPROVE_CMD, with a free slot for the state */
+    char **approve; /* APPROVE_CMD, with free slots: state, challenge */
     int approve_argc;
     double conv_ms; /* time spent in APPROVE_CMD so far */
 };
@@ -49,10 +50,12 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The state= value of the prompt's line that starts with https://; NULL
+/* The name= value of the prompt's line that starts with https://; NULL
  * when there is none. The caller frees it. */
-static char *state_from_prompt(const char *prompt)
+static char *query_from_prompt(const char *prompt, const char *name)
 {
+    size_t name_len = strlen(name);
+
     const char *line = prompt;
 
     while (line != NULL && *line != '\0') {
@@ -61,11 +64,12 @@ static char *state_from_prompt(const char *prompt)
             const char *q = line;
             const char *end = line + len;
             while (q < end) {
-                const char *at = strstr(q, "state=");
+                const char *at = strstr(q, name);
                 if (at == NULL || at >= end)
                     break;
-                if (at > line && (at[-1] == '?' || at[-1] == '&')) {
-                    at += 6;
+                if (at > line && (at[-1] == '?' || at[-1] == '&') &&
+                    at[name_len] == '=') {
+                    at += name_len + 1;
                     size_t n = strcspn(at, "&\n #");
                     if (at + n > end)
                         n = (size_t)(end - at);
@@ -79,9 +83,11 @@ static char *state_from_prompt(const char *prompt)
     return NULL;
 }
 
-/* Runs APPROVE_CMD STATE and reads what it prints into buf (NUL-ended,
- * trailing whitespace removed). 0 on success with a non-empty code. */
-static int run_approve(struct app *app, char *state, char *buf, size_t size)
+/* Runs APPROVE_CMD STATE CHALLENGE and reads what it prints into buf
+ * (NUL-ended, trailing whitespace removed). 0 on success with a non-empty
+ * code. */
+static int run_approve(struct app *app, char *state, char *challenge, char *buf,
+                       size_t size)
 {
     int fds[2];
     pid_t pid;
@@ -94,6 +100,7 @@ static int run_approve(struct app *app, char *state, char *buf, size_t size)
         return -1;
     }
     app->approve[app->approve_argc] = state;
+    app->approve[app->approve_argc + 1] = challenge;
     pid = fork();
     if (pid < 0) {
         perror("pam-app: fork");
@@ -138,18 +145,23 @@ static int run_approve(struct app *app, char *state, char *buf, size_t size)
 static char *answer(struct app *app, const char *prompt)
 {
     char buf[CODE_MAX];
-    char *state = state_from_prompt(prompt);
+    char *state = query_from_prompt(prompt, "state");
+    char *challenge = query_from_prompt(prompt, "code_challenge");
     char *code = NULL;
     double t0 = now_ms();
 
     if (state == NULL) {
         fputs("pam-app: no https:// line with state= in the prompt\n", stderr);
+        free(challenge);
         return NULL;
     }
-    if (run_approve(app, state, buf, sizeof(buf)) == 0)
+    static char none[] = "";
+    if (run_approve(app, state, challenge != NULL ? challenge : none, buf,
+                    sizeof(buf)) == 0)
         code = strdup(buf);
     wipe(buf, sizeof(buf));
     free(state);
+    free(challenge);
     app->conv_ms += now_ms() - t0;
     return code;
 }
@@ -343,7 +355,7 @@ int main(int argc, char **argv)
     const char *service = argv[i];
     const char *user = argv[i + 1];
     app.approve_argc = argc - (i + 3);
-    app.approve = calloc((size_t)app.approve_argc + 2, sizeof(char *));
+    app.approve = calloc((size_t)app.approve_argc + 3, sizeof(char *));
     ms = calloc((size_t)loops, sizeof(*ms));
     net_ms = calloc((size_t)loops, sizeof(*net_ms));
     if (app.approve == NULL || ms == NULL || net_ms == NULL) {

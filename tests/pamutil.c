@@ -58,7 +58,7 @@ static char *answer_for(struct script *s, const char *prompt)
         char *link = pu_link(prompt);
         char *state = pu_query(link, "state");
         free(s->code);
-        s->code = tu_approve(s->approver, state);
+        s->code = tu_approve_link(s->approver, link);
         char *answer = tu_paste_answer(state, strdup(s->code));
         free(state);
         free(link);

@@ -14,6 +14,10 @@
 #include "token.h"
 #include "testutil.h"
 
+/* RFC 7636 appendix B: a verifier and its S256 challenge. */
+#define RFC_VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+#define RFC_CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
 struct login {
     struct hb_config cfg;
     struct hb_http http;
@@ -47,11 +51,16 @@ static void close_login(struct login *l)
 static enum hb_status exchange(struct login *l, const char *user)
 {
     char *state = hb_random_token(32);
-    char *code = tu_approve(user, state);
-    enum hb_status st = hb_get_token(&l->http, code, &l->token, &l->err);
+    char *verifier = hb_code_verifier_new();
+    char *challenge = hb_code_challenge_of(verifier);
+    char *code = tu_approve(user, state, challenge);
+    enum hb_status st =
+        hb_get_token(&l->http, code, verifier, &l->token, &l->err);
     if (st == HB_OK)
         st = hb_get_profile(&l->http, l->token, &l->profile, &l->err);
     free(code);
+    free(challenge);
+    free(verifier);
     free(state);
     return st;
 }
@@ -82,9 +91,10 @@ static void token_and_profile_share_one_connection(void **state)
     struct login l;
     open_login(&l, NULL);
     char *st = hb_random_token(32);
-    char *code = tu_approve("bob", st);
+    char *code = tu_approve("bob", st, RFC_CHALLENGE);
     free(tu_mock_post("/mock/reset-stats", ""));
-    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err), HB_OK);
+    assert_int_equal(
+        hb_get_token(&l.http, code, RFC_VERIFIER, &l.token, &l.err), HB_OK);
     assert_int_equal(hb_get_profile(&l.http, l.token, &l.profile, &l.err),
                      HB_OK);
     /* Read the counters before this helper's own request adds one. */
@@ -124,10 +134,46 @@ static void same_code_twice_is_40009(void **state)
     struct login l;
     open_login(&l, NULL);
     char *st = hb_random_token(32);
-    char *code = tu_approve("alice", st);
-    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err), HB_OK);
+    char *code = tu_approve("alice", st, RFC_CHALLENGE);
+    assert_int_equal(
+        hb_get_token(&l.http, code, RFC_VERIFIER, &l.token, &l.err), HB_OK);
     hb_free_secret(&l.token);
-    assert_int_equal(hb_get_token(&l.http, code, &l.token, &l.err),
+    assert_int_equal(
+        hb_get_token(&l.http, code, RFC_VERIFIER, &l.token, &l.err),
+        HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40009);
+    free(code);
+    free(st);
+    close_login(&l);
+}
+
+/* The code is bound to the challenge its authorize request carried: the
+ * token request must prove the verifier behind it. */
+static void code_with_another_verifier_is_40009(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    char *st = hb_random_token(32);
+    char *code = tu_approve("alice", st, RFC_CHALLENGE);
+    char *other = hb_code_verifier_new();
+    assert_int_equal(hb_get_token(&l.http, code, other, &l.token, &l.err),
+                     HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40009);
+    free(other);
+    free(code);
+    free(st);
+    close_login(&l);
+}
+
+static void code_with_a_challenge_and_no_verifier_is_40009(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    char *st = hb_random_token(32);
+    char *code = tu_approve("alice", st, RFC_CHALLENGE);
+    assert_int_equal(hb_get_token(&l.http, code, NULL, &l.token, &l.err),
                      HB_ERR_DENIED);
     assert_int_equal(l.err.haobtc_code, 40009);
     free(code);
@@ -140,7 +186,7 @@ static void unknown_code_is_40009(void **state)
     (void)state;
     struct login l;
     open_login(&l, NULL);
-    assert_int_equal(hb_get_token(&l.http, "made-up", &l.token, &l.err),
+    assert_int_equal(hb_get_token(&l.http, "made-up", NULL, &l.token, &l.err),
                      HB_ERR_DENIED);
     assert_int_equal(l.err.haobtc_code, 40009);
     close_login(&l);
@@ -325,7 +371,7 @@ static void untrusted_certificate_is_unavailable(void **state)
     char *extra = tu_printf("ca_file = %s\n", tu_env("HB_UNTRUSTED_CA"));
     struct login l;
     open_login(&l, extra);
-    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+    assert_int_equal(hb_get_token(&l.http, "x", NULL, &l.token, &l.err),
                      HB_ERR_UNAVAIL);
     assert_non_null(strstr(l.err.msg, "certificate"));
     close_login(&l);
@@ -340,7 +386,7 @@ static void wrong_host_name_is_unavailable(void **state)
         tu_printf("site_url = https://localhost:%s\n", tu_env("MOCK_PORT"));
     struct login l;
     open_login(&l, extra);
-    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+    assert_int_equal(hb_get_token(&l.http, "x", NULL, &l.token, &l.err),
                      HB_ERR_UNAVAIL);
     close_login(&l);
     free(extra);
@@ -351,7 +397,7 @@ static void unreachable_provider_is_unavailable(void **state)
     (void)state;
     struct login l;
     open_login(&l, "site_url = https://127.0.0.1:1\n");
-    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+    assert_int_equal(hb_get_token(&l.http, "x", NULL, &l.token, &l.err),
                      HB_ERR_UNAVAIL);
     assert_non_null(strstr(l.err.msg, "127.0.0.1:1"));
     close_login(&l);
@@ -363,7 +409,7 @@ static void passed_deadline_is_expired_not_unavailable(void **state)
     struct login l;
     open_login(&l, NULL);
     l.http.deadline = time(NULL) - 1;
-    assert_int_equal(hb_get_token(&l.http, "x", &l.token, &l.err),
+    assert_int_equal(hb_get_token(&l.http, "x", NULL, &l.token, &l.err),
                      HB_ERR_EXPIRED);
     assert_non_null(strstr(l.err.msg, "deadline"));
     close_login(&l);
@@ -383,6 +429,8 @@ int main(void)
         T(redirect_mismatch_is_40006),
         T(deleted_user_is_40011),
         T(unauthorized_user_is_40012),
+        T(code_with_another_verifier_is_40009),
+        T(code_with_a_challenge_and_no_verifier_is_40009),
         T(bad_access_token_is_40008),
         T(every_forced_code_is_denied_with_that_code),
         T(token_html_is_a_protocol_error),

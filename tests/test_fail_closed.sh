@@ -45,7 +45,7 @@ answer_server() {
 # -a has the phone approve as USER and pastes the code; -e answers Enter.
 # Its output is in $dir/out.
 login() {
-    local limits=() wait=0 stop=0 approver= url= state answer= person
+    local limits=() wait=0 stop=0 approver= url= answer= person
     while [ $# -gt 0 ]; do
         case $1 in
         -l) limits+=("ulimit $2;"); shift 2 ;;
@@ -81,8 +81,8 @@ login() {
         fi
         [ "$wait" != 0 ] && sleep "$wait"
         if [ -n "$approver" ]; then
-            state=${url#*state=}; state=${state%%&*}
-            answer=$(approve_tagged "$approver" "$state")
+            answer=$(approve_tagged "$approver" "$(url_query "$url" state)" \
+                "$(url_query "$url" code_challenge)")
         fi
         printf '%s\n' "$answer" >&"$person" 2>/dev/null
     fi

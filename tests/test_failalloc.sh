@@ -17,7 +17,7 @@ done
 cat >"$dir/approve" <<'EOF'
 #!/bin/bash
 . "$HB_SRC/tests/lib.sh"
-approve_tagged alice "$1"
+approve_tagged alice "$1" "$2"
 EOF
 chmod 755 "$dir/approve"
 export MOCK_URL

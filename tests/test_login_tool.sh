@@ -16,10 +16,10 @@ login() {
         case $line in https://*) url=$line; break ;; esac
     done
     [ -n "$url" ] || { echo "no link printed"; return 1; }
-    state=${url#*state=}; state=${state%%&*}
+    state=$(url_query "$url" state)
     # A reused code is tagged for this attempt, so that haobtc refuses it;
     # with a third argument the code goes without its tag.
-    code=${2:-$(approve alice "$state")}
+    code=${2:-$(approve alice "$state" "$(url_query "$url" code_challenge)")}
     echo "$code" >"$1"
     if [ -n "${3:-}" ]; then
         printf '%s\n' "$code" >&"${TOOL[1]}"
@@ -44,7 +44,7 @@ check login_tool_reused_code_names_40009 \
     grep -q '40009 invalid_authorization_code: authorization_code missing or expired' "$dir/out"
 # A code without its tag is refused before haobtc is asked: the mock
 # still has it, unused.
-login "$dir/code3" "$(approve alice "state-$RANDOM")" bare
+login "$dir/code3" "$(approve alice "state-$RANDOM" "$(pkce_challenge "$RANDOM-verifier-$RANDOM")")" bare
 rc=$?
 check login_tool_bare_code_exits_one [ "$rc" -eq 1 ]
 check login_tool_bare_code_says_why grep -q 'a bare code is not accepted' "$dir/out"

@@ -60,7 +60,7 @@ done
 cat >"$dir/approve" <<'EOF'
 #!/bin/bash
 . "$HB_SRC/tests/lib.sh"
-code=$(approve alice "$1")
+code=$(approve alice "$1" "$2")
 printf '%s\n' "$code" >>"$MEMSCAN_CODES"
 paste_answer "$1" "$code"
 echo

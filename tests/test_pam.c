@@ -15,6 +15,7 @@
 
 #include "pamutil.h"
 #include "testutil.h"
+#include "token.h"
 
 static int authenticate(const char *user, const char *extra, struct script *s)
 {
@@ -226,12 +227,10 @@ static char pasted[512];
 static void phone_shows_a_bare_code(struct script *s, const char *prompt)
 {
     char *link = pu_link(prompt);
-    char *st = pu_query(link, "state");
-    char *code = tu_approve("alice", st);
+    char *code = tu_approve_link("alice", link);
     snprintf(pasted, sizeof(pasted), "%s", code);
     s->text = pasted;
     free(code);
-    free(st);
     free(link);
 }
 
@@ -241,7 +240,10 @@ static void phone_shows_another_attempts_code(struct script *s,
     char *link = pu_link(prompt);
     char *st = pu_query(link, "state");
     char *other = tu_printf("%s-other", st);
-    char *answer = tu_paste_answer(other, tu_approve("alice", other));
+    char *challenge = pu_query(link, "code_challenge");
+    char *answer =
+        tu_paste_answer(other, tu_approve("alice", other, challenge));
+    free(challenge);
     snprintf(pasted, sizeof(pasted), "%s", answer);
     s->text = pasted;
     free(answer);
@@ -274,6 +276,48 @@ static void code_tagged_for_another_attempt_is_auth_err(void **state)
     assert_int_equal(tu_stat("token_requests"), before);
     if (strstr(s.messages, "approved for another login attempt") == NULL)
         fail_msg("messages: %s", s.messages);
+    pu_release(&s);
+}
+
+/* The paste without a relay (issue 22): the tag's key is the state the
+ * prompt shows, so whoever holds a code approved through another
+ * authorize request can tag it for this attempt. haobtc is asked, and
+ * refuses: the code was issued for another PKCE challenge. */
+static void phone_retags_another_attempts_code(struct script *s,
+                                               const char *prompt)
+{
+    char *link = pu_link(prompt);
+    char *st = pu_query(link, "state");
+    char *verifier = hb_code_verifier_new();
+    char *challenge = hb_code_challenge_of(verifier);
+    char *other = tu_printf("%s-other", st);
+    char *answer = tu_paste_answer(st, tu_approve("alice", other, challenge));
+    snprintf(pasted, sizeof(pasted), "%s", answer);
+    s->text = pasted;
+    free(answer);
+    free(other);
+    free(challenge);
+    free(verifier);
+    free(st);
+    free(link);
+}
+
+static void
+code_of_another_attempt_retagged_for_this_one_is_auth_err(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_TEXT,
+                       .phone = phone_retags_another_attempts_code};
+    char *log = tu_printf("%s/mock.log", tu_env("HB_TEST_DIR"));
+    int before =
+        tu_lines_with(log, "token: PKCE: code_verifier does not match");
+    long tokens = tu_stat("token_requests");
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_int_equal(tu_stat("token_requests"), tokens + 1);
+    assert_int_equal(
+        tu_lines_with(log, "token: PKCE: code_verifier does not match"),
+        before + 1);
+    free(log);
     pu_release(&s);
 }
 
@@ -632,6 +676,7 @@ int main(void)
         T(four_kilobyte_code_is_auth_err),
         T(code_with_control_characters_is_auth_err),
         T(bare_code_is_auth_err_before_haobtc_is_asked),
+        T(code_of_another_attempt_retagged_for_this_one_is_auth_err),
         T(code_tagged_for_another_attempt_is_auth_err),
         T(empty_answer_in_paste_mode_is_auth_err),
         T(failing_conversation_is_conv_err),

@@ -105,9 +105,12 @@ static char *attr_after(const char *page, const char *marker, const char *attr)
 
 /* The phone: opens the short link, presses Continue (a POST that sets the
  * relay's cookie and leads to the provider), approves there as the
- * provider's page would, and follows the redirect back to the relay's
- * callback with the cookie. decision is "approve" or "deny". */
-static char *phone_act(const char *link, const char *user, bool approve)
+ * provider's page would (with the link's state and PKCE challenge), and
+ * follows the redirect back to the relay's callback with the cookie.
+ * approve false denies; injected (not NULL) is an attacker's code sent to
+ * /cb with this login's state and cookie instead of asking the provider. */
+static char *phone_act_with(const char *link, const char *user, bool approve,
+                            const char *injected)
 {
     CURL *curl = curl_easy_init();
     long status = 0;
@@ -123,10 +126,16 @@ static char *phone_act(const char *link, const char *user, bool approve)
     assert_true(
         strncmp(url, tu_env("MOCK2_URL"), strlen(tu_env("MOCK2_URL"))) == 0);
     char *state = pu_query(url, "state");
+    char *challenge = pu_query(url, "code_challenge");
     char *location = NULL;
-    if (approve) {
-        char *approve_form = tu_printf(
-            "client_id=test-client&username=%s&state=%s", user, state);
+    if (injected != NULL) {
+        location = tu_printf("%s/cb?code=%s&state=%s", tu_env("RELAY_URL"),
+                             injected, state);
+    } else if (approve) {
+        char *approve_form =
+            tu_printf("client_id=test-client&username=%s&state=%s"
+                      "&code_challenge=%s&code_challenge_method=S256",
+                      user, state, challenge);
         char *mock2 = tu_printf("%s/mock/approve", tu_env("MOCK2_URL"));
         char *answer = tu_fetch(mock2, approve_form);
         location = json_member(answer, "location");
@@ -150,6 +159,7 @@ static char *phone_act(const char *link, const char *user, bool approve)
     assert_int_equal(status, 200);
     curl_easy_cleanup(curl);
     free(location);
+    free(challenge);
     free(state);
     free(url);
     free(form);
@@ -157,6 +167,11 @@ static char *phone_act(const char *link, const char *user, bool approve)
     free(action);
     free(page);
     return done;
+}
+
+static char *phone_act(const char *link, const char *user, bool approve)
+{
+    return phone_act_with(link, user, approve, NULL);
 }
 
 static void phone_approves_alice(struct script *s, const char *prompt)
@@ -453,6 +468,46 @@ unsigned_flood_from_the_modules_address_leaves_its_login(void **state)
     pu_release(&s);
 }
 
+#define MISMATCH "token: PKCE: code_verifier does not match"
+
+/* The injection at /cb (issue 22): someone holding an unused code approved
+ * for alice through another authorize request (another attempt's PKCE
+ * challenge) opens alice's link, presses Continue (getting the cookie)
+ * and sends the code to /cb with this login's state. The relay takes it;
+ * haobtc refuses it, because this attempt's verifier is not the one the
+ * code was issued for. */
+static char injected_code[512];
+
+static void phone_injects_attackers_code(struct script *s, const char *prompt)
+{
+    (void)s;
+    char *link = pu_link(prompt);
+    char *done = phone_act_with(link, "alice", true, injected_code);
+    assert_non_null(strstr(done, "Login approved"));
+    free(done);
+    free(link);
+}
+
+static void code_injected_at_cb_is_auth_err_at_the_token_exchange(void **state)
+{
+    (void)state;
+    struct attempt attacker = {0};
+    attempt_start(&attacker, NULL);
+    char *answer = approved_answer(&attacker);
+    snprintf(injected_code, sizeof(injected_code), "%.*s",
+             (int)strcspn(answer, ":"), answer);
+    free(answer);
+    attempt_end(&attacker);
+    char *log = tu_printf("%s/relay/mock.log", tu_env("HB_TEST_DIR"));
+    int before = tu_lines_with(log, MISMATCH);
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_injects_attackers_code};
+    assert_int_equal(login("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_int_equal(tu_lines_with(log, MISMATCH), before + 1);
+    free(log);
+    pu_release(&s);
+}
+
 static void denial_on_the_phone_is_auth_err(void **state)
 {
     (void)state;
@@ -737,6 +792,7 @@ int main(void)
         cmocka_unit_test(attackers_code_pasted_at_another_login_is_auth_err),
         cmocka_unit_test(
             unsigned_flood_from_the_modules_address_leaves_its_login),
+        cmocka_unit_test(code_injected_at_cb_is_auth_err_at_the_token_exchange),
         cmocka_unit_test(denial_on_the_phone_is_auth_err),
         cmocka_unit_test(unreachable_relay_in_auto_mode_falls_back_to_paste),
         cmocka_unit_test(unreachable_relay_in_poll_mode_is_authinfo_unavail),

@@ -24,8 +24,8 @@ run_pamtester() { # run_pamtester USER APPROVER
         case $line in https://*) url=$line; break ;; esac
     done
     [ -n "$url" ] || { echo "no link in the prompt"; return 1; }
-    state=${url#*state=}; state=${state%%&*}
-    printf '%s\n' "$(approve_tagged "$2" "$state")" >&"${PT[1]}"
+    printf '%s\n' "$(approve_tagged "$2" "$(url_query "$url" state)" \
+        "$(url_query "$url" code_challenge)")" >&"${PT[1]}"
     cat <&"${PT[0]}" >"$dir/out"
     grep -a SYSLOG "$dir/out" >>"$HB_TEST_DIR/module-syslog.txt"
     wait "$pid"

@@ -71,16 +71,24 @@ is() {
 new_secret() { head -c 32 /dev/urandom | basenc --base64url | tr -d '='; }
 state_of() { printf %s "$1" | openssl dgst -sha256 -binary | basenc --base64url | tr -d '='; }
 enc_cb() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1/cb"; }
-# The one place the relay sends a browser: built from its own options.
-authz() { printf '%s?response_type=code&client_id=test-client&redirect_uri=%s&state=%s' "$prefix" "$(enc_cb "$2")" "$1"; }
+# The one place the relay sends a browser: built from its own options, the
+# state and the module's PKCE challenge (authz STATE BASE [CHALLENGE]).
+authz() {
+    printf '%s?response_type=code&client_id=test-client&redirect_uri=%s&state=%s' "$prefix" "$(enc_cb "$2")" "$1"
+    [ -z "${3:-}" ] || printf '&code_challenge=%s&code_challenge_method=S256' "$3"
+}
 TK=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=')
+# The PKCE challenge modules register (RFC 7636 appendix B's).
+CH=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
 tag_of() { printf %s "$1" | openssl dgst -sha256 -mac HMAC -macopt "key:$TK" -binary | basenc --base64url | cut -c1-8; }
 # register BASE STATE [FIELD=VALUE...]: the status in $st, the link in $link
+# (with the challenge $CH, as a module sends it, unless NO_CH=1)
 register() {
-    local base=$1 state=$2
+    local base=$1 state=$2 ch=(code_challenge="$CH")
     shift 2
+    [ "${NO_CH:-0}" = 1 ] && ch=()
     st=$(post "$base/api/v1/sessions" "state=$state" "tag_key=$TK" host=web01 \
-        user=alice rhost=203.0.113.7 "$@")
+        user=alice rhost=203.0.113.7 "${ch[@]}" "$@")
     link=$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')
 }
 # own_relay NAME OPTIONS...: a relay of our own; sets its URL in $own_url
@@ -261,8 +269,8 @@ is continue_with_origin_null_from_the_page_itself_is_303 303 "$(cont "$link" "$t
 hdr=(-H "Origin: $main_url" -H "Sec-Fetch-Site: same-origin")
 is continue_is_303 303 "$(cont "$link" "$jar")"
 hdr=()
-is continue_location_is_exactly_the_configured_authorize_url_and_state \
-    "$(authz "$S" "$main_url")" "$(cat "$tdir/location")"
+is continue_location_is_exactly_the_configured_authorize_url_state_and_challenge \
+    "$(authz "$S" "$main_url" "$CH")" "$(cat "$tdir/location")"
 cookie=$(grep -i '^Set-Cookie:' "$tdir/body.h" | tr -d '\r')
 check continue_cookie_is_secure_httponly_lax_on_cb_only grep -Eqx \
     "Set-Cookie: hb_${link##*/}=[A-Za-z0-9_-]{22}; Max-Age=[0-9]+; Path=/cb; Secure; HttpOnly; SameSite=Lax" <<<"$cookie"
@@ -301,7 +309,36 @@ register "$main_url" "$S9" "authorize_url=https://127.0.0.1:$MOCK2_PORT/auth/oau
 is registration_with_a_foreign_authorize_url_field_is_201 201 "$st"
 cont "$link" "$tdir/j9" >/dev/null
 is foreign_authorize_url_field_is_ignored_location_is_the_configured_one \
-    "$(authz "$S9" "$main_url")" "$(cat "$tdir/location")"
+    "$(authz "$S9" "$main_url" "$CH")" "$(cat "$tdir/location")"
+
+# PKCE: the module's S256 challenge is 43 base64url characters; a module
+# before PKCE sends none, and its link has none (until --require-pkce).
+for bad in "${CH%?}" "${CH}A" "${CH%?}=" "${CH%?}+" "${CH%?}."; do
+    NO_CH=1 register "$main_url" "$(state_of "$(new_secret)")" "code_challenge=$bad"
+    printf '%s %s\n' "$st" "$(body | sed -n 's/.*"error":"\([^"]*\)".*/\1/p')"
+done >"$tdir/bad-challenges"
+is registrations_with_a_malformed_code_challenge_are_400_bad_code_challenge \
+    "$(printf '400 bad code_challenge\n%.0s' 1 2 3 4 5)" "$(cat "$tdir/bad-challenges")"
+# Sent twice, a field is refused whole (form_parse), as every other field.
+NO_CH=1 register "$main_url" "$(state_of "$(new_secret)")" "code_challenge=$CH" "code_challenge=$CH"
+is registration_with_the_code_challenge_twice_is_400 400 "$st"
+P10=$(new_secret)
+S10=$(state_of "$P10")
+NO_CH=1 register "$main_url" "$S10"
+is registration_without_a_code_challenge_is_201 201 "$st"
+cont "$link" "$tdir/j10" >/dev/null
+is link_of_a_registration_without_a_code_challenge_has_none \
+    "$(authz "$S10" "$main_url")" "$(cat "$tdir/location")"
+check relay_log_says_a_login_came_without_pkce \
+    grep -q 'login registered: alice on web01 from 203.0.113.7 (without PKCE: an older module)' \
+    "$HB_TEST_DIR/relay/relay.log"
+own_relay pkce --require-pkce || exit 1
+NO_CH=1 register "$own_url" "$(state_of "$(new_secret)")"
+is require_pkce_refuses_a_registration_without_a_code_challenge_400 400 "$st"
+check require_pkce_refusal_says_code_challenge_required \
+    grep -q '"error":"code_challenge required"' "$tdir/body"
+register "$own_url" "$(state_of "$(new_secret)")"
+is require_pkce_takes_a_registration_with_a_code_challenge_201 201 "$st"
 
 # What the context page shows: printable ASCII, bounded, or refused.
 n0=$(sessions "$main_url")
@@ -677,13 +714,12 @@ check pam_context_page_names_alice_and_this_host \
     grep -qF "Log in as <b>alice</b> on <b>$host</b>" "$tdir/body"
 is pam_continue_is_303 303 "$(cont "$pam_link" "$pdir/jar")"
 href=$(cat "$tdir/location")
-pstate=${href##*[?&]state=}
-pstate=${pstate%%&*}
-is pam_continue_goes_to_the_configured_provider_link "$(authz "$pstate" "$main_url")" "$href"
-location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
-    --data-urlencode client_id=test-client --data-urlencode username=alice \
-    --data-urlencode "state=$pstate" |
-    sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
+pstate=$(url_query "$href" state)
+pchallenge=$(url_query "$href" code_challenge)
+check pam_continue_link_carries_a_43_character_code_challenge \
+    grep -Eqx '[A-Za-z0-9_-]{43}' <<<"$pchallenge"
+is pam_continue_goes_to_the_configured_provider_link "$(authz "$pstate" "$main_url" "$pchallenge")" "$href"
+location=$(provider_approve "$href" alice)
 check pam_provider_redirects_to_the_relay grep -q "^$main_url/cb?" <<<"$location"
 is pam_callback_is_200 200 "$(getc "$pdir/jar" "$location")"
 check pam_done_page_says_approved grep -q 'Login approved' "$tdir/body"

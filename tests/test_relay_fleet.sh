@@ -162,7 +162,20 @@ def login(reg, phone):
     return secret, state, cookie
 
 what = sys.argv[1]
-if what == "across":  # A registers, B shows the page and takes the callback
+if what == "challenge":  # A registers with a PKCE challenge, B's Continue
+    a, b, challenge = sys.argv[2:5]
+    secret = b64(os.urandom(32))
+    state = b64(hashlib.sha256(secret.encode()).digest())
+    st, _, body = signed(a, "/api/v1/sessions", {"state": state, "code_challenge": challenge,
+                                                  "tag_key": b64(os.urandom(32)),
+                                                  "host": "web01", "user": "alice"})
+    path = urllib.parse.urlsplit(re.search(r'"link":"([^"]*)"', body).group(1)).path
+    page = req(b, "GET", path)[2]
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+    st2, r, _ = req(b, "POST", path, "csrf=" + csrf)
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.getheader("Location")).query)
+    print("%d %d %s %s" % (st, st2, q["code_challenge"][0], q["code_challenge_method"][0]))
+elif what == "across":  # A registers, B shows the page and takes the callback
     a, b, poll_at = sys.argv[2:5]
     secret, state, cookie = login(a, b)
     st, _, _ = req(b, "GET", "/cb?code=fleet-code&state=" + state, headers={"Cookie": cookie})
@@ -317,6 +330,11 @@ PY
 }
 
 # --- one login over the fleet's parts
+# The module's PKCE challenge is kept in the shared session: the link B
+# builds for a session A registered carries it.
+is pkce_challenge_registered_on_a_is_in_the_link_continue_on_b_builds \
+    "201 303 E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM S256" \
+    "$(client challenge "$a_url" "$b_url" E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM)"
 is registered_on_a_approved_on_b_polled_on_b_gets_the_code \
     '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$a_url" "$b_url" "$b_url")"
 is registered_on_a_approved_on_b_polled_on_a_gets_the_code \
@@ -408,14 +426,9 @@ pam_finish() { # pam_finish OUT: waits for pamtester's verdict
     grep -a SYSLOG "$1" >>"$HB_TEST_DIR/module-syslog.txt"
 }
 phone() { # phone LINK: context page, Continue, approval, callback via haproxy
-    local href state location
+    local href location
     href=$(phone_continue "$1" "$pdir/jar") || return 1
-    state=${href##*[?&]state=}
-    state=${state%%&*}
-    location=$(curl "${ca[@]}" -X POST "$MOCK2_URL/mock/approve" \
-        --data-urlencode client_id=test-client --data-urlencode username=alice \
-        --data-urlencode "state=$state" |
-        sed -n 's/.*"location" *: *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
+    location=$(provider_approve "$href" alice)
     [ -n "$location" ] &&
         curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$fleet_url${location#"$main_url"}"
 }

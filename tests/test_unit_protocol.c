@@ -447,10 +447,14 @@ static void authorize_url_escapes_its_parameters(void **state)
     assert_int_equal(hb_config_finish(&cfg, &err), HB_OK);
     struct hb_http http;
     assert_int_equal(hb_http_open(&http, &cfg, 0, &err), HB_OK);
-    char *url = hb_authorize_url(&http, "st/ate=");
+    char *url = hb_authorize_url(
+        &http, "st/ate=", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     assert_string_equal(url, "https://127.0.0.1:9/auth/oauth/authorize/"
                              "?response_type=code&client_id=id%20with%26space"
-                             "&state=st%2Fate%3D&redirect_uri=https%3A%2F%2F"
+                             "&state=st%2Fate%3D"
+                             "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URW"
+                             "buGJSstw-cM&code_challenge_method=S256"
+                             "&redirect_uri=https%3A%2F%2F"
                              "relay.example%2Fcb%3Fx%3D1");
     free(url);
     hb_http_close(&http);
@@ -471,6 +475,36 @@ static void state_from_secret_is_base64url_sha256(void **state)
     assert_false(hb_ct_streq(a, b));
     assert_false(hb_ct_streq("abc", "abcd"));
     assert_false(hb_ct_streq("abcd", "abc"));
+    free(a);
+    free(b);
+}
+
+static void code_challenge_is_rfc7636_appendix_b(void **state)
+{
+    (void)state;
+    /* RFC 7636, appendix B: the verifier and its S256 challenge. */
+    char *c =
+        hb_code_challenge_of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    assert_string_equal(c, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    free(c);
+}
+
+static void code_verifier_is_43_fresh_base64url_characters(void **state)
+{
+    (void)state;
+    char *a = hb_code_verifier_new(), *b = hb_code_verifier_new();
+    assert_int_equal(strlen(a), 43);
+    assert_int_equal(strspn(a,
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+                            "wxyz0123456789-_"),
+                     43);
+    assert_string_not_equal(a, b);
+    char *ca = hb_code_challenge_of(a), *cb = hb_code_challenge_of(b);
+    assert_int_equal(strlen(ca), 43);
+    assert_string_not_equal(ca, cb);
+    assert_string_not_equal(ca, a);
+    free(ca);
+    free(cb);
     free(a);
     free(b);
 }
@@ -506,6 +540,8 @@ int main(void)
         cmocka_unit_test(code_table_has_every_code),
         cmocka_unit_test(authorize_url_escapes_its_parameters),
         cmocka_unit_test(state_from_secret_is_base64url_sha256),
+        cmocka_unit_test(code_challenge_is_rfc7636_appendix_b),
+        cmocka_unit_test(code_verifier_is_43_fresh_base64url_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,12 +110,14 @@ static void value_of(char c, char out[RELAY_STATE_LEN + 1])
 }
 
 static const char tag_key[] = "TagKeyTagKeyTagKeyTagKeyTagKeyTagKeyTagKeyT";
+/* RFC 7636 appendix B's challenge. */
+static const char challenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 static void add(struct relay_store *st, const char *state,
                 char id[RELAY_ID_LEN + 1])
 {
-    assert_int_equal(relay_store_add(st, state, tag_key, "web01", "alice",
-                                     "203.0.113.7", id),
+    assert_int_equal(relay_store_add(st, state, challenge, tag_key, "web01",
+                                     "alice", "203.0.113.7", id),
                      RELAY_OK);
     assert_true(relay_is_id(id));
 }
@@ -183,6 +185,7 @@ static void added_session_shows_its_context_and_whole_ttl(void **unused)
     assert_int_equal(relay_store_view(st, id, &v), RELAY_OK);
     assert_string_equal(v.state, state);
     assert_string_equal(v.tag_key, tag_key);
+    assert_string_equal(v.code_challenge, challenge);
     assert_string_equal(v.host, "web01");
     assert_string_equal(v.user, "alice");
     assert_string_equal(v.rhost, "203.0.113.7");
@@ -223,7 +226,7 @@ static void second_registration_of_a_state_is_a_duplicate(void **unused)
     value_of('A', state);
     add(st, state, id);
     assert_int_equal(
-        relay_store_add(st, state, tag_key, "web02", "mallory", "", id2),
+        relay_store_add(st, state, "", tag_key, "web02", "mallory", "", id2),
         RELAY_DUPLICATE);
     assert_string_equal(id2, "");
     assert_int_equal(sessions(st), 1);
@@ -449,11 +452,13 @@ static void cap_refuses_until_a_session_expires(void **unused)
     add(st, a, id);
     now += 1;
     add(st, b, id);
-    assert_int_equal(relay_store_add(st, c, tag_key, "web01", "alice", "", id),
-                     RELAY_FULL);
+    assert_int_equal(
+        relay_store_add(st, c, "", tag_key, "web01", "alice", "", id),
+        RELAY_FULL);
     now = born + TTL_MS - 1;
-    assert_int_equal(relay_store_add(st, c, tag_key, "web01", "alice", "", id),
-                     RELAY_FULL);
+    assert_int_equal(
+        relay_store_add(st, c, "", tag_key, "web01", "alice", "", id),
+        RELAY_FULL);
     /* The oldest has just expired: adding makes room without a purge. */
     now = born + TTL_MS;
     add(st, c, id);

@@ -164,14 +164,19 @@ char *json_member(const char *body, const char *key)
     return strndup(*at == '"' ? at + 1 : at, n);
 }
 
-char *tu_approve(const char *username, const char *state)
+char *tu_approve(const char *username, const char *state, const char *challenge)
 {
     CURL *curl = curl_easy_init();
     char *u = curl_easy_escape(curl, username, 0);
     char *s = curl_easy_escape(curl, state, 0);
-    char *form = tu_printf("client_id=test-client&username=%s&state=%s", u, s);
+    char *c = challenge != NULL ? curl_easy_escape(curl, challenge, 0) : NULL;
+    char *form =
+        tu_printf("client_id=test-client&username=%s&state=%s%s%s%s", u, s,
+                  c != NULL ? "&code_challenge=" : "", c != NULL ? c : "",
+                  c != NULL ? "&code_challenge_method=S256" : "");
     curl_free(u);
     curl_free(s);
+    curl_free(c);
     curl_easy_cleanup(curl);
     char *body = tu_mock_post("/mock/approve", form);
     free(form);
@@ -179,6 +184,33 @@ char *tu_approve(const char *username, const char *state)
     if (code == NULL)
         fail_msg("mock would not approve %s: %s", username, body);
     free(body);
+    return code;
+}
+
+char *tu_query(const char *url, const char *name)
+{
+    char *key = tu_printf("%s=", name);
+    const char *at = strstr(url, key);
+    while (at != NULL && at != url && at[-1] != '?' && at[-1] != '&')
+        at = strstr(at + 1, key);
+    char *value = NULL;
+    if (at != NULL) {
+        at += strlen(key);
+        value = strndup(at, strcspn(at, "&\n# "));
+    }
+    free(key);
+    return value;
+}
+
+char *tu_approve_link(const char *username, const char *link)
+{
+    char *state = tu_query(link, "state");
+    char *challenge = tu_query(link, "code_challenge");
+    if (state == NULL)
+        fail_msg("no state in %s", link);
+    char *code = tu_approve(username, state, challenge);
+    free(state);
+    free(challenge);
     return code;
 }
 
@@ -190,6 +222,19 @@ char *tu_paste_answer(const char *state, char *code)
     char *answer = tu_printf("%s:%s", code, tag);
     free(code);
     return answer;
+}
+
+int tu_lines_with(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    char line[1024];
+    int n = 0;
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    while (fgets(line, sizeof(line), f) != NULL)
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
 }
 
 void tu_fault(const char *mode, const char *target, const char *extra)

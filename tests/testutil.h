@@ -31,11 +31,21 @@ char *tu_mock_get(const char *path);
 char *tu_fetch(const char *url, const char *form);
 /* A top-level string or number member of a flat JSON body, or NULL. */
 char *json_member(const char *body, const char *key);
-/* The simulated phone: a fresh code for username and state. */
-char *tu_approve(const char *username, const char *state);
+/* The simulated phone: a fresh code for username and state, issued with
+ * the PKCE S256 challenge (NULL for none, which a mock started with
+ * --require-pkce refuses). */
+char *tu_approve(const char *username, const char *state,
+                 const char *challenge);
+/* The same for the authorize link a login shows: its state and its
+ * code_challenge, read from the link. */
+char *tu_approve_link(const char *username, const char *link);
+/* The value of name= in url's query, or NULL (caller frees). */
+char *tu_query(const char *url, const char *name);
 /* What a page without a relay shows for pasting: "CODE:TAG", the tag keyed
  * by the state (README, "Pasting without a relay"). Frees code. */
 char *tu_paste_answer(const char *state, char *code);
+/* How many lines of the file at path hold needle. */
+int tu_lines_with(const char *path, const char *needle);
 /* Sets a fault on the mock (mode "none" clears it). */
 void tu_fault(const char *mode, const char *target, const char *extra);
 long tu_stat(const char *name);

@@ -373,10 +373,13 @@ async def one_login(i, relay_url, mock_url, env, ready, go, out):
         st, hd, _ = await phone.request("POST", path, ("csrf=" + csrf).encode())
         assert st == 303, st
         cookie = hd["set-cookie"].split(";")[0]
-        state = urllib.parse.parse_qs(urllib.parse.urlsplit(hd["location"]).query)["state"][0]
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(hd["location"]).query)
         provider = Http(mock_url)
+        # The link's state and PKCE challenge, as the provider's page has them.
         st, _, answer = await provider.request("POST", "/mock/approve", urllib.parse.urlencode(
-            {"client_id": "test-client", "username": "alice", "state": state}).encode(), close=True)
+            {"client_id": "test-client", "username": "alice", "state": query["state"][0],
+             "code_challenge": query["code_challenge"][0],
+             "code_challenge_method": "S256"}).encode(), close=True)
         location = re.search(r'"location" *: *"([^"]*)"', answer).group(1).replace("\\/", "/")
         cb = urllib.parse.urlsplit(location)
         # Enter: the module starts its long poll.

@@ -20,10 +20,15 @@
 #define HB_RELAY_SIG_HEADER "X-Haobtc-Signature"
 #define HB_RELAY_AUTH_WINDOW 60
 
-/* Register: state, tag_key, host, user, rhost (and nonce). The host
- * (this machine's name, up to HB_RELAY_HOST_MAX bytes) is in every poll
- * and ping too: the relay counts a module's requests by it. */
+/* Register: state, code_challenge, tag_key, host, user, rhost (and
+ * nonce). code_challenge is the PKCE S256 challenge, 43 base64url
+ * characters, which the relay puts in the provider's link; a module
+ * before PKCE sends none. The host (this machine's name, up to
+ * HB_RELAY_HOST_MAX bytes) is in every poll and ping too: the relay counts
+ * a module's requests by it. */
 #define HB_RELAY_FIELD_STATE "state"
+#define HB_RELAY_FIELD_CODE_CHALLENGE "code_challenge"
+#define HB_RELAY_CODE_CHALLENGE_LEN 43
 #define HB_RELAY_FIELD_TAG_KEY "tag_key"
 #define HB_RELAY_FIELD_HOST "host"
 #define HB_RELAY_FIELD_USER "user"
@@ -55,6 +60,7 @@ _Static_assert(HB_RELAY_WAIT_MAX < HB_RELAY_POLL_WAIT_DEFAULT_MAX,
         "replayed signature", "bad host", "bad user", "bad rhost", "bad form", \
         "bad secret", "bad wait", "shutting down", "unknown", "access_denied", \
         "not found", "method not allowed", "form expected", "too large",       \
-        "internal", "store unavailable"
+        "internal", "store unavailable", "bad code_challenge",                 \
+        "code_challenge required"
 
 #endif

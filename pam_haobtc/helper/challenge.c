@@ -1,5 +1,6 @@
-/* Building a login attempt's challenge: a fresh state every attempt, and
- * with a relay a fresh poll secret and session as well. */
+/* Building a login attempt's challenge: a fresh state and PKCE verifier
+ * every attempt, and with a relay a fresh poll secret and session as
+ * well. */
 #include "autoconf.h"
 
 #include <stdlib.h>
@@ -49,8 +50,8 @@ static enum hb_status register_shown(struct hb_http *http, const char *user,
     if (s_host == NULL || s_user == NULL || s_rhost == NULL || tag_key == NULL)
         status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     else
-        status = hb_relay_register(http, ch->state, tag_key, s_host, s_user,
-                                   s_rhost, &ch->link, err);
+        status = hb_relay_register(http, ch->state, ch->code_challenge, tag_key,
+                                   s_host, s_user, s_rhost, &ch->link, err);
     free(s_host);
     free(s_user);
     free(s_rhost);
@@ -82,7 +83,15 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
     }
     if (ch->state == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot make a random state");
-    ch->authorize_url = hb_authorize_url(http, ch->state);
+    /* A code injected into this attempt (at the relay's /cb, or pasted
+     * with this attempt's tag) was issued for another challenge: haobtc
+     * refuses to redeem it with this verifier. */
+    ch->code_verifier = hb_code_verifier_new();
+    if (ch->code_verifier != NULL)
+        ch->code_challenge = hb_code_challenge_of(ch->code_verifier);
+    if (ch->code_challenge == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "cannot make a PKCE verifier");
+    ch->authorize_url = hb_authorize_url(http, ch->state, ch->code_challenge);
     if (ch->authorize_url == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
 
@@ -123,6 +132,8 @@ void hb_challenge_free(struct hb_challenge *ch)
     hb_free_secret(&ch->poll_secret);
     hb_free_secret(&ch->state);
     hb_free_secret(&ch->tag_key);
+    hb_free_secret(&ch->code_verifier);
+    free(ch->code_challenge);
     free(ch->authorize_url);
     free(ch->link);
     memset(ch, 0, sizeof(*ch));

@@ -8,9 +8,14 @@
 #include "status.h"
 
 struct hb_challenge {
-    char *state;         /* travels through the browser */
-    char *poll_secret;   /* relay only: never leaves module and relay */
-    char *tag_key;       /* keys the tag a pasted code must carry */
+    char *state;       /* travels through the browser */
+    char *poll_secret; /* relay only: never leaves module and relay */
+    char *tag_key;     /* keys the tag a pasted code must carry */
+    /* PKCE (RFC 7636, S256): the verifier never leaves the helper; the
+     * challenge goes into the authorize link (and to the relay, which
+     * puts it in its own), so only this attempt can redeem the code. */
+    char *code_verifier;
+    char *code_challenge;
     char *authorize_url; /* the provider's page for this state */
     char *link;          /* what the QR encodes: short link or authorize */
     char host[256];      /* this machine, as the person is told */
@@ -18,13 +23,14 @@ struct hb_challenge {
     struct hb_error relay_error; /* why not, when a relay is configured */
 };
 
-/* A new state (from a new poll secret when a relay is configured), the
- * authorize URL, and with a relay the registered short link. The host name,
- * user and rhost are shown on the relay's context page (as printable ASCII:
- * other bytes as \xNN, long values cut). A relay that cannot be reached
- * fails in mode=poll, and in mode=auto when redirect_uri sends the phone
- * to that same relay (HB_ERR_UNAVAIL); otherwise mode=auto leaves can_poll
- * false and the person pastes the code from the redirect page. */
+/* A new state (from a new poll secret when a relay is configured), a new
+ * PKCE verifier and its challenge, the authorize URL, and with a relay the
+ * registered short link. The host name, user and rhost are shown on the relay's
+ * context page (as printable ASCII: other bytes as \xNN, long values cut). A
+ * relay that cannot be reached fails in mode=poll, and in mode=auto when
+ * redirect_uri sends the phone to that same relay (HB_ERR_UNAVAIL); otherwise
+ * mode=auto leaves can_poll false and the person pastes the code from the
+ * redirect page. */
 enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
                                   const char *rhost, struct hb_challenge *ch,
                                   struct hb_error *err);

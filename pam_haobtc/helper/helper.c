@@ -180,7 +180,7 @@ static enum hb_status exchange(struct login *l, const char *pasted,
     char *token = NULL;
     struct hb_profile profile = {0};
     if (status == HB_OK)
-        status = hb_get_token(&l->http, code, &token, err);
+        status = hb_get_token(&l->http, code, l->ch.code_verifier, &token, err);
     hb_free_secret(&code);
     if (status == HB_OK)
         status = hb_get_profile(&l->http, token, &profile, err);

@@ -312,7 +312,7 @@ void hb_probe_provider(struct hb_http *http, hb_probe_say_fn say, void *arg)
         return;
     }
     http->want_cert = true;
-    enum hb_status status = hb_get_token(http, code, &token, &err);
+    enum hb_status status = hb_get_token(http, code, NULL, &token, &err);
     http->want_cert = false;
     free(code);
     hb_free_secret(&token);

@@ -33,24 +33,31 @@ static char *join(const char *const *parts)
     return out;
 }
 
-char *hb_authorize_url(struct hb_http *http, const char *state)
+char *hb_authorize_url(struct hb_http *http, const char *state,
+                       const char *code_challenge)
 {
     const struct hb_config *cfg = http->cfg;
     char *id = hb_http_escape(http, cfg->client_id);
     char *st = hb_http_escape(http, state);
+    char *ch =
+        code_challenge != NULL ? hb_http_escape(http, code_challenge) : NULL;
     char *redirect = cfg->redirect_uri != NULL
                          ? hb_http_escape(http, cfg->redirect_uri)
                          : NULL;
     char *url = NULL;
-    if (id != NULL && st != NULL &&
+    if (id != NULL && st != NULL && (code_challenge == NULL || ch != NULL) &&
         (cfg->redirect_uri == NULL || redirect != NULL)) {
         const char *sep = strchr(cfg->authorize_url, '?') ? "&" : "?";
+        /* S256 only: "plain" would put the secret itself in the link. */
         const char *parts[] = {cfg->authorize_url,
                                sep,
                                "response_type=code&client_id=",
                                id,
                                "&state=",
                                st,
+                               ch != NULL ? "&code_challenge=" : "",
+                               ch != NULL ? ch : "",
+                               ch != NULL ? "&code_challenge_method=S256" : "",
                                redirect != NULL ? "&redirect_uri=" : NULL,
                                redirect,
                                NULL};
@@ -58,6 +65,7 @@ char *hb_authorize_url(struct hb_http *http, const char *state)
     }
     free(id);
     free(st);
+    free(ch);
     free(redirect);
     return url;
 }
@@ -185,11 +193,14 @@ enum hb_status hb_parse_token_body(const char *body, size_t len,
 }
 
 enum hb_status hb_get_token(struct hb_http *http, const char *code,
-                            char **access_token, struct hb_error *err)
+                            const char *code_verifier, char **access_token,
+                            struct hb_error *err)
 {
     const struct hb_config *cfg = http->cfg;
     *access_token = NULL;
     char *e_code = hb_http_escape(http, code);
+    char *e_verifier =
+        code_verifier != NULL ? hb_http_escape(http, code_verifier) : NULL;
     char *e_id = hb_http_escape(http, cfg->client_id);
     char *e_secret = hb_http_escape(http, cfg->client_secret);
     char *e_redirect = cfg->redirect_uri != NULL
@@ -198,9 +209,12 @@ enum hb_status hb_get_token(struct hb_http *http, const char *code,
     char *form = NULL;
     enum hb_status status = HB_ERR_NOMEM;
     if (e_code != NULL && e_id != NULL && e_secret != NULL &&
+        (code_verifier == NULL || e_verifier != NULL) &&
         (cfg->redirect_uri == NULL || e_redirect != NULL)) {
         const char *parts[] = {"grant_type=authorization_code&code=",
                                e_code,
+                               e_verifier != NULL ? "&code_verifier=" : "",
+                               e_verifier != NULL ? e_verifier : "",
                                "&client_id=",
                                e_id,
                                "&client_secret=",
@@ -228,6 +242,7 @@ enum hb_status hb_get_token(struct hb_http *http, const char *code,
 out:
     hb_free_secret(&form);
     hb_free_secret(&e_code);
+    hb_free_secret(&e_verifier);
     hb_free_secret(&e_secret);
     free(e_id);
     free(e_redirect);

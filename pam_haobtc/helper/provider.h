@@ -7,13 +7,18 @@
 #include "profile.h"
 #include "status.h"
 
-/* The URL the person opens; state is escaped here. */
-char *hb_authorize_url(struct hb_http *http, const char *state);
+/* The URL the person opens; state is escaped here. code_challenge (the
+ * S256 PKCE challenge, NULL for none) binds the code to this attempt. */
+char *hb_authorize_url(struct hb_http *http, const char *state,
+                       const char *code_challenge);
 /* Exchanges code for an access token (wiped by the caller with
- * hb_free_secret). Provider error codes are HB_ERR_DENIED with
- * err->haobtc_code set; garbage and transport errors HB_ERR_UNAVAIL. */
+ * hb_free_secret); code_verifier (NULL for none) is the PKCE secret whose
+ * challenge the authorize link carried. Provider error codes are
+ * HB_ERR_DENIED with err->haobtc_code set; garbage and transport errors
+ * HB_ERR_UNAVAIL. */
 enum hb_status hb_get_token(struct hb_http *http, const char *code,
-                            char **access_token, struct hb_error *err);
+                            const char *code_verifier, char **access_token,
+                            struct hb_error *err);
 enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
                               struct hb_profile *profile, struct hb_error *err);
 

@@ -304,6 +304,7 @@ static enum hb_status refused(struct hb_error *err, const char *what,
 }
 
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
+                                 const char *code_challenge,
                                  const char *tag_key, const char *host,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err)
@@ -311,6 +312,8 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
     *link = NULL;
     const char *pairs[] = {HB_RELAY_FIELD_STATE,
                            state,
+                           HB_RELAY_FIELD_CODE_CHALLENGE,
+                           code_challenge,
                            HB_RELAY_FIELD_TAG_KEY,
                            tag_key,
                            HB_RELAY_FIELD_HOST,

@@ -16,12 +16,14 @@ char *hb_relay_url(const char *base, const char *path);
 char *hb_relay_shown(const char *s, size_t max);
 
 /* Registers a session for state and returns the short link; the relay
- * builds the provider's link itself. host, user and rhost (printable
+ * builds the provider's link itself, with code_challenge (PKCE S256; the
+ * verifier stays in the helper). host, user and rhost (printable
  * ASCII, see hb_challenge_start) are shown on the relay's context page;
  * tag_key keys the tag its done page shows beside the code. Every request
  * is signed with the fleet key; a relay answering 429 or 503 is asked
  * again within http_timeout. */
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
+                                 const char *code_challenge,
                                  const char *tag_key, const char *host,
                                  const char *user, const char *rhost,
                                  char **link, struct hb_error *err);

@@ -1,5 +1,6 @@
-/* Random tokens, the relay state derived from a poll secret, and
- * constant-time comparison of strings: the helper's side. */
+/* Random tokens, the relay state derived from a poll secret, the PKCE
+ * verifier and challenge, and constant-time comparison of strings: the
+ * helper's side. */
 #include "autoconf.h"
 
 #include <stdlib.h>
@@ -46,4 +47,17 @@ char *hb_state_from_secret(const char *secret)
     if (!hb_sha256_b64url(secret, strlen(secret), state))
         return NULL;
     return strdup(state);
+}
+
+char *hb_code_verifier_new(void)
+{
+    return hb_random_token(32);
+}
+
+char *hb_code_challenge_of(const char *verifier)
+{
+    char challenge[HB_DIGEST_B64_LEN + 1];
+    if (!hb_sha256_b64url(verifier, strlen(verifier), challenge))
+        return NULL;
+    return strdup(challenge);
 }

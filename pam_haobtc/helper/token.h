@@ -13,5 +13,10 @@ char *hb_random_token(size_t n_bytes);
 bool hb_ct_streq(const char *given, const char *expected);
 /* base64url(SHA-256(s)), no padding: the relay's state for poll secret s. */
 char *hb_state_from_secret(const char *secret);
+/* PKCE (RFC 7636): a fresh code_verifier of 32 random bytes (43 base64url
+ * characters), and its S256 code_challenge, base64url(SHA-256(verifier)).
+ * The verifier is a secret: free it with hb_free_secret. */
+char *hb_code_verifier_new(void);
+char *hb_code_challenge_of(const char *verifier);
 
 #endif

@@ -319,19 +319,32 @@ static void check_json(struct run *run, const struct MHD_Connection *c,
     json_object_put(o);
 }
 
-/* The one place a browser is sent, with a state, and the cookie that
- * only the session's callback path sees. */
+/* The one place a browser is sent, with a state and the module's PKCE
+ * challenge when it registered one, and the cookie that only the
+ * session's callback path sees. */
 static void check_redirect(struct run *run, const struct MHD_Connection *c)
 {
+    static const char ch[] = "&code_challenge=";
+    static const char method[] = "&code_challenge_method=S256\n";
     size_t len = 0, n = strlen(CONTINUE_PREFIX);
     const char *loc = stub_header(c, "Location", &len);
     const char *cookie = stub_header(c, "Set-Cookie", &len);
+    const char *rest;
     size_t name_len;
 
     if (loc == NULL || strncmp(loc, CONTINUE_PREFIX, n) != 0 ||
-        !is_b64url(loc + n, RELAY_STATE_LEN) ||
-        loc[n + RELAY_STATE_LEN] != '\n')
+        !is_b64url(loc + n, RELAY_STATE_LEN))
         abort();
+    rest = loc + n + RELAY_STATE_LEN;
+    if (strncmp(rest, ch, strlen(ch)) == 0) {
+        rest += strlen(ch);
+        if (!is_b64url(rest, HB_RELAY_CODE_CHALLENGE_LEN) ||
+            strncmp(rest + HB_RELAY_CODE_CHALLENGE_LEN, method,
+                    strlen(method)) != 0)
+            abort();
+    } else if (rest[0] != '\n') {
+        abort();
+    }
     name_len = strcspn(cookie != NULL ? cookie : "", ";");
     if (cookie == NULL || strncmp(cookie, "hb_", 3) != 0 ||
         name_len != 4 + RELAY_ID_LEN + RELAY_TOKEN_LEN ||

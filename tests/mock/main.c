@@ -122,7 +122,10 @@ static void usage(FILE *out)
           "flat|nested]\n"
           "  [--code-ttl S] [--token-ttl S] [--http-port N] "
           "[--http-port-file FILE] [--quiet]\n"
-          "  [--secrets-log FILE]\n"
+          "  [--secrets-log FILE] [--require-pkce]\n"
+          "--require-pkce refuses an authorize request without a PKCE\n"
+          "code_challenge (S256); a code issued with one is redeemed only\n"
+          "with its code_verifier, whatever this switch says.\n"
           "--secrets-log FILE is for tests only: every authorization code,\n"
           "access token and refresh token the mock issues is appended to FILE\n"
           "in the clear, one a line, so a test can check that none of them\n"
@@ -158,10 +161,11 @@ static const struct {
 /* 0 to run, 1 after --help, -1 on a bad command line. */
 static int parse_args(int argc, char **argv)
 {
-    struct option longopts[N_SIMPLE + 5] = {
+    struct option longopts[N_SIMPLE + 6] = {
         [N_SIMPLE] = {"client-secret", required_argument, NULL, 's'},
         {"layout", required_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
+        {"require-pkce", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int secret_arg = 0;
@@ -189,6 +193,8 @@ static int parse_args(int argc, char **argv)
             bad = !mock_opt.nested && strcmp(optarg, "flat") != 0;
         } else if (ch == 'q') {
             mock_opt.quiet = 1;
+        } else if (ch == 'p') {
+            mock_opt.require_pkce = 1;
         } else if (ch == 'h') {
             usage(stdout);
             return 1;

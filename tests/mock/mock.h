@@ -18,6 +18,8 @@
 
 /* Hex of 32 random bytes plus the terminator. */
 #define MOCK_SECRET_LEN 65
+/* A PKCE S256 code_challenge: base64url of 32 bytes, no padding. */
+#define MOCK_CHALLENGE_LEN 43
 
 enum mock_user_status {
     MOCK_USER_ACTIVE,
@@ -85,12 +87,16 @@ size_t mock_user_count(void);
 const struct mock_user *mock_user_at(size_t i);
 const struct mock_user *mock_user_find(const char *username);
 
-/* Fills out (MOCK_SECRET_LEN bytes) with a fresh single-use code. */
+/* Fills out (MOCK_SECRET_LEN bytes) with a fresh single-use code, issued
+ * with the PKCE challenge (MOCK_CHALLENGE_LEN characters, NULL for none). */
 enum mock_status mock_code_issue(const char *client_id,
-                                 const struct mock_user *user, char *out);
-/* Consumes the code whatever the outcome, as the provider does. */
+                                 const struct mock_user *user,
+                                 const char *challenge, char *out);
+/* Consumes the code whatever the outcome, as the provider does; challenge
+ * receives the one it was issued with ("" for none). */
 enum mock_status mock_code_take(const char *code, const char *client_id,
-                                const struct mock_user **user);
+                                const struct mock_user **user,
+                                char challenge[MOCK_CHALLENGE_LEN + 1]);
 enum mock_status mock_token_issue(const struct mock_user *user, char *token);
 enum mock_status mock_token_find(const char *token,
                                  const struct mock_user **user);
@@ -141,6 +147,7 @@ struct mock_options {
     char *client_secret;
     int nested;
     int quiet;
+    int require_pkce; /* authorize refuses a request without a challenge */
 };
 
 struct mock_field {

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "digest.h"
 #include "lang.h"
 #include "token.h"
 
@@ -71,6 +72,62 @@ static long check_authorize(const char *client_id, const char *state,
     return code;
 }
 
+/* 0 when the PKCE parameters of an authorize request are acceptable: S256
+ * only ("plain" and a method without a challenge are 40001), a challenge
+ * of 43 base64url characters, and with --require-pkce one must be there. */
+static long check_pkce(const char *challenge, const char *method)
+{
+    if (challenge == NULL)
+        return method != NULL || mock_opt.require_pkce ? 40001 : 0;
+    if (method == NULL || strcmp(method, "S256") != 0 ||
+        strlen(challenge) != MOCK_CHALLENGE_LEN ||
+        !hb_is_b64url(challenge, MOCK_CHALLENGE_LEN))
+        return 40001;
+    return 0;
+}
+
+/* Logs why a code was refused at the token endpoint for PKCE (never the
+ * code or the verifier), so a test can tell it from an unknown code. */
+static void pkce_refused(const char *why)
+{
+    if (!mock_opt.quiet)
+        fprintf(stderr, "haobtc-mock: token: PKCE: %s\n", why);
+}
+
+/* 0 when code_verifier redeems a code issued with challenge ("" none):
+ * RFC 7636's S256 check, and RFC 9700's downgrade rule (a verifier for a
+ * code issued without a challenge is refused). Else 40009, as haobtc
+ * treats a code it will not redeem. */
+static long check_verifier(const char *challenge, const char *verifier)
+{
+    char want[HB_DIGEST_B64_LEN + 1];
+    size_t n = verifier != NULL ? strlen(verifier) : 0;
+
+    if (challenge[0] == '\0' && verifier == NULL)
+        return 0;
+    if (challenge[0] == '\0') {
+        pkce_refused("code_verifier sent for a code issued without "
+                     "code_challenge (downgrade)");
+        return 40009;
+    }
+    if (verifier == NULL) {
+        pkce_refused("code_verifier missing for a code issued with "
+                     "code_challenge");
+        return 40009;
+    }
+    /* RFC 7636 4.1: 43 to 128 unreserved characters. */
+    if (n < 43 || n > 128 ||
+        strspn(verifier, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789-._~") != n ||
+        !hb_sha256_b64url(verifier, n, want) ||
+        !hb_ct_equal(want, challenge, MOCK_CHALLENGE_LEN)) {
+        pkce_refused("code_verifier does not match the code's "
+                     "code_challenge");
+        return 40009;
+    }
+    return 0;
+}
+
 static struct hb_texts zh_cn;
 static pthread_once_t zh_cn_once = PTHREAD_ONCE_INIT;
 
@@ -97,6 +154,7 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
     const char *client_id = mock_query_get(c, "client_id");
     const char *state = mock_query_get(c, "state");
     const char *type = mock_query_get(c, "response_type");
+    const char *challenge = mock_query_get(c, "code_challenge");
     long code =
         client_id == NULL || state == NULL ? 40001 : check_client(client_id);
     struct hb_buf b = {0};
@@ -107,6 +165,9 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
     if (code == 0)
         code = check_authorize(client_id, state,
                                mock_query_get(c, "redirect_uri"));
+    if (code == 0)
+        code =
+            check_pkce(challenge, mock_query_get(c, "code_challenge_method"));
     if (code != 0)
         return mock_send_error(c, req, code);
     const struct hb_texts *t = page_texts(c);
@@ -143,6 +204,13 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
     hb_buf_add(&b,
                "\">\n<input type=\"hidden\" name=\"redirect_uri\" value=\"");
     hb_buf_add_html(&b, mock_opt.redirect_uri);
+    if (challenge != NULL) {
+        hb_buf_add(&b, "\">\n<input type=\"hidden\" name=\"code_challenge\" "
+                       "value=\"");
+        hb_buf_add_html(&b, challenge);
+        hb_buf_add(&b, "\">\n<input type=\"hidden\" "
+                       "name=\"code_challenge_method\" value=\"S256");
+    }
     hb_buf_add(&b, "\">\n<label for=\"username\">");
     hb_buf_add_html(&b, hb_tr(t, "Account"));
     hb_buf_add(&b, "</label>\n<select id=\"username\" name=\"username\">\n");
@@ -175,14 +243,14 @@ static enum MHD_Result authorize_page(struct MHD_Connection *c,
 
 /* Issues a code for username; *code_out is the provider code on failure. */
 static int issue_for(const char *client_id, const char *username,
-                     char *auth_code, long *code_out)
+                     const char *challenge, char *auth_code, long *code_out)
 {
     const struct mock_user *user = username ? mock_user_find(username) : NULL;
 
     *code_out = username == NULL ? 40001 : user == NULL ? 40011 : 0;
     if (*code_out != 0)
         return -1;
-    if (mock_code_issue(client_id, user, auth_code) != MOCK_OK) {
+    if (mock_code_issue(client_id, user, challenge, auth_code) != MOCK_OK) {
         *code_out = 500;
         return -1;
     }
@@ -194,12 +262,16 @@ static enum MHD_Result authorize_post(struct MHD_Connection *c,
 {
     const char *state = mock_form_get(req, "state");
     const char *decision = mock_form_get(req, "decision");
+    const char *challenge = mock_form_get(req, "code_challenge");
     long code = check_authorize(mock_form_get(req, "client_id"), state,
                                 mock_form_get(req, "redirect_uri"));
     char auth_code[MOCK_SECRET_LEN];
     struct hb_buf b = {0};
     enum MHD_Result ret;
 
+    if (code == 0)
+        code =
+            check_pkce(challenge, mock_form_get(req, "code_challenge_method"));
     if (code == 0 && decision == NULL)
         code = 40001;
     if (code == 0 && strcmp(decision, "deny") == 0) {
@@ -208,7 +280,7 @@ static enum MHD_Result authorize_post(struct MHD_Connection *c,
         code = 40001;
     } else if (code == 0 &&
                issue_for(mock_opt.client_id, mock_form_get(req, "username"),
-                         auth_code, &code) == 0) {
+                         challenge, auth_code, &code) == 0) {
         add_redirect(&b, "code=", auth_code, state);
         hb_wipe(auth_code, sizeof(auth_code));
     }
@@ -227,6 +299,7 @@ static enum MHD_Result mock_approve(struct MHD_Connection *c,
 {
     const char *client_id = mock_any_get(c, req, "client_id");
     const char *state = mock_any_get(c, req, "state");
+    const char *challenge = mock_any_get(c, req, "code_challenge");
     long code = check_client(client_id);
     char auth_code[MOCK_SECRET_LEN];
     struct json_object *obj;
@@ -234,9 +307,13 @@ static enum MHD_Result mock_approve(struct MHD_Connection *c,
 
     if (code == 0 && state == NULL)
         code = 40001;
+    /* The phone's shortcut is an authorize request like any other. */
     if (code == 0)
-        issue_for(client_id, mock_any_get(c, req, "username"), auth_code,
-                  &code);
+        code = check_pkce(challenge,
+                          mock_any_get(c, req, "code_challenge_method"));
+    if (code == 0)
+        issue_for(client_id, mock_any_get(c, req, "username"), challenge,
+                  auth_code, &code);
     if (code != 0)
         return code == 500 ? mock_send_internal(c, req)
                            : mock_send_error(c, req, code);
@@ -262,7 +339,9 @@ static enum MHD_Result token(struct MHD_Connection *c,
     const char *secret = mock_form_get(req, "client_secret");
     const char *auth_code = mock_form_get(req, "code");
     const char *redirect_uri = mock_form_get(req, "redirect_uri");
+    const char *verifier = mock_form_get(req, "code_verifier");
     const struct mock_user *user = NULL;
+    char challenge[MOCK_CHALLENGE_LEN + 1] = "";
     char access[MOCK_SECRET_LEN];
     char refresh[MOCK_SECRET_LEN];
     struct json_object *obj;
@@ -286,9 +365,16 @@ static enum MHD_Result token(struct MHD_Connection *c,
         (mock_opt.redirect_uri == NULL ||
          strcmp(redirect_uri, mock_opt.redirect_uri) != 0))
         code = 40006;
-    if (code == 0 &&
-        mock_code_take(auth_code, mock_opt.client_id, &user) != MOCK_OK)
+    if (code == 0 && mock_code_take(auth_code, mock_opt.client_id, &user,
+                                    challenge) != MOCK_OK)
         code = 40009;
+    /* The secrets log (tests only) lists the verifiers a module sends (43
+     * characters) too, so the suite can show that none reached a log. */
+    if (verifier != NULL && strlen(verifier) >= 43 &&
+        strlen(verifier) < MOCK_SECRET_LEN && mock_secret_log(verifier) != 0)
+        return mock_send_internal(c, req);
+    if (code == 0)
+        code = check_verifier(challenge, verifier);
     if (code == 0 && user->status == MOCK_USER_DELETED)
         code = 40011;
     if (code != 0)

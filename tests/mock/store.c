@@ -25,6 +25,7 @@ struct entry {
     char key[MOCK_SECRET_LEN];
     char *client_id;
     const struct mock_user *user;
+    char challenge[MOCK_CHALLENGE_LEN + 1]; /* codes: PKCE S256, "" none */
     time_t expires;
 };
 
@@ -186,6 +187,7 @@ static void entry_clear(struct table *t, struct entry *e)
     free(e->client_id);
     e->client_id = NULL;
     e->user = NULL;
+    e->challenge[0] = '\0';
     e->live = 0;
     t->used--;
 }
@@ -341,8 +343,8 @@ static struct entry *table_free_slot(struct table *t)
 }
 
 static enum mock_status table_add(struct table *t, const char *client_id,
-                                  const struct mock_user *user, long ttl,
-                                  char *out)
+                                  const struct mock_user *user,
+                                  const char *challenge, long ttl, char *out)
 {
     enum mock_status rc = MOCK_ERROR;
     struct entry *e;
@@ -368,6 +370,8 @@ static enum mock_status table_add(struct table *t, const char *client_id,
         e->client_id = client_copy;
         client_copy = NULL;
         e->user = user;
+        snprintf(e->challenge, sizeof(e->challenge), "%s",
+                 challenge != NULL ? challenge : "");
         e->expires = now_s() + ttl;
         e->live = 1;
         t->used++;
@@ -396,13 +400,15 @@ static struct entry *table_find(struct table *t, const char *key)
 }
 
 enum mock_status mock_code_issue(const char *client_id,
-                                 const struct mock_user *user, char *out)
+                                 const struct mock_user *user,
+                                 const char *challenge, char *out)
 {
-    return table_add(&codes, client_id, user, code_ttl_s, out);
+    return table_add(&codes, client_id, user, challenge, code_ttl_s, out);
 }
 
 enum mock_status mock_code_take(const char *code, const char *client_id,
-                                const struct mock_user **user)
+                                const struct mock_user **user,
+                                char challenge[MOCK_CHALLENGE_LEN + 1])
 {
     enum mock_status rc = MOCK_NOT_FOUND;
     struct entry *e;
@@ -412,6 +418,7 @@ enum mock_status mock_code_take(const char *code, const char *client_id,
     if (e != NULL) {
         if (e->expires > now_s() && strcmp(e->client_id, client_id) == 0) {
             *user = e->user;
+            memcpy(challenge, e->challenge, sizeof(e->challenge));
             rc = MOCK_OK;
         }
         entry_clear(&codes, e);
@@ -422,7 +429,7 @@ enum mock_status mock_code_take(const char *code, const char *client_id,
 
 enum mock_status mock_token_issue(const struct mock_user *user, char *token)
 {
-    return table_add(&tokens, NULL, user, token_ttl_s, token);
+    return table_add(&tokens, NULL, user, NULL, token_ttl_s, token);
 }
 
 enum mock_status mock_token_find(const char *token,

@@ -559,7 +559,8 @@ int main(int argc, char **argv)
                         .public_len = strlen(sv.opt.public_url),
                         .session_ttl = sv.opt.session_ttl,
                         .max_poll_wait = sv.opt.max_poll_wait,
-                        .quiet = sv.opt.quiet};
+                        .quiet = sv.opt.quiet,
+                        .require_pkce = sv.opt.require_pkce};
     while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
         r->public_len--;
     if (!build_continue(r, &sv.opt))

@@ -51,6 +51,7 @@ static const struct opt_def opt_defs[] = {
     {"store-password-file", OPT_TEXT, 0, 0, AT(store_password_file)},
     {"store-ca-file", OPT_TEXT, 0, 0, AT(store_ca_file)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
+    {"require-pkce", OPT_FLAG, 0, 0, AT(require_pkce)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP };
@@ -170,6 +171,8 @@ static void usage(FILE *to)
           "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
           "  --session-ttl S (300)  --max-sessions N (20000)\n"
           "  --max-poll-wait S (60) --quiet\n"
+          "  --require-pkce         refuse a registration without a PKCE\n"
+          "                         code_challenge (modules before PKCE)\n"
           "  --rate N (20) --burst N (60)   per client, phones' requests\n"
           "  --module-rate N (100) --module-burst N (1000)   per module\n"
           "                         host and fleet key, signed module\n"

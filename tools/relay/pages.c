@@ -122,13 +122,21 @@ static bool form_parse(char *body, size_t len, struct field *f, size_t nf)
     return true;
 }
 
-enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST };
+enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST, F_CHALLENGE };
 
-static const char *check_session(const struct field *f)
+static const char *check_session(const struct relay *r, const struct field *f)
 {
     if (f[F_STATE].len != RELAY_STATE_LEN ||
         !hb_is_b64url(f[F_STATE].value, f[F_STATE].len))
         return "bad state";
+    /* A module before PKCE sends none: accepted until the fleet is
+     * upgraded and the relay runs with --require-pkce. */
+    if (f[F_CHALLENGE].value == NULL && r->require_pkce)
+        return "code_challenge required";
+    if (f[F_CHALLENGE].value != NULL &&
+        (f[F_CHALLENGE].len != HB_RELAY_CODE_CHALLENGE_LEN ||
+         !hb_is_b64url(f[F_CHALLENGE].value, f[F_CHALLENGE].len)))
+        return "bad code_challenge";
     if (f[F_TAG_KEY].len != RELAY_TAG_KEY_LEN ||
         !hb_is_b64url(f[F_TAG_KEY].value, f[F_TAG_KEY].len))
         return "bad tag_key";
@@ -167,20 +175,23 @@ enum MHD_Result relay_do_register(const struct relay *r,
                         {HB_RELAY_FIELD_TAG_KEY, NULL, 0},
                         {HB_RELAY_FIELD_HOST, NULL, 0},
                         {HB_RELAY_FIELD_USER, NULL, 0},
-                        {HB_RELAY_FIELD_RHOST, NULL, 0}};
+                        {HB_RELAY_FIELD_RHOST, NULL, 0},
+                        {HB_RELAY_FIELD_CODE_CHALLENGE, NULL, 0}};
     const char *why = "bad form";
     char id[RELAY_ID_LEN + 1];
     char link[1024];
-    const char *rhost;
+    const char *rhost, *challenge;
     struct json_object *o;
 
-    if (form_parse(body, len, f, 5))
-        why = check_session(f);
+    if (form_parse(body, len, f, sizeof(f) / sizeof(f[0])))
+        why = check_session(r, f);
     if (why != NULL)
         return fail(c, MHD_HTTP_BAD_REQUEST, why);
     rhost = f[F_RHOST].value != NULL ? f[F_RHOST].value : "";
-    switch (relay_store_add(r->store, f[F_STATE].value, f[F_TAG_KEY].value,
-                            f[F_HOST].value, f[F_USER].value, rhost, id)) {
+    challenge = f[F_CHALLENGE].value != NULL ? f[F_CHALLENGE].value : "";
+    switch (relay_store_add(r->store, f[F_STATE].value, challenge,
+                            f[F_TAG_KEY].value, f[F_HOST].value,
+                            f[F_USER].value, rhost, id)) {
     case RELAY_OK:
         break;
     case RELAY_DUPLICATE:
@@ -192,8 +203,9 @@ enum MHD_Result relay_do_register(const struct relay *r,
     default:
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
-    relay_say(r, "login registered: %s on %s%s%s", f[F_USER].value,
-              f[F_HOST].value, rhost[0] != '\0' ? " from " : "", rhost);
+    relay_say(r, "login registered: %s on %s%s%s%s", f[F_USER].value,
+              f[F_HOST].value, rhost[0] != '\0' ? " from " : "", rhost,
+              challenge[0] == '\0' ? " (without PKCE: an older module)" : "");
     snprintf(link, sizeof(link), "%.*s/s/%s", (int)r->public_len, r->public_url,
              id);
     o = relay_reply_new(true);
@@ -557,7 +569,11 @@ enum MHD_Result relay_do_continue(const struct relay *r,
             NULL);
     }
     /* Lives no longer than the session; only /cb ever sees it. */
-    if (asprintf(&location, "%s%s", r->continue_prefix, v.state) < 0)
+    if (asprintf(&location, "%s%s%s%s%s", r->continue_prefix, v.state,
+                 v.code_challenge[0] != '\0' ? "&code_challenge=" : "",
+                 v.code_challenge,
+                 v.code_challenge[0] != '\0' ? "&code_challenge_method=S256"
+                                             : "") < 0)
         location = NULL;
     if (asprintf(&cookie,
                  "hb_%s=%s; Max-Age=%ld; Path=/cb; Secure; HttpOnly; "

@@ -41,7 +41,7 @@
     "local now = math.floor(now_us / 1000) "
 
 /* KEYS: session, id, sessions; ARGV: ttl_ms, max, state, id, csrf, cookie,
- * tag_key, host, user, rhost. */
+ * tag_key, host, user, rhost, code_challenge ('' for none). */
 static const char lua_add[] = LUA_NOW
     "redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now) "
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end "
@@ -50,7 +50,8 @@ static const char lua_add[] = LUA_NOW
     "if redis.call('EXISTS', KEYS[2]) == 1 then return 'id taken' end "
     "redis.call('HSET', KEYS[1], 'id', ARGV[4], 'csrf', ARGV[5], 'cookie', "
     "ARGV[6], 'tag_key', ARGV[7], 'host', ARGV[8], 'user', ARGV[9], "
-    "'rhost', ARGV[10], 'gen', 0, 'exp', now + tonumber(ARGV[1])) "
+    "'rhost', ARGV[10], 'challenge', ARGV[11], 'gen', 0, "
+    "'exp', now + tonumber(ARGV[1])) "
     "redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
     "redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1]) "
     "redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), ARGV[3]) "
@@ -58,7 +59,8 @@ static const char lua_add[] = LUA_NOW
 
 /* KEYS: the session (or ''), the id key (or ''); ARGV: the session key's
  * prefix. A session found by id or by state: {state, csrf, cookie,
- * tag_key, host, user, rhost, id, answered, pttl} or nil. */
+ * tag_key, host, user, rhost, id, answered, pttl, code_challenge} or nil
+ * (a session a relay before PKCE made has no challenge: ''). */
 static const char lua_view[] =
     "local s = KEYS[1] local state = '' "
     "if s == '' then "
@@ -67,11 +69,11 @@ static const char lua_view[] =
     "  s = ARGV[1] .. state "
     "end "
     "local f = redis.call('HMGET', s, 'csrf', 'cookie', 'tag_key', 'host', "
-    "'user', 'rhost', 'id', 'code', 'denied') "
+    "'user', 'rhost', 'id', 'code', 'denied', 'challenge') "
     "if not f[1] then return nil end "
     "local answered = 0 if f[8] or f[9] then answered = 1 end "
     "return {state, f[1], f[2], f[3], f[4], f[5], f[6], f[7], answered, "
-    "redis.call('PTTL', s)}";
+    "redis.call('PTTL', s), f[10] or ''}";
 
 /* KEYS: session; ARGV: 'code' or 'denied', the value, the state. */
 static const char lua_answer[] =
@@ -243,12 +245,12 @@ static long long mono_ms(void)
 static redisReply *run(struct redis_store *rs, enum script which, int nkeys,
                        int nargs, const char **args)
 {
-    const char *argv[16];
-    size_t argl[16];
+    const char *argv[20];
+    size_t argl[20];
     char keys[12];
     redisReply *reply;
 
-    if (nargs + 3 > 16)
+    if (nargs + 3 > 20)
         return NULL;
     snprintf(keys, sizeof(keys), "%d", nkeys);
     argv[0] = "EVALSHA";
@@ -363,8 +365,9 @@ static enum relay_result rs_health(struct relay_store *base, size_t *sessions,
 }
 
 static enum relay_result rs_add(struct relay_store *base, const char *state,
-                                const char *tag_key, const char *host,
-                                const char *user, const char *rhost,
+                                const char *code_challenge, const char *tag_key,
+                                const char *host, const char *user,
+                                const char *rhost,
                                 char id_out[RELAY_ID_LEN + 1])
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
@@ -391,13 +394,14 @@ static enum relay_result rs_add(struct relay_store *base, const char *state,
                               tag_key,
                               host,
                               user,
-                              rhost};
+                              rhost,
+                              code_challenge};
         redisReply *r;
 
         if (!relay_new_id(id))
             break;
         args[1] = key_of(ikey, sizeof(ikey), "i:", id);
-        r = run(rs, S_ADD, 3, 13, args);
+        r = run(rs, S_ADD, 3, 14, args);
         if (r == NULL)
             rc = RELAY_UNAVAILABLE;
         else if (is_text(r, "ok"))
@@ -436,8 +440,12 @@ static enum relay_result fill_view(const redisReply *r, const char *state,
     char *fields[4] = {out->state, out->csrf, out->cookie, out->tag_key};
 
     memset(out, 0, sizeof(*out));
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 10)
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 11 ||
+        r->element[10]->type != REDIS_REPLY_STRING ||
+        (r->element[10]->len != 0 &&
+         r->element[10]->len != HB_RELAY_CODE_CHALLENGE_LEN))
         return RELAY_UNKNOWN;
+    memcpy(out->code_challenge, r->element[10]->str, r->element[10]->len);
     for (size_t i = 0; i < 4; i++) {
         const redisReply *e = r->element[i];
         const char *v = i == 0 && state != NULL ? state : e->str;

@@ -102,6 +102,9 @@ struct relay_view {
     char csrf[RELAY_TOKEN_LEN + 1];
     char cookie[RELAY_TOKEN_LEN + 1];
     char tag_key[RELAY_TAG_KEY_LEN + 1];
+    /* The PKCE S256 challenge the provider's link carries; empty when the
+     * module registered none (a module before PKCE). */
+    char code_challenge[HB_RELAY_CODE_CHALLENGE_LEN + 1];
     char *host;
     char *user;
     char *rhost;
@@ -240,12 +243,12 @@ struct relay_store_ops {
     /* RELAY_OK with the live sessions, or RELAY_UNAVAILABLE with why. */
     enum relay_result (*health)(struct relay_store *st, size_t *sessions,
                                 char *why, size_t why_len);
-    /* Inputs must already be validated; id_out receives the new short id.
-     */
+    /* Inputs must already be validated (code_challenge "" for none);
+     * id_out receives the new short id. */
     enum relay_result (*add)(struct relay_store *st, const char *state,
-                             const char *tag_key, const char *host,
-                             const char *user, const char *rhost,
-                             char id_out[RELAY_ID_LEN + 1]);
+                             const char *code_challenge, const char *tag_key,
+                             const char *host, const char *user,
+                             const char *rhost, char id_out[RELAY_ID_LEN + 1]);
     /* RELAY_OK with *out filled (free with relay_view_clear), or
      * RELAY_UNKNOWN. */
     enum relay_result (*view)(struct relay_store *st, const char *id,
@@ -322,11 +325,13 @@ static inline enum relay_result relay_store_health(struct relay_store *st,
     return st->ops->health(st, sessions, why, n);
 }
 static inline enum relay_result
-relay_store_add(struct relay_store *st, const char *state, const char *tag_key,
+relay_store_add(struct relay_store *st, const char *state,
+                const char *code_challenge, const char *tag_key,
                 const char *host, const char *user, const char *rhost,
                 char id_out[RELAY_ID_LEN + 1])
 {
-    return st->ops->add(st, state, tag_key, host, user, rhost, id_out);
+    return st->ops->add(st, state, code_challenge, tag_key, host, user, rhost,
+                        id_out);
 }
 static inline enum relay_result
 relay_store_view(struct relay_store *st, const char *id, struct relay_view *out)
@@ -415,13 +420,15 @@ struct relay {
     struct relay_auth *auth;
     struct relay_net *net;
     /* The provider's authorize URL up to the state's value, built from
-     * the options: the only place a browser is ever sent. */
+     * the options: the only place a browser is ever sent (the session's
+     * state and PKCE challenge follow). */
     char *continue_prefix;
     char origin[RELAY_URL_MAX]; /* scheme://host[:port] of public_url */
     long session_ttl;
     long max_poll_wait;
     bool quiet;
-    FILE *log; /* where relay_say writes; stderr when NULL */
+    bool require_pkce; /* a registration must carry a code_challenge */
+    FILE *log;         /* where relay_say writes; stderr when NULL */
 };
 
 /* reply.c: an informational line on r->log unless --quiet. */
@@ -457,6 +464,7 @@ struct relay_options {
     char *store_password_file;
     char *store_ca_file;
     bool quiet;
+    bool require_pkce;
 };
 
 /* Fills *o (defaults, then the --config file, then flags) and checks it:

@@ -40,6 +40,7 @@ struct session {
     char csrf[RELAY_TOKEN_LEN + 1];
     char cookie[RELAY_TOKEN_LEN + 1];
     char tag_key[RELAY_TAG_KEY_LEN + 1];
+    char code_challenge[HB_RELAY_CODE_CHALLENGE_LEN + 1]; /* "" for none */
     /* One allocation holds the strings exactly sized: host at 0. */
     unsigned short user_at, rhost_at;
     char text[];
@@ -367,6 +368,7 @@ bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
 }
 
 static enum relay_result mem_add(struct relay_store *base, const char *state,
+                                 const char *code_challenge,
                                  const char *tag_key, const char *host,
                                  const char *user, const char *rhost,
                                  char id_out[RELAY_ID_LEN + 1])
@@ -388,6 +390,8 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
     memset(s, 0, sizeof(*s));
     memcpy(s->state, state, RELAY_STATE_LEN);
     memcpy(s->tag_key, tag_key, RELAY_TAG_KEY_LEN);
+    memcpy(s->code_challenge, code_challenge,
+           strnlen(code_challenge, HB_RELAY_CODE_CHALLENGE_LEN));
     if (!relay_new_token(s->csrf) || !relay_new_token(s->cookie)) {
         hb_wipe(s, sizeof(*s));
         free(s);
@@ -455,6 +459,7 @@ static bool copy_view(const struct session *s, struct relay_view *out,
     memcpy(out->csrf, s->csrf, sizeof(out->csrf));
     memcpy(out->cookie, s->cookie, sizeof(out->cookie));
     memcpy(out->tag_key, s->tag_key, sizeof(out->tag_key));
+    memcpy(out->code_challenge, s->code_challenge, sizeof(out->code_challenge));
     out->host = strdup(s->text);
     out->user = strdup(s->text + s->user_at);
     out->rhost = strdup(s->text + s->rhost_at);
