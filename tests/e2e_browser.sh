@@ -59,8 +59,10 @@ coproc PT {
         pamtester -v haobtc-browser alice authenticate 2>&1
 }
 pt_pid=$PT_PID
+# Copies of its ends: bash closes its own once it has ended.
+exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
 link='' host=''
-while IFS= read -r -t 15 line <&"${PT[0]}"; do
+while IFS= read -r -t 15 line <&"$PT_OUT"; do
     case $line in
         "Sign in with haobtc to log in as alice on "*) host=${line#* on }; host=${host%.} ;;
         https://*) link=$line; break ;;
@@ -129,8 +131,8 @@ else
 fi
 
 # The phone approved: Enter polls the relay, which hands the code over.
-printf '\n' >&"${PT[1]}"
-timeout 30 cat <&"${PT[0]}" >"$bdir/out"
+printf '\n' >&"$PT_IN"
+timeout 30 cat <&"$PT_OUT" >"$bdir/out"
 wait "$pt_pid" 2>/dev/null
 pt_pid=
 grep -a SYSLOG "$bdir/out" >>"$HB_TEST_DIR/module-syslog.txt"

@@ -200,9 +200,11 @@ pamtester_start() {
             pamtester -v "$2" alice authenticate 2>&1
     }
     pt_pid=$PT_PID
+    # Copies of its ends: bash closes its own once it has ended.
+    exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
     link=
     local line
-    while IFS= read -r -t "${3:-15}" line <&"${PT[0]}"; do
+    while IFS= read -r -t "${3:-15}" line <&"$PT_OUT"; do
         case $line in https://*) link=$line; break ;; esac
     done
 }

@@ -287,8 +287,8 @@ is busy_relay_callback_is_200 200 \
 # spends a budget of its own).
 "$HB_SRC/tests/relay-post" "$busy_url" /api/v1/ping "host=$(hostname)" >/dev/null
 t0=$(date +%s%3N)
-printf '\n' >&"${PT[1]}"
-timeout 30 cat <&"${PT[0]}" >"$pdir/out"
+printf '\n' >&"$PT_IN"
+timeout 30 cat <&"$PT_OUT" >"$pdir/out"
 took=$(($(date +%s%3N) - t0))
 stop_pid "$pt_pid" # only if it still waits at a prompt
 pt_pid=
@@ -385,10 +385,10 @@ write_conf "$pdir/conf2" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf2" >"$pdir/pam.d/haobtc-cut"
 pamtester_start "$pdir" haobtc-cut
-printf '\n' >&"${PT[1]}"
+printf '\n' >&"$PT_IN"
 (sleep 3 && phone_approve "$link" alice) &
 phone_pid=$!
-timeout 40 cat <&"${PT[0]}" >"$pdir/out2"
+timeout 40 cat <&"$PT_OUT" >"$pdir/out2"
 stop_pid "$pt_pid" # only if it still waits at a prompt
 pt_pid=
 wait "$phone_pid"

@@ -12,7 +12,8 @@ login() {
     coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/conf" -u alice 2>&1; }
     local pid=$TOOL_PID
     local url= line
-    while IFS= read -r -t 10 line <&"${TOOL[0]}"; do
+    exec {tool_out}<&"${TOOL[0]}" {tool_in}>&"${TOOL[1]}"
+    while IFS= read -r -t 10 line <&"$tool_out"; do
         case $line in https://*) url=$line; break ;; esac
     done
     [ -n "$url" ] || { echo "no link printed"; return 1; }
@@ -22,11 +23,13 @@ login() {
     code=${2:-$(approve alice "$state" "$(url_query "$url" code_challenge)")}
     echo "$code" >"$1"
     if [ -n "${3:-}" ]; then
-        printf '%s\n' "$code" >&"${TOOL[1]}"
+        printf '%s\n' "$code" >&"$tool_in"
     else
-        printf '%s\n' "$(paste_answer "$state" "$code")" >&"${TOOL[1]}"
+        printf '%s\n' "$(paste_answer "$state" "$code")" >&"$tool_in"
     fi
-    cat <&"${TOOL[0]}" >"$dir/out"
+    exec {tool_in}>&-
+    cat <&"$tool_out" >"$dir/out"
+    exec {tool_out}<&-
     wait "$pid"
 }
 
@@ -59,14 +62,19 @@ write_conf "$dir/relay.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
     "relay_url=$RELAY_URL" "map_file=$dir/map" "fleet_key_file=$HB_FLEET_KEY"
 coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" -c "$dir/relay.conf" -u alice 2>&1; }
 pid=$TOOL_PID
+# Our own copies: bash closes a coprocess's descriptors once it has ended,
+# which may be before its last output is read.
+exec {tool_out}<&"${TOOL[0]}" {tool_in}>&"${TOOL[1]}"
 link=
-while IFS= read -r -t 10 line <&"${TOOL[0]}"; do
+while IFS= read -r -t 10 line <&"$tool_out"; do
     case $line in https://*) link=$line; break ;; esac
 done
 check login_tool_relay_shows_short_link [ "${link#"$RELAY_URL"/s/}" != "$link" ]
 phone_approve "$link" alice
-printf '\n' >&"${TOOL[1]}"
-cat <&"${TOOL[0]}" >"$dir/out"
+printf '\n' >&"$tool_in"
+exec {tool_in}>&-
+cat <&"$tool_out" >"$dir/out"
+exec {tool_out}<&-
 wait "$pid"
 rc=$?
 check login_tool_relay_enter_completes [ "$rc" -eq 0 ]

@@ -19,14 +19,16 @@ run_pamtester() { # run_pamtester USER APPROVER
             pamtester -v haobtc "$1" authenticate 2>&1
     }
     pid=$PT_PID
+    # Copies of its ends: bash closes its own once it has ended.
+    exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
     local url= line
-    while IFS= read -r -t 15 line <&"${PT[0]}"; do
+    while IFS= read -r -t 15 line <&"$PT_OUT"; do
         case $line in https://*) url=$line; break ;; esac
     done
     [ -n "$url" ] || { echo "no link in the prompt"; return 1; }
     printf '%s\n' "$(approve_tagged "$2" "$(url_query "$url" state)" \
-        "$(url_query "$url" code_challenge)")" >&"${PT[1]}"
-    cat <&"${PT[0]}" >"$dir/out"
+        "$(url_query "$url" code_challenge)")" >&"$PT_IN"
+    cat <&"$PT_OUT" >"$dir/out"
     grep -a SYSLOG "$dir/out" >>"$HB_TEST_DIR/module-syslog.txt"
     wait "$pid"
 }

@@ -683,9 +683,11 @@ coproc PT {
         pamtester -v haobtc-relay alice authenticate 2>&1
 }
 pt_pid=$PT_PID
+# Copies of its ends: bash closes its own once it has ended.
+exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
 pam_link=
 : >"$pdir/prompt"
-while IFS= read -r -t 15 line <&"${PT[0]}"; do
+while IFS= read -r -t 15 line <&"$PT_OUT"; do
     case $line in
         "Sign in with haobtc"*) printf '%s\n' "$line" >"$pdir/prompt" ;;
         *) [ -s "$pdir/prompt" ] && printf '%s\n' "$line" >>"$pdir/prompt" ;;
@@ -693,7 +695,7 @@ while IFS= read -r -t 15 line <&"${PT[0]}"; do
     case $line in https://*) pam_link=$line; break ;; esac
 done
 # The question has no newline: read it up to its colon.
-IFS= read -r -t 5 -d ':' question <&"${PT[0]}" && printf '%s: \n' "$question" >>"$pdir/prompt"
+IFS= read -r -t 5 -d ':' question <&"$PT_OUT" && printf '%s: \n' "$question" >>"$pdir/prompt"
 check pam_prompt_link_is_the_relay_short_link \
     grep -Eqx "$main_url/s/[1-9A-HJ-NP-Za-km-z]{8}" <<<"$pam_link"
 check pam_prompt_asks_to_press_enter grep -q 'press Enter (or paste the code): $' "$pdir/prompt"
@@ -723,8 +725,8 @@ location=$(provider_approve "$href" alice)
 check pam_provider_redirects_to_the_relay grep -q "^$main_url/cb?" <<<"$location"
 is pam_callback_is_200 200 "$(getc "$pdir/jar" "$location")"
 check pam_done_page_says_approved grep -q 'Login approved' "$tdir/body"
-printf '\n' >&"${PT[1]}"
-timeout 30 cat <&"${PT[0]}" >"$pdir/out"
+printf '\n' >&"$PT_IN"
+timeout 30 cat <&"$PT_OUT" >"$pdir/out"
 wait "$pt_pid" 2>/dev/null
 pt_pid=
 grep -a SYSLOG "$pdir/out" >>"$HB_TEST_DIR/module-syslog.txt"

@@ -420,7 +420,7 @@ pam_start() { # a pamtester login in the background; sets link
     pamtester_start "$pdir" haobtc-fleet 20
 }
 pam_finish() { # pam_finish OUT: waits for pamtester's verdict
-    timeout 40 cat <&"${PT[0]}" >"$1"
+    timeout 40 cat <&"$PT_OUT" >"$1"
     stop_pid "$pt_pid"
     pt_pid=
     grep -a SYSLOG "$1" >>"$HB_TEST_DIR/module-syslog.txt"
@@ -442,7 +442,7 @@ waiting_on() { # the relay (a or b) whose /health counts a waiting poll
 
 pam_start
 check pam_prompt_shows_the_fleets_link grep -q "^$fleet_url/s/" <<<"$link"
-printf '\n' >&"${PT[1]}"
+printf '\n' >&"$PT_IN"
 holder=$(waiting_on)
 check the_module_waits_on_one_relay [ -n "$holder" ]
 # The relay holding the wait dies without a word; the other serves on.
@@ -479,7 +479,7 @@ wait "$restarter"
 redis_pid=$(cat "$tdir/redis.pid")
 check login_begun_during_the_outage_gets_its_link grep -q "^$fleet_url/s/" <<<"$link"
 check relays_reconnect_by_themselves wait_healthy "$a_url" "$b_url"
-printf '\n' >&"${PT[1]}"
+printf '\n' >&"$PT_IN"
 sleep 0.5
 is phone_approves_after_redis_returned 200 "$(phone "$link")"
 pam_finish "$pdir/out2"
