@@ -110,7 +110,8 @@ int hb_helper_serve_check(int fd, struct hb_wire *in)
     if (have_http && hb_sandbox_enter(&err) != HB_OK) {
         send_result(&fd, HB_VERDICT_FAIL, "helper", err.msg,
                     "create the system user " HB_HELPER_USER
-                    " (the package does; README, \"Build from source\")");
+                    " (the package does; README, \"Build and install\", says "
+                    "how by hand)");
         hb_http_close(&http);
         have_http = false;
     }
