@@ -70,10 +70,12 @@ libpam_holds_its_files() {
     pkg_lists "$LIBPAM_DEB" /usr/lib/x86_64-linux-gnu/security/pam_haobtc.so \
         /usr/libexec/pam_haobtc/haobtc-helper /usr/bin/haobtc-login \
         /usr/share/pam-configs/haobtc /usr/share/man/man8/pam_haobtc.8.gz \
+        /usr/lib/sysusers.d/haobtc-helper.conf \
         /usr/share/man/man5/pam_haobtc.conf.5.gz /usr/share/man/man1/haobtc-login.1.gz \
         '/usr/share/doc/libpam-haobtc/examples/pam_haobtc.conf*' \
         '/usr/share/doc/libpam-haobtc/examples/pam.d/sshd*' \
         '/usr/share/doc/libpam-haobtc/examples/sshd_config.d/haobtc.conf*' &&
+        dpkg-deb -f "$LIBPAM_DEB" Depends | grep -q systemd &&
         ! dpkg-deb -c "$LIBPAM_DEB" | grep -E 'haobtc-mock|\.la$'
 }
 
@@ -328,11 +330,12 @@ start_installed_relay() {
     [ "$(ps -o user= -p "$RELAY_PID")" = haobtc-relay ]
 }
 
-relay_user_is_a_system_user() {
+# is_a_system_user NAME: made by sysusers, with no login shell.
+is_a_system_user() {
     local uid shell
-    uid=$(id -u haobtc-relay) && shell=$(getent passwd haobtc-relay | cut -d: -f7) &&
+    uid=$(id -u "$1") && shell=$(getent passwd "$1" | cut -d: -f7) &&
         [ "$uid" -lt 1000 ] && [ "$uid" -gt 0 ] && [ "$shell" = /usr/sbin/nologin ] ||
-        { getent passwd haobtc-relay; return 1; }
+        { getent passwd "$1"; return 1; }
 }
 
 unit_verifies() {
@@ -360,8 +363,15 @@ haobtc_ssh() {
         { e2e_show h1; return 1; }
     e2e_type h1 Enter
     sleep 1
+    # The installed helper, waiting on the relay, runs as its own user.
+    ps -C haobtc-helper -o user:32= >"$E2E_DIR/helper-user.txt"
     phone_approve "$(e2e_link h1)" alice || { e2e_show h1; return 1; }
     in_a_shell h1
+}
+
+helper_waited_as_its_user() {
+    [ "$(cat "$E2E_DIR/helper-user.txt")" = haobtc-helper ] ||
+        { cat "$E2E_DIR/helper-user.txt"; return 1; }
 }
 
 stage_chroot() {
@@ -393,7 +403,8 @@ EOF
         { cat "$E2E_DIR/dpkg-i.log"; not_ok dpkg_installs_both_packages; exit 1; }
     ok dpkg_installs_both_packages
     check installing_enables_no_pam_profile no_haobtc_in_stacks
-    check relay_system_user_is_made relay_user_is_a_system_user
+    check relay_system_user_is_made is_a_system_user haobtc-relay
+    check helper_system_user_is_made is_a_system_user haobtc-helper
     check relay_unit_passes_systemd_analyze_verify unit_verifies
     check relay_unit_is_not_enabled_before_it_is_configured relay_unit_not_enabled
 
@@ -426,6 +437,7 @@ EOF
     configure_module || { not_ok module_configured_from_the_installed_examples; exit 1; }
     check haobtc_login_check_passes_against_mock_and_relay run_setup_check
     check ssh_haobtc_login_through_installed_module_and_common_auth_ends_in_a_shell haobtc_ssh
+    check installed_helper_waited_as_the_haobtc_helper_user helper_waited_as_its_user
 
     pam-auth-update --remove haobtc >>"$E2E_DIR/pam-auth-update.log" 2>&1
     check pam_auth_update_remove_takes_haobtc_out_of_every_stack no_haobtc_in_pam

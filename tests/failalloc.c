@@ -35,6 +35,32 @@ int __real___vasprintf_chk(char **out, int flag, const char *fmt, va_list ap);
 int __wrap___vasprintf_chk(char **out, int flag, const char *fmt, va_list ap);
 int __wrap___asprintf_chk(char **out, int flag, const char *fmt, ...);
 
+#if defined(HB_FAILALLOC_ASAN_LOG) && defined(HB_SANITIZERS)
+#include <sanitizer/common_interface_defs.h>
+/* The helper's standard error is /dev/null: its sanitizer reports go to a
+ * file the test reads. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=1";
+}
+
+/* Opened at the first allocation: after the helper closed what it
+ * inherited, while it is still root and may create files (sandbox.c
+ * forbids that later). */
+static void open_report_file(void)
+{
+    int fd = open(HB_FAILALLOC_ASAN_LOG,
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd >= 0)
+        __sanitizer_set_report_fd((void *)(long)fd);
+}
+#else
+static void open_report_file(void)
+{
+}
+#endif
+
 static long fail_at = -1; /* -1: not read yet */
 static long count;
 
@@ -52,25 +78,33 @@ static long read_fail_at(void)
     return v;
 }
 
+/* Opened once, at the first count: the helper stops being root and may no
+ * longer create files soon after it starts (sandbox.c). */
+static int count_fd = -1;
+
 static void write_count(void)
 {
     char buf[32];
     int len = snprintf(buf, sizeof(buf), "%ld\n", count);
-    int fd = open(HB_FAILALLOC_FILE ".count",
-                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    if (count_fd < 0)
+        count_fd = open(HB_FAILALLOC_FILE ".count",
+                        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (count_fd < 0)
         return;
-    if (write(fd, buf, (size_t)len) < 0) {
+    /* The count only grows, so each one overwrites the last whole. */
+    if (lseek(count_fd, 0, SEEK_SET) != 0 ||
+        write(count_fd, buf, (size_t)len) < 0) {
         /* Counting is best effort; the test sees a missing count. */
     }
-    close(fd);
 }
 
 /* Whether this allocation is the one to fail. */
 static int fails(void)
 {
-    if (fail_at < 0)
+    if (fail_at < 0) {
         fail_at = read_fail_at();
+        open_report_file();
+    }
     count++;
     if (fail_at == 0) {
         write_count();
@@ -138,13 +172,3 @@ int __wrap___asprintf_chk(char **out, int flag, const char *fmt, ...)
     va_end(ap);
     return rc;
 }
-
-#ifdef HB_FAILALLOC_ASAN_LOG
-/* The helper's standard error is /dev/null: its sanitizer reports go to a
- * file the test reads. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "log_path=" HB_FAILALLOC_ASAN_LOG ":detect_leaks=1";
-}
-#endif

@@ -6,7 +6,9 @@
  * the same with no prompt at all (every service but sshd up to 10.2). */
 #include "autoconf.h"
 
+#include <dirent.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +231,78 @@ static void phone_approves_after_enter(struct script *s, const char *prompt)
     approval_started = time(NULL);
     assert_int_equal(
         pthread_create(&pending.thread, NULL, approve_later, &pending), 0);
+}
+
+/* /proc/PID/status of this process's haobtc-helper, while a login runs. */
+static char helper_status[4096];
+
+static void read_helper_status(void)
+{
+    char want_ppid[32];
+    snprintf(want_ppid, sizeof(want_ppid), "\nPPid:\t%ld\n", (long)getpid());
+    helper_status[0] = '\0';
+    DIR *proc = opendir("/proc");
+    assert_non_null(proc);
+    const struct dirent *d;
+    while ((d = readdir(proc)) != NULL) {
+        if (d->d_name[0] < '0' || d->d_name[0] > '9')
+            continue;
+        char *path = tu_printf("/proc/%s/status", d->d_name);
+        FILE *f = fopen(path, "r");
+        free(path);
+        if (f == NULL)
+            continue;
+        char text[sizeof(helper_status)];
+        size_t n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        if (strncmp(text, "Name:\thaobtc-helper\n", 20) == 0 &&
+            strstr(text, want_ppid) != NULL)
+            memcpy(helper_status, text, n + 1);
+    }
+    closedir(proc);
+}
+
+static void phone_approves_after_reading_the_helper(struct script *s,
+                                                    const char *prompt)
+{
+    read_helper_status();
+    phone_approves_alice(s, prompt);
+}
+
+/* The helper waits on the relay as its own user (the machine's passwd,
+ * where the helper looks; this test's lookups go through nss_wrapper),
+ * with no groups, no new privileges and its seccomp filter. */
+static void helper_waits_as_its_user_with_no_new_privs_and_seccomp(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    FILE *f = fopen("/etc/passwd", "r");
+    assert_non_null(f);
+    const struct passwd *pw;
+    char *uid = NULL, *gid = NULL;
+    while ((pw = fgetpwent(f)) != NULL)
+        if (strcmp(pw->pw_name, HB_HELPER_USER) == 0) {
+            unsigned u = pw->pw_uid, g = pw->pw_gid;
+            uid = tu_printf("\nUid:\t%u\t%u\t%u\t%u\n", u, u, u, u);
+            gid = tu_printf("\nGid:\t%u\t%u\t%u\t%u\n", g, g, g, g);
+        }
+    fclose(f);
+    assert_non_null(uid);
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_approves_after_reading_the_helper};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    assert_non_null(strstr(helper_status, "Name:\thaobtc-helper\n"));
+    assert_non_null(strstr(helper_status, uid));
+    assert_non_null(strstr(helper_status, gid));
+    /* The kernel ends the list with a space: empty, it is just that. */
+    assert_non_null(strstr(helper_status, "\nGroups:\t \n"));
+    assert_non_null(strstr(helper_status, "\nNoNewPrivs:\t1\n"));
+    assert_non_null(strstr(helper_status, "\nSeccomp:\t2\n"));
+    free(uid);
+    free(gid);
+    pu_release(&s);
 }
 
 static void enter_after_approval_logs_in(void **state)
@@ -785,6 +859,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enter_after_approval_logs_in),
+        cmocka_unit_test(
+            helper_waits_as_its_user_with_no_new_privs_and_seccomp),
         cmocka_unit_test(long_poll_returns_as_the_code_arrives),
         cmocka_unit_test(prompt_with_relay_fits_80x24_and_qr_is_the_short_link),
         cmocka_unit_test(every_attempt_gets_a_fresh_state_and_session),

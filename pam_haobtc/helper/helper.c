@@ -20,6 +20,7 @@
 #include "prompt.h"
 #include "provider.h"
 #include "relay_client.h"
+#include "sandbox.h"
 #include "secure.h"
 #include "wire.h"
 
@@ -122,6 +123,10 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
             alarm((unsigned)((left > 0 ? left : 0) + 2 * DEADLINE_GRACE));
             status = hb_http_open(&l->http, &l->cfg, l->deadline, err);
         }
+        /* Everything root-only is read (the configuration, the secret,
+         * the fleet key, the CA): the network is met unprivileged. */
+        if (status == HB_OK)
+            status = hb_sandbox_enter(err);
         if (status == HB_OK) {
             l->http.watch_fd = l->fd;
             if (l->cfg.debug) {

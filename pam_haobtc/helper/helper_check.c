@@ -15,6 +15,7 @@
 #include "http.h"
 #include "probe.h"
 #include "safefile.h"
+#include "sandbox.h"
 #include "wire.h"
 
 /* The check's own work is a few requests; past this it has hung. */
@@ -98,9 +99,22 @@ int hb_helper_serve_check(int fd, struct hb_wire *in)
     hb_probe_files(&cfg, send_result, &fd);
     status = hb_http_open(&http, &cfg, deadline, &err);
     have_http = status == HB_OK;
-    if (!have_http)
+    if (!have_http && cfg.ca_file != NULL && strstr(err.msg, cfg.ca_file))
+        send_result(&fd, HB_VERDICT_FAIL, "ca_file", err.msg,
+                    "make ca_file a readable PEM file of the CA, or remove "
+                    "it to use the system's");
+    else if (!have_http)
         send_result(&fd, HB_VERDICT_FAIL, "provider", err.msg,
                     "reinstall libcurl");
+    /* As a login: the probes meet the network unprivileged. */
+    if (have_http && hb_sandbox_enter(&err) != HB_OK) {
+        send_result(&fd, HB_VERDICT_FAIL, "helper", err.msg,
+                    "create the system user " HB_HELPER_USER
+                    " (the package does; README, \"Build and install\", says "
+                    "how by hand)");
+        hb_http_close(&http);
+        have_http = false;
+    }
     if (have_http) {
         hb_probe_provider(&http, send_result, &fd);
         hb_probe_relay(&http, send_result, &fd);

@@ -1,7 +1,8 @@
 /* haobtc-helper: the network half of a login, started by pam_haobtc.so and
  * haobtc-login with execve from a fixed path. It trusts nothing it
  * inherited: the environment is emptied, extra descriptors closed, core
- * dumps and tracing off, before any library reads anything. */
+ * dumps and tracing off, before any library reads anything; once it has
+ * read its root-only files it drops root and confines itself (sandbox.c). */
 #include "autoconf.h"
 
 #include <signal.h>
@@ -16,13 +17,14 @@
 #include "helper.h"
 
 /* The caller of su chose our limits. Low ones could only make the login
- * fail, but a login should not depend on them: root raises them back. */
+ * fail, but a login should not depend on them: root raises them back
+ * (RLIMIT_NPROC counts once the helper is its own user: sandbox.c). */
 static void reset_limits(void)
 {
     struct rlimit zero = {0, 0};
     setrlimit(RLIMIT_CORE, &zero);
     static const int raised[] = {RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA,
-                                 RLIMIT_AS};
+                                 RLIMIT_AS, RLIMIT_NPROC};
     for (size_t i = 0; i < sizeof(raised) / sizeof(raised[0]); i++) {
         struct rlimit lim = {RLIM_INFINITY, RLIM_INFINITY};
         if (geteuid() != 0 && getrlimit(raised[i], &lim) == 0)

@@ -2,6 +2,7 @@
  * proxy from the environment, bounded time and bounded bodies. */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "files.h"
 #include "http.h"
 #include "secure.h"
 
@@ -49,6 +51,28 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
     return hb_http_login_ended(user);
 }
 
+/* A CA bundle as large as the system's (about 200 KiB) fits many times. */
+#define CA_FILE_MAX (1024 * 1024)
+
+/* ca_file may be readable by root only, and the helper stops being root
+ * before its first request (sandbox.c): libcurl gets the CA as bytes read
+ * now, not as a path it would open later. */
+static enum hb_status set_ca(CURL *curl, const char *path, struct hb_error *err)
+{
+    size_t len = 0;
+    char *pem = hb_read_small_file(path, CA_FILE_MAX, &len);
+    if (pem == NULL)
+        return hb_fail(err, HB_ERR_CONFIG, "cannot read ca_file %s: %s", path,
+                       strerror(errno));
+    struct curl_blob blob = {.data = pem, .len = len, .flags = CURL_BLOB_COPY};
+    CURLcode rc = curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    free(pem);
+    if (rc != CURLE_OK)
+        return hb_fail(err, HB_ERR_CONFIG, "libcurl refused ca_file %s: %s",
+                       path, curl_easy_strerror(rc));
+    return HB_OK;
+}
+
 enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
                             time_t deadline, struct hb_error *err)
 {
@@ -78,8 +102,6 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     /* An empty list, so no_proxy/NO_PROXY cannot exempt a host from the
      * configured proxy (libcurl reads them unless this is set). */
     SET(CURLOPT_NOPROXY, "");
-    if (cfg->ca_file != NULL)
-        SET(CURLOPT_CAINFO, cfg->ca_file);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HB_HTTP_MAX_BODY);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -94,6 +116,10 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
         hb_http_close(http);
         return hb_fail(err, HB_ERR_CONFIG, "libcurl refused an option: %s",
                        curl_easy_strerror(rc));
+    }
+    if (cfg->ca_file != NULL && set_ca(curl, cfg->ca_file, err) != HB_OK) {
+        hb_http_close(http);
+        return err->status;
     }
     return HB_OK;
 }
