@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,26 @@ static void phone_approves_after_reading_the_helper(struct script *s,
 {
     read_helper_status();
     phone_approves_alice(s, prompt);
+}
+
+/* The seccomp filter kills the helper with SIGSYS: the login is a
+ * failure, never "unavailable" (a stack may fall back on that). */
+static void phone_sees_the_helper_killed(struct script *s, const char *prompt)
+{
+    (void)s, (void)prompt;
+    read_helper_status();
+    const char *at = strstr(helper_status, "\nPid:\t");
+    assert_non_null(at);
+    assert_int_equal(kill((pid_t)atol(at + 6), SIGSYS), 0);
+}
+
+static void helper_killed_by_sigsys_is_auth_err_not_unavail(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_sees_the_helper_killed};
+    assert_int_equal(login("alice", NULL, &s), PAM_AUTH_ERR);
+    pu_release(&s);
 }
 
 /* The helper waits on the relay as its own user (the machine's passwd,
@@ -861,6 +882,7 @@ int main(void)
         cmocka_unit_test(enter_after_approval_logs_in),
         cmocka_unit_test(
             helper_waits_as_its_user_with_no_new_privs_and_seccomp),
+        cmocka_unit_test(helper_killed_by_sigsys_is_auth_err_not_unavail),
         cmocka_unit_test(long_poll_returns_as_the_code_arrives),
         cmocka_unit_test(prompt_with_relay_fits_80x24_and_qr_is_the_short_link),
         cmocka_unit_test(every_attempt_gets_a_fresh_state_and_session),
