@@ -109,6 +109,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         hb_pam_log_success(pamh, user, from, &profile);
 
 done:
+    /* Really down: the way in is an administrator's one-time code, never
+     * the password (pam_haobtc(8)). */
+    if (status == HB_ERR_UNAVAIL)
+        status = hb_pam_break_glass(pamh, &cfg, &texts, helper.deadline, argc,
+                                    argv, user, from, &err);
     if (status != HB_OK)
         hb_pam_report(pamh, &texts, user, from, &err);
     hb_pam_debug(pamh, &cfg, "result: %s",

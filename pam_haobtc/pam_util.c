@@ -39,6 +39,7 @@ int hb_pam_result(enum hb_status status)
     case HB_ERR_PROTOCOL:
     case HB_ERR_BUSY:
     case HB_ERR_HELPER:
+    case HB_ERR_BREAKGLASS:
     case HB_ERR_INPUT:
     case HB_ERR_PENDING:
     case HB_ERR_EXPIRED:
@@ -125,6 +126,8 @@ static const char *person_text(const struct hb_texts *t,
         return hb_tr(t, "No approval arrived in time.");
     case HB_ERR_BUSY:
         return hb_tr(t, "haobtc sign-in is busy; try again in a minute.");
+    case HB_ERR_BREAKGLASS:
+        return hb_tr(t, "The break-glass code was not accepted.");
     case HB_ERR_REJECTED:
         return hb_tr(t, "The sign-in was denied on the haobtc page.");
     case HB_ERR_DENIED:

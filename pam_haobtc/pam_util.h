@@ -55,6 +55,16 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
                    const struct hb_texts *texts, struct hb_helper *helper,
                    const struct hb_offer *offer, const char *user, char **code,
                    struct hb_error *err);
+/* After a login found haobtc unreachable (err): asks for a break-glass
+ * code when the file of codes exists, and lets user in (HB_OK) once a
+ * fresh helper still finds haobtc unreachable and the code is user's,
+ * unused and unexpired (logged at LOG_ALERT either way). Enter keeps the
+ * outage (HB_ERR_UNAVAIL, err as it was). pam_breakglass.c. */
+enum hb_status hb_pam_break_glass(pam_handle_t *pamh,
+                                  const struct hb_config *cfg,
+                                  const struct hb_texts *texts, time_t deadline,
+                                  int argc, const char **argv, const char *user,
+                                  const char *from, struct hb_error *err);
 /* One line for the administrator: who logged in as whom, from where. */
 void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
                         const struct hb_profile *profile);

@@ -254,6 +254,11 @@ int hb_helper_serve(int fd)
         hb_wire_clear(&in);
         return rc;
     }
+    if (status == HB_OK && in.type == HB_WIRE_PROBE) {
+        int rc = hb_helper_serve_reach(fd, &in);
+        hb_wire_clear(&in);
+        return rc;
+    }
     if (status == HB_OK)
         status = start(&l, &in, &err);
     hb_wire_clear(&in);

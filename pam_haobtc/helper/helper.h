@@ -13,5 +13,8 @@ int hb_helper_serve(int fd);
 /* Serves haobtc-login check, whose first frame (CHECK) is in: one RESULT
  * frame per finding, then CHECKED; returns the exit status. */
 int hb_helper_serve_check(int fd, struct hb_wire *in);
+/* Serves a break-glass attempt's question, whose first frame (PROBE) is
+ * in: one REACH frame (or ERROR); returns the exit status. */
+int hb_helper_serve_reach(int fd, struct hb_wire *in);
 
 #endif

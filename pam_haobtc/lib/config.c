@@ -34,6 +34,7 @@ void hb_config_free(struct hb_config *cfg)
         &cfg->token_url,          &cfg->resource_url, &cfg->client_id,
         &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
         &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
+        &cfg->breakglass_file,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
@@ -156,6 +157,8 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
         {"redirect_uri", &cfg->redirect_uri, is_redirect_uri,
          "an absolute URL"},
         {"map_file", &cfg->map_file, is_absolute_path, "an absolute path"},
+        {"breakglass_file", &cfg->breakglass_file, is_absolute_path,
+         "an absolute path"},
         {"ca_file", &cfg->ca_file, is_absolute_path, "an absolute path"},
         {"proxy", &cfg->proxy, NULL, "a proxy URL"},
         {"fleet_key_file", &cfg->fleet_key_file, is_absolute_path,
@@ -334,6 +337,8 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
         status = set_string(&cfg->site_url, "https://haobtc.com", err);
     if (status == HB_OK && cfg->map_file == NULL)
         status = set_string(&cfg->map_file, HB_DEFAULT_MAP, err);
+    if (status == HB_OK && cfg->breakglass_file == NULL)
+        status = set_string(&cfg->breakglass_file, HB_DEFAULT_BREAKGLASS, err);
     if (status == HB_OK)
         status = resolve(cfg->site_url, &cfg->authorize_url,
                          "/auth/oauth/authorize/", err);

@@ -8,6 +8,7 @@
 
 #define HB_DEFAULT_CONF "/etc/security/pam_haobtc.conf"
 #define HB_DEFAULT_MAP "/etc/security/pam_haobtc.map"
+#define HB_DEFAULT_BREAKGLASS "/etc/security/pam_haobtc.breakglass"
 
 enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
 enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
@@ -37,6 +38,8 @@ struct hb_config {
     /* The language of the prompt and messages (lang.h). */
     enum hb_lang_setting lang;
     char *map_file;
+    /* One-time codes for when haobtc is really down (breakglass.h). */
+    char *breakglass_file;
     bool same_name;
     long timeout;
     long http_timeout;

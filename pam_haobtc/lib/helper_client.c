@@ -348,6 +348,38 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
     return status;
 }
 
+enum hb_status hb_helper_reach(struct hb_helper *h, int argc, const char **argv,
+                               bool *reachable, struct hb_error *err)
+{
+    *reachable = true;
+    struct hb_wire out, in;
+    char deadline[32];
+    snprintf(deadline, sizeof(deadline), "%lld", (long long)h->deadline);
+    hb_wire_init(&out, HB_WIRE_PROBE);
+    bool fits =
+        hb_wire_add(&out, HB_WIRE_VERSION) && hb_wire_add(&out, deadline);
+    for (int i = 0; fits && i < argc; i++)
+        fits = hb_wire_add(&out, argv[i]);
+    if (!fits)
+        return hb_fail(err, HB_ERR_CONFIG, "the module arguments are too long");
+    static const int expect[] = {HB_WIRE_REACH};
+    enum hb_status status = converse(h, &out, &in, expect, 1, err);
+    if (status == HB_OK) {
+        const char *word = hb_wire_field(&in, 0);
+        if (in.n_fields != 2 || (strcmp(word, "reachable") != 0 &&
+                                 strcmp(word, "unreachable") != 0))
+            status = hb_fail(err, HB_ERR_HELPER,
+                             "the haobtc helper sent a malformed answer");
+        else if (strcmp(word, "unreachable") == 0)
+            /* The helper's own words: what it found unreachable. */
+            hb_fail(err, HB_ERR_UNAVAIL, "%s", hb_wire_field(&in, 1));
+        *reachable = status != HB_OK || strcmp(word, "unreachable") != 0;
+    }
+    hb_wire_clear(&out);
+    hb_wire_clear(&in);
+    return status;
+}
+
 enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err)
 {
     struct hb_wire out, in;

@@ -56,6 +56,10 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
                                    const char **argv, const char *user,
                                    const char *rhost, struct hb_offer *offer,
                                    struct hb_error *err);
+/* Instead of a challenge: whether haobtc can be reached now (a break-glass
+ * code counts only while it cannot); when not, err says what was found. */
+enum hb_status hb_helper_reach(struct hb_helper *h, int argc, const char **argv,
+                               bool *reachable, struct hb_error *err);
 /* One wait on the relay: HB_OK once the relay handed the helper the code,
  * HB_ERR_PENDING when not yet, another status when the login is over. */
 enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err);

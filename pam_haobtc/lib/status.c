@@ -51,6 +51,8 @@ const char *hb_status_name(enum hb_status status)
         return "helper failed";
     case HB_ERR_SYSTEM:
         return "system error";
+    case HB_ERR_BREAKGLASS:
+        return "break-glass code refused";
     }
     return "unknown";
 }

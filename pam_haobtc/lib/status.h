@@ -25,9 +25,10 @@ enum hb_status {
     HB_ERR_BUSY,     /* the relay or haobtc kept answering 429 or 503 */
     HB_ERR_HELPER,   /* the helper died, hung, or spoke out of turn */
     HB_ERR_SYSTEM,   /* a local fault: no socket, no process */
+    HB_ERR_BREAKGLASS, /* a break-glass code not accepted */
 };
 /* The last value, for checking a status that crossed the helper link. */
-#define HB_ERR_LAST HB_ERR_SYSTEM
+#define HB_ERR_LAST HB_ERR_BREAKGLASS
 
 #define HB_ERRMSG_MAX 256
 

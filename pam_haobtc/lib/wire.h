@@ -36,6 +36,11 @@ enum hb_wire_type {
      * login's story the module logs (an HTTP call's status and duration);
      * never a secret */
     HB_WIRE_NOTE, /* text */
+    /* the module, when a login found haobtc unreachable and the person
+     * offers a break-glass code: instead of START, is haobtc still
+     * unreachable? answered by REACH */
+    HB_WIRE_PROBE, /* version, deadline, args... */
+    HB_WIRE_REACH, /* "reachable"|"unreachable", what was found */
 };
 
 /* One decoded frame. Fields point into store; a frame may carry a code, so

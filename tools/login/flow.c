@@ -28,6 +28,8 @@ static void usage(FILE *to)
             "usage: haobtc-login [-c CONF] [-u LOCALUSER] [key=value ...]\n"
             "       haobtc-login check [-c CONF] [options]  (see check "
             "--help)\n"
+            "       haobtc-login breakglass issue|list|revoke  (see "
+            "breakglass --help)\n"
             "  Prints the haobtc authorize link, reads the code pasted from\n"
             "  the page haobtc redirects to, exchanges it, and prints the\n"
             "  profile and the local account it maps to.\n"

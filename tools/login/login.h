@@ -9,7 +9,10 @@ int login_flow_main(int argc, char **argv);
 /* "haobtc-login check": the setup check (check_main.c); argv[0] is
  * "check". */
 int check_main(int argc, char **argv);
-/* -c PATH, for both: the module's own conf=PATH argument in *arg (a new
+/* "haobtc-login breakglass issue|list|revoke" (breakglass.c); argv[1] is
+ * "breakglass". */
+int breakglass_main(int argc, char **argv);
+/* -c PATH, for all: the module's own conf=PATH argument in *arg (a new
  * string; the one before is freed). False when out of memory. */
 bool login_conf_arg(char **arg, const char *path);
 

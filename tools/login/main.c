@@ -1,6 +1,7 @@
 /* haobtc-login, the administrator's tool: without a subcommand it runs a
  * login's flow from a shell (flow.c); "check" checks the whole setup
- * (check_*.c). */
+ * (check_*.c); "breakglass" keeps the one-time codes for outages
+ * (breakglass.c). */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -23,5 +24,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return check_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "breakglass") == 0)
+        return breakglass_main(argc, argv);
     return login_flow_main(argc, argv);
 }
