@@ -22,6 +22,7 @@
 #include "relay_client.h"
 #include "sandbox.h"
 #include "secure.h"
+#include "token.h"
 #include "wire.h"
 
 /* The module sends its first frame at once; a module that does not is
@@ -160,10 +161,11 @@ static enum hb_status wait_relay(struct login *l, struct hb_error *err)
     return hb_relay_wait(&l->http, l->ch.poll_secret, &l->relay_code, err);
 }
 
-static enum hb_status exchange(struct login *l, const char *pasted,
-                               struct hb_error *err)
+/* The code to redeem: the pasted answer once its tag shows it was
+ * approved for this attempt, or the one the relay handed over. */
+static enum hb_status take_code(struct login *l, const char *pasted,
+                                char **code, struct hb_error *err)
 {
-    char *code = NULL;
     enum hb_status status = HB_OK;
     if (pasted[0] != '\0') {
         char *answer = strdup(pasted);
@@ -171,17 +173,25 @@ static enum hb_status exchange(struct login *l, const char *pasted,
             return hb_fail(err, HB_ERR_NOMEM, "out of memory");
         /* Only this process knows the tag key, so only it can tell a code
          * approved for this attempt from one approved for another. */
-        status = hb_answer_unbind(answer, &l->ch, &code, err);
+        status = hb_answer_unbind(answer, &l->ch, code, err);
         hb_free_secret(&answer);
         if (status == HB_ERR_PENDING)
             status = hb_fail(err, HB_ERR_INPUT, "%s",
                              N_("the pasted code is empty"));
     } else if (l->relay_code != NULL) {
-        code = l->relay_code;
+        *code = l->relay_code;
         l->relay_code = NULL;
     } else {
         status = hb_fail(err, HB_ERR_PENDING, "no code was entered");
     }
+    return status;
+}
+
+static enum hb_status exchange(struct login *l, const char *pasted,
+                               struct hb_error *err)
+{
+    char *code = NULL;
+    enum hb_status status = take_code(l, pasted, &code, err);
     char *token = NULL;
     struct hb_profile profile = {0};
     if (status == HB_OK)
@@ -204,6 +214,36 @@ static enum hb_status exchange(struct login *l, const char *pasted,
     hb_profile_free(&profile);
     if (status == HB_OK)
         status = hb_wire_send(l->fd, &out, err);
+    return status;
+}
+
+/* haobtc-login pkce: redeems this attempt's code with a fresh verifier
+ * that is not the attempt's. A provider that enforces PKCE refuses it
+ * (the ERROR frame carries its code); one that hands out a token ignores
+ * PKCE. That token is wiped unused: no profile is fetched with it. */
+static enum hb_status probe_pkce(struct login *l, const char *pasted,
+                                 struct hb_error *err)
+{
+    char *code = NULL;
+    char *wrong = NULL;
+    char *token = NULL;
+    enum hb_status status = take_code(l, pasted, &code, err);
+    if (status == HB_OK) {
+        wrong = hb_code_verifier_new();
+        if (wrong == NULL)
+            status = hb_fail(err, HB_ERR_NOMEM, "cannot make a PKCE verifier");
+        /* 256 random bits: equal only if the random source is broken. */
+        else if (hb_ct_streq(wrong, l->ch.code_verifier))
+            status = hb_fail(err, HB_ERR_SYSTEM,
+                             "the random source repeated a PKCE verifier");
+    }
+    if (status == HB_OK)
+        status = hb_get_token(&l->http, code, wrong, &token, err);
+    hb_free_secret(&code);
+    hb_free_secret(&wrong);
+    hb_free_secret(&token);
+    if (status == HB_OK)
+        status = send_bare(l->fd, HB_WIRE_PKCE_IGNORED);
     return status;
 }
 
@@ -232,6 +272,8 @@ static enum hb_status serve_answers(struct login *l, struct hb_error *err)
         }
         if (in.type == HB_WIRE_EXCHANGE && in.n_fields == 1)
             status = exchange(l, in.field[0], err);
+        else if (in.type == HB_WIRE_PROBE_PKCE && in.n_fields == 1)
+            status = probe_pkce(l, in.field[0], err);
         else
             status = hb_fail(err, HB_ERR_HELPER,
                              "the module sent frame %d out of turn", in.type);

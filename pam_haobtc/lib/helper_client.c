@@ -447,6 +447,24 @@ enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
     return status;
 }
 
+enum hb_status hb_helper_probe_pkce(struct hb_helper *h, const char *code,
+                                    struct hb_error *err)
+{
+    struct hb_wire out, in;
+    hb_wire_init(&out, HB_WIRE_PROBE_PKCE);
+    if (!hb_wire_add(&out, code != NULL ? code : ""))
+        return hb_fail(err, HB_ERR_INPUT, "%s",
+                       N_("the pasted code is too long"));
+    static const int expect[] = {HB_WIRE_PKCE_IGNORED};
+    enum hb_status status = converse(h, &out, &in, expect, 1, err);
+    hb_wire_clear(&out);
+    if (status == HB_OK && in.n_fields != 0)
+        status = hb_fail(err, HB_ERR_HELPER,
+                         "the haobtc helper sent a malformed PKCE verdict");
+    hb_wire_clear(&in);
+    return status;
+}
+
 void hb_helper_stop(struct hb_helper *h)
 {
     if (!h->started) {

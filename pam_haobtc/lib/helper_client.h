@@ -72,6 +72,14 @@ enum hb_status hb_helper_wait_approval(struct hb_helper *h,
 enum hb_status hb_helper_exchange(struct hb_helper *h, const char *code,
                                   struct hb_profile *profile,
                                   struct hb_error *err);
+/* haobtc-login pkce only; the module never calls it. Has the helper
+ * redeem the code (pasted, or the relay's when NULL) with a throw-away
+ * code_verifier instead of the attempt's: HB_OK when haobtc handed out a
+ * token all the same (it ignores PKCE; the helper dropped the token and
+ * fetched no profile), HB_ERR_DENIED with err->haobtc_code when haobtc
+ * refused it, another status when it could not be asked. */
+enum hb_status hb_helper_probe_pkce(struct hb_helper *h, const char *code,
+                                    struct hb_error *err);
 /* HB_OK while the login's deadline has not passed, else HB_ERR_EXPIRED:
  * asked after every conversation, since the person (or whoever stopped
  * the program) may answer at any time. */

@@ -91,7 +91,7 @@ enum hb_status hb_wire_decode(const unsigned char *body, size_t len,
     if (len < 1 || len > HB_WIRE_MAX)
         return hb_fail(err, HB_ERR_HELPER, "helper frame of %zu bytes", len);
     hb_wire_init(w, body[0]);
-    if (w->type < HB_WIRE_START || w->type > HB_WIRE_REACH)
+    if (w->type < HB_WIRE_START || w->type > HB_WIRE_LAST)
         return hb_fail(err, HB_ERR_HELPER, "helper frame of unknown type %d",
                        w->type);
     size_t at = 1;

@@ -36,11 +36,18 @@ enum hb_wire_type {
      * login's story the module logs (an HTTP call's status and duration);
      * never a secret */
     HB_WIRE_NOTE, /* text */
+    /* haobtc-login pkce only (the module never sends it): instead of
+     * EXCHANGE, redeem the code with a throw-away code_verifier, not this
+     * attempt's, and never fetch the profile; answered by ERROR (haobtc
+     * refused it, as a provider enforcing PKCE does) or PKCE_IGNORED. */
+    HB_WIRE_PROBE_PKCE,   /* pasted answer, or "" for the relay's code */
+    HB_WIRE_PKCE_IGNORED, /* haobtc handed out a token; it was dropped */
     /* the module, when a login found haobtc unreachable and the person
      * offers a break-glass code: instead of START, is haobtc still
      * unreachable? answered by REACH */
     HB_WIRE_PROBE, /* version, deadline, args... */
     HB_WIRE_REACH, /* "reachable"|"unreachable", what was found */
+    HB_WIRE_LAST = HB_WIRE_REACH
 };
 
 /* One decoded frame. Fields point into store; a frame may carry a code, so

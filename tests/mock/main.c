@@ -122,10 +122,13 @@ static void usage(FILE *out)
           "flat|nested]\n"
           "  [--code-ttl S] [--token-ttl S] [--http-port N] "
           "[--http-port-file FILE] [--quiet]\n"
-          "  [--secrets-log FILE] [--require-pkce]\n"
+          "  [--secrets-log FILE] [--require-pkce] [--ignore-pkce]\n"
           "--require-pkce refuses an authorize request without a PKCE\n"
           "code_challenge (S256); a code issued with one is redeemed only\n"
-          "with its code_verifier, whatever this switch says.\n"
+          "with its code_verifier, whatever this switch says, unless\n"
+          "--ignore-pkce: then the token endpoint redeems a code whatever\n"
+          "code_verifier comes with it, or none, as a provider that ignores\n"
+          "PKCE does.\n"
           "--secrets-log FILE is for tests only: every authorization code,\n"
           "access token and refresh token the mock issues is appended to FILE\n"
           "in the clear, one a line, so a test can check that none of them\n"
@@ -161,11 +164,12 @@ static const struct {
 /* 0 to run, 1 after --help, -1 on a bad command line. */
 static int parse_args(int argc, char **argv)
 {
-    struct option longopts[N_SIMPLE + 6] = {
+    struct option longopts[N_SIMPLE + 7] = {
         [N_SIMPLE] = {"client-secret", required_argument, NULL, 's'},
         {"layout", required_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
         {"require-pkce", no_argument, NULL, 'p'},
+        {"ignore-pkce", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int secret_arg = 0;
@@ -195,6 +199,8 @@ static int parse_args(int argc, char **argv)
             mock_opt.quiet = 1;
         } else if (ch == 'p') {
             mock_opt.require_pkce = 1;
+        } else if (ch == 'i') {
+            mock_opt.ignore_pkce = 1;
         } else if (ch == 'h') {
             usage(stdout);
             return 1;

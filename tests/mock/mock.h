@@ -148,6 +148,7 @@ struct mock_options {
     int nested;
     int quiet;
     int require_pkce; /* authorize refuses a request without a challenge */
+    int ignore_pkce;  /* token redeems a code whatever the verifier */
 };
 
 struct mock_field {

@@ -373,7 +373,8 @@ static enum MHD_Result token(struct MHD_Connection *c,
     if (verifier != NULL && strlen(verifier) >= 43 &&
         strlen(verifier) < MOCK_SECRET_LEN && mock_secret_log(verifier) != 0)
         return mock_send_internal(c, req);
-    if (code == 0)
+    /* --ignore-pkce: the provider haobtc-login pkce must catch. */
+    if (code == 0 && !mock_opt.ignore_pkce)
         code = check_verifier(challenge, verifier);
     if (code == 0 && user->status == MOCK_USER_DELETED)
         code = 40011;

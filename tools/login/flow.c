@@ -1,7 +1,8 @@
 /* haobtc-login without a subcommand: the module's flow from a shell, so an
  * administrator can try a configuration without PAM: prints the link,
  * reads the pasted code, prints the profile and the local account it maps
- * to. */
+ * to. "haobtc-login pkce" runs the same flow but has the helper redeem the
+ * code with a wrong code_verifier, to learn whether haobtc enforces PKCE. */
 #include "autoconf.h"
 
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codes.h"
 #include "config.h"
 #include "helper_client.h"
 #include "identity.h"
@@ -26,6 +28,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: haobtc-login [-c CONF] [-u LOCALUSER] [key=value ...]\n"
+            "       haobtc-login pkce [-c CONF] -u LOCALUSER [key=value ...]\n"
             "       haobtc-login check [-c CONF] [options]  (see check "
             "--help)\n"
             "       haobtc-login breakglass issue|list|revoke  (see "
@@ -33,10 +36,14 @@ static void usage(FILE *to)
             "  Prints the haobtc authorize link, reads the code pasted from\n"
             "  the page haobtc redirects to, exchanges it, and prints the\n"
             "  profile and the local account it maps to.\n"
+            "  pkce: the same login, but the code is redeemed with a wrong\n"
+            "  code_verifier: tells whether haobtc enforces PKCE.\n"
             "  -c, --conf FILE   configuration (default %s)\n"
             "  -u, --user NAME   local account to check the mapping against\n"
             "exit: 0 mapped (or no -u), 1 refused, 2 provider unavailable,\n"
-            "      3 configuration error, 4 other error\n",
+            "      3 configuration error, 4 other error\n"
+            "pkce: 0 haobtc refused the wrong verifier, 1 haobtc accepted it,\n"
+            "      2 provider unavailable, 3 configuration error, 4 other\n",
             HB_DEFAULT_CONF);
 }
 
@@ -117,7 +124,86 @@ static void show(const char *label, const char *value)
     putchar('\n');
 }
 
-int login_flow_main(int argc, char **argv)
+/* Prints what the exchange gave and the local account it maps to; with a
+ * user, the status of that mapping. */
+static enum hb_status show_result(const struct hb_texts *texts,
+                                  const struct hb_config *cfg,
+                                  const struct hb_profile *profile,
+                                  const char *user, struct hb_error *err)
+{
+    enum hb_status status = HB_OK;
+    /* TRANSLATORS: labels of haobtc-login's result, padded to 18
+     * terminal columns; keep the colon. */
+    show(hb_tr(texts, "token exchange:"), hb_tr(texts, "ok"));
+    show(hb_tr(texts, "haobtc uuid:"), profile->uuid);
+    show(hb_tr(texts, "haobtc username:"), profile->username);
+    show(hb_tr(texts, "address:"), profile->address);
+    show(hb_tr(texts, "provider:"), profile->provider);
+    const char *maps_to = hb_tr(texts, "maps to:");
+    char line[HB_ERRMSG_MAX + HB_USERNAME_MAX + 64];
+    if (user != NULL) {
+        status = hb_identity_check(cfg, profile, user, NULL, err);
+        /* TRANSLATORS: %s is the local account. */
+        snprintf(line, sizeof(line), hb_tr(texts, "%s (may log in)"), user);
+        if (status == HB_OK)
+            show(maps_to, line);
+    } else {
+        char local[HB_USERNAME_MAX + 1];
+        if (hb_identity_lookup(cfg, profile, "", local, sizeof(local), NULL,
+                               err) == HB_OK) {
+            show(maps_to, local);
+        } else {
+            /* TRANSLATORS: %s is why (in English, as the log says). */
+            snprintf(line, sizeof(line), hb_tr(texts, "nothing (%s)"),
+                     err->msg);
+            show(maps_to, line);
+        }
+    }
+    return status;
+}
+
+/* haobtc-login pkce's verdict on the probe's outcome, and its exit
+ * status: only a refusal carrying a haobtc code is "ok", only a token is
+ * "FAIL"; anything else (unreachable, a paste refused here, the deadline)
+ * says nothing about PKCE. */
+static int pkce_verdict(enum hb_status status, const struct hb_error *err)
+{
+    if (status == HB_OK) {
+        printf("FAIL pkce: haobtc accepted a code with the wrong "
+               "code_verifier: it ignores PKCE, so a code injected at the "
+               "relay's /cb or pasted from another attempt is not caught by "
+               "haobtc (see doc/threat-model.md)\n");
+        return 1;
+    }
+    const struct hb_code_info *info = hb_code_lookup(err->haobtc_code);
+    /* Only "this code is not valid" speaks of the verifier; a refusal of
+     * the client (a wrong secret, say) would refuse any code. */
+    if (status == HB_ERR_DENIED && err->haobtc_code == 40009 && info != NULL) {
+        printf("ok pkce: haobtc refused a code redeemed with the wrong "
+               "code_verifier (%ld %s)\n",
+               err->haobtc_code, info->name);
+        return 0;
+    }
+    if (status == HB_ERR_DENIED) {
+        fprintf(stderr,
+                "haobtc-login: no verdict: haobtc refused for another reason "
+                "(%s); an ordinary haobtc-login -u USER must succeed first\n",
+                err->msg);
+        return 3;
+    }
+    fprintf(stderr, "haobtc-login: %s: %s\n", hb_status_name(status), err->msg);
+    switch (status) {
+    case HB_ERR_UNAVAIL:
+        return 2;
+    case HB_ERR_CONFIG:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+/* The login of both commands; probe: haobtc-login pkce. */
+static int run_flow(int argc, char **argv, bool probe)
 {
     static const struct option options[] = {
         {"conf", required_argument, NULL, 'c'},
@@ -144,6 +230,13 @@ int login_flow_main(int argc, char **argv)
             usage(stderr);
             return 4;
         }
+    }
+    /* The relay's context page names the account the phone approves. */
+    if (probe && user == NULL) {
+        fputs("haobtc-login pkce: -u LOCALUSER is required\n", stderr);
+        usage(stderr);
+        free(conf_arg);
+        return 4;
     }
 
     /* The same argument list a pam.d line would give the module. */
@@ -190,42 +283,22 @@ int login_flow_main(int argc, char **argv)
         status = hb_obtain_code(
             &person, &cfg, &helper, &offer,
             user != NULL ? user : hb_tr(&texts, "your account"), &code, &err);
-    if (status == HB_OK)
-        status = hb_helper_exchange(&helper, code, &profile, &err);
-    hb_free_secret(&code);
-    if (status == HB_OK) {
-        /* TRANSLATORS: labels of haobtc-login's result, padded to 18
-         * terminal columns; keep the colon. */
-        show(hb_tr(&texts, "token exchange:"), hb_tr(&texts, "ok"));
-        show(hb_tr(&texts, "haobtc uuid:"), profile.uuid);
-        show(hb_tr(&texts, "haobtc username:"), profile.username);
-        show(hb_tr(&texts, "address:"), profile.address);
-        show(hb_tr(&texts, "provider:"), profile.provider);
-        const char *maps_to = hb_tr(&texts, "maps to:");
-        char line[HB_ERRMSG_MAX + HB_USERNAME_MAX + 64];
-        if (user != NULL) {
-            status = hb_identity_check(&cfg, &profile, user, NULL, &err);
-            /* TRANSLATORS: %s is the local account. */
-            snprintf(line, sizeof(line), hb_tr(&texts, "%s (may log in)"),
-                     user);
-            if (status == HB_OK)
-                show(maps_to, line);
-        } else {
-            char local[HB_USERNAME_MAX + 1];
-            if (hb_identity_lookup(&cfg, &profile, "", local, sizeof(local),
-                                   NULL, &err) == HB_OK) {
-                show(maps_to, local);
-            } else {
-                /* TRANSLATORS: %s is why (in English, as the log says). */
-                snprintf(line, sizeof(line), hb_tr(&texts, "nothing (%s)"),
-                         err.msg);
-                show(maps_to, line);
-            }
-        }
+    int rc;
+    if (probe) {
+        if (status == HB_OK)
+            status = hb_helper_probe_pkce(&helper, code, &err);
+        rc = pkce_verdict(status, &err);
+    } else {
+        if (status == HB_OK)
+            status = hb_helper_exchange(&helper, code, &profile, &err);
+        if (status == HB_OK)
+            status = show_result(&texts, &cfg, &profile, user, &err);
+        if (status != HB_OK)
+            fprintf(stderr, "haobtc-login: %s: %s\n", hb_status_name(status),
+                    err.msg);
+        rc = exit_code(status);
     }
-    if (status != HB_OK)
-        fprintf(stderr, "haobtc-login: %s: %s\n", hb_status_name(status),
-                err.msg);
+    hb_free_secret(&code);
 
     hb_profile_free(&profile);
     hb_offer_free(&offer);
@@ -234,5 +307,15 @@ int login_flow_main(int argc, char **argv)
     hb_texts_close(&texts);
     free(args);
     free(conf_arg);
-    return exit_code(status);
+    return rc;
+}
+
+int login_flow_main(int argc, char **argv)
+{
+    return run_flow(argc, argv, false);
+}
+
+int login_pkce_main(int argc, char **argv)
+{
+    return run_flow(argc, argv, true);
 }

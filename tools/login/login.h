@@ -1,4 +1,4 @@
-/* haobtc-login's two commands, which its main dispatches to. */
+/* haobtc-login's commands, which its main dispatches to. */
 #ifndef HB_TOOLS_LOGIN_H
 #define HB_TOOLS_LOGIN_H
 
@@ -6,6 +6,9 @@
 
 /* The module's flow from a shell (flow.c). */
 int login_flow_main(int argc, char **argv);
+/* "haobtc-login pkce": that flow, with the code redeemed with a wrong
+ * code_verifier (flow.c); argv[0] is "pkce". */
+int login_pkce_main(int argc, char **argv);
 /* "haobtc-login check": the setup check (check_main.c); argv[0] is
  * "check". */
 int check_main(int argc, char **argv);

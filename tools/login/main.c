@@ -1,5 +1,6 @@
 /* haobtc-login, the administrator's tool: without a subcommand it runs a
- * login's flow from a shell (flow.c); "check" checks the whole setup
+ * login's flow from a shell (flow.c); "pkce" runs it to learn whether
+ * haobtc enforces PKCE (flow.c); "check" checks the whole setup
  * (check_*.c); "breakglass" keeps the one-time codes for outages
  * (breakglass.c). */
 #include "autoconf.h"
@@ -26,5 +27,7 @@ int main(int argc, char **argv)
         return check_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "breakglass") == 0)
         return breakglass_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "pkce") == 0)
+        return login_pkce_main(argc - 1, argv + 1);
     return login_flow_main(argc, argv);
 }
