@@ -120,12 +120,16 @@ late() {
 late_paste() {
     first_prompt "$1" || return 1
     sleep "$LATE"
-    e2e_type "$1" -l "$(paste_answer "$(e2e_state "$1")" never-issued-code)"
+    paste_made_up_code "$1"
     answer_prompts "$1"
 }
+paste_made_up_code() {
+    e2e_type "$1" -l "$(paste_answer "$(e2e_state "$1")" never-issued-code)"
+}
 
-# stopped_across NAME: SIGSTOP on the su that runs PAM (bob's "su - alice")
-# from its prompt until past the deadline, then SIGCONT and Enter.
+# stopped_across NAME [paste]: SIGSTOP on the su that runs PAM (bob's
+# "su - alice") from its prompt until past the deadline, then SIGCONT and
+# Enter (or a made-up code).
 stopped_across() {
     local t=$1 pid
     first_prompt "$t" || return 1
@@ -135,6 +139,7 @@ stopped_across() {
     sleep "$LATE"
     kill -CONT "$pid"
     sleep 0.5
+    [ "${2:-}" = paste ] && paste_made_up_code "$t"
     answer_prompts "$t"
 }
 
@@ -163,8 +168,8 @@ password_at_the_prompt() {
 }
 
 DRIVERS=()
-drive() { # drive DRIVER NAME: the driver in the background
-    "$1" "$2" &
+drive() { # drive DRIVER NAME [ARG]: the driver in the background
+    "$@" &
     DRIVERS+=($!)
 }
 drivers_done() {
@@ -356,14 +361,22 @@ write_conf /etc/security/pam_haobtc.conf site_url=https://127.0.0.1:1 \
     client_id=test-client client_secret=test-secret timeout=$TIMEOUT http_timeout=3
 sudo_term sudo_late_outage
 su_term su_late_outage
+su_term su_stopped_outage
+ssh_term ssh_late_outage
 drive late_paste sudo_late_outage
 drive late_paste su_late_outage
+drive stopped_across su_stopped_outage paste
+drive late_paste ssh_late_outage
 # sudo's later tries read the configuration again: it stays until the end.
 drivers_done
 check sudo_code_pasted_after_the_deadline_in_an_outage_fails_without_a_password_prompt \
     refused sudo_late_outage "$late_is_expired"
 check su_code_pasted_after_the_deadline_in_an_outage_fails_without_a_password_prompt \
     refused su_late_outage "$late_is_expired"
+check su_stopped_across_the_deadline_in_an_outage_fails_without_a_password_prompt \
+    refused su_stopped_outage "$late_is_expired"
+check ssh_code_pasted_after_the_deadline_in_an_outage_is_permission_denied_without_a_password_prompt \
+    refused ssh_late_outage "$late_is_expired"
 
 # 6, the control: haobtc and the relay really unreachable (a closed port),
 # found in time: PAM_AUTHINFO_UNAVAIL, which this stack lets through to the
