@@ -300,7 +300,7 @@ fi
 budget_dir=$E2E_DIR/budget
 mkdir -p "$budget_dir"
 budget_provider_port=$(free_port)
-main_mock=("$MOCK_PID" "$MOCK_PORT" "$MOCK_URL")
+main_mock=("$MOCK_PORT" "$MOCK_URL")
 start_relay "$budget_dir" "$budget_provider_port" --rate 20 --burst 60 \
     --module-rate 100 --module-burst 1000 || { not_ok budget_relay_starts; exit 1; }
 E2E_PIDS+=("$RELAY_PID")
@@ -309,7 +309,7 @@ start_mock "$budget_dir" --port "$budget_provider_port" \
 E2E_PIDS+=("$MOCK_PID")
 # phone_approve and e2e_conf use the relay's provider as MOCK2.
 MOCK2_URL=$MOCK_URL
-MOCK_PID=${main_mock[0]} MOCK_PORT=${main_mock[1]} MOCK_URL=${main_mock[2]}
+MOCK_PORT=${main_mock[0]} MOCK_URL=${main_mock[1]}
 e2e_conf relay timeout=$TIMEOUT http_timeout=3
 
 # One curl for 300 requests: past the module budget's refill rate (100 a
