@@ -209,7 +209,7 @@ ran() {
         [ "$(cat "$E2E_DIR/$1.out")" = "$2" ] || { e2e_show "$1"; return 1; }
 }
 approved_without_password() { ran "$1" "$2" && no_password_prompt "$1" || { e2e_show "$1"; return 1; }; }
-# The sign-in shown later was not answered with the password: it was refused
+# The password typed at a later try reached the module, which refused it
 # as a pasted code.
 password_not_a_code() { said "$1" 'The pasted code was not used'; }
 
