@@ -26,7 +26,8 @@ TIMEOUT=8
 LATE=9.5
 
 # lenient_service NAME: examples/pam.d/NAME with its haobtc line replaced by
-# the lenient one (su and sudo ship it already; sshd ships "sufficient").
+# the lenient one (the examples no longer ship it: su and sudo are haobtc
+# only, sshd "sufficient").
 lenient_service() {
     sed -E "s/^auth[[:space:]].*pam_haobtc\.so.*$/$LENIENT/" \
         "$HB_SRC/examples/pam.d/$1" >"/etc/pam.d/$1" &&
