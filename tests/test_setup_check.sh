@@ -28,7 +28,8 @@ chmod 644 "$t/map"
 (umask 077 && echo test-secret >"$t/secret")
 write_conf "$t/conf" "site_url=$MOCK2_URL" "relay_url=$RELAY_URL" \
     "fleet_key_file=$HB_FLEET_KEY" "ca_file=$HB_PKI/ca.pem" \
-    client_id=test-client "client_secret_file=$t/secret" "map_file=$t/map"
+    client_id=test-client "client_secret_file=$t/secret" "map_file=$t/map" \
+    "breakglass_file=$t/breakglass"
 
 # Debian 12's common files, then the examples as they are, with the module
 # named by its path in this build and this test's configuration.
@@ -149,6 +150,8 @@ expect green_pam_su_words green ok 'pam su' \
     '^haobtc only, no password even when haobtc is unreachable \('
 expect green_sshd_grace green ok 'sshd grace' 'LoginGraceTime 120 s, the module.s timeout 110 s'
 expect green_sshd_access green ok 'sshd access' 'every mapped account may log in \(alice, bob\)'
+expect green_breakglass_none_issued green ok breakglass \
+    '^none issued \(haobtc-login breakglass issue makes one-time codes'
 check check_green_ends_with_the_tally grep -qx '[0-9]* ok, 0 warn, 0 FAIL' "$t/green.out"
 echo "one check of the green setup took $took ms"
 variant paste relay_url= "site_url=$MOCK_URL" redirect_uri=https://127.0.0.1/cb
@@ -190,6 +193,34 @@ unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$t/helper"
 echo $? >"$t/helper_open.rc"
 expect helper_writable_by_group helper_open FAIL helper \
     'haobtc-helper is writable by group or others.*Fix: chown root:root .*; chmod 755'
+
+# --- the break-glass file: what the module would find once haobtc is down
+config_only=(--skip network,map,pam,sshd)
+bg_issue() { "$HB_LOGIN" breakglass issue --file "$@" >/dev/null; }
+bg_issue "$t/safe.bg" --user alice --ttl 24h
+# One spent code beside it (expired at 1000 s after the epoch).
+echo '0123abcd bob 1000 0 $y$j9T$salt$hash' >>"$t/safe.bg"
+variant safebg "breakglass_file=$t/safe.bg"
+run_check bg_safe -c "$t/safebg.conf" "${config_only[@]}"
+check breakglass_safe_file_has_no_warning sh -c "! grep -qE '^(warn|FAIL) ' '$t/bg_safe.out'"
+expect breakglass_safe_file_counts bg_safe ok breakglass \
+    '/safe.bg: root-only, codes: 1 unused \(accounts: alice\), 1 used or expired$'
+cp -p "$t/safe.bg" "$t/open.bg" && chmod 644 "$t/open.bg"
+variant openbg "breakglass_file=$t/open.bg"
+run_check bg_open -c "$t/openbg.conf" "${config_only[@]}"
+expect breakglass_readable_by_others bg_open FAIL breakglass \
+    'open.bg holds a secret but is readable by group or others.*Fix: chmod 600'
+(umask 077 && cp "$t/safe.bg" "$t/bad.bg" && echo 'alice BG-K7P2Q' >>"$t/bad.bg")
+variant badbg "breakglass_file=$t/bad.bg"
+run_check bg_bad -c "$t/badbg.conf" "${config_only[@]}"
+expect breakglass_malformed_line bg_bad FAIL breakglass \
+    'bad.bg: line 5 is not "ID USER EXPIRES USED HASH".*Fix: delete that line'
+bg_issue "$t/long.bg" --user bob --ttl 30d
+variant longbg "breakglass_file=$t/long.bg"
+run_check bg_long -c "$t/longbg.conf" "${config_only[@]}"
+check breakglass_long_lived_code_is_a_warning [ "$(<"$t/bg_long.rc")" = 0 ]
+expect breakglass_long_lived_code bg_long warn breakglass \
+    'valid for more than 7 days: [0-9a-f]{8} \(bob, 30 days left\);.*Fix: revoke them'
 
 # --- the provider (DNS, TCP, TLS, client credentials) and the relay
 variant dns "site_url=https://haobtc.invalid" "relay_url=https://127.0.0.1:$closed" http_timeout=3
