@@ -75,8 +75,10 @@ enum hb_status hb_pam_break_glass(pam_handle_t *pamh,
     if (status == HB_OK)
         status = hb_breakglass_use(cfg->breakglass_file, user, answer, id, err);
     hb_free_secret(&answer);
+    /* Only the status changes: err->msg formatted into itself (an
+     * overlapping copy) came out empty in the log. */
     if (status == HB_ERR_DENIED)
-        status = hb_fail(err, HB_ERR_BREAKGLASS, "%s", err->msg);
+        status = err->status = HB_ERR_BREAKGLASS;
     if (status == HB_OK)
         hb_pam_log(pamh, LOG_ALERT,
                    "break-glass code %s let %s in from %s: haobtc cannot be "

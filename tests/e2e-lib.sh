@@ -273,6 +273,40 @@ e2e_zh_locale() {
     mount --bind "$E2E_DIR/locale" /usr/lib/locale
 }
 
+# e2e_syslog: what the programs and the module send to syslog goes to
+# E2E_DIR/syslog, one message a line ("<PRIORITY>..."). /dev is the
+# machine's, so the namespace gets an overlay of it (its pts and shm mounted
+# again on top, its changes in the namespace's /run) where /dev/log is a
+# socket of our own; the machine's /dev is not changed.
+e2e_syslog() {
+    local ov=/run/e2e-dev sub n=0
+    mkdir -p "$ov/upper" "$ov/work" "$ov/dev" || return 1
+    mount -t overlay -o "lowerdir=/dev,upperdir=$ov/upper,workdir=$ov/work" \
+        e2e-dev "$ov/dev" || return 1
+    for sub in pts shm mqueue hugepages; do
+        mountpoint -q "/dev/$sub" || continue
+        mount --rbind "/dev/$sub" "$ov/dev/$sub" || return 1
+    done
+    mount --move "$ov/dev" /dev || return 1
+    # A journald /dev/log is a link into /run, which the namespace replaced.
+    rm -f /dev/log
+    python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+with open(sys.argv[1], "ab", buffering=0) as log:
+    while True:
+        log.write(s.recv(65536).rstrip(b"\0\n") + b"\n")
+' "$E2E_DIR/syslog" &
+    E2E_PIDS+=($!)
+    until [ -S /dev/log ]; do
+        n=$((n + 1))
+        [ "$n" -le 50 ] || { e2e_say "no syslog socket at /dev/log"; return 1; }
+        sleep 0.1
+    done
+}
+
 # e2e_pam_service NAME: /etc/pam.d/NAME is examples/pam.d/NAME, as it is.
 e2e_pam_service() {
     install -o root -g root -m 644 "$HB_SRC/examples/pam.d/$1" "/etc/pam.d/$1"

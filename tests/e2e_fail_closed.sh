@@ -8,7 +8,10 @@
 # there: answering after the deadline, stopping su across it, tight
 # ulimits, a flood of unsigned requests on the relay. Each ends in a
 # failure with no password prompt ever shown. A real outage is the control:
-# there the password prompt follows, and the password logs in.
+# there the password prompt follows, and the password logs in. Last, the
+# stacks as the examples ship them (su and sudo haobtc only): in a real
+# outage an administrator's break-glass code lets the account in, once,
+# while with haobtc up it is refused, and Enter leaves nothing to fall to.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
@@ -398,6 +401,131 @@ outage_falls_through() { # NAME WHO
 check sudo_real_outage_falls_through_to_the_password outage_falls_through sudo_outage root
 check su_real_outage_falls_through_to_the_password outage_falls_through su_outage alice
 check ssh_real_outage_falls_through_to_the_password outage_falls_through ssh_outage alice
+
+# 7, break-glass: su, sudo and sshd with the examples' services as they
+# ship (su and sudo haobtc only, no fallback; sshd "sufficient"), codes an
+# administrator issued with the built haobtc-login into the namespace's
+# /etc/security/pam_haobtc.breakglass (the module's default file), and
+# syslog read from the namespace's own /dev/log.
+BG_FILE=/etc/security/pam_haobtc.breakglass
+BG_QUESTION='haobtc cannot be reached\. A break-glass code from your administrator'
+shipped_services() { e2e_pam_service su && e2e_pam_service sudo && e2e_pam_service sshd; }
+check examples_su_sudo_and_sshd_services_as_they_ship shipped_services
+check syslog_goes_to_the_namespaces_own_dev_log e2e_syslog
+# issue USER: a new code for USER in BG_CODE, its id in BG_ID.
+issue() {
+    BG_CODE=$("$HB_LOGIN" breakglass issue --user "$1" --ttl 1h --file "$BG_FILE" | tail -n 1)
+    BG_ID=$(awk -v u="$1" '$2 == u {id = $1} END {print id}' "$BG_FILE")
+    [[ $BG_CODE =~ ^BG-([0-9A-Z]{5}-){3}[0-9A-Z]{5}$ ]] && [ -n "$BG_ID" ]
+}
+# bg_state ID: "used" or "unused", as haobtc-login breakglass list shows it
+# (ID USER until DATE TIME UTC STATE [DATE TIME UTC]).
+bg_state() { "$HB_LOGIN" breakglass list --file "$BG_FILE" | awk -v id="$1" '$1 == id {print $7}'; }
+bg_conf() { # key=value...: the relay and provider settings of this case
+    write_conf /etc/security/pam_haobtc.conf "$@" redirect_uri=https://127.0.0.1:1/cb \
+        relay_url=https://127.0.0.1:1 fleet_key_file="$HB_FLEET_KEY" \
+        ca_file="$HB_PKI/ca.pem" client_id=test-client client_secret=test-secret \
+        timeout=30 http_timeout=3
+}
+# break_glass NAME [CODE]: at the module's question, CODE (none: only Enter).
+break_glass() {
+    e2e_wait_text "$1" "$BG_QUESTION" 15 || return 1
+    [ -n "${2:-}" ] && e2e_type "$1" -l "$2"
+    e2e_type "$1" Enter
+}
+# asked_then_refused NAME REGEX: the question came, the code was typed, and
+# the login ended as refused() says, REGEX on the screen.
+asked_then_refused() { said "$1" "$BG_QUESTION" && refused "$@" || { e2e_show "$1"; return 1; }; }
+let_in_by_code() { # NAME WHO
+    ran "$1" "$2" && said "$1" "$BG_QUESTION" && no_password_prompt "$1" ||
+        { e2e_show "$1"; return 1; }
+}
+REFUSED_CODE='The break-glass code was not accepted\.'
+
+check breakglass_code_is_issued_by_the_built_haobtc_login issue alice
+up_code=$BG_CODE up_id=$BG_ID
+root_only() { [ "$(stat -c '%a %U %G' "$BG_FILE")" = '600 root root' ]; }
+check breakglass_file_is_root_only root_only
+
+# 7a: haobtc up, only the relay (haobtc's redirect) down: the login finds
+# the relay unreachable and asks, but a fresh helper finds haobtc: the
+# code is refused and stays unused.
+bg_conf site_url="$MOCK_URL"
+su_term su_bg_up
+drive break_glass su_bg_up "$up_code"
+drivers_done
+check su_breakglass_code_while_haobtc_is_up_is_refused_without_a_password_prompt \
+    asked_then_refused su_bg_up "$REFUSED_CODE"
+check breakglass_code_refused_while_haobtc_is_up_stays_unused [ "$(bg_state "$up_id")" = unused ]
+
+# 7b: haobtc and the relay really down (closed ports, the redirect at the
+# dead relay: no paste either). The code refused above makes bob alice, a
+# code of alice's runs sudo and another logs her in over ssh; Enter at the
+# question ends su with nothing to fall back to. Then the spent code again.
+bg_conf site_url=https://127.0.0.1:1
+issue alice
+sudo_code=$BG_CODE sudo_id=$BG_ID
+issue alice
+ssh_code=$BG_CODE ssh_id=$BG_ID
+su_term su_bg
+sudo_term sudo_bg
+ssh_term ssh_bg
+su_term su_bg_enter
+drive break_glass su_bg "$up_code"
+drive break_glass sudo_bg "$sudo_code"
+drive break_glass ssh_bg "$ssh_code"
+drive break_glass su_bg_enter
+drivers_done
+e2e_wait_end su_bg 30
+su_term su_bg_again
+drive break_glass su_bg_again "$up_code"
+drivers_done
+check su_breakglass_code_in_a_real_outage_makes_bob_alice let_in_by_code su_bg alice
+check sudo_breakglass_code_in_a_real_outage_runs_the_command let_in_by_code sudo_bg root
+check ssh_breakglass_code_in_a_real_outage_logs_alice_in let_in_by_code ssh_bg alice
+check su_spent_breakglass_code_again_fails_without_a_password_prompt \
+    asked_then_refused su_bg_again "$REFUSED_CODE"
+# Enter leaves the outage (PAM_AUTHINFO_UNAVAIL), which su prints as
+# pam_strerror's text; the shipped stack has nothing after it.
+gave_up() {
+    said su_bg_enter "$BG_QUESTION" && ran_nothing su_bg_enter && no_password_prompt su_bg_enter &&
+        said su_bg_enter 'haobtc sign-in is unavailable right now' &&
+        said su_bg_enter '^su: Authentication service cannot retrieve authentication info' ||
+        { e2e_show su_bg_enter; return 1; }
+}
+check su_enter_at_the_breakglass_question_fails_without_a_password_prompt gave_up
+all_spent() {
+    local id
+    for id in "$up_id" "$sudo_id" "$ssh_id"; do
+        [ "$(bg_state "$id")" = used ] || { e2e_say "code $id: $(bg_state "$id")"; return 1; }
+    done
+}
+check breakglass_codes_used_in_the_outage_are_marked_used all_spent
+# Each use at LOG_ALERT (priority 1, facility authpriv: <81>), and each
+# code refused too; no code in the log or on a screen (asked echo off).
+alert() { # REGEX COUNT
+    [ "$(grep -cE "^<81>.*$1" "$E2E_DIR/syslog")" = "$2" ] ||
+        { e2e_say "syslog: not $2 alert(s) \"$1\":"; sed 's/^/    | /' "$E2E_DIR/syslog" >&2; return 1; }
+}
+uses_are_alerts() {
+    local su='pam_haobtc\(su-l:auth\): ' no='a break-glass code for alice from local was not accepted'
+    alert "${su}break-glass code $up_id let alice in from local" 1 &&
+        alert "pam_haobtc\(sudo:auth\): break-glass code $sudo_id let alice in from local" 1 &&
+        alert "pam_haobtc\(sshd:auth\): break-glass code $ssh_id let alice in from 127\.0\.0\.1" 1 &&
+        alert "$su$no: haobtc can be reached again" 1 &&
+        alert "$su$no: not an unused, unexpired break-glass code of alice's" 1
+}
+check each_breakglass_use_and_refusal_is_logged_at_alert uses_are_alerts
+codes_shown_nowhere() {
+    local t code
+    for code in "$up_code" "$sudo_code" "$ssh_code"; do
+        ! grep -qF "${code#BG-}" "$E2E_DIR/syslog" || { e2e_say "a code in syslog"; return 1; }
+        for t in su_bg_up su_bg sudo_bg ssh_bg su_bg_again; do
+            ! e2e_scrollback "$t" | grep -qF "${code#BG-}" || { e2e_show "$t"; return 1; }
+        done
+    done
+}
+check no_breakglass_code_on_a_screen_or_in_syslog codes_shown_nowhere
 
 if ! finish; then
     echo "---- tail of sshd's log:"

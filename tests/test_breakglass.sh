@@ -94,7 +94,8 @@ check breakglass_use_is_logged_at_alert said "SYSLOG(1).*break-glass code $id le
 check used_code_is_marked_used sh -c "'$HB_LOGIN' breakglass list --file '$bg' | grep -q '^$id .* used '"
 login "$code"
 check breakglass_code_works_only_once refused
-check second_use_is_logged_at_alert said 'SYSLOG(1).*was not accepted'
+check second_use_is_logged_at_alert_with_why \
+    said "SYSLOG(1).*was not accepted: not an unused, unexpired break-glass code of alice's"
 
 # Enter at the break-glass prompt: the outage stands.
 login ""
