@@ -209,6 +209,42 @@ pamtester_start() {
     done
 }
 
+# fifo_pamtester DIR SERVICE [SHELL-WORDS]: pamtester authenticating alice
+# through DIR/pam.d/SERVICE in the background, its answers from the FIFO
+# DIR/in (held open here as $FP_PERSON, so it waits at its prompts), its
+# output in DIR/out; SHELL-WORDS (e.g. "ulimit -n 12;") run in its shell
+# first. Sets FP_PID, and FP_LINK to the first https:// line it printed
+# (empty if none came within 20 s or it ended). fifo_pamtester_end closes
+# the FIFO, reaps it and keeps what it logged for the secrets check.
+fifo_pamtester() {
+    local i
+    rm -f "$1/in"
+    mkfifo "$1/in"
+    : >"$1/out"
+    (
+        eval "${3:-}"
+        exec env LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+            PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$1/pam.d" \
+            PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+            pamtester -v "$2" alice authenticate <"$1/in" >"$1/out" 2>&1
+    ) &
+    FP_PID=$!
+    FP_DIR=$1
+    exec {FP_PERSON}>"$1/in"
+    FP_LINK=
+    for ((i = 0; i < 200; i++)); do
+        FP_LINK=$(grep -a -m1 '^https://' "$1/out")
+        [ -n "$FP_LINK" ] || ! kill -0 "$FP_PID" 2>/dev/null && break
+        sleep 0.1
+    done
+}
+fifo_pamtester_end() {
+    exec {FP_PERSON}>&-
+    wait "$FP_PID" 2>/dev/null
+    grep -a SYSLOG "$FP_DIR/out" >>"$HB_TEST_DIR/module-syslog.txt"
+    return 0
+}
+
 # phone_continue LINK JAR: the simulated phone opens the short link and
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).

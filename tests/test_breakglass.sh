@@ -28,35 +28,20 @@ state_of() { "$HB_LOGIN" breakglass list --file "$bg" | awk -v id="$1" '$1 == id
 login() {
     local first=paste
     [ "$1" = -n ] && { first=none; shift; }
-    rm -f "$dir/in"
-    mkfifo "$dir/in"
-    : >"$dir/out"
-    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" \
-        PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-        pamtester -v haobtc alice authenticate <"$dir/in" >"$dir/out" 2>&1 &
-    local pid=$! i url= person
-    exec {person}>"$dir/in"
-    for ((i = 0; i < 200; i++)); do
-        url=$(grep -a -m1 '^https://' "$dir/out")
-        [ -n "$url" ] || ! kill -0 "$pid" 2>/dev/null && break
-        sleep 0.1
-    done
+    fifo_pamtester "$dir" haobtc
+    local i url=$FP_LINK
     if [ "$first" = paste ] && [ -n "$url" ]; then
         approve_tagged alice "$(url_query "$url" state)" \
-            "$(url_query "$url" code_challenge)" >&"$person"
-        echo >&"$person"
+            "$(url_query "$url" code_challenge)" >&"$FP_PERSON"
+        echo >&"$FP_PERSON"
     fi
     for ((i = 0; i < 300; i++)); do
         grep -aq 'break-glass code from your administrator' "$dir/out" && break
-        kill -0 "$pid" 2>/dev/null || break
+        kill -0 "$FP_PID" 2>/dev/null || break
         sleep 0.1
     done
-    printf '%s\n' "$1" >&"$person" 2>/dev/null
-    exec {person}>&-
-    wait "$pid" 2>/dev/null
-    grep -a SYSLOG "$dir/out" >>"$HB_TEST_DIR/module-syslog.txt"
-    return 0
+    printf '%s\n' "$1" >&"$FP_PERSON" 2>/dev/null
+    fifo_pamtester_end
 }
 shown() { grep -av 'PWRAP_TRACE\|^[█▀▄ ]*$' "$dir/out" | tail -n 8 | sed 's/^/    | /'; return 1; }
 let_in() { grep -q 'pamtester: successfully authenticated' "$dir/out" || shown; }

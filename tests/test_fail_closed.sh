@@ -45,7 +45,7 @@ answer_server() {
 # -a has the phone approve as USER and pastes the code; -e answers Enter.
 # Its output is in $dir/out.
 login() {
-    local limits=() wait=0 stop=0 approver= url= answer= person
+    local limits=() wait=0 stop=0 approver= url= answer=
     while [ $# -gt 0 ]; do
         case $1 in
         -l) limits+=("ulimit $2;"); shift 2 ;;
@@ -55,41 +55,22 @@ login() {
         -e) shift ;;
         esac
     done
-    rm -f "$dir/in"
-    mkfifo "$dir/in"
-    : >"$dir/out"
-    (
-        eval "${limits[*]}"
-        exec env LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-            PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" \
-            PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-            pamtester -v lenient alice authenticate <"$dir/in" >"$dir/out" 2>&1
-    ) &
-    local pid=$! i
-    # Held open until the answer, so pamtester waits at its prompt.
-    exec {person}>"$dir/in"
-    for ((i = 0; i < 200; i++)); do
-        url=$(grep -a -m1 '^https://' "$dir/out")
-        [ -n "$url" ] || ! kill -0 "$pid" 2>/dev/null && break
-        sleep 0.1
-    done
+    fifo_pamtester "$dir" lenient "${limits[*]}"
+    url=$FP_LINK
     if [ -n "$url" ]; then
         if [ "$stop" != 0 ]; then
-            kill -STOP "$pid"
+            kill -STOP "$FP_PID"
             sleep "$stop"
-            kill -CONT "$pid"
+            kill -CONT "$FP_PID"
         fi
         [ "$wait" != 0 ] && sleep "$wait"
         if [ -n "$approver" ]; then
             answer=$(approve_tagged "$approver" "$(url_query "$url" state)" \
                 "$(url_query "$url" code_challenge)")
         fi
-        printf '%s\n' "$answer" >&"$person" 2>/dev/null
+        printf '%s\n' "$answer" >&"$FP_PERSON" 2>/dev/null
     fi
-    exec {person}>&-
-    wait "$pid" 2>/dev/null
-    grep -a SYSLOG "$dir/out" >>"$HB_TEST_DIR/module-syslog.txt"
-    return 0
+    fifo_pamtester_end
 }
 shown() { grep -av 'PWRAP_TRACE\|^[█▀▄ ]*$' "$dir/out" | tail -n 8 | sed 's/^/    | /'; return 1; }
 refused() { { grep -q 'pamtester: Authentication failure' "$dir/out" &&

@@ -63,7 +63,7 @@ static enum hb_status send_bare(int fd, int type)
     return hb_wire_send(fd, &w, &ignored);
 }
 
-static bool parse_deadline(const char *s, time_t *out)
+bool hb_helper_parse_deadline(const char *s, time_t *out)
 {
     char *end = NULL;
     errno = 0;
@@ -107,7 +107,7 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
         status = hb_fail(err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
-    if (status == HB_OK && !parse_deadline(in->field[1], &l->deadline))
+    if (status == HB_OK && !hb_helper_parse_deadline(in->field[1], &l->deadline))
         status = hb_fail(err, HB_ERR_HELPER, "the module sent a bad deadline");
     if (status == HB_OK) {
         const char *user = in->field[2];

@@ -6,7 +6,14 @@
 /* The descriptor the module hands the helper its socketpair on. */
 #define HB_HELPER_FD 3
 
+#include <stdbool.h>
+#include <time.h>
+
 struct hb_wire;
+
+/* The login's deadline as the module sent it (Unix seconds): a moment ago
+ * it was now plus a timeout of 5 to 3600 s. */
+bool hb_helper_parse_deadline(const char *s, time_t *out);
 
 /* Serves one login on fd until it ends; returns the exit status. */
 int hb_helper_serve(int fd);

@@ -35,19 +35,6 @@ static void send_result(void *arg, enum hb_verdict verdict, const char *topic,
         hb_wire_send(fd, &w, &ignored);
 }
 
-static bool parse_deadline(const char *s, time_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    time_t now = time(NULL);
-    if (errno != 0 || end == s || *end != '\0' || v < (long long)now ||
-        v > (long long)now + 3700)
-        return false;
-    *out = (time_t)v;
-    return true;
-}
-
 /* Which of the files the loader read its complaint is about, so the line
  * names the right one and its fix. */
 static void refused_files(int fd, const struct hb_config *cfg,
@@ -83,7 +70,7 @@ int hb_helper_serve_check(int fd, struct hb_wire *in)
                     "reinstall the package (or make install) so both match");
         goto done;
     }
-    if (!parse_deadline(in->field[1], &deadline)) {
+    if (!hb_helper_parse_deadline(in->field[1], &deadline)) {
         send_result(&fd, HB_VERDICT_FAIL, "helper",
                     "haobtc-login sent a bad deadline", "check the clock");
         goto done;

@@ -19,19 +19,6 @@
 /* One request's worth past the deadline, then it has hung. */
 #define REACH_GRACE 5
 
-static bool parse_deadline(const char *s, time_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    time_t now = time(NULL);
-    if (errno != 0 || end == s || *end != '\0' || v < (long long)now ||
-        v > (long long)now + 3700)
-        return false;
-    *out = (time_t)v;
-    return true;
-}
-
 /* The token endpoint, asked with no code and no secret: any answer of
  * haobtc's (an error code included) shows it can be reached. */
 static enum hb_status ask_haobtc(struct hb_http *http, bool *reachable,
@@ -66,7 +53,7 @@ int hb_helper_serve_reach(int fd, struct hb_wire *in)
         status = hb_fail(&err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
-    if (status == HB_OK && !parse_deadline(in->field[1], &deadline))
+    if (status == HB_OK && !hb_helper_parse_deadline(in->field[1], &deadline))
         status = hb_fail(&err, HB_ERR_HELPER, "the module sent a bad deadline");
     if (status == HB_OK) {
         alarm((unsigned)(deadline - time(NULL)) + REACH_GRACE);
