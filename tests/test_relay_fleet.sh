@@ -98,6 +98,15 @@ haproxy -f "$tdir/haproxy.cfg" -db >>"$tdir/haproxy.log" 2>&1 &
 pids+=("$!")
 check both_relays_and_haproxy_are_healthy wait_healthy "$a_url" "$b_url" "$fleet_url" \
     "http://127.0.0.1:$amport" "http://127.0.0.1:$bmport"
+# A third relay on relay A's ports (taken): it says so and exits 1, its
+# store's subscriber thread stopped before what it wakes is freed (it used
+# to die of SIGSEGV here).
+taken_port_exits_one() {
+    "$HB_BUILD/tools/relay/haobtc-relay" --config "$tdir/relay.conf" --port "$aport" \
+        --module-port "$amport" >"$tdir/relay_taken.log" 2>&1
+    [ $? = 1 ] && grep -q 'cannot listen' "$tdir/relay_taken.log"
+}
+check relay_on_redis_with_its_port_taken_exits_1_not_a_crash taken_port_exits_one
 # haproxy sends modules' requests to the module ports: their 4 KiB pools
 # refuse a request with 3.5 KiB of headers (431, or a closed connection
 # that haproxy answers 502), where a public port answers it (an unsigned

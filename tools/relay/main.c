@@ -661,8 +661,10 @@ int main(int argc, char **argv)
     status = EXIT_SUCCESS;
 out:
     stop(&sv, d);
-    relay_waits_free(r->waits);
+    /* The store first: a shared store's subscriber thread wakes waiters
+     * until it is stopped, so the waiters outlive it. */
     relay_store_free(r->store);
+    relay_waits_free(r->waits);
     relay_auth_free(r->auth);
     relay_net_free(r->net);
     free(r->continue_prefix);
