@@ -212,57 +212,17 @@ void pu_release(struct script *s)
     }
 }
 
-/* Draws the prompt's half-block lines as a PBM image (light modules are the
- * ink) and asks zbarimg for the text. */
-char *pu_decode_qr(const char *prompt)
+/* The prompt through tests/qr-decode, which renders it as a terminal of
+ * that background would show it and asks zbarimg for the text. */
+char *pu_decode_qr(const char *prompt, const char *on)
 {
-    const char *dir = tu_dir();
-    char *pbm = tu_printf("%s/qr.pbm", dir);
-    int width = 0, rows = 0;
-    char grid[200][200];
-    memset(grid, 0, sizeof(grid));
-    for (const char *line = prompt; *line != '\0';) {
-        const char *end = strchr(line, '\n');
-        if (end == NULL)
-            break;
-        if (strncmp(line, "\xe2\x96", 2) == 0 || line[0] == ' ') {
-            int x = 0;
-            for (const char *c = line; c < end && x < 200;) {
-                bool top = false, bottom = false;
-                if (strncmp(c, "\xe2\x96\x88", 3) == 0)
-                    top = bottom = true;
-                else if (strncmp(c, "\xe2\x96\x80", 3) == 0)
-                    top = true;
-                else if (strncmp(c, "\xe2\x96\x84", 3) == 0)
-                    bottom = true;
-                c += *c == ' ' ? 1 : 3;
-                /* light (ink) becomes white, 0 in PBM; dark becomes 1 */
-                grid[rows][x] = !top;
-                grid[rows + 1][x] = !bottom;
-                x++;
-            }
-            if (x > width)
-                width = x;
-            rows += 2;
-        }
-        line = end + 1;
-    }
-    assert_true(rows > 20 && width > 20);
-    const int scale = 4, quiet = 4;
-    FILE *f = fopen(pbm, "w");
-    int w = (width + 2 * quiet) * scale, h = (rows + 2 * quiet) * scale;
-    fprintf(f, "P1\n%d %d\n", w, h);
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            int gx = x / scale - quiet, gy = y / scale - quiet;
-            int dark =
-                gx >= 0 && gy >= 0 && gx < width && gy < rows && grid[gy][gx];
-            fputs(dark ? "1 " : "0 ", f);
-        }
-        fputc('\n', f);
-    }
-    fclose(f);
-    char *cmd = tu_printf("zbarimg --raw -q '%s' 2>/dev/null", pbm);
+    char *path = tu_printf("%s/prompt", tu_dir());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(prompt, f);
+    assert_int_equal(fclose(f), 0);
+    char *cmd = tu_printf("python3 '%s/tests/qr-decode' --on %s <'%s'",
+                          tu_env("HB_SRC"), on, path);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char text[2048] = "";
@@ -271,6 +231,6 @@ char *pu_decode_qr(const char *prompt)
     pclose(p);
     text[strcspn(text, "\n")] = '\0';
     free(cmd);
-    free(pbm);
+    free(path);
     return strdup(text);
 }

@@ -62,7 +62,9 @@ int pu_run_logged(const char *user, const char *rhost, struct script *s,
 char *pu_link(const char *prompt);
 /* The value of name= in url's query (caller frees). */
 char *pu_query(const char *url, const char *name);
-/* Draws the prompt's QR lines into an image and decodes it with zbarimg. */
-char *pu_decode_qr(const char *prompt);
+/* The text of the prompt's QR code as zbarimg reads it on a terminal with
+ * a "dark" or "light" background, or "both" (the same text on each, else
+ * ""); caller frees. */
+char *pu_decode_qr(const char *prompt, const char *on);
 
 #endif

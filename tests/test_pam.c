@@ -75,15 +75,38 @@ static void prompt_is_shown_under_pam_silent(void **state)
     pu_release(&s);
 }
 
-static void prompt_qr_decodes_to_the_link(void **state)
+/* Without a relay the authorize URL itself is encoded: too wide for two
+ * copies, so the one drawn for dark backgrounds, and only there it reads. */
+static void prompt_qr_decodes_to_the_link_on_dark(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(authenticate("alice", NULL, &s), PAM_SUCCESS);
     const char *link = strstr(s.prompt, "\nhttps://") + 1;
     char *expected = strndup(link, strcspn(link, "\n"));
-    char *decoded = pu_decode_qr(s.prompt);
+    char *decoded = pu_decode_qr(s.prompt, "dark");
     assert_string_equal(decoded, expected);
+    free(decoded);
+    decoded = pu_decode_qr(s.prompt, "light");
+    assert_string_equal(decoded, "");
+    free(decoded);
+    free(expected);
+    pu_release(&s);
+}
+
+static void qr_background_light_reads_on_light_only(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(authenticate("alice", "qr_background = light\n", &s),
+                     PAM_SUCCESS);
+    const char *link = strstr(s.prompt, "\nhttps://") + 1;
+    char *expected = strndup(link, strcspn(link, "\n"));
+    char *decoded = pu_decode_qr(s.prompt, "light");
+    assert_string_equal(decoded, expected);
+    free(decoded);
+    decoded = pu_decode_qr(s.prompt, "dark");
+    assert_string_equal(decoded, "");
     free(decoded);
     free(expected);
     pu_release(&s);
@@ -663,7 +686,8 @@ int main(void)
         T(pasted_code_login_succeeds),
         T(success_exports_haobtc_identity),
         T(prompt_is_shown_under_pam_silent),
-        T(prompt_qr_decodes_to_the_link),
+        T(prompt_qr_decodes_to_the_link_on_dark),
+        T(qr_background_light_reads_on_light_only),
         T(provider_refusal_is_auth_err),
         T(unreachable_provider_is_authinfo_unavail),
         T(stalled_provider_is_authinfo_unavail),

@@ -373,7 +373,7 @@ static void prompt_with_relay_fits_80x24_and_qr_is_the_short_link(void **state)
     }
     assert_true(lines <= 24);
     char *link = pu_link(s.first_prompt);
-    char *decoded = pu_decode_qr(s.first_prompt);
+    char *decoded = pu_decode_qr(s.first_prompt, "both");
     assert_string_equal(decoded, link);
     free(decoded);
     free(link);
@@ -698,7 +698,7 @@ static bool is_ascii(const char *s)
 static char *decode_qr_message(const char *qr)
 {
     char *lines = tu_printf("%s\n", qr);
-    char *decoded = pu_decode_qr(lines);
+    char *decoded = pu_decode_qr(lines, "both");
     free(lines);
     return decoded;
 }

@@ -43,6 +43,7 @@ static void defaults_follow_the_design(void **state)
                         "https://127.0.0.1:9/api/v1/user/profile");
     assert_int_equal(cfg.mode, HB_MODE_AUTO);
     assert_int_equal(cfg.qr, HB_QR_UTF8);
+    assert_int_equal(cfg.qr_background, HB_QR_BG_ANY);
     assert_int_equal(cfg.match, HB_MATCH_UUID);
     assert_string_equal(cfg.map_file, "/etc/security/pam_haobtc.map");
     assert_false(cfg.same_name);
@@ -112,11 +113,13 @@ static void arguments_override_the_file(void **state)
     (void)state;
     struct hb_config cfg;
     struct hb_error err = {0};
-    const char *args[] = {"mode=paste", "qr=off", "timeout=60", "debug",
-                          "match=username"};
-    assert_int_equal(load_text(base, 0600, 5, args, &cfg, &err), HB_OK);
+    const char *args[] = {"mode=paste",     "qr=off",
+                          "timeout=60",     "debug",
+                          "match=username", "qr_background=light"};
+    assert_int_equal(load_text(base, 0600, 6, args, &cfg, &err), HB_OK);
     assert_int_equal(cfg.mode, HB_MODE_PASTE);
     assert_int_equal(cfg.qr, HB_QR_OFF);
+    assert_int_equal(cfg.qr_background, HB_QR_BG_LIGHT);
     assert_int_equal(cfg.timeout, 60);
     assert_true(cfg.debug);
     assert_int_equal(cfg.match, HB_MATCH_USERNAME);
@@ -153,6 +156,7 @@ static void bad_values_are_refused(void **state)
     const char *bad[] = {
         "mode = sometimes\n",
         "qr = png\n",
+        "qr_background = grey\n",
         "match = email\n",
         "timeout = 0\n",
         "timeout = 99999\n",

@@ -83,26 +83,99 @@ static void prompt_has_qr_then_link_then_question(void **state)
     free(p);
 }
 
+/* Terminal cells in line (UTF-8 continuation bytes take none). */
+static size_t cells_of(const char *line, const char *end)
+{
+    size_t cells = 0;
+    for (const char *c = line; c < end; c++)
+        cells += ((unsigned char)*c & 0xc0) != 0x80;
+    return cells;
+}
+
 static void short_link_fits_an_80x24_terminal(void **state)
 {
     (void)state;
-    int rows = 0;
-    char *qr =
-        hb_qr_render("https://login.example.com/s/K7p2Qx", HB_QR_UTF8, &rows);
-    assert_non_null(qr);
-    assert_true(rows <= 17);
-    /* QR, link, question and the intro line all fit in 24 lines. */
-    assert_true(rows + 3 <= 24);
-    char *line = qr;
-    while (*line != '\0') {
-        char *end = strchr(line, '\n');
-        size_t cells = 0;
-        for (char *c = line; c < end; c++)
-            cells += ((unsigned char)*c & 0xc0) != 0x80;
-        assert_true(cells <= 80);
-        line = end + 1;
+    const enum hb_qr styles[] = {HB_QR_UTF8, HB_QR_ASCII};
+    const enum hb_qr_background backgrounds[] = {HB_QR_BG_ANY, HB_QR_BG_DARK,
+                                                 HB_QR_BG_LIGHT};
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            int rows = 0;
+            char *qr = hb_qr_render("https://login.example.com/s/K7p2Qx",
+                                    styles[i], backgrounds[j], &rows);
+            assert_non_null(qr);
+            /* A version 3 code (29 modules) and its quiet zone, two
+             * modules a line; with the link, the question and the intro
+             * line it fits in 24 lines. */
+            assert_int_equal(rows, 17);
+            size_t lines = 0;
+            for (char *line = qr; *line != '\0'; lines++) {
+                char *end = strchr(line, '\n');
+                assert_int_equal(cells_of(line, end),
+                                 backgrounds[j] == HB_QR_BG_ANY ? 70 : 33);
+                line = end + 1;
+            }
+            assert_int_equal(lines, 17);
+            free(qr);
+        }
     }
-    free(qr);
+}
+
+/* For any background the code is drawn twice, side by side: first with the
+ * light modules and the quiet zone as ink (right on a dark background),
+ * then with the dark modules as ink and a blank quiet zone (right on a
+ * light one), each cell of the second the first's inverse. */
+static void any_background_draws_both_polarities_side_by_side(void **state)
+{
+    (void)state;
+    const char *link = "https://login.example.com/s/K7p2Qx";
+    int rows = 0;
+    char *any = hb_qr_render(link, HB_QR_ASCII, HB_QR_BG_ANY, &rows);
+    char *dark = hb_qr_render(link, HB_QR_ASCII, HB_QR_BG_DARK, &rows);
+    char *light = hb_qr_render(link, HB_QR_ASCII, HB_QR_BG_LIGHT, &rows);
+    assert_non_null(any);
+    assert_non_null(dark);
+    assert_non_null(light);
+    assert_true(strncmp(dark, "#################################\n", 34) == 0);
+    assert_true(strncmp(light, "                                 \n", 34) == 0);
+    char *a = any, *d = dark, *l = light;
+    for (int row = 0; row < rows; row++) {
+        assert_memory_equal(a, d, 33);
+        assert_memory_equal(a + 33, "    ", 4);
+        assert_memory_equal(a + 37, l, 33);
+        /* The last line holds only the lower quiet zone's upper half. */
+        for (int x = 0; x < 33 && row < rows - 1; x++) {
+            const char *glyphs = "#\". ", *inverse = " .\"#";
+            const char *at = strchr(glyphs, d[x]);
+            assert_non_null(at);
+            assert_int_equal(l[x], inverse[at - glyphs]);
+        }
+        a += 71;
+        d += 34;
+        l += 34;
+    }
+    assert_string_equal(a, "");
+    free(any);
+    free(dark);
+    free(light);
+}
+
+/* A long link (no relay: the authorize URL itself) leaves no room for a
+ * second copy: the one for dark backgrounds alone, as before. */
+static void long_link_is_drawn_once_for_dark(void **state)
+{
+    (void)state;
+    char link[201];
+    memset(link, 'a', sizeof(link) - 1);
+    link[sizeof(link) - 1] = '\0';
+    int rows_any = 0, rows_dark = 0;
+    char *any = hb_qr_render(link, HB_QR_UTF8, HB_QR_BG_ANY, &rows_any);
+    char *dark = hb_qr_render(link, HB_QR_UTF8, HB_QR_BG_DARK, &rows_dark);
+    assert_non_null(any);
+    assert_string_equal(any, dark);
+    assert_int_equal(rows_any, rows_dark);
+    free(any);
+    free(dark);
 }
 
 static void user_with_terminal_controls_is_not_echoed(void **state)
@@ -123,12 +196,12 @@ static void qr_off_and_ascii(void **state)
 {
     (void)state;
     int rows = -1;
-    assert_null(hb_qr_render("x", HB_QR_OFF, &rows));
+    assert_null(hb_qr_render("x", HB_QR_OFF, HB_QR_BG_ANY, &rows));
     assert_int_equal(rows, 0);
-    char *qr = hb_qr_render("https://x/s/1", HB_QR_ASCII, &rows);
+    char *qr = hb_qr_render("https://x/s/1", HB_QR_ASCII, HB_QR_BG_ANY, &rows);
     assert_non_null(qr);
     for (char *c = qr; *c; c++)
-        assert_true(*c == '#' || *c == ' ' || *c == '\n');
+        assert_non_null(strchr("#\". \n", *c));
     free(qr);
 }
 
@@ -459,6 +532,8 @@ int main(void)
         cmocka_unit_test(control_characters_are_refused),
         cmocka_unit_test(prompt_has_qr_then_link_then_question),
         cmocka_unit_test(short_link_fits_an_80x24_terminal),
+        cmocka_unit_test(any_background_draws_both_polarities_side_by_side),
+        cmocka_unit_test(long_link_is_drawn_once_for_dark),
         cmocka_unit_test(user_with_terminal_controls_is_not_echoed),
         cmocka_unit_test(qr_off_and_ascii),
         cmocka_unit_test(answer_tag_and_tag_key_match_the_documented_formulas),

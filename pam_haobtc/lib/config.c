@@ -20,6 +20,7 @@ void hb_config_init(struct hb_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->mode = HB_MODE_AUTO;
     cfg->qr = HB_QR_UTF8;
+    cfg->qr_background = HB_QR_BG_ANY;
     cfg->match = HB_MATCH_UUID;
     cfg->prompt = HB_PROMPT_AUTO;
     cfg->lang = HB_LANG_SET_AUTO;
@@ -193,6 +194,15 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
             cfg->qr = HB_QR_OFF;
         else
             return bad_value(key, value, "utf8, ascii or off", err);
+    } else if (strcmp(key, "qr_background") == 0) {
+        if (strcmp(value, "any") == 0)
+            cfg->qr_background = HB_QR_BG_ANY;
+        else if (strcmp(value, "dark") == 0)
+            cfg->qr_background = HB_QR_BG_DARK;
+        else if (strcmp(value, "light") == 0)
+            cfg->qr_background = HB_QR_BG_LIGHT;
+        else
+            return bad_value(key, value, "any, dark or light", err);
     } else if (strcmp(key, "match") == 0) {
         if (strcmp(value, "uuid") == 0)
             cfg->match = HB_MATCH_UUID;

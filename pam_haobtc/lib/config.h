@@ -12,6 +12,9 @@
 
 enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
 enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
+/* The terminal background the QR code is drawn for: text cannot choose its
+ * colours (no escape codes), so a drawing reads right on one of the two. */
+enum hb_qr_background { HB_QR_BG_ANY, HB_QR_BG_DARK, HB_QR_BG_LIGHT };
 enum hb_match { HB_MATCH_UUID, HB_MATCH_USERNAME };
 /* Whether the challenge is a prompt, or info messages and a wait on the
  * relay with no prompt (see hb_prompt_skipped). */
@@ -30,6 +33,7 @@ struct hb_config {
     char *relay_url;
     enum hb_mode mode;
     enum hb_qr qr;
+    enum hb_qr_background qr_background;
     enum hb_match match;
     enum hb_prompt prompt;
     /* The admin says this host's sshd is OpenSSH 10.3 or later, which

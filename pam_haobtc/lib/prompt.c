@@ -164,7 +164,7 @@ char *hb_prompt_build(const struct hb_config *cfg, const struct hb_texts *t,
                       bool can_poll)
 {
     int rows = 0;
-    char *qr = hb_qr_render(link, cfg->qr, &rows);
+    char *qr = hb_qr_render(link, cfg->qr, cfg->qr_background, &rows);
     if (qr == NULL && cfg->qr != HB_QR_OFF)
         return NULL;
     /* Names typed at a login prompt can be anything; only plain ones are
@@ -307,7 +307,7 @@ bool hb_notice_ascii_only(const char *service)
 char *hb_notice_qr(const struct hb_config *cfg, const char *link)
 {
     int rows = 0;
-    char *qr = hb_qr_render(link, cfg->qr, &rows);
+    char *qr = hb_qr_render(link, cfg->qr, cfg->qr_background, &rows);
     if (qr == NULL)
         return NULL;
     size_t n = strlen(qr);

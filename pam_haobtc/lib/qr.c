@@ -1,8 +1,13 @@
 /* QR codes as plain text (libqrencode), small enough for a login prompt.
  *
- * Light modules are drawn as the character cells' ink: most terminals draw
- * light text on a dark background, so the code comes out the right way
- * round there without escape codes (which sshd's prompt cannot carry). */
+ * A character cell is one module wide and two tall. Text cannot choose its
+ * colours (sshd's prompt cannot carry escape codes), and a code drawn in a
+ * terminal's ink reads the wrong way round on the other theme: a drawing
+ * whose light modules are the ink reads right on a dark background, one
+ * whose dark modules are the ink on a light background. Unless told which,
+ * both are drawn side by side and each theme shows one right way round;
+ * scanners read that one (and, where they try inverted codes, both, which
+ * carry the same text). */
 #include "autoconf.h"
 
 #include <qrencode.h>
@@ -10,9 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prompt.h"
 #include "qr.h"
 
-#define MARGIN 2
+#define MARGIN 2 /* modules of quiet zone drawn around each copy */
+/* The blank columns between the two copies. */
+static const char gap[] = "    ";
+#define GAP ((int)sizeof(gap) - 1)
 
 static bool is_dark(const QRcode *qr, int x, int y)
 {
@@ -21,6 +30,18 @@ static bool is_dark(const QRcode *qr, int x, int y)
     if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
         return false;
     return qr->data[y * qr->width + x] & 1;
+}
+
+/* Whether module (x, y) of the copy drawn for that background is inked:
+ * for a dark background the light modules and the quiet zone (so the code
+ * has a light border whatever surrounds it), for a light one the dark
+ * modules, the quiet zone being the background itself. */
+static bool inked(const QRcode *qr, bool for_dark, int x, int y)
+{
+    int side = qr->width + 2 * MARGIN;
+    if (y >= side)
+        return false;
+    return for_dark ? !is_dark(qr, x, y) : is_dark(qr, x, y);
 }
 
 struct text {
@@ -38,7 +59,31 @@ static bool put(struct text *t, const char *s)
     return true;
 }
 
-char *hb_qr_render(const char *text, enum hb_qr style, int *rows)
+/* One cell: both halves inked, the upper, the lower, neither. The ASCII
+ * glyphs are the nearest to half blocks that ASCII has. */
+static const char *const utf8_cells[4] = {"\xe2\x96\x88" /* █ */,
+                                          "\xe2\x96\x80" /* ▀ */,
+                                          "\xe2\x96\x84" /* ▄ */, " "};
+static const char *const ascii_cells[4] = {"#", "\"", ".", " "};
+
+static bool put_row(struct text *t, const QRcode *qr, bool for_dark, int y,
+                    const char *const cells[4])
+{
+    int side = qr->width + 2 * MARGIN;
+    bool ok = true;
+    for (int x = 0; x < side && ok; x++) {
+        bool top = inked(qr, for_dark, x, y);
+        bool bottom = inked(qr, for_dark, x, y + 1);
+        ok = put(t, top && bottom ? cells[0]
+                    : top         ? cells[1]
+                    : bottom      ? cells[2]
+                                  : cells[3]);
+    }
+    return ok;
+}
+
+char *hb_qr_render(const char *text, enum hb_qr style,
+                   enum hb_qr_background background, int *rows)
 {
     *rows = 0;
     if (style == HB_QR_OFF)
@@ -47,8 +92,16 @@ char *hb_qr_render(const char *text, enum hb_qr style, int *rows)
     if (qr == NULL)
         return NULL;
     int side = qr->width + 2 * MARGIN;
-    /* A UTF-8 half block is 3 bytes; an ASCII module is 2 characters. */
-    struct text t = {NULL, 0, (size_t)side * (size_t)(side + 1) * 3 + 1};
+    bool dark = background != HB_QR_BG_LIGHT;
+    bool light = background != HB_QR_BG_DARK;
+    /* Both copies only where they fit the terminal's width; otherwise (a
+     * long link) the one for dark backgrounds, as most terminals are. */
+    if (dark && light && 2 * side + GAP > HB_COLUMNS)
+        light = false;
+    const char *const *cells = style == HB_QR_UTF8 ? utf8_cells : ascii_cells;
+    /* A cell is at most 3 bytes (UTF-8), a row two copies, a gap and \n. */
+    size_t per_row = (size_t)(2 * side) * 3 + GAP + 1;
+    struct text t = {NULL, 0, (size_t)(side / 2 + 1) * per_row + 1};
     t.buf = malloc(t.cap);
     if (t.buf == NULL) {
         QRcode_free(qr);
@@ -56,26 +109,15 @@ char *hb_qr_render(const char *text, enum hb_qr style, int *rows)
     }
     t.buf[0] = '\0';
     bool ok = true;
-    if (style == HB_QR_UTF8) {
-        for (int y = 0; y < side && ok; y += 2) {
-            for (int x = 0; x < side && ok; x++) {
-                bool top = !is_dark(qr, x, y);
-                bool bottom = y + 1 < side && !is_dark(qr, x, y + 1);
-                ok = put(&t, top && bottom ? "\xe2\x96\x88" /* █ */
-                             : top         ? "\xe2\x96\x80" /* ▀ */
-                             : bottom      ? "\xe2\x96\x84" /* ▄ */
-                                           : " ");
-            }
-            ok = ok && put(&t, "\n");
-            (*rows)++;
-        }
-    } else {
-        for (int y = 0; y < side && ok; y++) {
-            for (int x = 0; x < side && ok; x++)
-                ok = put(&t, is_dark(qr, x, y) ? "  " : "##");
-            ok = ok && put(&t, "\n");
-            (*rows)++;
-        }
+    for (int y = 0; y < side && ok; y += 2) {
+        if (dark)
+            ok = put_row(&t, qr, true, y, cells);
+        if (dark && light)
+            ok = ok && put(&t, gap);
+        if (light)
+            ok = ok && put_row(&t, qr, false, y, cells);
+        ok = ok && put(&t, "\n");
+        (*rows)++;
     }
     QRcode_free(qr);
     if (!ok) {
