@@ -48,9 +48,12 @@ printf '%s\n' 'password [success=1 default=ignore] pam_unix.so obscure yescrypt'
     'password requisite pam_deny.so' 'password required pam_permit.so' \
     >"$t/pam.d/common-password"
 mod="$HB_MODULE conf=$t/conf"
-for s in sshd sudo su login; do
+for s in sshd sudo sudo-i su login; do
     sed "s|pam_haobtc.so|$mod|" "$HB_SRC/examples/pam.d/$s" >"$t/pam.d/$s"
 done
+# Debian 12's su-l, which "su -" reads: it includes su.
+printf '%s\n' 'auth include su' 'account include su' 'password include su' \
+    'session optional pam_keyinit.so force revoke' 'session include su' >"$t/pam.d/su-l"
 
 # Debian 12's sshd_config, its drop-in directory holding the example.
 mkdir -p "$t/ssh/sshd_config.d"
@@ -147,6 +150,10 @@ expect green_pam_sshd_words green ok 'pam sshd' '^haobtc or password \('
 expect green_pam_sudo_words green ok 'pam sudo' \
     '^haobtc only, no password even when haobtc is unreachable \('
 expect green_pam_su_words green ok 'pam su' \
+    '^haobtc only, no password even when haobtc is unreachable \('
+expect green_pam_sudo_i_words green ok 'pam sudo-i' \
+    '^haobtc only, no password even when haobtc is unreachable \('
+expect green_pam_su_l_words green ok 'pam su-l' \
     '^haobtc only, no password even when haobtc is unreachable \('
 expect green_sshd_grace green ok 'sshd grace' 'LoginGraceTime 120 s, the module.s timeout 110 s'
 expect green_sshd_access green ok 'sshd access' 'every mapped account may log in \(alice, bob\)'
@@ -316,18 +323,68 @@ expect pam_include_missing pam_broken FAIL 'pam su' \
 expect pam_module_missing pam_broken FAIL 'pam su-l' "libpam cannot find $t/nowhere/pam_haobtc.so"
 expect pam_nobody_gets_in pam_broken FAIL 'pam login' 'nobody can log in through this stack'
 pam_variant odd "sshd=auth optional $mod|@include common-auth" \
-    "sudo=@include common-auth|auth sufficient $mod" \
+    "sudo=auth sufficient $mod|@include common-auth" \
     "su=auth required $mod|@include common-account" \
     "login=auth required $mod|@include common-auth" \
     "sudo-i=auth sufficient $mod|@include common-auth|account sufficient pam_succeed_if.so user ingroup wheel|@include common-account"
 run_check pam_odd --pam-dir "$t/pam-odd" --skip network,map,sshd
 check pam_odd_has_no_fail [ "$(<"$t/pam_odd.rc")" = 0 ]
 expect pam_optional_is_decorative pam_odd warn 'pam sshd' 'haobtc is decorative'
-expect pam_after_pam_unix_is_decorative pam_odd warn 'pam sudo' 'decorative|never asked'
 expect pam_haobtc_only_words pam_odd ok 'pam su' '^haobtc only, no password even when haobtc is unreachable'
 expect pam_haobtc_and_password_words pam_odd ok 'pam login' '^haobtc and password, both required'
 expect pam_account_bypass pam_odd warn 'pam sudo-i' \
     'account stack lets an expired account in: it skips .*pam_unix.so'
+# One FAIL for each mistake, with its fix, and no other FAIL about it.
+# fails RUN TOPIC COUNT: RUN printed COUNT FAIL lines for TOPIC ("" for
+# all topics).
+fails() {
+    local n name=$1_has_${3}_fail_${2:-in_all}
+    n=$(grep -cE "^FAIL ${2:-[^:]*}:" "$t/$1.out")
+    name=${name// /_}
+    if [ "$n" = "$3" ]; then ok "$name"; else
+        not_ok "$name" "$n FAIL lines"
+        shown "$1"
+    fi
+}
+# Misspelled module names (and another module that does not exist): sshd
+# still counts as meant for haobtc, so its checks run.
+pam_variant typos "sshd=auth sufficient pam_haobct.so|@include common-auth" \
+    "sudo=auth [success=done default=die] pam-haobtc.so|@include common-auth" \
+    "sudo-i=auth [success=done default=die] PAM_HAOBTC.so|@include common-auth" \
+    "su=auth sufficient pam_rootok.so|auth [success=done default=die] pam_haobtc|@include common-auth" \
+    "su-l=auth required pam_unixx.so|@include common-auth" \
+    "login=@include common-auth|auth sufficient $mod"
+run_check pam_typos --pam-dir "$t/pam-typos" --skip network,map
+typo_fix='Fix: write the module.s name as pam_haobtc.so on that line'
+expect pam_typo_transposed pam_typos FAIL 'pam sshd' \
+    "^$t/pam-typos/sshd line 1: sufficient pam_haobct.so: libpam has no module /[^ ]*/pam_haobct.so, so haobtc is never asked there.*$typo_fix"
+expect pam_typo_dash pam_typos FAIL 'pam sudo' "line 1: \[success=done default=die\] pam-haobtc.so: libpam has no module.*$typo_fix"
+expect pam_typo_case pam_typos FAIL 'pam sudo-i' "line 1: .* PAM_HAOBTC.so: libpam has no module.*$typo_fix"
+expect pam_typo_without_so pam_typos FAIL 'pam su' "su line 2: .* pam_haobtc: libpam has no module.*$typo_fix"
+expect pam_other_module_missing pam_typos FAIL 'pam su-l' \
+    "su-l line 1: required pam_unixx.so: libpam cannot find /[^ ]*/pam_unixx.so, and counts the line as a failing module on every login.*Fix: correct the module.s name on that line"
+expect pam_after_common_auth_waits pam_typos FAIL 'pam login' \
+    "^haobtc is asked only after the password was accepted, and its answer changes nothing: every password login shows the QR code and waits \($t/pam-typos/login line 2: sufficient .*Fix: move the pam_haobtc.so line before @include common-auth"
+for s in sshd sudo sudo-i su su-l login; do fails pam_typos "pam $s" 1; done
+fails pam_typos '' 6
+expect pam_typo_in_sshd_still_checks_sshd pam_typos ok 'sshd grace' 'LoginGraceTime 120 s'
+# The package's profile in common-auth beside per-service lines; sudo -i
+# and su - left as Debian has them but for an su-l that does not read su.
+pam_variant twice "common-auth=auth [success=2 default=ignore] $mod|auth [success=1 default=ignore] pam_unix.so nullok try_first_pass|auth requisite pam_deny.so|auth required pam_permit.so" \
+    "sudo-i=session required pam_limits.so|@include common-auth|@include common-account" \
+    "su-l=auth sufficient pam_rootok.so|@include common-auth"
+run_check pam_twice --pam-dir "$t/pam-twice" --skip network,map,sshd
+twice_fix='Fix: use either the package.s profile in common-auth \(pam-auth-update\) or per-service lines, not both'
+expect pam_twice_sshd pam_twice FAIL 'pam sshd' \
+    "^pam_haobtc.so runs twice in one login: after a refusal or an outage at $t/pam-twice/sshd line [0-9]+: sufficient [^ ]*pam_haobtc.so, $t/pam-twice/common-auth line 1: \[success=2 default=ignore\] [^ ]*pam_haobtc.so starts a second sign-in\. $twice_fix"
+expect pam_twice_login pam_twice FAIL 'pam login' "^pam_haobtc.so runs twice in one login:.*$twice_fix"
+expect pam_sudo_i_skips_the_phone pam_twice FAIL 'pam sudo-i' \
+    "^sudo -i skips the phone: a password alone passes $t/pam-twice/sudo-i\. Fix: add the same haobtc line as in $t/pam-twice/sudo to $t/pam-twice/sudo-i, before @include common-auth \(examples/pam.d/sudo-i\)"
+expect pam_su_l_skips_the_phone pam_twice FAIL 'pam su-l' \
+    "^su - skips the phone: a password alone passes $t/pam-twice/su-l\. Fix: make $t/pam-twice/su-l read su.s lines \(auth include su\)"
+for s in sshd sudo-i su-l login; do fails pam_twice "pam $s" 1; done
+fails pam_twice '' 4
+expect pam_twice_done_die_runs_once pam_twice ok 'pam sudo' '^haobtc only'
 
 # --- sshd: one configuration with every mistake at once, then a broken one
 sshd_variant wrong 'UsePAM no' 'KbdInteractiveAuthentication no' 'PubkeyAuthentication yes' \

@@ -183,6 +183,26 @@ static void a_missing_include_fails_the_service(void **state)
     pam_stack_free(&st);
 }
 
+/* One or two slips from pam_haobtc.so, case and a missing ".so" count as
+ * misspellings; the right name and other modules do not. */
+static void misspellings_of_pam_haobtc_are_found(void **state)
+{
+    (void)state;
+    assert_false(pam_haobtc_misspelled("pam_haobtc.so"));
+    assert_true(pam_haobtc_misspelled("pam_haobct.so")); /* a swap */
+    assert_true(pam_haobtc_misspelled("pam-haobtc.so")); /* one letter */
+    assert_true(pam_haobtc_misspelled("pam_habtc.so"));  /* one dropped */
+    assert_true(pam_haobtc_misspelled("pam_hoabct.so")); /* two swaps */
+    assert_true(pam_haobtc_misspelled("pam_haobtc"));    /* no .so */
+    assert_true(pam_haobtc_misspelled("PAM_HAOBTC.so")); /* case */
+    assert_true(pam_haobtc_misspelled("pam_haobtc.SO"));
+    assert_false(pam_haobtc_misspelled("pam_hxxxtc.so")); /* three */
+    assert_false(pam_haobtc_misspelled("pam_unix.so"));
+    assert_false(pam_haobtc_misspelled("pam_rootok.so"));
+    assert_false(pam_haobtc_misspelled("pam_haobtc_extra.so"));
+    assert_false(pam_haobtc_misspelled(""));
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL)
@@ -196,6 +216,7 @@ int main(void)
         cmocka_unit_test(unlisted_values_take_default_or_bad),
         cmocka_unit_test(lines_are_read_as_libpam_reads_them),
         cmocka_unit_test(a_missing_include_fails_the_service),
+        cmocka_unit_test(misspellings_of_pam_haobtc_are_found),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     static const char *const files[] = {"svc", "common", "sub"};

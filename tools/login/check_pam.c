@@ -97,6 +97,9 @@ struct replay {
     bool reached[3][2]; /* a haobtc line ran */
     bool password_first[3][2];
     size_t ended_at[3][2]; /* the last line that ran */
+    /* Two haobtc lines that ran in one login, first as the run went;
+     * twice[0] == twice[1] when no login ran two. */
+    size_t twice[2];
 };
 
 static void replay(const struct pam_stack *st, struct replay *r)
@@ -113,12 +116,21 @@ static void replay(const struct pam_stack *st, struct replay *r)
             struct scenario s = {h_rv[h], p_rv[p]};
             r->in[h][p] = pam_stack_run(st, outcome, &s, order);
             unsigned first_h = 0, first_p = 0, last = 0;
+            size_t h_at = 0;
             for (size_t i = 0; i < st->n; i++) {
                 if (order[i] == 0)
                     continue;
                 enum role role = role_of(&st->line[i]);
-                if (role == ROLE_HAOBTC && first_h == 0)
+                /* The replay only jumps forward: lines run in file order. */
+                if (role == ROLE_HAOBTC && first_h != 0 &&
+                    r->twice[0] == r->twice[1]) {
+                    r->twice[0] = h_at;
+                    r->twice[1] = i;
+                }
+                if (role == ROLE_HAOBTC && first_h == 0) {
                     first_h = order[i];
+                    h_at = i;
+                }
                 if (role == ROLE_PASSWORD && first_p == 0)
                     first_p = order[i];
                 if (order[i] > last) {
@@ -161,10 +173,10 @@ static void where(const struct hb_texts *t, const struct pam_line *l, char *out,
 }
 
 static void explain(struct check *c, const char *topic,
-                    const struct pam_stack *st, size_t first)
+                    const struct pam_stack *st, const struct replay *rp,
+                    size_t first)
 {
-    struct replay r;
-    replay(st, &r);
+    const struct replay r = *rp;
     char at[512], fix[512];
     where(c->t, &st->line[first], at, sizeof(at));
     bool matters = false, reached = false;
@@ -228,12 +240,18 @@ static void explain(struct check *c, const char *topic,
         for (int h = 0; h < 3; h++)
             after_password = after_password && !r.reached[h][P_NO];
         if (after_password)
-            check_say(c, CHECK_WARN, topic, better,
+            /* Every password login shows the QR code and waits on a phone
+             * whose answer changes nothing: a FAIL, not a style point. */
+            check_say(c, CHECK_FAIL, topic,
+                      hb_tr(c->t, "move the pam_haobtc.so line before "
+                                  "@include common-auth, as in "
+                                  "examples/pam.d"),
                       /* TRANSLATORS: %s is where: "FILE line N: CONTROL
                        * MODULE". */
-                      hb_tr(c->t, "haobtc is decorative: it is asked only "
-                                  "after the password was accepted, and its "
-                                  "answer changes nothing (%s)"),
+                      hb_tr(c->t, "haobtc is asked only after the password "
+                                  "was accepted, and its answer changes "
+                                  "nothing: every password login shows the "
+                                  "QR code and waits (%s)"),
                       at);
         else
             check_say(c, CHECK_WARN, topic, better,
@@ -364,6 +382,56 @@ static bool module_file(struct check *c, const char *topic,
               l->optional ? hb_tr(c->t, ": the '-' before the type skips "
                                         "the line silently")
                           : "");
+    return false;
+}
+
+/* Where libpam looks for a line's module; false when that is unknown. */
+static bool module_path(const struct pam_line *l, char *out, size_t n)
+{
+    char dir[512];
+    if (l->module[0] == '/') {
+        snprintf(out, n, "%s", l->module);
+        return true;
+    }
+    if (!libpam_dir(dir, sizeof(dir)))
+        return false;
+    snprintf(out, n, "%s/%s", dir, l->module);
+    return true;
+}
+
+/* A line naming another module: false after a FAIL, when libpam cannot
+ * load it (it then counts as a failing module on every login) or it is
+ * pam_haobtc.so misspelled (then haobtc is never asked either). A "-"
+ * line naming some other missing module is skipped by libpam, as meant. */
+static bool other_module_file(struct check *c, const char *topic,
+                              const struct pam_line *l)
+{
+    bool typo = pam_haobtc_misspelled(pam_module_name(l));
+    char path[1024], at[512];
+    struct stat st;
+    if ((l->optional && !typo) || !module_path(l, path, sizeof(path)) ||
+        (stat(path, &st) == 0 && S_ISREG(st.st_mode)))
+        return true;
+    where(c->t, l, at, sizeof(at));
+    if (typo)
+        check_say(c, CHECK_FAIL, topic,
+                  hb_tr(c->t, "write the module's name as pam_haobtc.so on "
+                              "that line"),
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
+                   * then the module's path. */
+                  hb_tr(c->t, "%s: libpam has no module %s, so haobtc is "
+                              "never asked there (pam_haobtc.so "
+                              "misspelled?)"),
+                  at, path);
+    else
+        check_say(c, CHECK_FAIL, topic,
+                  hb_tr(c->t, "correct the module's name on that line, or "
+                              "install the package that has it"),
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
+                   * then the module's path. */
+                  hb_tr(c->t, "%s: libpam cannot find %s, and counts the "
+                              "line as a failing module on every login"),
+                  at, path);
     return false;
 }
 
@@ -526,14 +594,60 @@ static struct seen *seen_line(struct seen **seen, size_t *n,
     return &(*seen)[(*n)++];
 }
 
-/* true when the service's auth stack uses the module. */
-static bool one_service(struct check *c, const char *service,
-                        struct seen **seen, size_t *n_seen, bool *exists)
+/* What one service's auth stack came to. */
+struct service_result {
+    bool exists; /* the file is there, libpam takes it, no FAIL shuts it */
+    bool uses;   /* a pam_haobtc.so line, or one misspelled */
+    bool phone;  /* haobtc is asked and a password alone does not get in */
+};
+
+/* "sudo -i" reads sudo-i, which on Debian includes only common-auth, and
+ * "su -" reads su-l, which includes su: when the plain service needs the
+ * phone and its variant lets a password alone through, the variant is
+ * the way around it. true after that FAIL. */
+static bool variant_open(struct check *c, const char *topic,
+                         const char *service, const struct replay *r,
+                         const struct service_result *base)
+{
+    if (base == NULL || !base->phone || !r->in[H_NO][P_OK])
+        return false;
+    char fix[512];
+    bool sudo = strcmp(service, "sudo-i") == 0;
+    if (sudo)
+        snprintf(fix, sizeof(fix),
+                 /* TRANSLATORS: both %s are the PAM directory
+                  * (/etc/pam.d). */
+                 hb_tr(c->t, "add the same haobtc line as in %s/sudo to "
+                             "%s/sudo-i, before @include common-auth "
+                             "(examples/pam.d/sudo-i)"),
+                 c->pam_dir, c->pam_dir);
+    else
+        snprintf(fix, sizeof(fix),
+                 /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
+                 hb_tr(c->t, "make %s/su-l read su's lines (auth include "
+                             "su), as Debian's su-l does"),
+                 c->pam_dir);
+    check_say(c, CHECK_FAIL, topic, fix,
+              /* TRANSLATORS: the command ("sudo -i" or "su -"), the PAM
+               * directory, the PAM service (sudo-i or su-l). */
+              hb_tr(c->t, "%s skips the phone: a password alone passes "
+                          "%s/%s"),
+              sudo ? "sudo -i" : "su -", c->pam_dir, service);
+    return true;
+}
+
+/* The service's auth stack: its module lines, then what it means. base
+ * is the result of the service it is a variant of (sudo for sudo-i, su
+ * for su-l), or NULL. */
+static void one_service(struct check *c, const char *service,
+                        const struct service_result *base, struct seen **seen,
+                        size_t *n_seen, struct service_result *out)
 {
     struct pam_stack st;
     char topic[128];
+    memset(out, 0, sizeof(*out));
     snprintf(topic, sizeof(topic), "pam %s", service);
-    if (!pam_stack_load(c->t, c->pam_dir, service, "auth", &st, exists)) {
+    if (!pam_stack_load(c->t, c->pam_dir, service, "auth", &st, &out->exists)) {
         check_say(c, CHECK_FAIL, topic,
                   hb_tr(c->t, "correct that line or create the file it "
                               "names"),
@@ -544,33 +658,61 @@ static bool one_service(struct check *c, const char *service,
                   service, st.error);
         pam_stack_free(&st);
         /* Neither using the module nor "as before". */
-        *exists = false;
-        return false;
+        out->exists = false;
+        return;
     }
     size_t first = st.n;
     bool loads = true;
     for (size_t i = 0; i < st.n; i++) {
-        if (role_of(&st.line[i]) != ROLE_HAOBTC)
-            continue;
-        if (first == st.n)
+        const struct pam_line *l = &st.line[i];
+        bool haobtc = role_of(l) == ROLE_HAOBTC;
+        bool typo = pam_haobtc_misspelled(pam_module_name(l));
+        if (haobtc && first == st.n)
             first = i;
+        out->uses = out->uses || haobtc || typo;
         bool fresh = false;
-        struct seen *line = seen_line(seen, n_seen, &st.line[i], &fresh);
-        if (line != NULL && fresh) {
-            line->loads = module_file(c, topic, &st.line[i]);
-            line->loads = module_args(c, topic, &st.line[i]) && line->loads;
+        struct seen *line = seen_line(seen, n_seen, l, &fresh);
+        if (line != NULL && fresh && haobtc) {
+            line->loads = module_file(c, topic, l);
+            line->loads = module_args(c, topic, l) && line->loads;
+        } else if (line != NULL && fresh) {
+            line->loads = other_module_file(c, topic, l);
         }
         loads = loads && (line == NULL || line->loads);
     }
-    bool uses = first < st.n;
-    /* What the stack means is moot while the module cannot work there. */
-    if (uses && loads) {
-        explain(c, topic, &st, first);
-        account_lines(c, topic, service);
+    /* What the stack means is moot while a module cannot work there: the
+     * FAIL above said so once, not again for each consequence. */
+    if (loads) {
+        struct replay r;
+        replay(&st, &r);
+        char at[512], again[512];
+        if (r.twice[0] != r.twice[1]) {
+            where(c->t, &st.line[r.twice[0]], at, sizeof(at));
+            where(c->t, &st.line[r.twice[1]], again, sizeof(again));
+            check_say(c, CHECK_FAIL, topic,
+                      hb_tr(c->t, "use either the package's profile in "
+                                  "common-auth (pam-auth-update) or "
+                                  "per-service lines, not both"),
+                      /* TRANSLATORS: both %s are where: "FILE line N:
+                       * CONTROL MODULE". */
+                      hb_tr(c->t, "pam_haobtc.so runs twice in one login: "
+                                  "after a refusal or an outage at %s, %s "
+                                  "starts a second sign-in"),
+                      at, again);
+            out->exists = false;
+        } else if (variant_open(c, topic, service, &r, base)) {
+            out->exists = false;
+        } else if (first < st.n) {
+            out->phone =
+                (r.in[H_OK][P_OK] || r.in[H_OK][P_NO]) && !r.in[H_NO][P_OK];
+            explain(c, topic, &st, &r, first);
+            account_lines(c, topic, service);
+        }
+    } else {
+        out->exists = false;
     }
     other_types(c, topic, service);
     pam_stack_free(&st);
-    return uses;
 }
 
 void check_pam(struct check *c)
@@ -580,13 +722,18 @@ void check_pam(struct check *c)
     char *unused[N_SERVICES];
     size_t n_unused = 0;
     bool any = false;
+    struct service_result result[N_SERVICES];
     for (size_t i = 0; i < N_SERVICES; i++) {
-        bool exists = false;
-        bool uses = one_service(c, services[i], &seen, &n_seen, &exists);
-        any = any || uses;
-        if (uses && strcmp(services[i], "sshd") == 0)
+        /* The variant follows its service in the list. */
+        const struct service_result *base = NULL;
+        if (strcmp(services[i], "sudo-i") == 0 ||
+            strcmp(services[i], "su-l") == 0)
+            base = &result[i - 1];
+        one_service(c, services[i], base, &seen, &n_seen, &result[i]);
+        any = any || result[i].uses;
+        if (result[i].uses && strcmp(services[i], "sshd") == 0)
             c->sshd_uses_module = true;
-        if (exists && !uses)
+        if (result[i].exists && !result[i].uses)
             unused[n_unused++] = services[i];
     }
     struct pam_stack st;

@@ -41,6 +41,43 @@ const char *pam_module_name(const struct pam_line *line)
     return slash != NULL ? slash + 1 : line->module;
 }
 
+bool pam_haobtc_misspelled(const char *name)
+{
+    static const char want[] = "pam_haobtc";
+    enum { WANT = sizeof(want) - 1, LONGEST = WANT + 2 };
+    if (strcmp(name, "pam_haobtc.so") == 0)
+        return false;
+    size_t n = strlen(name);
+    if (n >= 3 && strcasecmp(name + n - 3, ".so") == 0)
+        n -= 3;
+    if (n + 2 < WANT || n > LONGEST)
+        return false;
+    /* Edit distance with a swap of two neighbours as one edit (optimal
+     * string alignment): "haobct" is one slip, not two. */
+    unsigned d[LONGEST + 1][WANT + 1];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= WANT; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= WANT; j++) {
+            char a = (char)tolower((unsigned char)name[i - 1]);
+            unsigned cost = a == want[j - 1] ? 0 : 1;
+            unsigned best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a == want[j - 2] &&
+                tolower((unsigned char)name[i - 2]) == want[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][WANT] <= 2;
+}
+
 static char *read_all(const char *path)
 {
     FILE *f = fopen(path, "re");

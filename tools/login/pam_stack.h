@@ -75,4 +75,10 @@ bool pam_stack_run(const struct pam_stack *st, pam_rv_fn rv, void *arg,
 /* The module's file name without its directory. */
 const char *pam_module_name(const struct pam_line *line);
 
+/* true when name (a file name, no directory) is pam_haobtc.so misspelled:
+ * not that name, but one or two letters away from it once case and a
+ * ".so" ending are set aside (pam_haobct.so, pam-haobtc.so, pam_haobtc,
+ * PAM_HAOBTC.so). */
+bool pam_haobtc_misspelled(const char *name);
+
 #endif
