@@ -2,6 +2,9 @@
 # End to end with sudo: Debian's sudo authenticates alice through
 # examples/pam.d/sudo as it is, in a private mount namespace; alice runs
 # "sudo id -un" in an 80x24 UTF-8 terminal (tmux), read from the screen.
+# Last, "sudo -i", which reads /etc/pam.d/sudo-i instead: with
+# examples/pam.d/sudo-i it needs the phone too, and with Debian's own file
+# a password alone runs it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
@@ -132,5 +135,101 @@ if e2e_zh_locale; then
 else
     not_ok sudo_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
 fi
+
+# "sudo -i" authenticates through /etc/pam.d/sudo-i, not sudo. alice now
+# has a password (in the namespace's shadow copy, written in place:
+# /etc/shadow is a bind mount of it, which a rename would miss), which
+# pam_unix in common-auth would take.
+PASSWORD=Alices-own-password-3
+set_password() {
+    local hash new
+    hash=$(openssl passwd -6 "$PASSWORD") || return 1
+    new=$(sed -E "s#^alice:[^:]*:#alice:$hash:#" "$E2E_DIR/etc/shadow") || return 1
+    printf '%s\n' "$new" >"$E2E_DIR/etc/shadow" &&
+        [ "$(grep -cF ":$hash:" /etc/shadow)" = 1 ]
+}
+sudo_i_as_shipped() { e2e_pam_service sudo && e2e_pam_service sudo-i; }
+check alice_has_a_known_password set_password
+check examples_sudo_and_sudo_i_services_as_they_ship sudo_i_as_shipped
+
+# sudo_i_term NAME: alice runs "sudo -i -u bob id -un" in a shell started
+# with setpriv, which keeps the terminal as its controlling one ("su -c"
+# would start a new session without one, where sudo cannot ask for a
+# password at all, and the password prompt this test looks for would never
+# show).
+sudo_i_term() {
+    e2e_term "$1" "$E2E_DIR/$1.out" setpriv --reuid=alice --regid=alice --init-groups \
+        --reset-env env LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c 'sudo -k; sudo -i -u bob id -un'
+}
+# pam_unix's prompt, as sudo shows it.
+PASSWORD_PROMPT='\[sudo\] password for alice: *$'
+no_password_prompt() { ! e2e_scrollback "$1" | grep -qE "$PASSWORD_PROMPT"; }
+ran_as_bob() {
+    e2e_wait_end "$1" 15 && [ "$(e2e_exit_status "$1")" = 0 ] &&
+        [ "$(cat "$E2E_DIR/$1.out")" = bob ] || { e2e_show "$1"; return 1; }
+}
+
+# The phone approves: the command runs as bob, no password asked.
+phone_approves() {
+    e2e_wait_text si_ok 'press Enter' 10 || { e2e_show si_ok; return 1; }
+    e2e_qr_is_the_link si_ok || return 1
+    phone_approve "$(e2e_link si_ok)" alice || return 1
+    e2e_type si_ok Enter
+    ran_as_bob si_ok && no_password_prompt si_ok || { e2e_show si_ok; return 1; }
+}
+# Nobody approves; alice types her password at every prompt, where the
+# module takes it for a pasted code. sudo's three tries all reach the
+# module; pam_unix never asks, and the command does not run.
+password_is_no_way_in() {
+    local t=si_pw end=$((SECONDS + 30)) answered=0 n
+    until e2e_ended "$t" || [ "$SECONDS" -ge "$end" ]; do
+        n=$(e2e_scrollback "$t" | grep -cE "press Enter|$PASSWORD_PROMPT")
+        if [ "$n" -gt "$answered" ]; then
+            answered=$n
+            e2e_type "$t" -l "$PASSWORD"
+            e2e_type "$t" Enter
+        fi
+        sleep 0.2
+    done
+    did_not_run "$t" && no_password_prompt "$t" &&
+        [ "$(e2e_scrollback "$t" | grep -c 'Sign in with haobtc to log in as alice on ')" = 3 ] &&
+        e2e_scrollback "$t" | grep -q 'The pasted code was not used' &&
+        e2e_scrollback "$t" | grep -q 'sudo: 3 incorrect password attempts' ||
+        { e2e_show "$t"; return 1; }
+}
+e2e_conf relay timeout=30 http_timeout=5
+sudo_i_term si_ok
+sudo_i_term si_pw
+check sudo_i_with_examples_sudo_i_runs_the_command_when_the_phone_approves phone_approves
+check sudo_i_with_examples_sudo_i_refuses_the_password_and_never_asks_for_it \
+    password_is_no_way_in
+
+# The control, the gap examples/pam.d/sudo-i closes: Debian 12's own
+# /etc/pam.d/sudo-i (common-auth only) beside examples/pam.d/sudo. sudo -i
+# asks for the password, never for the phone, and the password alone runs
+# the command.
+debian_sudo_i() {
+    cat >/etc/pam.d/sudo-i <<'EOF'
+#%PAM-1.0
+
+# Set up user limits from /etc/security/limits.conf.
+session    required   pam_limits.so
+
+@include common-auth
+@include common-account
+@include common-session
+EOF
+    chmod 644 /etc/pam.d/sudo-i && cmp -s "$HB_SRC/examples/pam.d/sudo" /etc/pam.d/sudo
+}
+password_alone_runs_it() {
+    e2e_wait_text si_debian "$PASSWORD_PROMPT" 10 || { e2e_show si_debian; return 1; }
+    e2e_type si_debian -l "$PASSWORD"
+    e2e_type si_debian Enter
+    ran_as_bob si_debian &&
+        ! e2e_scrollback si_debian | grep -q 'Sign in with haobtc' || { e2e_show si_debian; return 1; }
+}
+check debians_sudo_i_beside_examples_sudo debian_sudo_i
+sudo_i_term si_debian
+check sudo_i_with_debians_sudo_i_runs_the_command_on_the_password_alone password_alone_runs_it
 
 finish
