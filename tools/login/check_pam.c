@@ -257,10 +257,9 @@ static void explain(struct check *c, const char *topic,
                                   "QR code and waits (%s)"),
                       at);
         else if (every)
-            /* Asked first on every login and then ignored (optional
-             * before common-auth): every login shows the QR code and
-             * waits on the phone for nothing, which is worse than a
-             * stack without haobtc. */
+            /* Reached whatever the password (optional before
+             * common-auth, say) and then ignored: every login shows the
+             * QR code and waits on the phone for nothing. */
             check_say(c, CHECK_FAIL, topic,
                       hb_tr(c->t, "on that line use 'sufficient' (haobtc or "
                                   "password) or '[success=done "
