@@ -328,8 +328,8 @@ pam_variant odd "sshd=auth optional $mod|@include common-auth" \
     "login=auth required $mod|@include common-auth" \
     "sudo-i=auth sufficient $mod|@include common-auth|account sufficient pam_succeed_if.so user ingroup wheel|@include common-account"
 run_check pam_odd --pam-dir "$t/pam-odd" --skip network,map,sshd
-check pam_odd_has_no_fail [ "$(<"$t/pam_odd.rc")" = 0 ]
-expect pam_optional_is_decorative pam_odd warn 'pam sshd' 'haobtc is decorative'
+expect pam_optional_before_password_waits pam_odd FAIL 'pam sshd' \
+    "^haobtc is asked on every login, but its answer changes nothing: every password login shows the QR code and waits on the phone for nothing \($t/pam-odd/sshd line 1: optional [^ ]*pam_haobtc.so\)\. Fix: on that line use .sufficient. \(haobtc or password\) or .\[success=done default=die\]. \(haobtc only\), or remove the line\.$"
 expect pam_haobtc_only_words pam_odd ok 'pam su' '^haobtc only, no password even when haobtc is unreachable'
 expect pam_haobtc_and_password_words pam_odd ok 'pam login' '^haobtc and password, both required'
 expect pam_account_bypass pam_odd warn 'pam sudo-i' \
@@ -346,6 +346,9 @@ fails() {
         shown "$1"
     fi
 }
+# The optional line before common-auth is the run's only FAIL.
+fails pam_odd 'pam sshd' 1
+fails pam_odd '' 1
 # Misspelled module names (and another module that does not exist): sshd
 # still counts as meant for haobtc, so its checks run.
 pam_variant typos "sshd=auth sufficient pam_haobct.so|@include common-auth" \

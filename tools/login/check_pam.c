@@ -1,8 +1,9 @@
 /* haobtc-login check: the PAM services that use the module, what their
  * stacks make of a haobtc answer (replayed as libpam decides), and the
  * known traps: a line never reached, a control that makes haobtc
- * decorative or lets a refusal in, an account stack that lets expired
- * accounts in, module arguments the module refuses. */
+ * decorative (a FAIL when every login waits on it) or lets a refusal in, an
+ * account stack that lets expired accounts in, module arguments the module
+ * refuses. */
 #include "autoconf.h"
 
 #include <glob.h>
@@ -236,9 +237,11 @@ static void explain(struct check *c, const char *topic,
         return;
     }
     if (!matters) {
-        bool after_password = true;
-        for (int h = 0; h < 3; h++)
+        bool after_password = true, every = true;
+        for (int h = 0; h < 3; h++) {
             after_password = after_password && !r.reached[h][P_NO];
+            every = every && r.reached[h][P_OK] && r.reached[h][P_NO];
+        }
         if (after_password)
             /* Every password login shows the QR code and waits on a phone
              * whose answer changes nothing: a FAIL, not a style point. */
@@ -252,6 +255,22 @@ static void explain(struct check *c, const char *topic,
                                   "was accepted, and its answer changes "
                                   "nothing: every password login shows the "
                                   "QR code and waits (%s)"),
+                      at);
+        else if (every)
+            /* Reached whatever the password (optional before
+             * common-auth, say) and then ignored: every login shows the
+             * QR code and waits on the phone for nothing. */
+            check_say(c, CHECK_FAIL, topic,
+                      hb_tr(c->t, "on that line use 'sufficient' (haobtc or "
+                                  "password) or '[success=done "
+                                  "default=die]' (haobtc only), or remove "
+                                  "the line"),
+                      /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                       * MODULE". */
+                      hb_tr(c->t, "haobtc is asked on every login, but its "
+                                  "answer changes nothing: every password "
+                                  "login shows the QR code and waits on the "
+                                  "phone for nothing (%s)"),
                       at);
         else
             check_say(c, CHECK_WARN, topic, better,
