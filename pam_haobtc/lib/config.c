@@ -234,6 +234,9 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
     } else if (strcmp(key, "same_name") == 0) {
         if (!parse_bool(value, &cfg->same_name))
             return bad_value(key, value, "yes or no", err);
+    } else if (strcmp(key, "or_password") == 0) {
+        if (!parse_bool(value, &cfg->or_password))
+            return bad_value(key, value, "yes or no", err);
     } else if (strcmp(key, "debug") == 0) {
         if (!parse_bool(value, &cfg->debug))
             return bad_value(key, value, "yes or no", err);
@@ -453,10 +456,14 @@ static enum hb_status load(int argc, const char **argv, bool without_secret,
             cfg->debug = true;
             continue;
         }
+        if (strcmp(arg, "or_password") == 0) {
+            cfg->or_password = true;
+            continue;
+        }
         const char *eq = strchr(arg, '=');
         if (eq == NULL || eq == arg)
             return hb_fail(err, HB_ERR_CONFIG,
-                           "module argument %d is not key=value or debug",
+                           "module argument %d is not key=value, debug or or_password",
                            i + 1);
         char key[64];
         size_t key_len = (size_t)(eq - arg);

@@ -45,6 +45,10 @@ struct hb_config {
     /* One-time codes for when haobtc is really down (breakglass.h). */
     char *breakglass_file;
     bool same_name;
+    /* The stack lets a password in instead of haobtc ("sufficient", or the
+     * package's profile): the person is told how to get to it at once, and
+     * what they type during the wait is handed on as the password. */
+    bool or_password;
     long timeout;
     long http_timeout;
     char *ca_file;
