@@ -44,6 +44,7 @@ int hb_pam_result(enum hb_status status)
     case HB_ERR_PENDING:
     case HB_ERR_EXPIRED:
     case HB_ERR_REJECTED:
+    case HB_ERR_PASSWORD:
         return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
@@ -168,19 +169,23 @@ void hb_pam_report(pam_handle_t *pamh, const struct hb_texts *t,
     int prio = err->status == HB_ERR_CONFIG ? LOG_ERR : LOG_NOTICE;
     hb_pam_log(pamh, prio, "haobtc login for %s from %s failed: %s",
                user != NULL ? user : "(no user)", from, err->msg);
-    if (err->status == HB_ERR_CONV)
+    /* The password module asks next: nothing failed that the person must
+     * read about. */
+    if (err->status == HB_ERR_CONV || err->status == HB_ERR_PASSWORD)
         return;
     /* Room for a sentence around the longest message. */
     char buf[HB_ERRMSG_MAX + 64];
     pam_error(pamh, "%s", person_text(t, err, buf, sizeof(buf)));
 }
 
-char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, struct hb_error *err)
+char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, bool hidden,
+                 struct hb_error *err)
 {
     char *answer = NULL;
     /* pam_prompt ignores PAM_SILENT on purpose here: without the prompt no
      * one could log in (sudo passes PAM_SILENT by default). */
-    int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &answer, "%s", prompt);
+    int rc = pam_prompt(pamh, hidden ? PAM_PROMPT_ECHO_OFF : PAM_PROMPT_ECHO_ON,
+                        &answer, "%s", prompt);
     if (rc != PAM_SUCCESS || answer == NULL) {
         hb_free_secret(&answer);
         hb_fail(err, rc == PAM_BUF_ERR ? HB_ERR_NOMEM : HB_ERR_CONV,
@@ -240,10 +245,23 @@ struct conversation {
     const struct hb_config *cfg;
 };
 
-static char *conversation_ask(void *ctx, const char *prompt,
+static char *conversation_ask(void *ctx, const char *prompt, bool hidden,
                               struct hb_error *err)
 {
-    return hb_pam_ask(((struct conversation *)ctx)->pamh, prompt, err);
+    return hb_pam_ask(((struct conversation *)ctx)->pamh, prompt, hidden, err);
+}
+
+/* pam_unix and its kind take PAM_AUTHTOK with try_first_pass (Debian's
+ * common-auth has it after a module of the profile) or use_first_pass. */
+static enum hb_status conversation_hand_on(void *ctx, const char *password,
+                                           struct hb_error *err)
+{
+    int rc =
+        pam_set_item(((struct conversation *)ctx)->pamh, PAM_AUTHTOK, password);
+    if (rc != PAM_SUCCESS)
+        return hb_fail(err, rc == PAM_BUF_ERR ? HB_ERR_NOMEM : HB_ERR_SYSTEM,
+                       "cannot hand the password on");
+    return HB_OK;
 }
 
 static enum hb_status conversation_tell(void *ctx, const char *text,
@@ -271,6 +289,7 @@ hb_pam_obtain_code(pam_handle_t *pamh, const struct hb_config *cfg,
     const char *service = pam_service(pamh);
     const struct hb_person person = {
         .ask = conversation_ask,
+        .hand_on = conversation_hand_on,
         .tell = conversation_tell,
         .note = conversation_note,
         .ctx = &c,

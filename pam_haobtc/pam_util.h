@@ -38,9 +38,10 @@ const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown);
 void hb_pam_report(pam_handle_t *pamh, const struct hb_texts *t,
                    const char *user, const char *from,
                    const struct hb_error *err);
-/* Shows prompt (PAM_PROMPT_ECHO_ON) and returns the answer, or NULL with
- * err filled when the conversation failed. */
-char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, struct hb_error *err);
+/* Shows prompt (PAM_PROMPT_ECHO_OFF when hidden, else ECHO_ON) and returns the
+ * answer, or NULL with err filled when the conversation failed. */
+char *hb_pam_ask(pam_handle_t *pamh, const char *prompt, bool hidden,
+                 struct hb_error *err);
 /* Shows text as an info message (PAM_TEXT_INFO), PAM_SILENT or not. */
 enum hb_status hb_pam_tell(pam_handle_t *pamh, const char *text,
                            struct hb_error *err);

@@ -252,6 +252,29 @@ e2e_module_dir() {
     mount --bind "$E2E_DIR/pam-modules" "$dir"
 }
 
+# e2e_set_passwords PASSWORD USER...: the users get PASSWORD in the
+# namespace's shadow copy (written in place: /etc/shadow is a bind mount of
+# it, which a rename would miss), for pam_unix to take.
+e2e_set_passwords() {
+    local password=$1 hash new users
+    shift
+    users=$(IFS='|'; echo "$*")
+    hash=$(openssl passwd -6 "$password") || return 1
+    new=$(sed -E "s#^($users):[^:]*:#\1:$hash:#" "$E2E_DIR/etc/shadow") || return 1
+    printf '%s\n' "$new" >"$E2E_DIR/etc/shadow" &&
+        [ "$(grep -cF ":$hash:" /etc/shadow)" = "$#" ]
+}
+
+# e2e_as_user NAME USER COMMAND: terminal NAME runs COMMAND in USER's bash,
+# its output into NAME.out. The shell is started with setpriv, which keeps
+# the terminal as its controlling one: "su USER -c" would start a new
+# session without one, where sudo cannot read a password at all (it ends
+# in "a terminal is required" instead of showing its password prompt).
+e2e_as_user() {
+    e2e_term "$1" "$E2E_DIR/$1.out" setpriv --reuid="$2" --regid="$2" --init-groups \
+        --reset-env env LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c "$3"
+}
+
 # e2e_etc_dir NAME: /etc/NAME becomes a copy that the test may change.
 e2e_etc_dir() {
     cp -a "/etc/$1" "$E2E_DIR/etc/$1" || return 1

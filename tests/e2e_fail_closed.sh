@@ -39,15 +39,7 @@ lenient_service() {
         grep -qxF "$LENIENT" "/etc/pam.d/$1" && grep -qx '@include common-auth' "/etc/pam.d/$1"
 }
 
-# alice and bob get PASSWORD in the namespace's shadow copy (written in
-# place: /etc/shadow is a bind mount of it, which a rename would miss).
-set_passwords() {
-    local hash new
-    hash=$(openssl passwd -6 "$PASSWORD") || return 1
-    new=$(sed -E "s#^(alice|bob):[^:]*:#\1:$hash:#" "$E2E_DIR/etc/shadow") || return 1
-    printf '%s\n' "$new" >"$E2E_DIR/etc/shadow" &&
-        [ "$(grep -cF ":$hash:" /etc/shadow)" = 2 ]
-}
+set_passwords() { e2e_set_passwords "$PASSWORD" alice bob; }
 
 stacks_are_lenient() {
     lenient_service su && lenient_service sudo && lenient_service sshd
@@ -60,16 +52,8 @@ e2e_sshd "LoginGraceTime 60" || { not_ok sshd_starts; exit 1; }
 
 # The terminals: alice's "sudo id -un", bob's "su - alice -c 'id -un'", and
 # alice's ssh login running "id -un"; PREFIX (e.g. "ulimit -n 12;") runs in
-# the shell before sudo or su. The command's output goes to NAME.out. The
-# user's shell is started with setpriv, which keeps the terminal as its
-# controlling one: "su USER -c" would start a new session without one, where
-# sudo cannot read a password at all and a fall-through to pam_unix would
-# end in "a terminal is required" rather than in the password prompt this
-# test looks for.
-as_user() { # NAME USER COMMAND
-    e2e_term "$1" "$E2E_DIR/$1.out" setpriv --reuid="$2" --regid="$2" --init-groups \
-        --reset-env env LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c "$3"
-}
+# the shell before sudo or su. The command's output goes to NAME.out.
+as_user() { e2e_as_user "$@"; } # NAME USER COMMAND
 sudo_term() { as_user "$1" alice "${2:-} sudo -k; sudo id -un"; } # NAME [PREFIX]
 su_term() { as_user "$1" bob "${2:-} su - alice -c 'id -un'"; }  # NAME [PREFIX]
 ssh_term() { # NAME

@@ -137,30 +137,15 @@ else
 fi
 
 # "sudo -i" authenticates through /etc/pam.d/sudo-i, not sudo. alice now
-# has a password (in the namespace's shadow copy, written in place:
-# /etc/shadow is a bind mount of it, which a rename would miss), which
-# pam_unix in common-auth would take.
+# has a password, which pam_unix in common-auth would take.
 PASSWORD=Alices-own-password-3
-set_password() {
-    local hash new
-    hash=$(openssl passwd -6 "$PASSWORD") || return 1
-    new=$(sed -E "s#^alice:[^:]*:#alice:$hash:#" "$E2E_DIR/etc/shadow") || return 1
-    printf '%s\n' "$new" >"$E2E_DIR/etc/shadow" &&
-        [ "$(grep -cF ":$hash:" /etc/shadow)" = 1 ]
-}
+set_password() { e2e_set_passwords "$PASSWORD" alice; }
 sudo_i_as_shipped() { e2e_pam_service sudo && e2e_pam_service sudo-i; }
 check alice_has_a_known_password set_password
 check examples_sudo_and_sudo_i_services_as_they_ship sudo_i_as_shipped
 
-# sudo_i_term NAME: alice runs "sudo -i -u bob id -un" in a shell started
-# with setpriv, which keeps the terminal as its controlling one ("su -c"
-# would start a new session without one, where sudo cannot ask for a
-# password at all, and the password prompt this test looks for would never
-# show).
-sudo_i_term() {
-    e2e_term "$1" "$E2E_DIR/$1.out" setpriv --reuid=alice --regid=alice --init-groups \
-        --reset-env env LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c 'sudo -k; sudo -i -u bob id -un'
-}
+# sudo_i_term NAME: alice runs "sudo -i -u bob id -un" in her own shell.
+sudo_i_term() { e2e_as_user "$1" alice 'sudo -k; sudo -i -u bob id -un'; }
 # pam_unix's prompt, as sudo shows it.
 PASSWORD_PROMPT='\[sudo\] password for alice: *$'
 no_password_prompt() { ! e2e_scrollback "$1" | grep -qE "$PASSWORD_PROMPT"; }

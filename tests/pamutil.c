@@ -79,6 +79,8 @@ int pu_converse(int n, const struct pam_message **msg,
         case PAM_PROMPT_ECHO_ON:
         case PAM_PROMPT_ECHO_OFF:
             s->prompts++;
+            if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
+                s->hidden_prompts++;
             free(s->prompt);
             s->prompt = strdup(msg[i]->msg);
             if (s->first_prompt == NULL)

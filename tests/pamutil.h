@@ -30,6 +30,7 @@ struct script {
     char *first_prompt;
     char messages[4096]; /* info and error messages, concatenated */
     int prompts;
+    int hidden_prompts; /* of those, PAM_PROMPT_ECHO_OFF */
     /* Info messages (PAM_TEXT_INFO) alone: how many, the first two whole. */
     int infos;
     char *info[2];

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <libpamtest.h>
 
 #include "bind.h"
 #include "challenge.h"
@@ -876,10 +877,121 @@ static void output_not_on_a_terminal_keeps_the_prompt(void **state)
     pu_release(&s);
 }
 
+/* "haobtc or password" (the service haobtc-or-password: the module with
+ * or_password, then pam_wrapper's pam_get_items, which succeeds and puts
+ * the PAM_AUTHTOK it finds into the PAM environment). Returns the PAM
+ * value; *env gets the value of name there (NULL when unset). */
+static int or_password_login(struct script *s, const char *name, char **env)
+{
+    char *conf = relay_conf(NULL);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    struct pam_testcase tests[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+    };
+    enum pamtest_err perr = _pamtest_conv("haobtc-or-password", "alice",
+                                          pu_converse, s, tests, 2, NULL);
+    assert_int_equal(perr, PAMTEST_ERR_OK);
+    *env = NULL;
+    size_t n = strlen(name);
+    for (char **e = tests[1].case_out.envlist; e != NULL && *e != NULL; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            *env = strdup(*e + n + 1);
+    pamtest_free_env(tests[1].case_out.envlist);
+    return tests[0].op_rv;
+}
+
+static void or_password_typed_password_goes_to_the_next_module(void **state)
+{
+    (void)state;
+    /* Nobody approves: the person types a password at haobtc's prompt,
+     * which does not echo it, and the next module gets it as
+     * PAM_AUTHTOK, so it is not asked twice. */
+    struct script s = {.kind = ANSWER_TEXT, .text = "hunter2-typed-at-haobtc"};
+    char *authtok = NULL;
+    assert_int_equal(or_password_login(&s, "PAM_AUTHTOK", &authtok),
+                     PAM_SUCCESS);
+    assert_non_null(authtok);
+    assert_string_equal(authtok, "hunter2-typed-at-haobtc");
+    assert_int_equal(s.prompts, 1);
+    assert_int_equal(s.hidden_prompts, 1);
+    assert_non_null(strstr(s.first_prompt, "or type your password"));
+    /* Nothing failed that the person must read about. */
+    assert_null(strstr(s.messages, "haobtc"));
+    free(authtok);
+    pu_release(&s);
+}
+
+static void or_password_enter_alone_goes_on_waiting_for_the_phone(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    char *uuid = NULL;
+    assert_int_equal(or_password_login(&s, "HAOBTC_UUID", &uuid), PAM_SUCCESS);
+    assert_non_null(uuid);
+    assert_int_equal(s.prompts, 1);
+    free(uuid);
+    char *authtok = NULL;
+    struct script again = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(or_password_login(&again, "PAM_AUTHTOK", &authtok),
+                     PAM_SUCCESS);
+    /* haobtc succeeded ([success=done]): the password module never ran. */
+    assert_null(authtok);
+    pu_release(&s);
+    pu_release(&again);
+}
+
+static void or_password_pasted_code_still_logs_in(void **state)
+{
+    (void)state;
+    /* CODE:TAG from the relay's done page, pasted at the hidden prompt. */
+    struct script s = {.kind = ANSWER_SAME_CODE, .phone = phone_shows_code};
+    char *uuid = NULL;
+    assert_int_equal(or_password_login(&s, "HAOBTC_UUID", &uuid), PAM_SUCCESS);
+    assert_non_null(uuid);
+    free(uuid);
+    pu_release(&s);
+}
+
+static void or_password_a_code_of_another_attempt_hands_on_nothing(void **state)
+{
+    (void)state;
+    /* Shaped like CODE:TAG, so taken as a code, refused by its tag: the
+     * helper sent nothing to haobtc, and nothing is handed on. */
+    struct script s = {.kind = ANSWER_TEXT, .text = "abcdef:ABCDEFGH"};
+    char *authtok = NULL;
+    assert_int_equal(or_password_login(&s, "PAM_AUTHTOK", &authtok),
+                     PAM_SUCCESS);
+    assert_null(authtok);
+    pu_release(&s);
+}
+
+static void without_or_password_typed_text_is_not_handed_on(void **state)
+{
+    (void)state;
+    /* "haobtc only": the prompt echoes (a pasted code shows), and text that
+     * is not a code ends the login refused, handing nothing on. */
+    struct script s = {.kind = ANSWER_TEXT, .text = "not a code"};
+    char *conf = relay_conf(NULL);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    assert_int_equal(pu_run("sshd", "alice", &s, 0), PAM_AUTH_ERR);
+    assert_int_equal(s.hidden_prompts, 0);
+    assert_null(strstr(s.first_prompt, "password"));
+    pu_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enter_after_approval_logs_in),
+        cmocka_unit_test(or_password_typed_password_goes_to_the_next_module),
+        cmocka_unit_test(or_password_enter_alone_goes_on_waiting_for_the_phone),
+        cmocka_unit_test(or_password_pasted_code_still_logs_in),
+        cmocka_unit_test(
+            or_password_a_code_of_another_attempt_hands_on_nothing),
+        cmocka_unit_test(without_or_password_typed_text_is_not_handed_on),
         cmocka_unit_test(
             helper_waits_as_its_user_with_no_new_privs_and_seccomp),
         cmocka_unit_test(helper_killed_by_sigsys_is_auth_err_not_unavail),

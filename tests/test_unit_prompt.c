@@ -288,8 +288,9 @@ static void no_prompt_where_info_messages_show_at_once(void **state)
 static void notice_is_short_ascii_with_the_link(void **state)
 {
     (void)state;
-    char *n = hb_notice_build(NULL, "alice", "web01",
-                              "https://login.example.com/s/K7p2Qx", true);
+    char *n =
+        hb_notice_build(NULL, "alice", "web01",
+                        "https://login.example.com/s/K7p2Qx", true, false);
     assert_string_equal(n, "Sign in with haobtc to log in as alice on web01.\n"
                            "https://login.example.com/s/K7p2Qx\n"
                            "Approve on your phone; the login goes on by "
@@ -297,16 +298,17 @@ static void notice_is_short_ascii_with_the_link(void **state)
     free(n);
     /* Names that are not plain are not echoed. */
     n = hb_notice_build(NULL, "al\x1b[2Jice", "h\xc3\xa9", "https://x/s/1",
-                        true);
+                        true, false);
     assert_non_null(strstr(n, "as this account on this host."));
     free(n);
     /* A link that would be escaped, or too long to come through whole. */
-    assert_null(
-        hb_notice_build(NULL, "alice", "web01", "https://x/s/\xc3\xa9", true));
+    assert_null(hb_notice_build(NULL, "alice", "web01", "https://x/s/\xc3\xa9",
+                                true, false));
     char *long_link = calloc(1, 1100);
     memcpy(long_link, "https://x/", 10);
     memset(long_link + 10, 'a', 1000);
-    assert_null(hb_notice_build(NULL, "alice", "web01", long_link, true));
+    assert_null(
+        hb_notice_build(NULL, "alice", "web01", long_link, true, false));
     free(long_link);
 }
 
@@ -455,13 +457,13 @@ notice_is_chinese_on_a_local_terminal_and_ascii_for_sshd(void **state)
     const char *link = "https://login.example.com/s/K7p2Qx";
     assert_false(hb_notice_ascii_only("su"));
     assert_true(hb_notice_ascii_only("sshd"));
-    char *n = hb_notice_build(&t, "alice", "web01", link, false);
+    char *n = hb_notice_build(&t, "alice", "web01", link, false, false);
     assert_non_null(strstr(n, "alice"));
     assert_non_null(strstr(n, "\xe8\x87\xaa\xe5\x8a\xa8")); /* automatic */
     assert_non_null(strstr(n, link));
     assert_true(strlen(n) < HB_NOTICE_MAX);
     free(n);
-    n = hb_notice_build(&t, "alice", "web01", link, true);
+    n = hb_notice_build(&t, "alice", "web01", link, true, false);
     assert_string_equal(n, "Sign in with haobtc to log in as alice on web01.\n"
                            "https://login.example.com/s/K7p2Qx\n"
                            "Approve on your phone; the login goes on by "

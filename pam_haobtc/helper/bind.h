@@ -5,9 +5,8 @@
 #define HB_BIND_H
 
 #include "challenge.h"
+#include "prompt.h"
 #include "status.h"
-
-#define HB_TAG_LEN 8
 
 /* The tag key registered with the relay for a poll secret:
  * base64url(HMAC-SHA256(key = poll secret, "haobtc-tag-key-v1")). Without a

@@ -254,7 +254,7 @@ static enum hb_status serve_answers(struct login *l, struct hb_error *err)
     for (;;) {
         struct hb_wire in;
         enum hb_status status = hb_wire_recv(
-            l->fd, l->deadline + DEADLINE_GRACE, NULL, NULL, &in, err);
+            l->fd, l->deadline + DEADLINE_GRACE, NULL, &in, err);
         if (status != HB_OK)
             return status;
         if (in.type == HB_WIRE_WAIT && in.n_fields == 0) {
@@ -290,7 +290,7 @@ int hb_helper_serve(int fd)
     struct hb_error err = {0};
     struct hb_wire in;
     enum hb_status status =
-        hb_wire_recv(fd, time(NULL) + START_WAIT, NULL, NULL, &in, &err);
+        hb_wire_recv(fd, time(NULL) + START_WAIT, NULL, &in, &err);
     if (status == HB_OK && in.type == HB_WIRE_CHECK) {
         int rc = hb_helper_serve_check(fd, &in);
         hb_wire_clear(&in);

@@ -462,9 +462,10 @@ static enum hb_status load(int argc, const char **argv, bool without_secret,
         }
         const char *eq = strchr(arg, '=');
         if (eq == NULL || eq == arg)
-            return hb_fail(err, HB_ERR_CONFIG,
-                           "module argument %d is not key=value, debug or or_password",
-                           i + 1);
+            return hb_fail(
+                err, HB_ERR_CONFIG,
+                "module argument %d is not key=value, debug or or_password",
+                i + 1);
         char key[64];
         size_t key_len = (size_t)(eq - arg);
         if (key_len >= sizeof(key))

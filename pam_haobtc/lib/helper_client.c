@@ -219,10 +219,18 @@ enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
     return HB_OK;
 }
 
-static bool person_left(void *arg)
+/* The watch of every wait on the helper: the person leaving, and what
+ * the caller of hb_helper_wait_approval watches besides. */
+static enum hb_status keep_waiting(void *arg, struct hb_error *err)
 {
     struct hb_helper *h = arg;
-    return h->watch_presence && hb_presence_lost(&h->presence);
+    if (h->watch_presence && hb_presence_lost(&h->presence))
+        return hb_fail(err, HB_ERR_CONV,
+                       "the login was abandoned: the person's connection "
+                       "went away");
+    if (h->also != NULL)
+        return h->also->check(h->also->arg, err);
+    return HB_OK;
 }
 
 enum hb_status hb_helper_in_time(const struct hb_helper *h,
@@ -278,9 +286,11 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
     if (status == HB_OK)
         status = hb_wire_send(h->fd, out, err);
     for (;;) {
+        struct hb_wire_watch watch = {keep_waiting, h,
+                                      h->also != NULL ? h->also->fd : -1};
         if (status == HB_OK)
-            status = hb_wire_recv(h->fd, h->deadline + ANSWER_GRACE,
-                                  person_left, h, in, err);
+            status = hb_wire_recv(h->fd, h->deadline + ANSWER_GRACE, &watch, in,
+                                  err);
         if (status != HB_OK)
             return status;
         if (in->type != HB_WIRE_NOTE)
@@ -393,9 +403,11 @@ enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err)
 }
 
 enum hb_status hb_helper_wait_approval(struct hb_helper *h,
+                                       const struct hb_wire_watch *also,
                                        struct hb_error *err)
 {
     enum hb_status status;
+    h->also = also;
     do {
         time_t asked = time(NULL);
         status = hb_helper_wait(h, err);
@@ -406,6 +418,7 @@ enum hb_status hb_helper_wait_approval(struct hb_helper *h,
             nanosleep(&pause, NULL);
         }
     } while (status == HB_ERR_PENDING);
+    h->also = NULL;
     return status;
 }
 

@@ -11,6 +11,7 @@
 #include "presence.h"
 #include "profile.h"
 #include "status.h"
+#include "wire.h"
 
 struct hb_helper {
     bool started; /* zero-initialised: nothing to stop */
@@ -22,6 +23,8 @@ struct hb_helper {
     struct sigaction old_chld;
     bool watch_presence;
     struct hb_presence presence;
+    /* During hb_helper_wait_approval: what its caller watches besides. */
+    const struct hb_wire_watch *also;
     /* With debug: what the helper tells of its calls (may be NULL). */
     void (*on_note)(void *cls, const char *text);
     void *note_cls;
@@ -64,8 +67,11 @@ enum hb_status hb_helper_reach(struct hb_helper *h, int argc, const char **argv,
  * HB_ERR_PENDING when not yet, another status when the login is over. */
 enum hb_status hb_helper_wait(struct hb_helper *h, struct hb_error *err);
 /* hb_helper_wait again and again until the relay has the code (HB_OK) or
- * the login is over: approval with no prompt. */
+ * the login is over: approval with no prompt. also (may be NULL) is kept
+ * meanwhile, as hb_wire_recv keeps it: the keyboard, say. A wait it ends
+ * leaves the helper mid-answer: only hb_helper_stop may follow. */
 enum hb_status hb_helper_wait_approval(struct hb_helper *h,
+                                       const struct hb_wire_watch *also,
                                        struct hb_error *err);
 /* The token exchange and profile fetch, in the helper: with the pasted
  * code, or with the relay's when code is NULL. */

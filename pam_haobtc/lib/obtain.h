@@ -16,7 +16,12 @@
 struct hb_person {
     /* Shows prompt and returns the answer (the caller of hb_obtain_code
      * never sees it unless it is a code), or NULL with err filled. */
-    char *(*ask)(void *ctx, const char *prompt, struct hb_error *err);
+    char *(*ask)(void *ctx, const char *prompt, bool hidden,
+                 struct hb_error *err);
+    /* Hands what the person typed instead of a code on to the next module
+     * as the password (or_password); NULL where there is none. */
+    enum hb_status (*hand_on)(void *ctx, const char *password,
+                              struct hb_error *err);
     /* Shows text at once and asks nothing. */
     enum hb_status (*tell)(void *ctx, const char *text, struct hb_error *err);
     /* A line for the administrator: LOG_WARNING for a fallback, LOG_DEBUG

@@ -136,6 +136,12 @@ char *hb_wrap_columns(const char *text, size_t width)
 static const char *question_for(const struct hb_config *cfg,
                                 const struct hb_texts *t, bool can_poll)
 {
+    if (cfg->or_password && !can_poll)
+        return hb_tr(t, "Open the link, approve, then paste the code shown; "
+                        "or type your password: ");
+    if (cfg->or_password)
+        return hb_tr(t, "Approve on your phone and press Enter, or type your "
+                        "password: ");
     if (!can_poll)
         return hb_tr(t, "Open the link, approve, then paste the code shown: ");
     if (cfg->mode == HB_MODE_POLL)
@@ -264,8 +270,28 @@ static bool is_printable_ascii_lines(const char *s)
     return true;
 }
 
+bool hb_answer_is_tagged(const char *answer)
+{
+    size_t len = strlen(answer);
+    while (len > 0 && strchr(" \t\r\n", answer[len - 1]) != NULL)
+        len--;
+    size_t start = strspn(answer, " \t");
+    if (start >= len || len - start > HB_CODE_MAX)
+        return false;
+    const char *colon = NULL;
+    for (size_t i = start; i < len; i++) {
+        if (!is_code_char((unsigned char)answer[i]))
+            return false;
+        if (answer[i] == ':')
+            colon = answer + i;
+    }
+    return colon != NULL && colon > answer + start &&
+           (size_t)(answer + len - (colon + 1)) == HB_TAG_LEN;
+}
+
 char *hb_notice_build(const struct hb_texts *t, const char *user,
-                      const char *host, const char *link, bool ascii_only)
+                      const char *host, const char *link, bool ascii_only,
+                      bool or_password)
 {
     /* ssh clients up to 10.2 escape every other byte in an info message:
      * the link must come through as it is, and over sshd the text stays
@@ -283,9 +309,11 @@ char *hb_notice_build(const struct hb_texts *t, const char *user,
                  hb_tr(t, "Sign in with haobtc to log in as %s on %s."),
                  shown_user, shown_host) < 0)
         return NULL;
-    int n = asprintf(&out, "%s\n%s\n%s", sentence, link,
-                     hb_tr(t, "Approve on your phone; the login goes on by "
-                              "itself."));
+    int n = asprintf(
+        &out, "%s\n%s\n%s%s%s", sentence, link,
+        hb_tr(t, "Approve on your phone; the login goes on by itself."),
+        or_password ? "\n" : "",
+        or_password ? hb_tr(t, "Or type your password and press Enter.") : "");
     free(sentence);
     if (n < 0)
         return NULL;

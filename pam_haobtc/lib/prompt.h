@@ -8,6 +8,8 @@
 #include "status.h"
 
 #define HB_CODE_MAX 256
+/* The tag after a pasted code's colon (CODE:TAG). */
+#define HB_TAG_LEN 8
 
 /* The terminal the prompt must fit: sshd's clients and consoles start at
  * 80x24. */
@@ -33,6 +35,9 @@ char *hb_wrap_columns(const char *text, size_t width);
  * URL-safe set or ':' (the page shows CODE:TAG; the helper, which holds
  * the tag key, checks the tag); surrounding blanks are trimmed in place. */
 enum hb_status hb_answer_check(char *answer, struct hb_error *err);
+/* Whether an answer has the shape the page shows, CODE:TAG (blanks around
+ * it aside): under or_password everything else typed is the password. */
+bool hb_answer_is_tagged(const char *answer);
 
 /* The largest notice: every ssh client shows an info message this long
  * whole (clients up to 10.2 cut their log lines at about 1 KB). */
@@ -49,11 +54,13 @@ enum hb_status hb_answer_check(char *answer, struct hb_error *err);
 bool hb_prompt_skipped(const struct hb_config *cfg, const char *service,
                        bool can_poll, bool stdout_is_terminal);
 /* The first info message with no prompt: the sentence, the link and a
- * one-line hint, under HB_NOTICE_MAX bytes; with ascii_only in English
- * and all ASCII, otherwise in t's language. NULL when the link cannot be
- * shown that way (or out of memory). */
+ * one-line hint (with or_password, a second: how to use the password), under
+ * HB_NOTICE_MAX bytes; with ascii_only in English and all ASCII, otherwise in
+ * t's language. NULL when the link cannot be shown that way (or out of memory).
+ */
 char *hb_notice_build(const struct hb_texts *t, const char *user,
-                      const char *host, const char *link, bool ascii_only);
+                      const char *host, const char *link, bool ascii_only,
+                      bool or_password);
 /* Whether the notice must be ASCII for service: sshd's clients up to
  * 10.2 print info messages through their logger, escaping other bytes. */
 bool hb_notice_ascii_only(const char *service);

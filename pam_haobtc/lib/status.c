@@ -53,6 +53,8 @@ const char *hb_status_name(enum hb_status status)
         return "system error";
     case HB_ERR_BREAKGLASS:
         return "break-glass code refused";
+    case HB_ERR_PASSWORD:
+        return "the password chosen instead";
     }
     return "unknown";
 }

@@ -26,9 +26,12 @@ enum hb_status {
     HB_ERR_HELPER,   /* the helper died, hung, or spoke out of turn */
     HB_ERR_SYSTEM,   /* a local fault: no socket, no process */
     HB_ERR_BREAKGLASS, /* a break-glass code not accepted */
+    /* The person chose the password instead (or_password): the stack's
+     * password module goes on, with what they typed as PAM_AUTHTOK. */
+    HB_ERR_PASSWORD,
 };
 /* The last value, for checking a status that crossed the helper link. */
-#define HB_ERR_LAST HB_ERR_BREAKGLASS
+#define HB_ERR_LAST HB_ERR_PASSWORD
 
 #define HB_ERRMSG_MAX 256
 

@@ -112,11 +112,12 @@ enum hb_status hb_wire_decode(const unsigned char *body, size_t len,
     return HB_OK;
 }
 
-/* Reads exactly n bytes, waiting in slices of a second so cancel can be
- * asked and the deadline kept. */
+/* Reads exactly n bytes, waiting in slices of a second so the watch can
+ * be kept and the deadline too. */
 static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
-                               time_t deadline, hb_wire_cancel_fn cancel,
-                               void *arg, struct hb_error *err)
+                               time_t deadline,
+                               const struct hb_wire_watch *watch,
+                               struct hb_error *err)
 {
     while (n > 0) {
         int slice = 1000;
@@ -129,18 +130,21 @@ static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
             if (deadline - now < 1)
                 slice = 500;
         }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int ready = poll(&pfd, 1, slice);
+        struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
+                                {.fd = -1, .events = POLLIN}};
+        if (watch != NULL)
+            pfd[1].fd = watch->fd;
+        int ready = poll(pfd, 2, slice);
         if (ready < 0 && errno != EINTR)
             return hb_fail(err, HB_ERR_SYSTEM, "waiting for the helper: %s",
                            strerror(errno));
-        if (ready <= 0) {
-            if (cancel != NULL && cancel(arg))
-                return hb_fail(err, HB_ERR_CONV,
-                               "the login was abandoned: the person's "
-                               "connection went away");
-            continue;
+        if (watch != NULL && (ready <= 0 || pfd[1].revents != 0)) {
+            enum hb_status status = watch->check(watch->arg, err);
+            if (status != HB_OK)
+                return status;
         }
+        if (ready <= 0 || pfd[0].revents == 0)
+            continue;
         ssize_t k = recv(fd, p, n, 0);
         if (k < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
@@ -153,12 +157,13 @@ static enum hb_status recv_all(int fd, unsigned char *p, size_t n,
     return HB_OK;
 }
 
-enum hb_status hb_wire_recv(int fd, time_t deadline, hb_wire_cancel_fn cancel,
-                            void *arg, struct hb_wire *w, struct hb_error *err)
+enum hb_status hb_wire_recv(int fd, time_t deadline,
+                            const struct hb_wire_watch *watch,
+                            struct hb_wire *w, struct hb_error *err)
 {
     unsigned char head[4];
     enum hb_status status =
-        recv_all(fd, head, sizeof(head), deadline, cancel, arg, err);
+        recv_all(fd, head, sizeof(head), deadline, watch, err);
     if (status != HB_OK)
         return status;
     size_t len = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) |
@@ -166,7 +171,7 @@ enum hb_status hb_wire_recv(int fd, time_t deadline, hb_wire_cancel_fn cancel,
     if (len < 1 || len > HB_WIRE_MAX)
         return hb_fail(err, HB_ERR_HELPER, "helper frame of %zu bytes", len);
     unsigned char body[HB_WIRE_MAX];
-    status = recv_all(fd, body, len, deadline, cancel, arg, err);
+    status = recv_all(fd, body, len, deadline, watch, err);
     if (status == HB_OK)
         status = hb_wire_decode(body, len, w, err);
     hb_wipe(body, len);

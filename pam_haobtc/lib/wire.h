@@ -67,17 +67,24 @@ void hb_wire_clear(struct hb_wire *w);
 /* The field, or "" when the frame has fewer. */
 const char *hb_wire_field(const struct hb_wire *w, int i);
 
-/* Called about once a second while waiting: true stops the wait. */
-typedef bool (*hb_wire_cancel_fn)(void *arg);
+/* What else a wait on the helper watches: check is called about once a
+ * second, and at once when fd (-1: none) has something to read; any status
+ * but HB_OK ends the wait with it (err filled). */
+struct hb_wire_watch {
+    enum hb_status (*check)(void *arg, struct hb_error *err);
+    void *arg;
+    int fd;
+};
 
 /* Sends the frame whole; a peer that went away is HB_ERR_HELPER (never a
  * SIGPIPE: su and sudo must not die of it). */
 enum hb_status hb_wire_send(int fd, const struct hb_wire *w,
                             struct hb_error *err);
-/* Receives one frame before deadline (0: no deadline). cancel (may be
- * NULL) is polled while waiting; when it says stop, HB_ERR_CONV. */
-enum hb_status hb_wire_recv(int fd, time_t deadline, hb_wire_cancel_fn cancel,
-                            void *arg, struct hb_wire *w, struct hb_error *err);
+/* Receives one frame before deadline (0: no deadline), while watch (may
+ * be NULL) is kept. */
+enum hb_status hb_wire_recv(int fd, time_t deadline,
+                            const struct hb_wire_watch *watch,
+                            struct hb_wire *w, struct hb_error *err);
 /* Parses a frame body (type byte and fields), as hb_wire_recv does after
  * reading it; exposed for the fuzz target. */
 enum hb_status hb_wire_decode(const unsigned char *body, size_t len,

@@ -44,7 +44,7 @@ static enum hb_status relay_findings(struct check *c, struct hb_helper *h,
     for (;;) {
         struct hb_wire in;
         enum hb_status status =
-            hb_wire_recv(h->fd, h->deadline + START_ROOM, NULL, NULL, &in, err);
+            hb_wire_recv(h->fd, h->deadline + START_ROOM, NULL, &in, err);
         if (status != HB_OK)
             return status;
         enum check_verdict v;

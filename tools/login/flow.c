@@ -80,9 +80,11 @@ static char *read_code(void)
 }
 
 /* haobtc-login's side of hb_obtain_code: this terminal. */
-static char *terminal_ask(void *ctx, const char *prompt, struct hb_error *err)
+static char *terminal_ask(void *ctx, const char *prompt, bool hidden,
+                          struct hb_error *err)
 {
-    (void)ctx;
+    /* There is no password here (or_password is off): nothing to hide. */
+    (void)ctx, (void)hidden;
     fputs(prompt, stdout);
     fflush(stdout);
     char *answer = read_code();
@@ -260,6 +262,9 @@ static int run_flow(int argc, char **argv, bool probe)
      * the token; the helper does the network part. */
     struct hb_texts texts;
     enum hb_status status = hb_config_load_without_secret(k, args, &cfg, &err);
+    /* The tool tries the haobtc way only; there is no password to go on
+     * to. */
+    cfg.or_password = false;
     /* This program's own locale decides lang = auto, as for su. */
     setlocale(LC_ALL, "");
     hb_texts_open(&texts,
