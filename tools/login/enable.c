@@ -18,13 +18,11 @@
 
 #include "check.h"
 #include "login.h"
+#include "pam_edit.h"
 #include "pam_replay.h"
 
-#define BEGIN_MARK "# haobtc (haobtc-login enable)"
-#define END_MARK "# end haobtc"
 /* libpam reads longer files, but no service file is near this. */
 #define SERVICE_FILE_MAX (256 * 1024)
-#define QUOTE_MAX 160
 
 enum { RC_OK, RC_REFUSED, RC_USAGE, RC_IO };
 
@@ -87,209 +85,8 @@ static void say(const struct run *run, const char *word, const char *file,
     putchar('\n');
 }
 
-/* The file's bytes, as they are. */
-struct text {
-    char *b;
-    size_t len;
-    struct stat st;
-};
-
-/* After the line (and its continuation lines) that starts at at. */
-static size_t logical_end(const struct text *f, size_t at)
-{
-    for (;;) {
-        const char *nl = memchr(f->b + at, '\n', f->len - at);
-        size_t stop = nl != NULL ? (size_t)(nl - f->b) : f->len;
-        if (nl == NULL)
-            return f->len;
-        if (stop > at && f->b[stop - 1] == '\\' && stop + 1 < f->len) {
-            at = stop + 1;
-            continue;
-        }
-        return stop + 1;
-    }
-}
-
-static unsigned line_no_at(const struct text *f, size_t at)
-{
-    unsigned n = 1;
-    for (size_t i = 0; i < at; i++)
-        n += f->b[i] == '\n';
-    return n;
-}
-
-/* The first three words of the line [at, end) as libpam reads them
- * (comments cut, continuations joined, a [bracketed] control one word),
- * into w (pointing into store); how many there are. */
-static int words_of(const struct text *f, size_t at, size_t end, char *store,
-                    size_t size, char *w[3])
-{
-    size_t n = 0;
-    for (size_t i = at; i < end && n + 1 < size; i++) {
-        char ch = f->b[i];
-        if (ch == '#') {
-            while (i < end && f->b[i] != '\n')
-                i++;
-            ch = ' ';
-        } else if (ch == '\\' && i + 1 < end && f->b[i + 1] == '\n') {
-            i++;
-            ch = ' ';
-        } else if (ch == '\n' || ch == '\t' || ch == '\r') {
-            ch = ' ';
-        }
-        store[n++] = ch;
-    }
-    store[n] = '\0';
-    int count = 0;
-    char *p = store;
-    while (count < 3) {
-        while (*p == ' ')
-            p++;
-        if (*p == '\0')
-            break;
-        w[count++] = p;
-        char stop = *p == '[' ? ']' : ' ';
-        while (*p != '\0' && *p != stop)
-            p++;
-        if (stop == ']' && *p == ']')
-            p++;
-        if (*p != '\0')
-            *p++ = '\0';
-    }
-    return count;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash != NULL ? slash + 1 : path;
-}
-
-static bool is_type(const char *w, const char *type)
-{
-    return strcasecmp(w[0] == '-' ? w + 1 : w, type) == 0;
-}
-
-static bool is_include(const char *control)
-{
-    return strcasecmp(control, "include") == 0 ||
-           strcasecmp(control, "substack") == 0;
-}
-
-/* A line that reads file's auth lines: "@include FILE", or an auth line
- * that includes or substacks it. */
-static bool reads_file(char *const *w, int n, const char *file)
-{
-    if (n >= 2 && strcmp(w[0], "@include") == 0)
-        return strcmp(base_name(w[1]), file) == 0;
-    return n >= 3 && is_type(w[0], "auth") && is_include(w[1]) &&
-           strcmp(base_name(w[2]), file) == 0;
-}
-
-/* A module line naming pam_haobtc.so, or a slip of it. */
-static bool names_module(char *const *w, int n)
-{
-    if (n < 3 || w[0][0] == '@' || is_include(w[1]))
-        return false;
-    const char *name = base_name(w[2]);
-    return strcmp(name, "pam_haobtc.so") == 0 || pam_haobtc_misspelled(name);
-}
-
-/* The first line matching want, as [*at, *end); false when none. */
-static bool find_line(const struct text *f, size_t from,
-                      bool (*want)(char *const *w, int n, const void *arg),
-                      const void *arg, size_t *at, size_t *end)
-{
-    char store[1024];
-    for (size_t i = from; i < f->len;) {
-        size_t e = logical_end(f, i);
-        char *w[3];
-        int n = words_of(f, i, e, store, sizeof(store), w);
-        if (want(w, n, arg)) {
-            *at = i;
-            *end = e;
-            return true;
-        }
-        i = e;
-    }
-    return false;
-}
-
-static bool want_read(char *const *w, int n, const void *file)
-{
-    return reads_file(w, n, file);
-}
-
-static bool want_auth(char *const *w, int n, const void *unused)
-{
-    (void)unused;
-    return n >= 1 && is_type(w[0], "auth");
-}
-
-static bool want_module(char *const *w, int n, const void *unused)
-{
-    (void)unused;
-    return names_module(w, n);
-}
-
-/* The physical line at at, without its newline and trailing blanks, is
- * text. */
-static bool line_is(const struct text *f, size_t at, const char *text)
-{
-    const char *nl = memchr(f->b + at, '\n', f->len - at);
-    size_t n = (nl != NULL ? (size_t)(nl - f->b) : f->len) - at;
-    while (n > 0 && (f->b[at + n - 1] == ' ' || f->b[at + n - 1] == '\t' ||
-                     f->b[at + n - 1] == '\r'))
-        n--;
-    return n == strlen(text) && memcmp(f->b + at, text, n) == 0;
-}
-
-static size_t next_line(const struct text *f, size_t at)
-{
-    const char *nl = memchr(f->b + at, '\n', f->len - at);
-    return nl != NULL ? (size_t)(nl - f->b) + 1 : f->len;
-}
-
-/* The marked block from *at on: [*at, *end) with its one line at
- * [*inner, *inner_end). 1 found, 0 none, -1 a begin mark without the end
- * mark two lines later (*at set). */
-static int find_block(const struct text *f, size_t from, size_t *at,
-                      size_t *inner, size_t *inner_end, size_t *end)
-{
-    for (size_t i = from; i < f->len; i = next_line(f, i)) {
-        if (!line_is(f, i, BEGIN_MARK))
-            continue;
-        *at = i;
-        *inner = next_line(f, i);
-        *inner_end = next_line(f, *inner);
-        if (*inner >= f->len || *inner_end >= f->len ||
-            !line_is(f, *inner_end, END_MARK))
-            return -1;
-        *end = next_line(f, *inner_end);
-        return 1;
-    }
-    return 0;
-}
-
-/* "LINE" of [at, end), one line and at most QUOTE_MAX bytes, for a
- * finding. */
-static void quote(const struct text *f, size_t at, size_t end, char *out,
-                  size_t size)
-{
-    size_t n = 0;
-    while (end > at && (f->b[end - 1] == '\n' || f->b[end - 1] == '\r'))
-        end--;
-    for (size_t i = at; i < end && n + 4 < size && n < QUOTE_MAX; i++)
-        out[n++] = f->b[i] == '\n' ? ' ' : f->b[i];
-    if (n < end - at && n + 4 < size) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
 /* 0 read, 1 no such file, -1 refused or failed (said why). */
-static int read_text(struct run *run, const char *file, struct text *f)
+static int read_text(struct run *run, const char *file, struct pam_text *f)
 {
     char fix[512], target[512];
     memset(f, 0, sizeof(*f));
@@ -405,8 +202,8 @@ static bool write_text(struct run *run, const char *file,
 static void enable_file(struct run *run, const struct group *g,
                         const char *file)
 {
-    struct text f;
-    char fix[512], quoted[QUOTE_MAX + 8];
+    struct pam_text f;
+    char fix[512], quoted[PAM_QUOTE_MAX + 8];
     size_t at = 0, end = 0, inner = 0, inner_end = 0;
     int r = read_text(run, file, &f);
     if (r != 0) {
@@ -415,12 +212,12 @@ static void enable_file(struct run *run, const struct group *g,
                 hb_tr(run->t, "no such file, nothing to do"));
         return;
     }
-    int block = find_block(&f, 0, &at, &inner, &inner_end, &end);
+    int block = pam_text_block(&f, 0, &at, &inner, &inner_end, &end);
     size_t mention = 0, mention_end = 0;
     bool other = false;
     /* A line of its own outside the block, the first one that counts. */
-    for (size_t from = 0; !other && find_line(&f, from, want_module, NULL,
-                                              &mention, &mention_end);
+    for (size_t from = 0;
+         !other && pam_text_module(&f, from, &mention, &mention_end);
          from = mention_end)
         other = block != 1 || mention < at || mention >= end;
     if (block == -1) {
@@ -429,15 +226,15 @@ static void enable_file(struct run *run, const struct group *g,
                  hb_tr(run->t, "make the block's three lines whole again "
                                "(its end is \"%s\") or delete them, then run "
                                "haobtc-login enable %s again"),
-                 END_MARK, g->name);
+                 PAM_BLOCK_END, g->name);
         say(run, "refused", file, fix,
             /* TRANSLATORS: a line number. */
             hb_tr(run->t, "line %u begins a haobtc block that does not end "
                           "two lines later"),
-            line_no_at(&f, at));
+            pam_text_line_no(&f, at));
         worse(run, RC_REFUSED);
     } else if (other) {
-        quote(&f, mention, mention_end, quoted, sizeof(quoted));
+        pam_text_quote(&f, mention, mention_end, quoted, sizeof(quoted));
         snprintf(fix, sizeof(fix),
                  /* TRANSLATORS: the service name. */
                  hb_tr(run->t, "delete that line (this command writes its "
@@ -446,7 +243,7 @@ static void enable_file(struct run *run, const struct group *g,
         say(run, "refused", file, fix,
             /* TRANSLATORS: a line number, then that line as written. */
             hb_tr(run->t, "line %u already names the module: \"%s\""),
-            line_no_at(&f, mention), quoted);
+            pam_text_line_no(&f, mention), quoted);
         worse(run, RC_REFUSED);
     } else if (block == 1 && inner_end - inner == strlen(run->line) + 1 &&
                memcmp(f.b + inner, run->line, inner_end - inner - 1) == 0) {
@@ -459,8 +256,8 @@ static void enable_file(struct run *run, const struct group *g,
             say(run, "updated", file, NULL,
                 /* TRANSLATORS: the haobtc line as written. */
                 hb_tr(run->t, "the haobtc block now reads \"%s\""), run->line);
-    } else if (!find_line(&f, 0, want_read, "common-auth", &at, &end) &&
-               !find_line(&f, 0, want_auth, NULL, &at, &end)) {
+    } else if (!pam_text_reader(&f, "common-auth", &at, &end) &&
+               !pam_text_auth(&f, &at, &end)) {
         snprintf(fix, sizeof(fix),
                  /* TRANSLATORS: the service name. */
                  hb_tr(run->t, "add \"@include common-auth\" to it, as "
@@ -472,22 +269,22 @@ static void enable_file(struct run *run, const struct group *g,
                           "before"));
         worse(run, RC_REFUSED);
     } else {
-        const char *part[] = {f.b, BEGIN_MARK "\n", run->line,
-                              "\n" END_MARK "\n", f.b + at};
-        size_t len[] = {at, strlen(BEGIN_MARK) + 1, strlen(run->line),
-                        strlen(END_MARK) + 2, f.len - at};
+        const char *part[] = {f.b, PAM_BLOCK_BEGIN "\n", run->line,
+                              "\n" PAM_BLOCK_END "\n", f.b + at};
+        size_t len[] = {at, strlen(PAM_BLOCK_BEGIN) + 1, strlen(run->line),
+                        strlen(PAM_BLOCK_END) + 2, f.len - at};
         if (write_text(run, file, &f.st, part, len, 5))
             say(run, "written", file, NULL,
                 /* TRANSLATORS: a line number. */
                 hb_tr(run->t, "the haobtc block, before line %u"),
-                line_no_at(&f, at));
+                pam_text_line_no(&f, at));
     }
     free(f.b);
 }
 
 static void disable_file(struct run *run, const char *file)
 {
-    struct text f;
+    struct pam_text f;
     size_t at = 0, end = 0, inner = 0, inner_end = 0;
     int r = read_text(run, file, &f);
     if (r != 0) {
@@ -501,10 +298,10 @@ static void disable_file(struct run *run, const char *file)
     size_t n = 0, from = 0, blocks = 0;
     unsigned first = 0;
     int found = 0;
-    while (out != NULL &&
-           (found = find_block(&f, from, &at, &inner, &inner_end, &end)) == 1) {
+    while (out != NULL && (found = pam_text_block(&f, from, &at, &inner,
+                                                  &inner_end, &end)) == 1) {
         if (blocks++ == 0)
-            first = line_no_at(&f, at);
+            first = pam_text_line_no(&f, at);
         memcpy(out + n, f.b + from, at - from);
         n += at - from;
         from = end;
@@ -518,12 +315,12 @@ static void disable_file(struct run *run, const char *file)
                  /* TRANSLATORS: the begin mark. */
                  hb_tr(run->t, "delete the lines from \"%s\" to the haobtc "
                                "line by hand"),
-                 BEGIN_MARK);
+                 PAM_BLOCK_BEGIN);
         say(run, "refused", file, fix,
             /* TRANSLATORS: a line number. */
             hb_tr(run->t, "line %u begins a haobtc block that does not end "
                           "two lines later"),
-            line_no_at(&f, at));
+            pam_text_line_no(&f, at));
         worse(run, RC_REFUSED);
     } else if (blocks == 0) {
         say(run, "unchanged", file, NULL, "%s",
@@ -547,16 +344,16 @@ static void disable_file(struct run *run, const char *file)
 static bool variant_reads(struct run *run, const char *variant,
                           const char *service, unsigned *line_no)
 {
-    struct text f;
+    struct pam_text f;
     size_t at = 0, end = 0;
     struct stat st;
     /* A link is refused when it is written, not skipped here. */
     if (fstatat(run->dir_fd, variant, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
         !S_ISREG(st.st_mode) || read_text(run, variant, &f) != 0)
         return false;
-    bool reads = find_line(&f, 0, want_read, service, &at, &end);
+    bool reads = pam_text_reader(&f, service, &at, &end);
     if (reads)
-        *line_no = line_no_at(&f, at);
+        *line_no = pam_text_line_no(&f, at);
     free(f.b);
     return reads;
 }
@@ -692,7 +489,7 @@ static int enable_with(const struct hb_texts *t, int argc, char **argv)
     }
     bool bad = optind >= argc || !plain_word(conf) || conf[0] != '/' ||
                !plain_word(module) ||
-               strcmp(base_name(module), "pam_haobtc.so") != 0;
+               strcmp(pam_file_name(module), "pam_haobtc.so") != 0;
     const struct group *chosen[N_GROUPS];
     size_t n_chosen = 0;
     for (int i = optind; i < argc && !bad; i++) {
