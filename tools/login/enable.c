@@ -55,8 +55,7 @@ static void worse(struct run *run, int rc)
 }
 
 /* "WORD DIR/FILE: finding[. Fix: fix.]" (FILE may be a path): the word
- * stays English, like
- * the check's verdicts, for grep and scripts. */
+ * stays English, like the check's verdicts, for grep and scripts. */
 static void say(const struct run *run, const char *word, const char *file,
                 const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
