@@ -389,6 +389,171 @@ for s in sshd sudo-i su-l login; do fails pam_twice "pam $s" 1; done
 fails pam_twice '' 4
 expect pam_twice_done_die_runs_once pam_twice ok 'pam sudo' '^haobtc only'
 
+# --- haobtc-login enable and disable, on a copy of this machine's
+# /etc/pam.d (Debian's own files), with Debian 12's cron service added
+# when cron is not installed (comments left out)
+deb=$t/deb.d
+cp -a /etc/pam.d "$deb"
+[ -e "$deb/cron" ] || printf '%s\n' '@include common-auth' 'session required pam_loginuid.so' \
+    'session required pam_env.so' '@include common-account' \
+    '@include common-session-noninteractive' 'session required pam_limits.so' >"$deb/cron"
+# sudo-i with a mode and group of its own, which a rewrite must keep.
+chmod 640 "$deb/sudo-i" && chgrp 4 "$deb/sudo-i"
+layout=ok
+for f in sudo sudo-i su su-l login sshd common-auth; do [ -f "$deb/$f" ] || layout="no $f"; done
+grep -qE '^auth[[:space:]]+include[[:space:]]+su$' "$deb/su-l" || layout='su-l does not include su'
+! grep -rq pam_haobtc "$deb" || layout='pam_haobtc is in it already'
+if [ "$layout" = ok ]; then ok enable_debian_pam_d_copied; else
+    not_ok enable_debian_pam_d_copied "/etc/pam.d is not Debian's: $layout"
+fi
+cp -a "$deb" "$t/deb.orig"
+line="auth [success=done default=die] $HB_MODULE conf=$t/conf"
+en=(--pam-dir "$deb" -c "$t/conf" --module "$HB_MODULE")
+# run_tool RUN ARGS...: haobtc-login ARGS, its output in $t/RUN.out and
+# its exit status in $t/RUN.rc.
+run_tool() {
+    local run=$1
+    shift
+    LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" "$@" >"$t/$run.out" 2>&1
+    echo $? >"$t/$run.rc"
+}
+# line_in NAME RUN LINE: RUN printed exactly LINE.
+line_in() {
+    if grep -qxF -- "$3" "$t/$2.out"; then ok "$1"; else
+        not_ok "$1" "no line '$3'"
+        shown "$2"
+    fi
+}
+# exits NAME RUN STATUS
+exits() {
+    if [ "$(<"$t/$2.rc")" = "$3" ]; then ok "$1"; else
+        not_ok "$1" "exit $(<"$t/$2.rc"), not $3"
+        shown "$2"
+    fi
+}
+# with_block FILE: FILE as it was, with the block before its first
+# "@include common-auth".
+with_block() {
+    awk -v l="$2" '!done && /^@include common-auth/ {
+        print "# haobtc (haobtc-login enable)"; print l; print "# end haobtc"; done = 1 } 1' "$1"
+}
+at_sudo=$(grep -n -m1 '^@include common-auth' "$deb/sudo" | cut -d: -f1)
+at_sudo_i=$(grep -n -m1 '^@include common-auth' "$deb/sudo-i" | cut -d: -f1)
+run_tool enable_sudo enable "${en[@]}" sudo
+exits enable_sudo_exits_zero enable_sudo 0
+line_in enable_sudo_writes_sudo enable_sudo "written $deb/sudo: the haobtc block, before line $at_sudo"
+line_in enable_sudo_writes_sudo_i enable_sudo "written $deb/sudo-i: the haobtc block, before line $at_sudo_i"
+check enable_sudo_block_in_sudo cmp -s <(with_block "$t/deb.orig/sudo" "$line") "$deb/sudo"
+check enable_sudo_block_in_sudo_i cmp -s <(with_block "$t/deb.orig/sudo-i" "$line") "$deb/sudo-i"
+check enable_keeps_mode_and_owner test "$(stat -c '%a %u %g' "$deb/sudo-i")" = '640 0 4'
+check enable_sudo_leaves_su_alone cmp -s "$t/deb.orig/su" "$deb/su"
+check enable_leaves_no_temporary_file test "$(ls -A "$deb" | wc -l)" = "$(ls -A "$t/deb.orig" | wc -l)"
+line_in enable_sudo_shows_sudo_policy enable_sudo 'sudo: haobtc required'
+line_in enable_sudo_shows_sudo_i_policy enable_sudo 'sudo-i: haobtc required'
+line_in enable_sudo_shows_cron_not_asked enable_sudo 'cron: not asked'
+line_in enable_sudo_check_has_no_fail enable_sudo '3 ok, 0 warn, 0 FAIL'
+run_check enabled --pam-dir "$deb" --skip network,map,sshd
+exits check_after_enable_exits_zero enabled 0
+line_in check_lists_sudo_haobtc_required enabled 'sudo: haobtc required'
+line_in check_lists_sudo_i_haobtc_required enabled 'sudo-i: haobtc required'
+line_in check_lists_su_password_only enabled 'su: password only'
+line_in check_lists_cron_not_asked enabled 'cron: not asked'
+line_in check_lists_runuser_not_asked enabled 'runuser: not asked'
+# Twice: nothing is rewritten.
+cp -a "$deb" "$t/deb.once"
+inode=$(stat -c %i "$deb/sudo")
+run_tool enable_again enable "${en[@]}" sudo
+exits enable_again_exits_zero enable_again 0
+line_in enable_again_says_already enable_again "already $deb/sudo: the same haobtc block is there"
+line_in enable_again_says_already_sudo_i enable_again "already $deb/sudo-i: the same haobtc block is there"
+check enable_again_changes_no_byte diff -r "$t/deb.once" "$deb"
+check enable_again_leaves_the_file_in_place test "$(stat -c %i "$deb/sudo")" = "$inode"
+# su: su-l reads su, so su's block covers it; sshd: a word on sshd_config.
+run_tool enable_su_sshd enable "${en[@]}" su sshd
+exits enable_su_sshd_exits_zero enable_su_sshd 0
+line_in enable_su_skips_su_l enable_su_sshd \
+    "skipped $deb/su-l: it reads su's lines (line $(grep -nE -m1 '^auth[[:space:]]+include' "$deb/su-l" | cut -d: -f1)), so su's block covers it"
+check enable_su_leaves_su_l_alone cmp -s "$t/deb.orig/su-l" "$deb/su-l"
+line_in enable_su_l_policy enable_su_sshd 'su-l: haobtc required'
+line_in enable_sshd_policy enable_su_sshd 'sshd: haobtc required'
+line_in enable_sshd_names_sshd_config enable_su_sshd \
+    'note sshd: the QR code and the link reach an ssh client only over keyboard-interactive: copy examples/sshd_config.d/haobtc.conf to /etc/ssh/sshd_config.d/ (this command leaves sshd_config alone; haobtc-login check checks it)'
+# A group made inconsistent by hand: one FAIL, on sudo-i, with its fix.
+cp -a "$deb" "$t/deb.hand"
+sed -i '/^# haobtc (haobtc-login enable)$/,/^# end haobtc$/d' "$t/deb.hand/sudo-i"
+run_check sudo_i_by_hand --pam-dir "$t/deb.hand" --skip network,map,sshd
+line_in check_group_open_sudo_i sudo_i_by_hand \
+    "FAIL pam sudo-i: sudo -i skips the phone: a password alone passes $t/deb.hand/sudo-i. Fix: add the same haobtc line as in $t/deb.hand/sudo to $t/deb.hand/sudo-i, before @include common-auth (examples/pam.d/sudo-i)."
+fails sudo_i_by_hand '' 1
+line_in check_group_open_lists_sudo_i sudo_i_by_hand 'sudo-i: password only'
+# The other way round: sudo open, sudo -i asking for the phone.
+cp -a "$deb" "$t/deb.hand2"
+sed -i '/^# haobtc (haobtc-login enable)$/,/^# end haobtc$/d' "$t/deb.hand2/sudo"
+run_check sudo_by_hand --pam-dir "$t/deb.hand2" --skip network,map,sshd
+line_in check_group_open_sudo sudo_by_hand \
+    "FAIL pam sudo: sudo skips the phone that sudo -i asks for: a password alone passes $t/deb.hand2/sudo. Fix: add the same haobtc line as in $t/deb.hand2/sudo-i to $t/deb.hand2/sudo, before @include common-auth (examples/pam.d/sudo)."
+fails sudo_by_hand '' 1
+# disable: the original bytes, mode and owner.
+run_tool disable_all disable --pam-dir "$deb" sudo su sshd
+exits disable_exits_zero disable_all 0
+line_in disable_removes_sudo_i disable_all "removed $deb/sudo-i: the haobtc block at line $at_sudo_i"
+line_in disable_su_l_unchanged disable_all "unchanged $deb/su-l: no haobtc block in it"
+check disable_restores_the_original_bytes diff -r "$t/deb.orig" "$deb"
+check disable_keeps_mode_and_owner test "$(stat -c '%a %u %g' "$deb/sudo-i")" = '640 0 4'
+# --or-password
+run_tool enable_or enable --or-password "${en[@]}" sudo
+exits enable_or_password_exits_zero enable_or 0
+check enable_or_password_line cmp -s \
+    <(with_block "$t/deb.orig/sudo" "auth sufficient $HB_MODULE conf=$t/conf or_password") "$deb/sudo"
+line_in enable_or_password_sudo enable_or 'sudo: haobtc or password'
+line_in enable_or_password_sudo_i enable_or 'sudo-i: haobtc or password'
+run_tool disable_or disable --pam-dir "$deb" sudo
+check disable_after_or_password_restores diff -r "$t/deb.orig" "$deb"
+# Unknown names: usage, exit 2, nothing written.
+run_tool enable_cron enable "${en[@]}" sudo cron
+exits enable_unknown_service_exits_two enable_cron 2
+check enable_unknown_service_shows_usage grep -q '^usage: haobtc-login enable ' "$t/enable_cron.out"
+check enable_unknown_service_writes_nothing diff -r "$t/deb.orig" "$deb"
+# The package's profile in common-auth: refused, nothing changed; every
+# service that includes common-auth is then "haobtc or password".
+cp -a "$t/deb.orig" "$t/deb.profile"
+printf '%s\n' "auth [success=2 default=ignore] $mod" \
+    'auth [success=1 default=ignore] pam_unix.so nullok try_first_pass' \
+    'auth requisite pam_deny.so' 'auth required pam_permit.so' >"$t/deb.profile/common-auth"
+cp -a "$t/deb.profile" "$t/deb.profile.orig"
+run_tool enable_profile enable --pam-dir "$t/deb.profile" -c "$t/conf" --module "$HB_MODULE" sudo
+exits enable_beside_profile_exits_one enable_profile 1
+line_in enable_beside_profile_refused enable_profile \
+    "refused $t/deb.profile/common-auth: line 1 runs pam_haobtc.so (the package's profile), so nothing was changed. Fix: use either the package's profile in common-auth (pam-auth-update) or per-service lines, not both."
+check enable_beside_profile_changes_nothing diff -r "$t/deb.profile.orig" "$t/deb.profile"
+run_check profile --pam-dir "$t/deb.profile" --skip network,map,sshd
+exits check_profile_exits_zero profile 0
+for s in chfn chsh login sshd su su-l sudo sudo-i; do
+    line_in "check_profile_lists_${s//-/_}_haobtc_or_password" profile "$s: haobtc or password"
+done
+line_in check_profile_lists_cron_not_asked profile 'cron: not asked'
+# A hand-written line in sudo-i: that file is refused, quoted; sudo is
+# still written, and the check then FAILs sudo -i once.
+cp -a "$t/deb.orig" "$t/deb.own"
+sed -i "${at_sudo_i}i auth sufficient $HB_MODULE conf=$t/conf" "$t/deb.own/sudo-i"
+cp -p "$t/deb.own/sudo-i" "$t/own.sudo-i"
+run_tool enable_own enable --pam-dir "$t/deb.own" -c "$t/conf" --module "$HB_MODULE" sudo
+exits enable_beside_own_line_exits_one enable_own 1
+line_in enable_beside_own_line_refused enable_own \
+    "refused $t/deb.own/sudo-i: line $at_sudo_i already names the module: \"auth sufficient $HB_MODULE conf=$t/conf\". Fix: delete that line (this command writes its own), then run haobtc-login enable sudo again."
+check enable_beside_own_line_leaves_it cmp -s "$t/own.sudo-i" "$t/deb.own/sudo-i"
+fails enable_own '' 1
+# A symbolic link is refused, and neither it nor its target changes.
+cp -a "$t/deb.orig" "$t/deb.link"
+mv "$t/deb.link/sudo" "$t/sudo.real"
+ln -s "$t/sudo.real" "$t/deb.link/sudo"
+run_tool enable_link enable --pam-dir "$t/deb.link" -c "$t/conf" --module "$HB_MODULE" sudo
+exits enable_symlink_exits_one enable_link 1
+line_in enable_symlink_refused enable_link \
+    "refused $t/deb.link/sudo: a symbolic link (to $t/sudo.real), which this command does not write through. Fix: replace the link with a copy of the file it points to, then run haobtc-login enable sudo again."
+check enable_symlink_target_unchanged cmp -s "$t/deb.orig/sudo" "$t/sudo.real"
+check enable_symlink_stays_a_link test -L "$t/deb.link/sudo"
+
 # --- sshd: one configuration with every mistake at once, then a broken one
 sshd_variant wrong 'UsePAM no' 'KbdInteractiveAuthentication no' 'PubkeyAuthentication yes' \
     'AuthenticationMethods publickey' 'LoginGraceTime 60' 'AllowUsers alice carol'

@@ -60,6 +60,12 @@ void check_network(struct check *c); /* secret, provider, relay (helper) */
 void check_map(struct check *c);     /* the map file and same_name */
 void check_pam(struct check *c);     /* the PAM services using the module */
 void check_sshd(struct check *c);    /* sshd -T */
+/* The end of check_pam: one line per PAM service in the PAM directory
+ * with its policy (check_policy.c). */
+void check_policies(struct check *c);
+
+/* s to standard output, with every control byte shown as '?'. */
+void check_put_clean(const char *s);
 
 /* "a, b, c" of up to max names (then ", ..."), into out. */
 void check_join(char *const *names, size_t n, size_t max, char *out,

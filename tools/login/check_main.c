@@ -45,7 +45,7 @@ static void usage(const struct hb_texts *t, FILE *to)
 
 /* Findings may quote a file or a provider's text: no control byte may
  * reach the terminal. */
-static void put_clean(const char *s)
+void check_put_clean(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
         putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
@@ -67,13 +67,13 @@ void check_say(struct check *c, enum check_verdict v, const char *topic,
     else
         c->n_fail++;
     printf("%s ", words[v]);
-    put_clean(topic);
+    check_put_clean(topic);
     fputs(": ", stdout);
-    put_clean(finding);
+    check_put_clean(finding);
     if (v != CHECK_OK && fix != NULL && fix[0] != '\0') {
         /* TRANSLATORS: between a finding and how to fix it. */
         fputs(hb_tr(c->t, ". Fix: "), stdout);
-        put_clean(fix);
+        check_put_clean(fix);
     }
     if (v != CHECK_OK)
         /* TRANSLATORS: ends a warning or failure line. */

@@ -13,139 +13,11 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "pam_stack.h"
+#include "pam_replay.h"
 
 /* Arrays, not pointers to literals: check_join lists names as char *. */
 static char services[][16] = {"sshd", "sudo", "sudo-i", "su", "su-l", "login"};
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
-
-enum role { ROLE_OTHER, ROLE_HAOBTC, ROLE_PASSWORD, ROLE_PASSES, ROLE_FAILS };
-
-static bool named(const char *name, const char *const *list)
-{
-    for (; *list != NULL; list++)
-        if (strcmp(name, *list) == 0)
-            return true;
-    return false;
-}
-
-/* What the replay assumes each module does for a person who is not root
- * and has every other factor the stack asks for. */
-static enum role role_of(const struct pam_line *l)
-{
-    static const char *const passwords[] = {
-        "pam_unix.so",         "pam_unix2.so",
-        "pam_sss.so",          "pam_ldap.so",
-        "pam_krb5.so",         "pam_winbind.so",
-        "pam_userdb.so",       "pam_pwdfile.so",
-        "pam_systemd_home.so", NULL};
-    static const char *const passes[] = {
-        "pam_permit.so",      "pam_succeed_if.so",
-        "pam_wheel.so",       "pam_securetty.so",
-        "pam_listfile.so",    "pam_access.so",
-        "pam_time.so",        "pam_u2f.so",
-        "pam_yubico.so",      "pam_google_authenticator.so",
-        "pam_oath.so",        "pam_duo.so",
-        "pam_radius_auth.so", NULL};
-    static const char *const fails[] = {"pam_deny.so", "pam_rootok.so", NULL};
-    const char *name = pam_module_name(l);
-    if (strcmp(name, "pam_haobtc.so") == 0)
-        return ROLE_HAOBTC;
-    if (named(name, passwords))
-        return ROLE_PASSWORD;
-    if (strcmp(name, "pam_faillock.so") == 0) {
-        for (int i = 0; i < l->argc; i++)
-            if (strcmp(l->argv[i], "authfail") == 0)
-                return ROLE_FAILS;
-        return ROLE_PASSES;
-    }
-    if (named(name, passes))
-        return ROLE_PASSES;
-    if (named(name, fails))
-        return ROLE_FAILS;
-    return ROLE_OTHER;
-}
-
-struct scenario {
-    enum pam_rv haobtc;
-    enum pam_rv password;
-};
-
-static enum pam_rv outcome(const struct pam_line *l, void *arg)
-{
-    const struct scenario *s = arg;
-    switch (role_of(l)) {
-    case ROLE_HAOBTC:
-        return s->haobtc;
-    case ROLE_PASSWORD:
-        return s->password;
-    case ROLE_PASSES:
-        return RV_SUCCESS;
-    case ROLE_FAILS:
-        return RV_AUTH_ERR;
-    default:
-        return RV_IGNORE;
-    }
-}
-
-/* Outcomes of the six cases: haobtc approves, refuses or is unreachable;
- * the password is right or wrong. */
-enum { H_OK, H_NO, H_DOWN };
-enum { P_OK, P_NO };
-
-struct replay {
-    bool in[3][2];
-    bool reached[3][2]; /* a haobtc line ran */
-    bool password_first[3][2];
-    size_t ended_at[3][2]; /* the last line that ran */
-    /* Two haobtc lines that ran in one login, first as the run went;
-     * twice[0] == twice[1] when no login ran two. */
-    size_t twice[2];
-};
-
-static void replay(const struct pam_stack *st, struct replay *r)
-{
-    static const enum pam_rv h_rv[] = {RV_SUCCESS, RV_AUTH_ERR,
-                                       RV_AUTHINFO_UNAVAIL};
-    static const enum pam_rv p_rv[] = {RV_SUCCESS, RV_AUTH_ERR};
-    unsigned *order = calloc(st->n + 1, sizeof(*order));
-    memset(r, 0, sizeof(*r));
-    if (order == NULL)
-        return;
-    for (int h = 0; h < 3; h++) {
-        for (int p = 0; p < 2; p++) {
-            struct scenario s = {h_rv[h], p_rv[p]};
-            r->in[h][p] = pam_stack_run(st, outcome, &s, order);
-            unsigned first_h = 0, first_p = 0, last = 0;
-            size_t h_at = 0;
-            for (size_t i = 0; i < st->n; i++) {
-                if (order[i] == 0)
-                    continue;
-                enum role role = role_of(&st->line[i]);
-                /* The replay only jumps forward: lines run in file order. */
-                if (role == ROLE_HAOBTC && first_h != 0 &&
-                    r->twice[0] == r->twice[1]) {
-                    r->twice[0] = h_at;
-                    r->twice[1] = i;
-                }
-                if (role == ROLE_HAOBTC && first_h == 0) {
-                    first_h = order[i];
-                    h_at = i;
-                }
-                if (role == ROLE_PASSWORD && first_p == 0)
-                    first_p = order[i];
-                if (order[i] > last) {
-                    last = order[i];
-                    r->ended_at[h][p] = i;
-                }
-            }
-            r->reached[h][p] = first_h != 0;
-            r->password_first[h][p] =
-                first_p != 0 && (first_h == 0 || first_p < first_h);
-        }
-    }
-    free(order);
-}
 
 /* What becomes of a login in one case, for "an unusual stack". */
 static const char *fate(const struct hb_texts *t, const struct replay *r, int h)
@@ -507,12 +379,12 @@ static void account_lines(struct check *c, const char *topic,
     }
     size_t decider = st.n;
     for (size_t i = 0; i < st.n && decider == st.n; i++)
-        if (role_of(&st.line[i]) == ROLE_PASSWORD)
+        if (pam_role(&st.line[i]) == ROLE_PASSWORD)
             decider = i;
     if (decider < st.n) {
         unsigned *order = calloc(st.n, sizeof(*order));
         struct scenario s = {RV_IGNORE, RV_ACCT_EXPIRED};
-        if (order != NULL && pam_stack_run(&st, outcome, &s, order)) {
+        if (order != NULL && pam_stack_run(&st, pam_outcome, &s, order)) {
             char skipped[512];
             where(c->t, &st.line[decider], skipped, sizeof(skipped));
             check_say(c, CHECK_WARN, topic,
@@ -547,7 +419,7 @@ static void other_types(struct check *c, const char *topic, const char *service)
             continue;
         }
         for (size_t i = 0; i < st.n; i++) {
-            if (role_of(&st.line[i]) != ROLE_HAOBTC)
+            if (pam_role(&st.line[i]) != ROLE_HAOBTC)
                 continue;
             char at[512], fix[640];
             where(c->t, &st.line[i], at, sizeof(at));
@@ -618,6 +490,7 @@ struct service_result {
     bool exists; /* the file is there, libpam takes it, no FAIL shuts it */
     bool uses;   /* a pam_haobtc.so line, or one misspelled */
     bool phone;  /* haobtc is asked and a password alone does not get in */
+    bool password_alone; /* a password gets in when haobtc refuses */
 };
 
 /* "sudo -i" reads sudo-i, which on Debian includes only common-auth, and
@@ -655,6 +528,34 @@ static bool variant_open(struct check *c, const char *topic,
     return true;
 }
 
+/* The other way round: sudo -i or su - needs the phone and sudo or su
+ * lets a password alone through. One FAIL, on the open service. */
+static bool base_open(struct check *c, const char *service, const char *variant,
+                      const struct service_result *base,
+                      const struct service_result *var)
+{
+    if (!var->phone || !base->exists || !base->password_alone)
+        return false;
+    char topic[128], fix[512];
+    bool sudo = strcmp(service, "sudo") == 0;
+    snprintf(topic, sizeof(topic), "pam %s", service);
+    snprintf(fix, sizeof(fix),
+             /* TRANSLATORS: the PAM directory, the service that needs the
+              * phone (sudo-i or su-l), the PAM directory, the open service
+              * (sudo or su), the open service again. */
+             hb_tr(c->t, "add the same haobtc line as in %s/%s to %s/%s, "
+                         "before @include common-auth (examples/pam.d/%s)"),
+             c->pam_dir, variant, c->pam_dir, service, service);
+    check_say(c, CHECK_FAIL, topic, fix,
+              /* TRANSLATORS: the open command (sudo or su), the command
+               * that needs the phone ("sudo -i" or "su -"), the PAM
+               * directory, the PAM service (sudo or su). */
+              hb_tr(c->t, "%s skips the phone that %s asks for: a password "
+                          "alone passes %s/%s"),
+              service, sudo ? "sudo -i" : "su -", c->pam_dir, service);
+    return true;
+}
+
 /* The service's auth stack: its module lines, then what it means. base
  * is the result of the service it is a variant of (sudo for sudo-i, su
  * for su-l), or NULL. */
@@ -684,7 +585,7 @@ static void one_service(struct check *c, const char *service,
     bool loads = true;
     for (size_t i = 0; i < st.n; i++) {
         const struct pam_line *l = &st.line[i];
-        bool haobtc = role_of(l) == ROLE_HAOBTC;
+        bool haobtc = pam_role(l) == ROLE_HAOBTC;
         bool typo = pam_haobtc_misspelled(pam_module_name(l));
         if (haobtc && first == st.n)
             first = i;
@@ -703,7 +604,8 @@ static void one_service(struct check *c, const char *service,
      * FAIL above said so once, not again for each consequence. */
     if (loads) {
         struct replay r;
-        replay(&st, &r);
+        pam_replay(&st, &r);
+        out->password_alone = r.in[H_NO][P_OK];
         char at[512], again[512];
         if (r.twice[0] != r.twice[1]) {
             where(c->t, &st.line[r.twice[0]], at, sizeof(at));
@@ -749,6 +651,11 @@ void check_pam(struct check *c)
             strcmp(services[i], "su-l") == 0)
             base = &result[i - 1];
         one_service(c, services[i], base, &seen, &n_seen, &result[i]);
+        /* Not "as before" once it is the way around the phone. */
+        if (base != NULL &&
+            base_open(c, services[i - 1], services[i], base, &result[i]) &&
+            n_unused > 0 && unused[n_unused - 1] == services[i - 1])
+            n_unused--;
         any = any || result[i].uses;
         if (result[i].uses && strcmp(services[i], "sshd") == 0)
             c->sshd_uses_module = true;
@@ -759,7 +666,7 @@ void check_pam(struct check *c)
     bool exists = false;
     if (pam_stack_load(c->t, c->pam_dir, "common-auth", "auth", &st, &exists)) {
         for (size_t i = 0; i < st.n; i++) {
-            if (role_of(&st.line[i]) != ROLE_HAOBTC)
+            if (pam_role(&st.line[i]) != ROLE_HAOBTC)
                 continue;
             check_say(c, CHECK_OK, "pam common-auth", NULL,
                       /* TRANSLATORS: the PAM directory (/etc/pam.d), a
@@ -778,8 +685,9 @@ void check_pam(struct check *c)
         char fix[512];
         snprintf(fix, sizeof(fix),
                  /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
-                 hb_tr(c->t, "add the haobtc lines of examples/pam.d/SERVICE "
-                             "to %s/SERVICE (README, Deploy)"),
+                 hb_tr(c->t, "run haobtc-login enable SERVICE (sudo, su, "
+                             "login or sshd), which writes the haobtc lines "
+                             "into %s"),
                  c->pam_dir);
         check_say(c, CHECK_WARN, "pam", fix,
                   /* TRANSLATORS: %s is the PAM directory (/etc/pam.d). */
@@ -795,4 +703,5 @@ void check_pam(struct check *c)
     for (size_t i = 0; i < n_seen; i++)
         free(seen[i].key);
     free(seen);
+    check_policies(c);
 }

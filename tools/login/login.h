@@ -15,6 +15,9 @@ int check_main(int argc, char **argv);
 /* "haobtc-login breakglass issue|list|revoke" (breakglass.c); argv[1] is
  * "breakglass". */
 int breakglass_main(int argc, char **argv);
+/* "haobtc-login enable|disable SERVICE..." (enable.c); argv[0] is
+ * "enable" or "disable". */
+int enable_main(int argc, char **argv);
 /* -c PATH, for all: the module's own conf=PATH argument in *arg (a new
  * string; the one before is freed). False when out of memory. */
 bool login_conf_arg(char **arg, const char *path);
