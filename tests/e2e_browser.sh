@@ -12,7 +12,7 @@
 # authorize-zh-CN.png, done-zh-CN.png).
 # Nothing here waits unbounded: pamtester, the browser and every request
 # run under timeout, and a browser that fails ends the login at once.
-# HB_BROWSER_TIMEOUT (90) bounds the browser's whole run.
+# HB_BROWSER_TIMEOUT (60) bounds the browser's whole run.
 # shellcheck shell=bash disable=SC2153 # MOCK2_URL, PT_PID come from outside
 . "$HB_SRC/tests/lib.sh"
 bdir=$(mktemp -d "$HB_TEST_DIR/browser.XXXXXX")
@@ -22,7 +22,7 @@ chromium=${HB_CHROMIUM:-/usr/bin/chromium}
 chromedriver=${HB_CHROMEDRIVER:-/usr/bin/chromedriver}
 # Debian's python, where python3-selenium is (not one earlier on PATH).
 python=/usr/bin/python3
-browser_s=${HB_BROWSER_TIMEOUT:-90}
+browser_s=${HB_BROWSER_TIMEOUT:-60}
 pt_pid=
 # stop_pt: pamtester and its timeout, whatever state they are in; timeout
 # leads a process group of its own, so nothing of it outlives the test.
@@ -41,12 +41,18 @@ for tool in "$chromium" "$chromedriver" "$python" pamtester openssl timeout; do
         exit 1
     }
 done
-if ! selenium=$(timeout -k 2 20 "$python" -c 'import selenium; print(selenium.__version__)' 2>&1); then
+if ! selenium=$(timeout -k 2 10 "$python" -c \
+    'import selenium; print(selenium.__version__)' 2>&1); then
     not_ok browser_prerequisites "$python has no selenium (apt: python3-selenium): $selenium"
     exit 1
 fi
-ok "browser_prerequisites ($(timeout -k 2 20 "$chromium" --version 2>/dev/null | head -n 1), \
-$(timeout -k 2 20 "$chromedriver" --version 2>/dev/null | cut -d' ' -f1,2), selenium $selenium)"
+chromium_v=$(timeout -k 2 10 "$chromium" --version 2>/dev/null | head -n 1)
+driver_v=$(timeout -k 2 10 "$chromedriver" --version 2>&1 | head -n 1)
+case $chromium_v/$driver_v in
+    Chromium\ */ChromeDriver\ *) ;;
+    *) not_ok browser_prerequisites "'$chromium_v', '$driver_v'"; exit 1 ;;
+esac
+ok "browser_prerequisites ($chromium_v, ${driver_v% (*}, selenium $selenium)"
 
 # The module, configured for the relay and the provider behind it.
 mkdir -p "$bdir/pam.d"
@@ -127,9 +133,12 @@ cat "$bdir/browser.out"
 if [ "$rc" -ne 0 ]; then
     # Nobody will approve: pamtester is ended now, not left at its prompt.
     stop_pt
-    if ! grep -q '^\[  FAILED  \]' "$bdir/browser.out"; then
-        case $rc in 124 | 137) why="killed after ${browser_s}s" ;; *) why="exit $rc" ;; esac
-        not_ok browser_script_finishes "$why: $(tail -n 3 "$bdir/browser.out" | tr '\n' ' ')"
+    # Its own FAILED line names the step; one more says when it was killed
+    # or ended without one.
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        not_ok browser_script_finishes "killed after ${browser_s}s (HB_BROWSER_TIMEOUT)"
+    elif ! grep -q '^\[  FAILED  \]' "$bdir/browser.out"; then
+        not_ok browser_script_finishes "exit $rc: $(tail -n 3 "$bdir/browser.out" | tr '\n' ' ')"
     fi
     not_ok pam_enter_after_browser_approval_authenticates_alice \
         "not tried: the browser did not approve (exit $rc), pamtester ended"

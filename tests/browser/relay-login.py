@@ -7,7 +7,8 @@ Chinese.
 
 Prints one "[       OK ] name" line per step, or a FAILED line and exits 1.
 Every wait is bounded: each browser command by HB_STEP_TIMEOUT seconds
-(10), the whole run by HB_RUN_TIMEOUT (60), after which it fails.
+(10), the whole run by HB_RUN_TIMEOUT (60; e2e_browser.sh sets it), after
+which it fails.
 Input from the environment: HB_LINK (the short link from the PAM prompt),
 HB_USER, HB_HOST (what the context page must name), MOCK2_URL, RELAY_URL,
 HB_SPKI (base64 SHA-256 of the test server certificate's public key),
@@ -23,6 +24,7 @@ import signal
 import sys
 
 step = "setup"
+service = None  # chromedriver, once started
 
 
 def env(name):
@@ -44,8 +46,9 @@ def expect(name, cond, detail=None):
     ok(name)
 
 
-class RunTimeout(Exception):
-    pass
+class RunTimeout(BaseException):
+    """Not an Exception: selenium's own cleanup on errors (which waits on a
+    hung chromedriver for a minute) must not catch it."""
 
 
 def on_signal(signum, frame):
@@ -213,7 +216,7 @@ def phone_login(p, link, lang):
 
 
 def run():
-    global step
+    global service, step
     step = "browser_starts"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -273,7 +276,12 @@ def main():
     except BaseException as e:  # every failure is a FAILED line, never a hang
         msg = getattr(e, "msg", None) or str(e) or type(e).__name__
         print(f"[  FAILED  ] {step}: {type(e).__name__}: {msg.splitlines()[0]}", flush=True)
-        return 1
+        # No more waiting: selenium's cleanup at exit would wait on a hung
+        # chromedriver. The caller kills what chromedriver started.
+        if service is not None and getattr(service, "process", None) is not None:
+            service.process.kill()
+            service.process.wait(5)
+        os._exit(1)
     return 0
 
 
