@@ -1,46 +1,58 @@
 # A real browser on the relay's pages while a PAM login waits at its prompt:
 # pamtester (the real libpam under pam_wrapper) shows the short link;
-# Debian's chromium, driven by playwright-core (tests/browser/), opens it,
-# sees the user and host on the context page, continues to the mock
-# provider's authorize page, approves, and lands on the relay's done page;
-# then Enter at the prompt logs alice in. A second session, registered as
-# a module would, is approved from a phone that asks for Chinese
-# (Accept-Language: zh-CN): every page is Chinese, drawn in a CJK font, and
-# the code it shows is the one the relay hands over. Screenshots of the
-# pages go to $HB_BUILD/artifacts/ (context.png, authorize.png, done.png,
-# and context-zh-CN.png, authorize-zh-CN.png, done-zh-CN.png).
+# Debian's chromium, driven through Debian's chromedriver by python3-selenium
+# (tests/browser/relay-login.py), opens it, sees the user and host on the
+# context page, continues to the mock provider's authorize page, approves,
+# and lands on the relay's done page; then Enter at the prompt logs alice
+# in. A second session, registered as a module would, is approved from a
+# tab that asks for Chinese (Accept-Language: zh-CN): every page is
+# Chinese, drawn in a CJK font, and the code it shows is the one the relay
+# hands over. Screenshots of the pages go to $HB_BUILD/artifacts/
+# (context.png, authorize.png, done.png, and context-zh-CN.png,
+# authorize-zh-CN.png, done-zh-CN.png).
+# Nothing here waits unbounded: pamtester, the browser and every request
+# run under timeout, and a browser that fails ends the login at once.
+# HB_BROWSER_TIMEOUT (60) bounds the browser's whole run.
 # shellcheck shell=bash disable=SC2153 # MOCK2_URL, PT_PID come from outside
 . "$HB_SRC/tests/lib.sh"
 bdir=$(mktemp -d "$HB_TEST_DIR/browser.XXXXXX")
 chmod 755 "$bdir"
 artifacts=$HB_BUILD/artifacts
-deps=$HB_BUILD/browser-deps
 chromium=${HB_CHROMIUM:-/usr/bin/chromium}
+chromedriver=${HB_CHROMEDRIVER:-/usr/bin/chromedriver}
+# Debian's python, where python3-selenium is (not one earlier on PATH).
+python=/usr/bin/python3
+browser_s=${HB_BROWSER_TIMEOUT:-60}
 pt_pid=
-cleanup() { stop_pid "$pt_pid"; }
-trap cleanup EXIT
+# stop_pt: pamtester and its timeout, whatever state they are in; timeout
+# leads a process group of its own, so nothing of it outlives the test.
+stop_pt() {
+    [ -n "$pt_pid" ] || return 0
+    stop_pid "$pt_pid"
+    kill -KILL -- "-$pt_pid" 2>/dev/null
+    pt_pid=
+}
+trap stop_pt EXIT
 
-for tool in node npm "$chromium" pamtester openssl; do
-    command -v "$tool" >/dev/null ||
-        { not_ok browser_prerequisites "$tool is missing (apt: chromium, nodejs, npm, pamtester)"; exit 1; }
-done
-ok "browser_prerequisites (node $(node --version), $("$chromium" --version 2>/dev/null | head -n 1))"
-
-# playwright-core from the committed lock, once per build tree and outside
-# the source tree; it never downloads a browser of its own.
-if ! cmp -s "$HB_SRC/tests/browser/package-lock.json" "$deps/package-lock.json" ||
-    [ ! -f "$deps/node_modules/playwright-core/package.json" ]; then
-    rm -rf "$deps" && mkdir -p "$deps"
-    cp "$HB_SRC/tests/browser/package.json" "$HB_SRC/tests/browser/package-lock.json" "$deps/"
-    if ! PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$deps" --ignore-scripts \
-        --no-audit --no-fund >"$bdir/npm.log" 2>&1; then
-        not_ok browser_dependencies_install "$(tail -n 5 "$bdir/npm.log")"
-        rm -rf "$deps"
+for tool in "$chromium" "$chromedriver" "$python" pamtester openssl timeout; do
+    command -v "$tool" >/dev/null || {
+        not_ok browser_prerequisites \
+            "$tool is missing (apt: chromium, chromium-driver, python3-selenium, pamtester)"
         exit 1
-    fi
+    }
+done
+if ! selenium=$(timeout -k 2 10 "$python" -c \
+    'import selenium; print(selenium.__version__)' 2>&1); then
+    not_ok browser_prerequisites "$python has no selenium (apt: python3-selenium): $selenium"
+    exit 1
 fi
-ok "browser_dependencies_installed (playwright-core $(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
-    "$deps/node_modules/playwright-core/package.json"))"
+chromium_v=$(timeout -k 2 10 "$chromium" --version 2>/dev/null | head -n 1)
+driver_v=$(timeout -k 2 10 "$chromedriver" --version 2>&1 | head -n 1)
+case $chromium_v/$driver_v in
+    Chromium\ */ChromeDriver\ *) ;;
+    *) not_ok browser_prerequisites "'$chromium_v', '$driver_v'"; exit 1 ;;
+esac
+ok "browser_prerequisites ($chromium_v, ${driver_v% (*}, selenium $selenium)"
 
 # The module, configured for the relay and the provider behind it.
 mkdir -p "$bdir/pam.d"
@@ -52,17 +64,21 @@ write_conf "$bdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$bdir/conf" >"$bdir/pam.d/haobtc-browser"
 
+# exec: PT_PID is timeout itself, which ends pamtester with it. Its
+# limit covers the whole test; the waits below are shorter.
 coproc PT {
-    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
-    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$bdir/pam.d" \
-    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+    exec timeout -k 5 $((browser_s + 120)) env \
+        LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$bdir/pam.d" \
+        PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
         pamtester -v haobtc-browser alice authenticate 2>&1
 }
 pt_pid=$PT_PID
 # Copies of its ends: bash closes its own once it has ended.
 exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
 link='' host=''
-while IFS= read -r -t 15 line <&"$PT_OUT"; do
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ] && IFS= read -r -t 5 line <&"$PT_OUT"; do
     case $line in
         "Sign in with haobtc to log in as alice on "*) host=${line#* on }; host=${host%.} ;;
         https://*) link=$line; break ;;
@@ -83,7 +99,7 @@ zh_tag_key=$(head -c 32 /dev/urandom | b64url)
 # and its PKCE challenge, whose verifier (never used: the test polls the
 # code, it does not redeem it) stays here too.
 zh_challenge=$(pkce_challenge "$(head -c 32 /dev/urandom | b64url)")
-"$HB_SRC/tests/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
+timeout -k 2 20 "$HB_SRC/tests/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
     "state=$zh_state" "code_challenge=$zh_challenge" "tag_key=$zh_tag_key" \
     "host=$host" user=alice >/dev/null
 zh_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/zh.json")
@@ -98,14 +114,35 @@ spki=$(openssl x509 -in "$HB_PKI/server.pem" -noout -pubkey |
 mkdir -p "$artifacts" "$bdir/profile"
 shots=(context authorize 'done' context-zh-CN authorize-zh-CN done-zh-CN)
 for shot in "${shots[@]}"; do rm -f "$artifacts/$shot.png"; done
+# timeout leads a process group of its own: whatever of chromedriver and
+# chromium a failed run leaves is killed with it. The script's own limit
+# comes first, so that its FAILED line names the step that hung.
+run_s=$((browser_s - 15))
+[ "$run_s" -ge 5 ] || run_s=5
 HB_LINK=$link HB_LINK_ZH=$zh_link HB_CODE_ZH=$bdir/zh.code \
 HB_USER=alice HB_HOST=$host HB_SPKI=$spki HB_CHROMIUM=$chromium \
-HB_ARTIFACTS=$artifacts HB_PROFILE=$bdir/profile NODE_PATH=$deps/node_modules \
-    timeout 90 node "$HB_SRC/tests/browser/relay-login.js" >"$bdir/browser.out" 2>&1
+HB_CHROMEDRIVER=$chromedriver HB_DRIVER_LOG=$bdir/chromedriver.log \
+HB_ARTIFACTS=$artifacts HB_PROFILE=$bdir/profile HB_RUN_TIMEOUT=$run_s \
+    timeout -k 5 "$browser_s" "$python" "$HB_SRC/tests/browser/relay-login.py" \
+    >"$bdir/browser.out" 2>&1 {PT_IN}>&- {PT_OUT}<&- &
+browser_pid=$!
+wait "$browser_pid"
 rc=$?
+kill -KILL -- "-$browser_pid" 2>/dev/null
 cat "$bdir/browser.out"
-if [ "$rc" -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$bdir/browser.out"; then
-    not_ok browser_script_finishes "exit $rc"
+if [ "$rc" -ne 0 ]; then
+    # Nobody will approve: pamtester is ended now, not left at its prompt.
+    stop_pt
+    # Its own FAILED line names the step; one more says when it was killed
+    # or ended without one.
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        not_ok browser_script_finishes "killed after ${browser_s}s (HB_BROWSER_TIMEOUT)"
+    elif ! grep -q '^\[  FAILED  \]' "$bdir/browser.out"; then
+        not_ok browser_script_finishes "exit $rc: $(tail -n 3 "$bdir/browser.out" | tr '\n' ' ')"
+    fi
+    not_ok pam_enter_after_browser_approval_authenticates_alice \
+        "not tried: the browser did not approve (exit $rc), pamtester ended"
+    exit 1
 fi
 for shot in "${shots[@]}"; do
     if [ "$(head -c 8 "$artifacts/$shot.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
@@ -118,7 +155,7 @@ done
 # The Chinese done page showed CODE:TAG; the relay hands CODE over to the
 # poll secret, and TAG is the one made with this session's tag key.
 zh_shown=$(cat "$bdir/zh.code" 2>/dev/null)
-"$HB_SRC/tests/relay-post" --out "$bdir/zh-poll.json" "$RELAY_URL" /api/v1/poll \
+timeout -k 2 20 "$HB_SRC/tests/relay-post" --out "$bdir/zh-poll.json" "$RELAY_URL" /api/v1/poll \
     "secret=$zh_secret" wait=0 >/dev/null
 zh_code=$(sed -n 's/.*"code":"\([^"]*\)".*/\1/p' "$bdir/zh-poll.json")
 zh_tag=$(printf %s "$zh_code" | openssl dgst -sha256 -mac HMAC \
@@ -132,9 +169,11 @@ fi
 
 # The phone approved: Enter polls the relay, which hands the code over.
 printf '\n' >&"$PT_IN"
-timeout 30 cat <&"$PT_OUT" >"$bdir/out"
-wait "$pt_pid" 2>/dev/null
-pt_pid=
+# Nothing more to say: a second prompt reads end of file, never waits.
+exec {PT_IN}>&-
+[ -z "${PT[1]:-}" ] || eval "exec ${PT[1]}>&-"
+timeout -k 2 30 cat <&"$PT_OUT" >"$bdir/out"
+stop_pt
 grep -a SYSLOG "$bdir/out" >>"$HB_TEST_DIR/module-syslog.txt"
 check pam_enter_after_browser_approval_authenticates_alice \
     grep -q 'pamtester: successfully authenticated' "$bdir/out"
