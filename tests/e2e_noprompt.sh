@@ -34,10 +34,18 @@ e2e_conf relay timeout=60 http_timeout=5
 
 # shown NAME: the screen holds the sentence, the short link and the hint,
 # and a QR code that decodes to that link; no question asks for anything.
+# Console login's line has or_password (examples/pam.d/login): there a
+# second line says how to use the password instead.
 shown() {
-    e2e_qr_is_the_link "$1" '^Sign in with haobtc to log in as alice on ' \
-        '^Approve on your phone; the login goes on by itself\.$' \
-        -- 'press Enter|paste|password'
+    if [ "$1" = l1 ]; then
+        e2e_qr_is_the_link "$1" '^Sign in with haobtc to log in as alice on ' \
+            '^Approve on your phone; the login goes on by itself\.$' \
+            '^Or type your password and press Enter\.$' -- 'paste|: *$'
+    else
+        e2e_qr_is_the_link "$1" '^Sign in with haobtc to log in as alice on ' \
+            '^Approve on your phone; the login goes on by itself\.$' \
+            -- 'press Enter|paste|password'
+    fi
 }
 # ended_with NAME OUTPUT: the command ended well, its last line on the
 # terminal OUTPUT, and no key was ever sent to the terminal. (Standard

@@ -43,7 +43,7 @@ refused() {
 # The relay's short link: the QR code, as the ssh client shows it on an 80x24
 # screen, scans to the link printed under it.
 qr_shows_the_link() {
-    e2e_qr_is_the_link r1 'press Enter \(or paste the code\): *$'
+    e2e_qr_is_the_link r1 'press Enter, or type your password: *$'
 }
 
 e2e_conf relay timeout=60 http_timeout=5
@@ -80,7 +80,7 @@ chinese_prompt_fits_and_decodes() {
     screen=$(e2e_screen z1)
     link=$(printf '%s\n' "$screen" | grep -oE '^https://[^ ]+/s/[^ ]+$')
     printf '%s\n' "$screen" | grep -q '以 alice 身份登录' &&
-        printf '%s\n' "$screen" | grep -q '按回车键（或粘贴代码）：' &&
+        printf '%s\n' "$screen" | grep -q '按回车键，或输入您的密码：' &&
         [ -n "$link" ] &&
         [ "$(e2e_tmux capture-pane -p -S - -t z1 | wc -l)" = "$(e2e_scrollback z1 | wc -l)" ] &&
         [ "$(printf '%s\n' "$screen" | python3 "$HB_SRC/tests/qr-decode")" = "$link" ] ||

@@ -3,7 +3,10 @@
 # the client at once (commit b9a6dd4d6): its sshd, built from Debian sid's
 # source package by tests/build-openssh-new (cached in the build tree),
 # loads the module through examples/pam.d/sshd and the example sshd_config
-# drop-in, with sshd_instant_info = yes, in a private mount namespace.
+# drop-in, with sshd_instant_info = yes, in a private mount namespace. The
+# no-keypress cases use the file's haobtc-only line; as shipped
+# (sufficient with or_password) the prompt stays, so that a password user
+# can type the password there: sshd has no terminal to read during a wait.
 #  - with its own 10.3 client: no keypress, and the QR code on the client's
 #    80x24 screen decodes to the short link;
 #  - with Debian 12's 9.2 client: no keypress, the short link readable (the
@@ -31,6 +34,10 @@ e2e_enter "$0" "$@"
 prefix=$HB_OPENSSH_NEW
 e2e_setup e2e_sshd_new
 e2e_pam_service sshd
+# The stricter line examples/pam.d/sshd gives in its comment.
+sed -i 's/^auth *sufficient *pam_haobtc\.so or_password$/auth [success=done default=die] pam_haobtc.so/' \
+    /etc/pam.d/sshd
+check sshd_new_haobtc_only_line grep -qx 'auth \[success=done default=die\] pam_haobtc.so' /etc/pam.d/sshd
 E2E_SSHD_BIN=$prefix/sbin/sshd
 e2e_sshd "LoginGraceTime 70" || { not_ok sshd_new_starts_with_the_example_config; exit 1; }
 ok sshd_new_starts_with_the_example_config
@@ -84,6 +91,17 @@ else
     e2e_show o1
     not_ok sshd_new_client_9_2_shows_the_link_with_no_prompt
 fi
+
+# As shipped (or_password): the hidden prompt, which takes a password.
+e2e_pam_service sshd
+ssh_login p1 "$prefix/bin/ssh"
+if e2e_wait_text p1 'or type your password: *$' 15; then
+    ok sshd_new_or_password_keeps_the_prompt_for_the_password
+else
+    e2e_show p1
+    not_ok sshd_new_or_password_keeps_the_prompt_for_the_password
+fi
+e2e_type p1 C-c
 
 # HB_BENCH=N: N logins with the 10.3 client, from the provider's redirect
 # reaching the relay (GET /cb) to the remote shell's first output.

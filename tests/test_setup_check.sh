@@ -334,6 +334,14 @@ expect pam_haobtc_only_words pam_odd ok 'pam su' '^haobtc only, no password even
 expect pam_haobtc_and_password_words pam_odd ok 'pam login' '^haobtc and password, both required'
 expect pam_account_bypass pam_odd warn 'pam sudo-i' \
     'account stack lets an expired account in: it skips .*pam_unix.so'
+expect pam_or_password_missing pam_odd warn 'pam sudo' \
+    "^haobtc or password, but the module is not told \\(or_password\\): a password user waits for the phone's deadline or types the password where it shows \\($t/pam-odd/sudo line 1: sufficient [^ ]*pam_haobtc.so\\)\\. Fix: add or_password to that line \\(pam_haobtc\\(8\\)\\)\\.$"
+pam_variant orpw "sudo=auth [success=done default=die] $mod or_password|@include common-auth" \
+    "sshd=auth sufficient $mod or_password|@include common-auth"
+run_check pam_orpw --pam-dir "$t/pam-orpw" --skip network,map,sshd
+expect pam_or_password_on_haobtc_only pam_orpw warn 'pam sudo' \
+    "^or_password where a password alone does not get in: the module offers the password, and this stack refuses it \\($t/pam-orpw/sudo line 1: .*\\)\\. Fix: remove or_password from that line\\.$"
+expect pam_or_password_told pam_orpw ok 'pam sshd' '^haobtc or password \('
 # One FAIL for each mistake, with its fix, and no other FAIL about it.
 # fails RUN TOPIC COUNT: RUN printed COUNT FAIL lines for TOPIC ("" for
 # all topics).

@@ -19,6 +19,20 @@
 static char services[][16] = {"sshd", "sudo", "sudo-i", "su", "su-l", "login"};
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
+/* Whether the line says the stack lets the password in instead
+ * (or_password), as a module argument or in the configuration file. */
+static bool says_or_password(const struct check *c, const struct pam_line *l)
+{
+    for (int i = 0; i < l->argc; i++) {
+        if (strcmp(l->argv[i], "or_password") == 0 ||
+            strcmp(l->argv[i], "or_password=yes") == 0)
+            return true;
+        if (strncmp(l->argv[i], "or_password=", 12) == 0)
+            return false;
+    }
+    return c->cfg_loaded && c->cfg.or_password;
+}
+
 /* What becomes of a login in one case, for "an unusual stack". */
 static const char *fate(const struct hb_texts *t, const struct replay *r, int h)
 {
@@ -158,7 +172,30 @@ static void explain(struct check *c, const char *topic,
     bool when_down = r.in[H_DOWN][P_OK];
     bool asked_first = r.password_first[H_OK][P_OK];
     const char *pw_first = hb_tr(c->t, ", the password asked first");
-    if (alone && password_alone) {
+    bool or_password = says_or_password(c, &st->line[first]);
+    if (alone && password_alone && !asked_first && !or_password) {
+        /* Without it the person who would rather use the password waits
+         * out the QR code's wait, or types the password where it shows. */
+        check_say(c, CHECK_WARN, topic,
+                  hb_tr(c->t, "add or_password to that line "
+                              "(pam_haobtc(8))"),
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "haobtc or password, but the module is not "
+                              "told (or_password): a password user waits "
+                              "for the phone's deadline or types the "
+                              "password where it shows (%s)"),
+                  at);
+    } else if (or_password && !password_alone) {
+        check_say(c, CHECK_WARN, topic,
+                  hb_tr(c->t, "remove or_password from that line"),
+                  /* TRANSLATORS: %s is where: "FILE line N: CONTROL
+                   * MODULE". */
+                  hb_tr(c->t, "or_password where a password alone does not "
+                              "get in: the module offers the password, and "
+                              "this stack refuses it (%s)"),
+                  at);
+    } else if (alone && password_alone) {
         check_say(c, CHECK_OK, topic, NULL,
                   /* TRANSLATORS: the first %s is empty or ", the password
                    * asked first"; the second is where: "FILE line N:
