@@ -217,4 +217,24 @@ check debians_sudo_i_beside_examples_sudo debian_sudo_i
 sudo_i_term si_debian
 check sudo_i_with_debians_sudo_i_runs_the_command_on_the_password_alone password_alone_runs_it
 
+# Coverage by intent: over Debian 12's own sudo and sudo-i, the admin runs
+# "haobtc-login enable sudo"; both files get the haobtc block, and sudo -i
+# then asks for the phone and runs on its approval.
+enable_over_debians_files() {
+    sed 's/common-session$/common-session-noninteractive/' /etc/pam.d/sudo-i >/etc/pam.d/sudo &&
+        "$HB_LOGIN" enable sudo >"$E2E_DIR/enable.out" 2>&1 &&
+        grep -qx 'sudo: haobtc required' "$E2E_DIR/enable.out" &&
+        grep -qx 'sudo-i: haobtc required' "$E2E_DIR/enable.out" &&
+        grep -qx 'auth \[success=done default=die\] pam_haobtc.so' /etc/pam.d/sudo-i ||
+        { cat "$E2E_DIR/enable.out"; return 1; }
+}
+check haobtc_login_enable_sudo_covers_sudo_and_sudo_i enable_over_debians_files
+sudo_i_term si_enabled
+enabled_asks_the_phone() {
+    e2e_wait_text si_enabled 'press Enter' 10 && e2e_qr_is_the_link si_enabled &&
+        phone_approve "$(e2e_link si_enabled)" alice && e2e_type si_enabled Enter &&
+        ran_as_bob si_enabled && no_password_prompt si_enabled || { e2e_show si_enabled; return 1; }
+}
+check sudo_i_after_enable_sudo_runs_on_the_phones_approval enabled_asks_the_phone
+
 finish
