@@ -276,7 +276,7 @@ password_su() {
 common_auth_has_haobtc_first() {
     local first
     first=$(grep -E '^auth' /etc/pam.d/common-auth | head -n1)
-    [[ $first =~ ^auth[[:space:]]+\[success=[0-9]+\ default=ignore\][[:space:]]+pam_haobtc\.so[[:space:]]*$ ]] &&
+    [[ $first =~ ^auth[[:space:]]+\[success=[0-9]+\ default=ignore\][[:space:]]+pam_haobtc\.so[[:space:]]+or_password[[:space:]]*$ ]] &&
         grep -qE '^auth.*pam_unix\.so' /etc/pam.d/common-auth ||
         { cat /etc/pam.d/common-auth; return 1; }
 }
