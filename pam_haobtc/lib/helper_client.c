@@ -478,6 +478,12 @@ enum hb_status hb_helper_probe_pkce(struct hb_helper *h, const char *code,
     return status;
 }
 
+void hb_helper_abandon(struct hb_helper *h)
+{
+    if (h->started && h->pid > 0)
+        kill(h->pid, SIGKILL);
+}
+
 void hb_helper_stop(struct hb_helper *h)
 {
     if (!h->started) {

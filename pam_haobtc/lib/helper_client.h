@@ -91,6 +91,10 @@ enum hb_status hb_helper_probe_pkce(struct hb_helper *h, const char *code,
  * the program) may answer at any time. */
 enum hb_status hb_helper_in_time(const struct hb_helper *h,
                                  struct hb_error *err);
+/* Ends the helper at once, mid-answer: the person left the wait (chose
+ * the password, pressed Ctrl-C) and nobody waits for its long poll to
+ * notice. hb_helper_stop must still follow. */
+void hb_helper_abandon(struct hb_helper *h);
 /* Ends the helper (whatever it is doing), reaps exactly it, and gives
  * SIGCHLD back to the application. Safe on a helper never started. */
 void hb_helper_stop(struct hb_helper *h);

@@ -116,6 +116,11 @@ static enum hb_status wait_without_prompt(const struct hb_person *p,
     const struct hb_wire_watch watch = {typed, keys, keys->keys.fd};
     status = hb_helper_wait_approval(helper, keys->keys.fd >= 0 ? &watch : NULL,
                                      err);
+    /* Its long poll would notice the closed socket only at libcurl's next
+     * progress call, up to a second later: the person waits for nothing. */
+    if (status == HB_ERR_PASSWORD ||
+        (status == HB_ERR_CONV && keys->keys.signal_typed != 0))
+        hb_helper_abandon(helper);
     if (status == HB_ERR_PASSWORD)
         status = chose_password(p, keys->keys.line, keys->keys.too_long, err);
     return status;
