@@ -7,7 +7,8 @@
 # why, a login started then succeeds once Redis is back; a Redis restart
 # (and SIGKILL) under 50 waiting logins loses none, phones acting during
 # it reload the relays' page, and without persistence all 50 hear
-# "unknown" at once (the module: the relay lost it); and a relay on
+# "unknown" at once (the module: the relay lost it); a PAM login whose
+# poll meets 4 s of 503 still succeeds; and a relay on
 # rediss:// (TLS, its CA given) works, one with the wrong CA says why;
 # floods of unsigned or badly signed requests from a module's address do
 # not spend its budget, nor one module host's another's.
@@ -402,9 +403,12 @@ elif what == "restart":
         while not os.path.exists(flag + "." + name):
             time.sleep(0.05)
         return time.monotonic()
-    logins = [reg(i) for i in range(n)]
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(10)
+    logins = list(pool.map(reg, range(n)))
     early = n // 5
-    cookies = [context(i, logins[i][2]) if i < early else None for i in range(n)]
+    cookies = list(pool.map(lambda i: context(i, logins[i][2]) if i < early else None,
+                            range(n)))
     modules = [threading.Thread(target=module, args=(i, logins[i][0])) for i in range(n)]
     for t in modules: t.start()
     open(flag + ".ready", "w").write("sent\n")
@@ -413,8 +417,7 @@ elif what == "restart":
               for i in range(2 * early)]
     for t in phones: t.start()
     up = wait_for("up")
-    for i in range(2 * early, n):
-        phone(i, logins[i][1], logins[i][2], None)
+    list(pool.map(lambda i: phone(i, logins[i][1], logins[i][2], None), range(2 * early, n)))
     for t in phones + modules: t.join()
     codes = sum(got[i][0] == "restart-code-%d" % i for i in range(n))
     lost = [got[i][1] for i in range(n) if got[i][0] == "lost"]
@@ -635,7 +638,7 @@ restart_under_logins() {
         stop_pid "$redis_pid"
     fi
     : >"$flag.down"
-    sleep 2
+    sleep 1.5
     start_redis "$@"
     redis_pid=$(cat "$tdir/redis.pid")
     : >"$flag.up"
@@ -683,6 +686,33 @@ if [ "$took" -lt 8000 ]; then
 else
     not_ok lost_pam_login_ends_soon_after_redis_returns "${took} ms"
 fi
+# A PAM login whose poll meets Redis away for 4 s (timeout 16 s,
+# http_timeout 3 s: the poll asks to wait 12 s): the module asks again
+# after each 503, each time for a wait that still leaves the token
+# exchange its time, and the login succeeds once Redis is back. (It used
+# to give up as "busy" after some 2 s of 503s, once a retry with its
+# first 12 s no longer fitted.)
+stop_pid "$redis_pid"
+start_redis
+redis_pid=$(cat "$tdir/redis.pid")
+wait_healthy "$a_url" "$b_url"
+write_conf "$pdir/conf-short" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "relay_url=$fleet_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+    "fleet_key_file=$HB_FLEET_KEY" prompt=always timeout=16 http_timeout=3
+printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/conf-short" \
+    >"$pdir/pam.d/haobtc-fleet-short"
+pamtester_start "$pdir" haobtc-fleet-short 20
+stop_pid "$redis_pid"
+printf '\n' >&"$PT_IN"
+sleep 4
+check redis_returns_after_4_s start_redis
+redis_pid=$(cat "$tdir/redis.pid")
+wait_healthy "$a_url" "$b_url"
+is phone_approves_after_the_4_s_outage 200 "$(phone "$link")"
+pam_finish "$tdir/short.pam"
+check pam_login_whose_poll_met_503_for_4_s_succeeds \
+    grep -qx 'pamtester: successfully authenticated' "$tdir/short.pam"
 # Back to the example's Redis for what follows.
 stop_pid "$redis_pid"
 check redis_restarts_with_the_example_config start_redis
