@@ -45,6 +45,7 @@ int hb_pam_result(enum hb_status status)
     case HB_ERR_EXPIRED:
     case HB_ERR_REJECTED:
     case HB_ERR_PASSWORD:
+    case HB_ERR_LOST:
         return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
@@ -125,6 +126,9 @@ static const char *person_text(const struct hb_texts *t,
         return hb_tr(t, "No code was entered.");
     case HB_ERR_EXPIRED:
         return hb_tr(t, "No approval arrived in time.");
+    case HB_ERR_LOST:
+        return hb_tr(t, "The relay lost this sign-in (it may have restarted); "
+                        "start again.");
     case HB_ERR_BUSY:
         return hb_tr(t, "haobtc sign-in is busy; try again in a minute.");
     case HB_ERR_BREAKGLASS:

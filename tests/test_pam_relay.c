@@ -1,12 +1,15 @@
 /* The module with the relay, through the real libpam: Enter after the
  * phone approved, a long poll that ends as the code arrives, a fresh state
  * and session every attempt, the prompt in 80x24, and what happens when the
- * relay is down, the person denies, nobody approves in time, or someone
- * floods the relay with unsigned requests from the module's address; and
+ * relay is down, the person denies, nobody approves in time, the relay
+ * restarts and forgets the login, or someone floods the relay with
+ * unsigned requests from the module's address; and
  * the same with no prompt at all (every service but sshd up to 10.2). */
 #include "autoconf.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -676,6 +681,127 @@ static void nobody_approving_ends_at_the_login_deadline(void **state)
     pu_release(&s);
 }
 
+/* A relay of this test's own, keeping its logins in memory, on port: the
+ * suite's relay cannot be restarted under a login. Its log is dir's. */
+static pid_t own_relay_start(const char *dir, int port)
+{
+    char *port_file = tu_printf("%s/relay.port", dir);
+    char *log = tu_printf("%s/relay.log", dir);
+    char *bin = tu_printf("%s/tools/relay/haobtc-relay", tu_env("HB_BUILD"));
+    char *port_arg = tu_printf("%d", port);
+    char *public_url = tu_printf("https://127.0.0.1:%d", port);
+    char *cert = tu_printf("%s/server.pem", tu_env("HB_PKI"));
+    char *key = tu_printf("%s/server-key.pem", tu_env("HB_PKI"));
+    char *authorize = tu_printf("https://127.0.0.1:%s/auth/oauth/authorize/",
+                                tu_env("MOCK2_PORT"));
+    unlink(port_file);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+            _exit(127);
+        /* pam_wrapper is for the module, not for the relay. */
+        unsetenv("LD_PRELOAD");
+        execl(bin, bin, "--port", port_arg, "--port-file", port_file, "--cert",
+              cert, "--key", key, "--public-url", public_url,
+              "--fleet-key-file", tu_env("HB_FLEET_KEY"), "--client-id",
+              "test-client", "--authorize-url", authorize, "--rate", "1000",
+              "--burst", "1000", "--module-rate", "1000", "--module-burst",
+              "10000", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && access(port_file, F_OK) != 0; i++) {
+        struct timespec step = {0, 100 * 1000 * 1000};
+        nanosleep(&step, NULL);
+    }
+    assert_int_equal(access(port_file, F_OK), 0);
+    free(authorize);
+    free(key);
+    free(cert);
+    free(public_url);
+    free(port_arg);
+    free(bin);
+    free(log);
+    free(port_file);
+    return pid;
+}
+
+static void own_relay_stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static struct {
+    char dir[4096];
+    int port;
+    pid_t pid;
+    pthread_t thread;
+} restarting;
+
+/* A second after the prompt (the module waits in its long poll), the
+ * relay restarts: a new process with none of the old one's logins. */
+static void *restart_later(void *arg)
+{
+    (void)arg;
+    sleep(1);
+    own_relay_stop(restarting.pid);
+    restarting.pid = own_relay_start(restarting.dir, restarting.port);
+    return NULL;
+}
+
+static void phone_sees_the_relay_restart(struct script *s, const char *prompt)
+{
+    (void)s, (void)prompt;
+    assert_int_equal(
+        pthread_create(&restarting.thread, NULL, restart_later, NULL), 0);
+}
+
+static void relay_that_lost_the_login_says_so_at_once(void **state)
+{
+    (void)state;
+    snprintf(restarting.dir, sizeof(restarting.dir), "%s", tu_dir());
+    restarting.port = free_port();
+    restarting.pid = own_relay_start(restarting.dir, restarting.port);
+    struct script s = {.kind = ANSWER_ENTER,
+                       .phone = phone_sees_the_relay_restart};
+    char *conf = tu_printf("site_url = %s\nrelay_url = https://127.0.0.1:%d\n"
+                           "redirect_uri = https://127.0.0.1:%d/cb\n"
+                           "fleet_key_file = %s\ntimeout = 40\n",
+                           tu_env("MOCK2_URL"), restarting.port,
+                           restarting.port, tu_env("HB_FLEET_KEY"));
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    time_t start = time(NULL);
+    int rc = pu_run("sshd", "alice", &s, 0);
+    time_t took = time(NULL) - start;
+    pthread_join(restarting.thread, NULL);
+    own_relay_stop(restarting.pid);
+    assert_int_equal(rc, PAM_AUTH_ERR);
+    /* The restart (503 "shutting down", then the new relay's "unknown"
+     * after a retry), not the 40 s deadline. */
+    assert_true(took <= 8);
+    assert_int_equal(s.prompts, 1);
+    assert_non_null(strstr(s.messages, "The relay lost this sign-in (it may "
+                                       "have restarted); start again.\n"));
+    assert_null(strstr(s.messages, "No approval arrived in time."));
+    pu_release(&s);
+}
+
 static void conversation_failing_with_a_relay_is_conv_err(void **state)
 {
     (void)state;
@@ -1011,6 +1137,7 @@ int main(void)
         cmocka_unit_test(pasted_code_with_its_tag_unbinds_to_the_code),
         cmocka_unit_test(code_from_another_session_is_refused_when_pasted),
         cmocka_unit_test(nobody_approving_ends_at_the_login_deadline),
+        cmocka_unit_test(relay_that_lost_the_login_says_so_at_once),
         cmocka_unit_test(conversation_failing_with_a_relay_is_conv_err),
         cmocka_unit_test(no_prompt_shows_link_then_qr_and_logs_in_on_approval),
         cmocka_unit_test(no_prompt_login_proceeds_as_the_phone_approves),

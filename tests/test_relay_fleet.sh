@@ -4,7 +4,11 @@
 # either succeeds; a signed request replayed from A to B is refused; kill
 # -9 of the relay that holds a waiting poll loses no login; two pollers
 # racing for one code on different relays: exactly one gets it; while Redis is away the relays answer 503 and /health says
-# why, a login started then succeeds once Redis is back; and a relay on
+# why, a login started then succeeds once Redis is back; a Redis restart
+# (and SIGKILL) under 50 waiting logins loses none, phones acting during
+# it reload the relays' page, and without persistence all 50 hear
+# "unknown" at once (the module: the relay lost it); a PAM login whose
+# poll meets 4 s of 503 still succeeds; and a relay on
 # rediss:// (TLS, its CA given) works, one with the wrong CA says why;
 # floods of unsigned or badly signed requests from a module's address do
 # not spend its budget, nor one module host's another's.
@@ -54,8 +58,8 @@ for f in haproxy.cfg relay.conf redis.conf; do fill "$f" "$tdir/$f"; done
 
 # rcli ARGS...: redis-cli on the fleet's Redis, with its password
 rcli() { redis-cli -p "$rport" --no-auth-warning -a "$(cat "$tdir/redis.pw")" "$@"; }
-start_redis() {
-    redis-server "$tdir/redis.conf" >>"$tdir/redis/log" 2>&1 &
+start_redis() { # start_redis [OPTION...]: the example's Redis, options on top
+    redis-server "$tdir/redis.conf" "$@" >>"$tdir/redis/log" 2>&1 &
     redis_pid=$!
     echo "$redis_pid" >"$tdir/redis.pid"
     for _ in $(seq 50); do
@@ -330,6 +334,99 @@ elif what == "pings":  # signed pings as host, to each relay in turn, until the 
         if st == 429:
             break
     print(st)
+elif what == "restart":
+    # N logins registered through base, each with a poll that waits and
+    # polls again as the module's helper does (503 and the like: again
+    # after Retry-After; 404 "unknown": lost). FLAG.ready once they are
+    # sent; once FLAG.down appears (Redis stopped) the phones of the first
+    # fifth, past the context page already, call back, and those of the
+    # second open the page, each reloading a 503 page until it passes;
+    # once FLAG.up appears (Redis back) the rest act. What the polls got,
+    # the phones' reloads, and the slowest "unknown" after FLAG.up (ms).
+    import random
+    base, n, flag = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    got, seen = {}, {"relay503": set(), "other503": 0}
+    lock = threading.Lock()
+    def reg(i):
+        secret = b64(os.urandom(32))
+        state = b64(hashlib.sha256(secret.encode()).digest())
+        st, _, body = signed(base, "/api/v1/sessions", {
+            "state": state, "tag_key": b64(os.urandom(32)), "host": "web%02d" % i,
+            "user": "alice"})
+        assert st == 201, (st, body)
+        path = urllib.parse.urlsplit(re.search(r'"link":"([^"]*)"', body).group(1)).path
+        return secret, state, path
+    def module(i, secret):
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                st, r, body = signed(base, "/api/v1/poll", {"secret": secret, "wait": "20",
+                                                            "host": "web%02d" % i})
+            except OSError:
+                time.sleep(1)
+                continue
+            if st == 200 and '"pending":true' in body:
+                continue
+            if st in (429, 502, 503, 504):
+                time.sleep(int(r.getheader("Retry-After") or 1) + random.random())
+                continue
+            got[i] = (re.search(r'"code":"([^"]*)"', body).group(1) if st == 200 and
+                      '"code"' in body else "lost" if st == 404 and '"unknown"' in body
+                      else "HTTP %d %s" % (st, body), time.monotonic())
+            return
+        got[i] = ("no answer", time.monotonic())
+    def page(i, method, path, body=None, headers=None):  # a phone reloads a 503 page
+        while True:
+            st, r, data = req(base, method, path, body, headers)
+            if st != 503:
+                return st, r, data
+            with lock:
+                if "Try again in a moment" in data:
+                    seen["relay503"].add(i)
+                else:
+                    seen["other503"] += 1
+            time.sleep(0.3)
+    def context(i, path):  # the cookie, or None for a link the relays lost
+        st, _, html = page(i, "GET", path)
+        if st != 200:
+            return None
+        csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+        st, r, _ = page(i, "POST", path, "csrf=" + csrf)
+        return r.getheader("Set-Cookie").split(";")[0] if st == 303 else None
+    def phone(i, state, path, cookie):
+        if cookie is None:
+            cookie = context(i, path)
+        if cookie is not None:
+            page(i, "GET", "/cb?code=restart-code-%d&state=%s" % (i, state), None,
+                 {"Cookie": cookie})
+    def wait_for(name):
+        while not os.path.exists(flag + "." + name):
+            time.sleep(0.05)
+        return time.monotonic()
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(10)
+    logins = list(pool.map(reg, range(n)))
+    early = n // 5
+    cookies = list(pool.map(lambda i: context(i, logins[i][2]) if i < early else None,
+                            range(n)))
+    modules = [threading.Thread(target=module, args=(i, logins[i][0])) for i in range(n)]
+    for t in modules: t.start()
+    open(flag + ".ready", "w").write("sent\n")
+    wait_for("down")
+    phones = [threading.Thread(target=phone, args=(i, logins[i][1], logins[i][2], cookies[i]))
+              for i in range(2 * early)]
+    for t in phones: t.start()
+    up = wait_for("up")
+    list(pool.map(lambda i: phone(i, logins[i][1], logins[i][2], None), range(2 * early, n)))
+    for t in phones + modules: t.join()
+    codes = sum(got[i][0] == "restart-code-%d" % i for i in range(n))
+    lost = [got[i][1] for i in range(n) if got[i][0] == "lost"]
+    others = sorted(set(v[0] for v in got.values() if v[0] != "lost" and
+                        not v[0].startswith("restart-code-")))
+    print("codes=%d lost=%d other=%s reloaded_in_outage=%d other_503=%d %d" % (
+        codes, len(lost), ",".join(others) or "none",
+        len([i for i in seen["relay503"] if i < 2 * early]), seen["other503"],
+        max([(t - up) * 1000 for t in lost] or [0])))
 elif what == "register":  # one registration's status, body and Retry-After
     st, r, body = signed(sys.argv[2], "/api/v1/sessions",
                          {"state": b64(os.urandom(32)), "tag_key": b64(os.urandom(32)),
@@ -480,7 +577,7 @@ for _ in $(seq 20); do
 done
 check health_says_why_while_redis_is_away grep -q '"ok":false,"error":"store: .*Redis' "$tdir/h"
 # A login begun now: the module retries its registration; Redis returns
-# 2 s later (its sessions gone: nothing is saved), and the login goes on.
+# 2 s later (on its append-only file), and the login goes on.
 (sleep 2 && start_redis) &
 restarter=$!
 pam_start
@@ -496,6 +593,132 @@ check login_begun_during_the_outage_succeeds_after_it \
     grep -q 'pamtester: successfully authenticated' "$pdir/out2"
 is login_after_redis_returned_across_relays \
     '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$b_url" "$a_url" "$a_url")"
+
+# --- A Redis restart under 50 waiting logins (issue 24): Redis keeps its
+# data in an append-only file (examples/fleet/redis.conf), so a restart
+# loses none. 50 logins wait through haproxy, plus one whole PAM login;
+# Redis stops; the phones of 10 call back and 10 open their pages while it
+# is away (each gets the relays' "try again" page and reloads, haproxy
+# sending them to the relays though their /health is 503); Redis starts
+# again on its data; the rest act. Every poll gets its code, the PAM login
+# succeeds. Then the control: Redis with nothing saved (appendonly no)
+# loses all 50, and each poll hears "unknown" at once (not at its
+# deadline), and the PAM login says the relay lost it.
+block_start=$(date +%s)
+waiting_total() { # the waiting polls of relays A and B together
+    local n=0 w
+    for u in "$a_url" "$b_url"; do
+        w=$(health "$u" | sed -n 's/.*"waiting":\([0-9]*\).*/\1/p')
+        n=$((n + ${w:-0}))
+    done
+    echo "$n"
+}
+# restart_under_logins FLAG TERM|KILL [OPTION...]: 50 logins (client
+# restart) and one PAM login waiting, Redis stopped by the signal and
+# started with the example's config and the options; the client's line in
+# FLAG.out, pamtester's in FLAG.pam
+restart_under_logins() {
+    local flag=$1 signal=$2 waiting=
+    shift 2
+    pam_start
+    printf '\n' >&"$PT_IN"
+    client restart "$fleet_url" 50 "$flag" >"$flag.out" 2>&1 &
+    local cpid=$!
+    wait_for_file "$flag.ready" 30
+    for _ in $(seq 100); do
+        waiting=$(waiting_total)
+        [ "$waiting" = 51 ] && break
+        sleep 0.1
+    done
+    echo "$waiting" >"$flag.waiting"
+    if [ "$signal" = KILL ]; then
+        kill -KILL "$redis_pid"
+        wait "$redis_pid" 2>/dev/null
+    else
+        stop_pid "$redis_pid"
+    fi
+    : >"$flag.down"
+    sleep 1.5
+    start_redis "$@"
+    redis_pid=$(cat "$tdir/redis.pid")
+    : >"$flag.up"
+    date +%s%3N >"$flag.up_ms"
+    wait_healthy "$a_url" "$b_url"
+    phone "$link" >"$flag.phone"
+    pam_finish "$flag.pam"
+    date +%s%3N >"$flag.pam_ms"
+    wait "$cpid"
+}
+restart_under_logins "$tdir/kept" TERM
+is fifty_logins_and_a_pam_login_wait_before_the_restart 51 "$(cat "$tdir/kept.waiting")"
+read -r codes lost other reloaded other503 _ <"$tdir/kept.out"
+is all_50_waiting_logins_get_their_code_after_a_redis_restart \
+    "codes=50 lost=0 other=none" "$codes $lost $other"
+is phones_acting_while_redis_is_away_get_the_relays_try_again_page \
+    "reloaded_in_outage=20 other_503=0" "$reloaded $other503"
+check pam_login_waiting_through_the_redis_restart_succeeds \
+    grep -q 'pamtester: successfully authenticated' "$tdir/kept.pam"
+# Redis killed (SIGKILL, no chance to flush): what it answered was in the
+# file already.
+restart_under_logins "$tdir/killed" KILL
+read -r codes lost other reloaded other503 _ <"$tdir/killed.out"
+is all_50_waiting_logins_get_their_code_after_redis_is_killed \
+    "51 codes=50 lost=0 other=none reloaded_in_outage=20 other_503=0" \
+    "$(cat "$tdir/killed.waiting") $codes $lost $other $reloaded $other503"
+check pam_login_waiting_through_redis_killed_succeeds \
+    grep -q 'pamtester: successfully authenticated' "$tdir/killed.pam"
+# The control: the same with nothing saved.
+restart_under_logins "$tdir/gone" TERM --appendonly no
+read -r codes lost other reloaded other503 slowest <"$tdir/gone.out"
+is without_persistence_the_restart_loses_all_50 "codes=0 lost=50 other=none" \
+    "$codes $lost $other"
+if [ "${slowest:-99999}" -lt 5000 ]; then
+    ok "each_lost_poll_hears_unknown_at_once_after_the_restart (slowest ${slowest} ms)"
+else
+    not_ok each_lost_poll_hears_unknown_at_once_after_the_restart "slowest ${slowest} ms"
+fi
+check lost_pam_login_says_the_relay_lost_it \
+    grep -qxF 'The relay lost this sign-in (it may have restarted); start again.' "$tdir/gone.pam"
+check lost_pam_login_is_auth_err grep -qx 'pamtester: Authentication failure' "$tdir/gone.pam"
+took=$(($(cat "$tdir/gone.pam_ms") - $(cat "$tdir/gone.up_ms")))
+if [ "$took" -lt 8000 ]; then
+    ok "lost_pam_login_ends_soon_after_redis_returns (${took} ms)"
+else
+    not_ok lost_pam_login_ends_soon_after_redis_returns "${took} ms"
+fi
+# A PAM login whose poll meets Redis away for 4 s (timeout 16 s,
+# http_timeout 3 s: the poll asks to wait 12 s): the module asks again
+# after each 503, each time for a wait that still leaves the token
+# exchange its time, and the login succeeds once Redis is back. (It used
+# to give up as "busy" after some 2 s of 503s, once a retry with its
+# first 12 s no longer fitted.)
+stop_pid "$redis_pid"
+start_redis
+redis_pid=$(cat "$tdir/redis.pid")
+wait_healthy "$a_url" "$b_url"
+write_conf "$pdir/conf-short" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+    "client_id=test-client" "client_secret=test-secret" \
+    "relay_url=$fleet_url" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+    "fleet_key_file=$HB_FLEET_KEY" prompt=always timeout=16 http_timeout=3
+printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/conf-short" \
+    >"$pdir/pam.d/haobtc-fleet-short"
+pamtester_start "$pdir" haobtc-fleet-short 20
+stop_pid "$redis_pid"
+printf '\n' >&"$PT_IN"
+sleep 4
+check redis_returns_after_4_s start_redis
+redis_pid=$(cat "$tdir/redis.pid")
+wait_healthy "$a_url" "$b_url"
+is phone_approves_after_the_4_s_outage 200 "$(phone "$link")"
+pam_finish "$tdir/short.pam"
+check pam_login_whose_poll_met_503_for_4_s_succeeds \
+    grep -qx 'pamtester: successfully authenticated' "$tdir/short.pam"
+# Back to the example's Redis for what follows.
+stop_pid "$redis_pid"
+check redis_restarts_with_the_example_config start_redis
+redis_pid=$(cat "$tdir/redis.pid")
+check relays_are_healthy_after_the_restarts wait_healthy "$a_url" "$b_url"
+echo "redis restart block: $(($(date +%s) - block_start)) s"
 
 # --- a budget kept in Redis is the fleet's: a phone's 3 requests (burst 3,
 # 1 a second) spread over two relays spend it, the 4th is 429 on either,

@@ -120,17 +120,24 @@ static const char *known_reason(json_object *obj)
     return "no known reason";
 }
 
-/* The form of pairs with a random "nonce" field added. */
-static char *form_with_nonce(struct hb_http *http, const char *const *pairs)
+/* The form of pairs with a random "nonce" field added, and a "wait" field
+ * when wait is not NULL. */
+static char *form_with_nonce(struct hb_http *http, const char *const *pairs,
+                             const char *wait)
 {
     char *nonce = hb_random_token(16);
-    const char *all[16];
+    const char *all[20];
     size_t n = 0;
     if (nonce == NULL)
         return NULL;
-    for (; pairs[n] != NULL && n + 4 < 16; n += 2) {
+    /* Room for the wait, the nonce and the end after pairs. */
+    for (; pairs[n] != NULL && n + 6 < 20; n += 2) {
         all[n] = pairs[n];
         all[n + 1] = pairs[n + 1];
+    }
+    if (wait != NULL) {
+        all[n++] = HB_RELAY_FIELD_WAIT;
+        all[n++] = wait;
     }
     all[n] = HB_RELAY_FIELD_NONCE;
     all[n + 1] = nonce;
@@ -188,12 +195,16 @@ static enum hb_status signed_post(struct hb_http *http, const char *url,
  * A relay that answers 429 or 503 (or a proxy 502 or 504) is asked again
  * after its Retry-After (with jitter) while the deadline allows; with
  * retry_dropped, so is one whose connection failed (a long poll cut by a
- * proxy or a restart). */
+ * proxy or a restart). A long poll (wait_until not 0) asks for wait_s,
+ * and on each retry for no longer than still ends by wait_until: a relay
+ * whose store is away for a while (a Redis restart: 503) is asked until
+ * the login's time is up, not only while the first wait still fits. */
 static enum hb_status relay_call(struct hb_http *http, const char *what,
                                  const char *path, const char *const *pairs,
-                                 long wait_s, bool retry_dropped,
-                                 time_t give_up, long *http_status,
-                                 json_object **obj, struct hb_error *err)
+                                 long wait_s, time_t wait_until,
+                                 bool retry_dropped, time_t give_up,
+                                 long *http_status, json_object **obj,
+                                 struct hb_error *err)
 {
     *obj = NULL;
     char *url = hb_relay_url(http->cfg->relay_url, path);
@@ -210,8 +221,10 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
         /* A fresh nonce every try makes its bytes, and so its signature,
          * new: the relay refuses a signature it has seen, and it may have
          * seen a try whose answer never came back. */
+        char wait[24];
+        snprintf(wait, sizeof(wait), "%ld", wait_s);
         hb_free_secret(&form);
-        form = form_with_nonce(http, pairs);
+        form = form_with_nonce(http, pairs, wait_until != 0 ? wait : NULL);
         if (form == NULL) {
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
             goto out;
@@ -236,8 +249,10 @@ static enum hb_status relay_call(struct hb_http *http, const char *what,
             delay_ms = 0;
         }
         /* The next try must fit, its wait included, before giving up. */
-        if (delay_ms < 0 ||
-            time(NULL) + (delay_ms + 1000) / 1000 + wait_s >= give_up)
+        time_t next = time(NULL) + (delay_ms + 1000) / 1000;
+        if (wait_until != 0 && next + wait_s > wait_until)
+            wait_s = (long)(wait_until - next);
+        if (delay_ms < 0 || wait_s < 0 || next + wait_s >= give_up)
             break;
         hb_response_free(&resp);
         if (!pause_with_jitter(http, delay_ms)) {
@@ -331,7 +346,7 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
     if (http->deadline != 0 && http->deadline < give_up)
         give_up = http->deadline;
     enum hb_status status =
-        relay_call(http, "session", HB_RELAY_PATH_SESSIONS, pairs, 0, false,
+        relay_call(http, "session", HB_RELAY_PATH_SESSIONS, pairs, 0, 0, false,
                    give_up, &http_status, &obj, err);
     if (status != HB_OK)
         return status;
@@ -356,26 +371,25 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err)
 {
     *code = NULL;
-    char wait[24];
-    snprintf(wait, sizeof(wait), "%ld", wait_s);
     char *host = this_host();
     if (host == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-    const char *pairs[] = {HB_RELAY_FIELD_SECRET,
-                           poll_secret,
-                           HB_RELAY_FIELD_WAIT,
-                           wait,
-                           HB_RELAY_FIELD_HOST,
-                           host,
-                           NULL};
+    const char *pairs[] = {HB_RELAY_FIELD_SECRET, poll_secret,
+                           HB_RELAY_FIELD_HOST, host, NULL};
     json_object *obj = NULL;
     long http_status = 0;
+    time_t now = time(NULL);
     time_t give_up = http->deadline != 0
                          ? http->deadline
-                         : time(NULL) + http->cfg->http_timeout + wait_s;
+                         : now + http->cfg->http_timeout + wait_s;
+    /* A retried poll still leaves the code's exchange its time. */
+    time_t wait_until = now + wait_s;
+    if (http->deadline != 0 &&
+        http->deadline - http->cfg->http_timeout > wait_until)
+        wait_until = http->deadline - http->cfg->http_timeout;
     enum hb_status status =
-        relay_call(http, "poll", HB_RELAY_PATH_POLL, pairs, wait_s, true,
-                   give_up, &http_status, &obj, err);
+        relay_call(http, "poll", HB_RELAY_PATH_POLL, pairs, wait_s, wait_until,
+                   true, give_up, &http_status, &obj, err);
     free(host);
     if (status != HB_OK)
         return status;
@@ -394,10 +408,14 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
     } else if (strcmp(why, "access_denied") == 0) {
         status = hb_fail(err, HB_ERR_REJECTED,
                          "the login was denied on the haobtc page");
-    } else if (http_status == 404) {
-        status = hb_fail(err, HB_ERR_EXPIRED,
-                         "the relay no longer knows this login (expired or "
-                         "already used)");
+    } else if (http_status == 404 && strcmp(why, "unknown") == 0) {
+        /* Within the login's time (shorter than the relay's session), so
+         * no answer can come: the person is told at once, not at the
+         * deadline. */
+        status = hb_fail(err, HB_ERR_LOST,
+                         "the relay no longer knows this login (it restarted "
+                         "without its sessions, or the code went to a poll "
+                         "whose answer was lost)");
     } else {
         status = refused(err, "poll", http_status, obj);
     }
@@ -443,8 +461,8 @@ enum hb_status hb_relay_ping(struct hb_http *http, long *http_status,
     if (http->deadline != 0 && http->deadline < give_up)
         give_up = http->deadline;
     enum hb_status status =
-        relay_call(http, "ping", HB_RELAY_PATH_PING, pairs, 0, false, give_up,
-                   http_status, &obj, err);
+        relay_call(http, "ping", HB_RELAY_PATH_PING, pairs, 0, 0, false,
+                   give_up, http_status, &obj, err);
     free(host);
     if (status != HB_OK)
         return status;

@@ -30,9 +30,11 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
 /* Waits up to wait_s for the code of the session whose state derives from
  * poll_secret (the poll names this host, as registrations do: the relay
  * counts a module's requests by it); 429/503 (after Retry-After, with jitter)
- * and dropped connections are retried within the login deadline. HB_OK with
- * *code set, HB_ERR_PENDING when nothing arrived in time, HB_ERR_DENIED when
- * the person denied or the session is gone. */
+ * and dropped connections are retried within the login deadline, each retry
+ * waiting no longer than leaves the code's exchange its time. HB_OK with
+ * *code set, HB_ERR_PENDING when nothing arrived in time, HB_ERR_REJECTED
+ * when the person denied, HB_ERR_LOST when the relay no longer knows the
+ * session ("unknown": it restarted without it). */
 enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
                              long wait_s, char **code, struct hb_error *err);
 

@@ -55,6 +55,8 @@ const char *hb_status_name(enum hb_status status)
         return "break-glass code refused";
     case HB_ERR_PASSWORD:
         return "the password chosen instead";
+    case HB_ERR_LOST:
+        return "lost by the relay";
     }
     return "unknown";
 }

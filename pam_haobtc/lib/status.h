@@ -29,9 +29,12 @@ enum hb_status {
     /* The person chose the password instead (or_password): the stack's
      * password module goes on, with what they typed as PAM_AUTHTOK. */
     HB_ERR_PASSWORD,
+    /* The relay no longer knows this login while it is still within its
+     * time (it restarted without its sessions): start again. */
+    HB_ERR_LOST,
 };
 /* The last value, for checking a status that crossed the helper link. */
-#define HB_ERR_LAST HB_ERR_PASSWORD
+#define HB_ERR_LAST HB_ERR_LOST
 
 #define HB_ERRMSG_MAX 256
 
