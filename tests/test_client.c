@@ -192,6 +192,37 @@ static void unknown_code_is_40009(void **state)
     close_login(&l);
 }
 
+/* The provider words a refusal in English and Chinese, and the mock sends
+ * the Chinese as UTF-8 bytes, as it does: the answer json-c 0.18's strict
+ * mode (Debian 13) turned into "not JSON", so that the code was lost. */
+static void refusal_in_utf8_is_read_as_its_code(void **state)
+{
+    (void)state;
+    struct login l;
+    open_login(&l, NULL);
+    struct hb_response resp;
+    assert_int_equal(hb_http_post_form(&l.http, l.cfg.token_url,
+                                       "grant_type=authorization_code&code="
+                                       "made-up&client_id=test-client&"
+                                       "client_secret=test-secret",
+                                       0, &resp, &l.err),
+                     HB_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.body, "{\"ok\":false,\"code\":40009,\"message\":"
+                                   "\"authorization_code missing or expired "
+                                   "(authorization_code 不存在或已过期)\"}");
+    hb_response_free(&resp);
+    assert_int_equal(hb_get_token(&l.http, "made-up", NULL, &l.token, &l.err),
+                     HB_ERR_DENIED);
+    assert_int_equal(l.err.haobtc_code, 40009);
+    assert_string_equal(l.err.msg,
+                        "token request refused by haobtc: 40009 "
+                        "invalid_authorization_code: authorization_code "
+                        "missing or expired (authorization_code "
+                        "不存在或已过期)");
+    close_login(&l);
+}
+
 static void expect_code(const char *extra, const char *user, long code)
 {
     struct login l;
@@ -425,6 +456,7 @@ int main(void)
         T(nested_profile_layout_is_read),
         T(same_code_twice_is_40009),
         T(unknown_code_is_40009),
+        T(refusal_in_utf8_is_read_as_its_code),
         T(wrong_secret_is_40007),
         T(redirect_mismatch_is_40006),
         T(deleted_user_is_40011),

@@ -158,6 +158,6 @@ check pkce_unreachable_gives_no_verdict sh -c "! grep -q 'pkce:' '$dir/out'"
 # probe (helper_client.c builds it for haobtc-login alone). Every module
 # login in the suite runs against a mock that enforces PKCE as well.
 check module_sources_never_probe_pkce sh -c \
-    "! grep -rl --exclude=helper_client.c --exclude=helper_client.h --exclude=wire.h \
+    "! grep -rlI --exclude=helper_client.c --exclude=helper_client.h --exclude=wire.h \
        -e hb_helper_probe_pkce -e HB_WIRE_PROBE_PKCE '$HB_SRC/pam_haobtc' | grep -v '/helper/'"
 finish

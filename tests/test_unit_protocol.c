@@ -113,6 +113,46 @@ static void every_haobtc_code_is_denied_with_its_name(void **state)
     }
 }
 
+/* What haobtc-mock sends, as the provider does: the message in English
+ * and Chinese, the Chinese as UTF-8. json-c 0.18 (Debian 13) in its strict
+ * mode refuses every byte above 0x7f, which made each refusal "not JSON"
+ * instead of its code. */
+static void refusal_with_a_chinese_message_is_denied_with_its_code(void **state)
+{
+    (void)state;
+    for (long code = 40001; code <= 40015; code++) {
+        const struct hb_code_info *info = hb_code_lookup(code);
+        assert_non_null(info);
+        char *body =
+            tu_printf("{\"ok\":false,\"code\":%ld,\"message\":\"%s (%s)\"}",
+                      code, info->english, info->chinese);
+        char *t = NULL;
+        struct hb_error err = {0};
+        assert_int_equal(token(body, &t, &err), HB_ERR_DENIED);
+        assert_int_equal(err.haobtc_code, code);
+        assert_null(t);
+        free(body);
+    }
+}
+
+/* The same refusal as Python's json.dumps writes it (ensure_ascii). */
+static void refusal_with_an_escaped_chinese_message_is_denied(void **state)
+{
+    (void)state;
+    char *t = NULL;
+    struct hb_error err = {0};
+    assert_int_equal(
+        token("{\"ok\":false,\"code\":40009,\"message\":\"authorization_code "
+              "\\u4e0d\\u5b58\\u5728\\u6216\\u5df2\\u8fc7\\u671f\"}",
+              &t, &err),
+        HB_ERR_DENIED);
+    assert_int_equal(err.haobtc_code, 40009);
+    assert_string_equal(err.msg, "token request refused by haobtc: 40009 "
+                                 "invalid_authorization_code: "
+                                 "authorization_code missing or expired "
+                                 "(authorization_code 不存在或已过期)");
+}
+
 static void code_without_ok_is_honoured(void **state)
 {
     (void)state;
@@ -348,6 +388,154 @@ static void tokener_keeps_no_copy_of_a_half_parsed_token(void **state)
     hb_json_tokener_free(NULL);
 }
 
+/* json-c documents its strict mode as growing stricter between releases,
+ * and 0.18's refuses UTF-8 in strings: the parser checks RFC 8259 itself
+ * and keeps json-c out of that mode. On Debian 12 (json-c 0.16, whose
+ * strict mode passes UTF-8) only this test notices the flag coming back. */
+static void tokener_is_not_in_json_c_strict_mode(void **state)
+{
+    (void)state;
+    json_tokener *tok = hb_json_tokener_new(64);
+    assert_non_null(tok);
+    /* tok->flags is a json-c internal, public in 0.16 and 0.18. */
+    assert_int_equal(tok->flags & JSON_TOKENER_STRICT, 0);
+    hb_json_tokener_free(tok);
+}
+
+struct syntax_case {
+    const char *body;
+    const char *msg;
+};
+
+/* What json-c's strict mode refused, and what RFC 8259 refuses besides
+ * (raw control characters in strings), with where each goes wrong. */
+static void what_rfc_8259_forbids_is_a_protocol_error(void **state)
+{
+    (void)state;
+    static const char not_json[] = "response is not JSON (RFC 8259) at byte ";
+    static const char truncated[] = "response JSON is truncated";
+    static const char trailing[] = "response has data after the JSON value";
+    const struct syntax_case cases[] = {
+        {"{'ok':true}", "1"},
+        {"{\"ok\":true /* c */}", "11"},
+        {"{\"ok\":true // c\n}", "11"},
+        {"{\"ok\":true,}", "11"},
+        {"{\"a\":[1,2,]}", "10"},
+        {"{\"a\":01}", "6"},
+        {"{\"a\":-01}", "7"},
+        {"{\"a\":+1}", "5"},
+        {"{\"a\":.5}", "5"},
+        {"{\"a\":1.}", "7"},
+        {"{\"a\":1.e5}", "7"},
+        {"{\"a\":1e}", "7"},
+        {"{\"a\":1e+}", "8"},
+        {"{\"a\":-}", "6"},
+        {"{\"a\":0x10}", "6"},
+        {"{\"a\":NaN}", "5"},
+        {"{\"a\":Infinity}", "5"},
+        {"{\"a\":-Infinity}", "6"},
+        {"{\"a\":TRUE}", "5"},
+        {"{\"a\":nul}", "5"},
+        {"{\"a\":truex}", "9"},
+        {"{\"a\":\"x\001y\"}", "7"},
+        {"{\"a\":\"tab\there\"}", "9"},
+        {"{\"a\":\"line\nbreak\"}", "10"},
+        {"{\"a\":\"\\x41\"}", "7"},
+        {"{\"a\":\"\\u12g4\"}", "10"},
+        {"{\"a\":\"\\U0041\"}", "7"},
+        {"{a:1}", "1"},
+        {"{\"a\" 1}", "5"},
+        {"{\"a\":1 \"b\":2}", "7"},
+        {"{\"a\":1]", "6"},
+        {"{\"a\":[1}", "7"},
+        {"{,}", "1"},
+        {"{\"a\":1,,\"b\":2}", "7"},
+        {"{\"a\":\xe2\x80\x9cx\xe2\x80\x9d}", "5"},
+        {"\xef\xbb\xbf{\"a\":1}", "0"},
+        {"<html><body>Bad Gateway</body></html>", "0"},
+        {"\v{\"a\":1}", "0"},
+        {"", NULL},
+        {"  \r\n", NULL},
+        {"{", NULL},
+        {"{\"a\"", NULL},
+        {"{\"a\":", NULL},
+        {"{\"a\":1", NULL},
+        {"{\"a\":1,", NULL},
+        {"{\"a\":\"x", NULL},
+        {"{\"a\":\"x\\", NULL},
+        {"{\"a\":\"\\u12", NULL},
+        {"{\"a\":tru", NULL},
+        {"{\"a\":-", NULL},
+        {"{\"a\":1.", NULL},
+        {"{\"a\":[1,[2]", NULL},
+        {"{\"a\":1} x", trailing},
+        {"{\"a\":1}{}", trailing},
+        {"{\"a\":1}\xc2\xa0", trailing},
+        {"{\"a\":1}\f", trailing},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *body = cases[i].body;
+        const char *msg = cases[i].msg;
+        char *want = NULL;
+        if (msg == NULL)
+            want = tu_printf("%s", truncated);
+        else if (msg == trailing)
+            want = tu_printf("%s", trailing);
+        else
+            want = tu_printf("%s%s", not_json, msg);
+        json_object *obj = NULL;
+        struct hb_error err = {0};
+        enum hb_status st =
+            hb_json_parse_object(body, strlen(body), &obj, &err);
+        if (st != HB_ERR_PROTOCOL || strcmp(err.msg, want) != 0)
+            fail_msg("case %zu (%s): status %d, \"%s\", wanted \"%s\"", i, body,
+                     (int)st, err.msg, want);
+        assert_null(obj);
+        free(want);
+    }
+}
+
+static const char *member_string(json_object *obj, const char *key)
+{
+    const char *s = hb_json_string(obj, key);
+    assert_non_null(s);
+    return s;
+}
+
+/* Everything RFC 8259 allows, read to the same values json-c's strict mode
+ * gave on Debian 12. */
+static void what_rfc_8259_allows_is_read(void **state)
+{
+    (void)state;
+    const char *body =
+        " \r\n\t{ \"esc\" : \"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d"
+        "\\ude00\", \"zh\":\"北京\", \"用户\":\"\xff\xfe\", \"n\":[0, -0, 1.5, "
+        "-2e10, 3E+2, 4e-2, 10, -7], \"w\":[true,false,null,{},[],{\"k\":[]}],"
+        "\"e\":\"\"} \n";
+    json_object *obj = NULL;
+    struct hb_error err = {0};
+    assert_int_equal(hb_json_parse_object(body, strlen(body), &obj, &err),
+                     HB_OK);
+    assert_string_equal(member_string(obj, "esc"),
+                        "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80");
+    assert_string_equal(member_string(obj, "zh"), "北京");
+    /* Not UTF-8, passed as it is: a provider's text in another encoding
+     * must not hide the code beside it. */
+    assert_string_equal(member_string(obj, "用户"), "\xff\xfe");
+    assert_string_equal(member_string(obj, "e"), "");
+    json_object *n = NULL;
+    assert_true(json_object_object_get_ex(obj, "n", &n));
+    assert_int_equal(json_object_array_length(n), 8);
+    assert_int_equal(json_object_get_int64(json_object_array_get_idx(n, 7)),
+                     -7);
+    assert_true(json_object_get_double(json_object_array_get_idx(n, 3)) ==
+                -2e10);
+    json_object *w = NULL;
+    assert_true(json_object_object_get_ex(obj, "w", &w));
+    assert_int_equal(json_object_array_length(w), 6);
+    hb_json_put_wiped(obj);
+}
+
 static void too_large_input_gets_no_tokener(void **state)
 {
     (void)state;
@@ -392,6 +580,22 @@ static void nested_profile_with_privider_is_read(void **state)
     assert_string_equal(p.username, "bob");
     assert_string_equal(p.address, "1B");
     assert_string_equal(p.provider, "haobtc");
+    hb_profile_free(&p);
+}
+
+static void profile_with_chinese_text_is_read(void **state)
+{
+    (void)state;
+    struct hb_profile p;
+    struct hb_error err = {0};
+    assert_int_equal(
+        profile("{\"ok\":true,\"code\":0,\"message\":\"请求成功\","
+                "\"user_info\":{\"uuid\":\"ab12\",\"username\":\"alice\","
+                "\"address\":\"北京\",\"provider\":\"haobtc\"}}",
+                &p, &err),
+        HB_OK);
+    assert_string_equal(p.username, "alice");
+    assert_string_equal(p.address, "北京");
     hb_profile_free(&p);
 }
 
@@ -520,6 +724,9 @@ int main(void)
         cmocka_unit_test(token_with_embedded_nul_is_a_protocol_error),
         cmocka_unit_test(raw_nul_byte_in_body_is_a_protocol_error),
         cmocka_unit_test(every_haobtc_code_is_denied_with_its_name),
+        cmocka_unit_test(
+            refusal_with_a_chinese_message_is_denied_with_its_code),
+        cmocka_unit_test(refusal_with_an_escaped_chinese_message_is_denied),
         cmocka_unit_test(code_without_ok_is_honoured),
         cmocka_unit_test(unknown_code_is_a_protocol_error),
         cmocka_unit_test(ok_false_without_code_is_a_protocol_error),
@@ -532,9 +739,13 @@ int main(void)
         cmocka_unit_test(put_wiped_zeroes_every_string_value),
         cmocka_unit_test(put_wiped_reaches_strings_as_deep_as_the_parser_goes),
         cmocka_unit_test(tokener_keeps_no_copy_of_a_half_parsed_token),
+        cmocka_unit_test(tokener_is_not_in_json_c_strict_mode),
+        cmocka_unit_test(what_rfc_8259_forbids_is_a_protocol_error),
+        cmocka_unit_test(what_rfc_8259_allows_is_read),
         cmocka_unit_test(too_large_input_gets_no_tokener),
         cmocka_unit_test(flat_profile_is_read),
         cmocka_unit_test(nested_profile_with_privider_is_read),
+        cmocka_unit_test(profile_with_chinese_text_is_read),
         cmocka_unit_test(profile_without_user_info_is_a_protocol_error),
         cmocka_unit_test(profile_error_code_is_denied),
         cmocka_unit_test(code_table_has_every_code),

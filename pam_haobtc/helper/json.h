@@ -10,7 +10,8 @@
 
 #define HB_JSON_MAX_DEPTH 16
 
-/* The whole of text must be one JSON object (surrounding space allowed). */
+/* The whole of text must be one JSON object (surrounding space allowed),
+ * written as RFC 8259 says, whatever json-c release is installed. */
 enum hb_status hb_json_parse_object(const char *text, size_t len,
                                     json_object **out, struct hb_error *err);
 /* Overwrites every string value in obj's tree (objects and arrays, at most
@@ -18,10 +19,11 @@ enum hb_status hb_json_parse_object(const char *text, size_t len,
  * For answers that held a token or code: json-c frees its copies unwiped.
  * Other holders of a reference see the strings zeroed. */
 void hb_json_put_wiped(json_object *obj);
-/* A strict tokener for len bytes of input, its buffer already as large as
- * any string in them so that json-c never frees a grown-out copy; NULL
- * when out of memory or len is too large. Used by hb_json_parse_object,
- * exposed for tests. */
+/* A tokener for len bytes of input, its buffer already as large as any
+ * string in them so that json-c never frees a grown-out copy; NULL when
+ * out of memory or len is too large. Not json-c's strict mode (json.c says
+ * why): hb_json_parse_object checks the grammar before it. Exposed for
+ * tests. */
 json_tokener *hb_json_tokener_new(size_t len);
 /* Wipes what the tokener kept of its input (its buffer, the values of a
  * parse that failed half-way), then frees it. */
