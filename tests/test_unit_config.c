@@ -2,6 +2,7 @@
  * file or value is refused. */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -410,10 +411,46 @@ static void oversized_config_is_refused(void **state)
     free(text);
 }
 
+/* pam_haobtc.conf(5) defines each key the code takes on a line of its own
+ * after ".TP" or ".TQ" (".B key" or ".BR key \" (default)\""): a key added to
+ * the table without its documentation fails here. */
+static void every_key_is_in_the_man_page(void **state)
+{
+    (void)state;
+    char *path = tu_printf("%s/doc/pam_haobtc.conf.5", tu_env("HB_SRC"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char defined[8192] = " ";
+    char line[1024];
+    bool after_tp = false;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (after_tp && strncmp(line, ".B", 2) == 0) {
+            /* Every word of the line, quotes and the macro dropped. */
+            for (char *w = strtok(line + 3, " \"\n"); w != NULL;
+                 w = strtok(NULL, " \"\n")) {
+                strncat(defined, w, sizeof(defined) - strlen(defined) - 3);
+                strcat(defined, " ");
+            }
+        }
+        after_tp = strcmp(line, ".TP\n") == 0 || strcmp(line, ".TQ\n") == 0;
+    }
+    fclose(f);
+    const char *key;
+    for (size_t i = 0; (key = hb_config_key_name(i)) != NULL; i++) {
+        char *word = tu_printf(" %s ", key);
+        if (strstr(defined, word) == NULL)
+            fail_msg("%s is not defined in %s", key, path);
+        free(word);
+    }
+    assert_string_equal(hb_config_key_name(0), "client_secret");
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_follow_the_design),
+        cmocka_unit_test(every_key_is_in_the_man_page),
         cmocka_unit_test(prompt_keys_are_read),
         cmocka_unit_test(site_url_defaults_to_haobtc),
         cmocka_unit_test(absolute_endpoint_urls_are_kept),

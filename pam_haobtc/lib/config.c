@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,6 +109,142 @@ static enum hb_status bad_value(const char *key, const char *value,
                    expected);
 }
 
+/* Every key but client_secret, which has rules of its own: one table, so
+ * that a new key is one line and the man page can be checked against it
+ * (hb_config_key_name). */
+enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS };
+
+struct key {
+    const char *name;
+    enum key_kind kind;
+    size_t offset;               /* of the field in struct hb_config */
+    bool (*valid)(const char *); /* KEY_STRING, may be NULL */
+    const char *const *words;    /* KEY_CHOICE: the field gets the index */
+    long min, max;               /* KEY_SECONDS */
+    const char *expected;
+};
+
+/* A choice is stored as its index: the enums it lands in are ints that
+ * count from 0 in the order of the words. */
+_Static_assert(sizeof(enum hb_mode) == sizeof(int) &&
+                   sizeof(enum hb_qr) == sizeof(int) &&
+                   sizeof(enum hb_qr_background) == sizeof(int) &&
+                   sizeof(enum hb_match) == sizeof(int) &&
+                   sizeof(enum hb_prompt) == sizeof(int) &&
+                   sizeof(enum hb_lang_setting) == sizeof(int),
+               "choice fields are ints");
+
+static const char *const modes[] = {"auto", "paste", "poll", NULL};
+static const char *const qrs[] = {"utf8", "ascii", "off", NULL};
+static const char *const backgrounds[] = {"any", "dark", "light", NULL};
+static const char *const matches[] = {"uuid", "username", NULL};
+static const char *const prompts[] = {"auto", "always", "never", NULL};
+static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
+
+#define AT(field) offsetof(struct hb_config, field)
+#define STRING(name, valid, expected)                                          \
+    {                                                                          \
+#name, KEY_STRING, AT(name), valid, NULL, 0, 0, expected               \
+    }
+#define CHOICE(name, words, expected)                                          \
+    {                                                                          \
+#name, KEY_CHOICE, AT(name), NULL, words, 0, 0, expected               \
+    }
+#define BOOL(name)                                                             \
+    {                                                                          \
+#name, KEY_BOOL, AT(name), NULL, NULL, 0, 0, "yes or no"               \
+    }
+#define SECONDS(name, min, max, expected)                                      \
+    {                                                                          \
+#name, KEY_SECONDS, AT(name), NULL, NULL, min, max, expected           \
+    }
+
+static const char endpoint[] = "a path starting with / or an https:// URL";
+
+static const struct key keys[] = {
+    STRING(site_url, is_https_url, "an https:// URL"),
+    STRING(authorize_url, is_endpoint, endpoint),
+    STRING(token_url, is_endpoint, endpoint),
+    STRING(resource_url, is_endpoint, endpoint),
+    STRING(relay_url, is_https_url, "an https:// URL"),
+    STRING(client_id, NULL, "a client id"),
+    STRING(client_secret_file, is_absolute_path, "an absolute path"),
+    STRING(redirect_uri, is_redirect_uri, "an absolute URL"),
+    STRING(map_file, is_absolute_path, "an absolute path"),
+    STRING(breakglass_file, is_absolute_path, "an absolute path"),
+    STRING(ca_file, is_absolute_path, "an absolute path"),
+    STRING(proxy, NULL, "a proxy URL"),
+    STRING(fleet_key_file, is_absolute_path, "an absolute path"),
+    CHOICE(mode, modes, "auto, paste or poll"),
+    CHOICE(qr, qrs, "utf8, ascii or off"),
+    CHOICE(qr_background, backgrounds, "any, dark or light"),
+    CHOICE(match, matches, "uuid or username"),
+    CHOICE(prompt, prompts, "auto, always or never"),
+    CHOICE(lang, langs, "auto, en or zh_CN"),
+    BOOL(sshd_instant_info),
+    BOOL(same_name),
+    BOOL(or_password),
+    BOOL(debug),
+    SECONDS(timeout, 5, 3600, "seconds from 5 to 3600"),
+    SECONDS(http_timeout, 1, 300, "seconds from 1 to 300"),
+};
+
+const char *hb_config_key_name(size_t i)
+{
+    if (i == 0)
+        return "client_secret";
+    return i - 1 < sizeof(keys) / sizeof(keys[0]) ? keys[i - 1].name : NULL;
+}
+
+static enum hb_status set_secret(struct hb_config *cfg, const char *value,
+                                 bool from_args, struct hb_error *err)
+{
+    if (from_args)
+        return hb_fail(err, HB_ERR_CONFIG,
+                       "client_secret is refused in module arguments "
+                       "(/etc/pam.d is world-readable); use the config "
+                       "file or client_secret_file");
+    if (value[0] == '\0')
+        return bad_value("client_secret", value, "a non-empty secret", err);
+    cfg->secret_in_file = true;
+    if (cfg->without_secret)
+        return HB_OK;
+    hb_free_secret(&cfg->client_secret);
+    cfg->client_secret = strdup(value);
+    if (cfg->client_secret == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    return HB_OK;
+}
+
+static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
+                              const char *value, struct hb_error *err)
+{
+    char *field = (char *)cfg + k->offset;
+    switch (k->kind) {
+    case KEY_STRING:
+        if (value[0] == '\0' || (k->valid != NULL && !k->valid(value)))
+            break;
+        return set_string((char **)(void *)field, value, err);
+    case KEY_CHOICE:
+        for (int i = 0; k->words[i] != NULL; i++) {
+            if (strcmp(value, k->words[i]) == 0) {
+                memcpy(field, &i, sizeof(i));
+                return HB_OK;
+            }
+        }
+        break;
+    case KEY_BOOL:
+        if (parse_bool(value, (bool *)(void *)field))
+            return HB_OK;
+        break;
+    case KEY_SECONDS:
+        if (hb_parse_long(value, k->min, k->max, (long *)(void *)field))
+            return HB_OK;
+        break;
+    }
+    return bad_value(k->name, value, k->expected, err);
+}
+
 enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                              const char *value, bool from_args,
                              struct hb_error *err)
@@ -119,137 +256,12 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
             return hb_fail(err, HB_ERR_CONFIG,
                            "value for %s contains a control character", key);
     }
-
-    if (strcmp(key, "client_secret") == 0) {
-        if (from_args)
-            return hb_fail(err, HB_ERR_CONFIG,
-                           "client_secret is refused in module arguments "
-                           "(/etc/pam.d is world-readable); use the config "
-                           "file or client_secret_file");
-        if (value[0] == '\0')
-            return bad_value(key, value, "a non-empty secret", err);
-        cfg->secret_in_file = true;
-        if (cfg->without_secret)
-            return HB_OK;
-        hb_free_secret(&cfg->client_secret);
-        cfg->client_secret = strdup(value);
-        if (cfg->client_secret == NULL)
-            return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-        return HB_OK;
-    }
-
-    struct {
-        const char *key;
-        char **slot;
-        bool (*valid)(const char *);
-        const char *expected;
-    } strings[] = {
-        {"site_url", &cfg->site_url, is_https_url, "an https:// URL"},
-        {"authorize_url", &cfg->authorize_url, is_endpoint,
-         "a path starting with / or an https:// URL"},
-        {"token_url", &cfg->token_url, is_endpoint,
-         "a path starting with / or an https:// URL"},
-        {"resource_url", &cfg->resource_url, is_endpoint,
-         "a path starting with / or an https:// URL"},
-        {"relay_url", &cfg->relay_url, is_https_url, "an https:// URL"},
-        {"client_id", &cfg->client_id, NULL, "a client id"},
-        {"client_secret_file", &cfg->client_secret_file, is_absolute_path,
-         "an absolute path"},
-        {"redirect_uri", &cfg->redirect_uri, is_redirect_uri,
-         "an absolute URL"},
-        {"map_file", &cfg->map_file, is_absolute_path, "an absolute path"},
-        {"breakglass_file", &cfg->breakglass_file, is_absolute_path,
-         "an absolute path"},
-        {"ca_file", &cfg->ca_file, is_absolute_path, "an absolute path"},
-        {"proxy", &cfg->proxy, NULL, "a proxy URL"},
-        {"fleet_key_file", &cfg->fleet_key_file, is_absolute_path,
-         "an absolute path"},
-    };
-    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-        if (strcmp(key, strings[i].key) != 0)
-            continue;
-        bool ok = value[0] != '\0';
-        if (ok && strings[i].valid != NULL)
-            ok = strings[i].valid(value);
-        if (!ok)
-            return bad_value(key, value, strings[i].expected, err);
-        return set_string(strings[i].slot, value, err);
-    }
-
-    if (strcmp(key, "mode") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->mode = HB_MODE_AUTO;
-        else if (strcmp(value, "paste") == 0)
-            cfg->mode = HB_MODE_PASTE;
-        else if (strcmp(value, "poll") == 0)
-            cfg->mode = HB_MODE_POLL;
-        else
-            return bad_value(key, value, "auto, paste or poll", err);
-    } else if (strcmp(key, "qr") == 0) {
-        if (strcmp(value, "utf8") == 0)
-            cfg->qr = HB_QR_UTF8;
-        else if (strcmp(value, "ascii") == 0)
-            cfg->qr = HB_QR_ASCII;
-        else if (strcmp(value, "off") == 0)
-            cfg->qr = HB_QR_OFF;
-        else
-            return bad_value(key, value, "utf8, ascii or off", err);
-    } else if (strcmp(key, "qr_background") == 0) {
-        if (strcmp(value, "any") == 0)
-            cfg->qr_background = HB_QR_BG_ANY;
-        else if (strcmp(value, "dark") == 0)
-            cfg->qr_background = HB_QR_BG_DARK;
-        else if (strcmp(value, "light") == 0)
-            cfg->qr_background = HB_QR_BG_LIGHT;
-        else
-            return bad_value(key, value, "any, dark or light", err);
-    } else if (strcmp(key, "match") == 0) {
-        if (strcmp(value, "uuid") == 0)
-            cfg->match = HB_MATCH_UUID;
-        else if (strcmp(value, "username") == 0)
-            cfg->match = HB_MATCH_USERNAME;
-        else
-            return bad_value(key, value, "uuid or username", err);
-    } else if (strcmp(key, "prompt") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->prompt = HB_PROMPT_AUTO;
-        else if (strcmp(value, "always") == 0)
-            cfg->prompt = HB_PROMPT_ALWAYS;
-        else if (strcmp(value, "never") == 0)
-            cfg->prompt = HB_PROMPT_NEVER;
-        else
-            return bad_value(key, value, "auto, always or never", err);
-    } else if (strcmp(key, "lang") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->lang = HB_LANG_SET_AUTO;
-        else if (strcmp(value, "en") == 0)
-            cfg->lang = HB_LANG_SET_EN;
-        else if (strcmp(value, "zh_CN") == 0)
-            cfg->lang = HB_LANG_SET_ZH_CN;
-        else
-            return bad_value(key, value, "auto, en or zh_CN", err);
-    } else if (strcmp(key, "sshd_instant_info") == 0) {
-        if (!parse_bool(value, &cfg->sshd_instant_info))
-            return bad_value(key, value, "yes or no", err);
-    } else if (strcmp(key, "same_name") == 0) {
-        if (!parse_bool(value, &cfg->same_name))
-            return bad_value(key, value, "yes or no", err);
-    } else if (strcmp(key, "or_password") == 0) {
-        if (!parse_bool(value, &cfg->or_password))
-            return bad_value(key, value, "yes or no", err);
-    } else if (strcmp(key, "debug") == 0) {
-        if (!parse_bool(value, &cfg->debug))
-            return bad_value(key, value, "yes or no", err);
-    } else if (strcmp(key, "timeout") == 0) {
-        if (!hb_parse_long(value, 5, 3600, &cfg->timeout))
-            return bad_value(key, value, "seconds from 5 to 3600", err);
-    } else if (strcmp(key, "http_timeout") == 0) {
-        if (!hb_parse_long(value, 1, 300, &cfg->http_timeout))
-            return bad_value(key, value, "seconds from 1 to 300", err);
-    } else {
-        return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
-    }
-    return HB_OK;
+    if (strcmp(key, "client_secret") == 0)
+        return set_secret(cfg, value, from_args, err);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(key, keys[i].name) == 0)
+            return set_key(cfg, &keys[i], value, err);
+    return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
 }
 
 enum hb_status hb_config_parse(struct hb_config *cfg, char *text,

@@ -3,6 +3,7 @@
 #define HB_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "lang.h"
 #include "status.h"
 
@@ -82,6 +83,9 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                              const char *value, bool from_args,
                              struct hb_error *err);
 void hb_config_init(struct hb_config *cfg);
+/* The i-th key the file and the module arguments take (from 0), NULL
+ * past the last: for checking the documentation against the code. */
+const char *hb_config_key_name(size_t i);
 /* Checks required keys, joins paths to site_url, loads the secret file. */
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err);
 void hb_config_free(struct hb_config *cfg);
