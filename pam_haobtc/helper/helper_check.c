@@ -1,6 +1,7 @@
 /* The helper's side of haobtc-login check: the configuration read as a
  * login reads it (the secret and the fleet key too), then the provider and
- * the relay tried, each finding sent back as a RESULT frame. */
+ * the relay tried, each finding sent back as a RESULT frame: in English,
+ * then as finding.h's texts for haobtc-login to show in its language. */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "finding.h"
 #include "helper.h"
 #include "http.h"
 #include "probe.h"
@@ -22,17 +24,38 @@
 #define CHECK_GRACE 10
 
 static void send_result(void *arg, enum hb_verdict verdict, const char *topic,
-                        const char *finding, const char *fix)
+                        const struct hb_finding_text *finding,
+                        const struct hb_finding_text *fix)
 {
     static const char *const words[] = {"ok", "warn", "FAIL"};
+    static const struct hb_finding_text no_fix = {.msgid = ""};
     int fd = *(const int *)arg;
     struct hb_wire w;
     struct hb_error ignored;
-    hb_wire_init(&w, HB_WIRE_RESULT);
-    /* A finding too long for a frame is cut rather than lost. */
-    if (hb_wire_add(&w, words[verdict]) && hb_wire_add(&w, topic) &&
-        hb_wire_add(&w, finding) && hb_wire_add(&w, fix != NULL ? fix : ""))
+    if (fix == NULL)
+        fix = &no_fix;
+    /* The English first: the four fields a RESULT always had, which are
+     * all haobtc-login shows when the texts do not fit (long paths). */
+    bool fits = false;
+    for (int whole = 1; whole >= 0 && !fits; whole--) {
+        hb_wire_init(&w, HB_WIRE_RESULT);
+        fits = hb_wire_add(&w, words[verdict]) && hb_wire_add(&w, topic) &&
+               hb_wire_add(&w, finding->english) &&
+               hb_wire_add(&w, fix->english) &&
+               (!whole ||
+                (hb_finding_add(&w, finding) && hb_finding_add(&w, fix)));
+    }
+    if (fits)
         hb_wire_send(fd, &w, &ignored);
+}
+
+/* A finding that is data (the loader's or libcurl's words) and its fix. */
+static void send_data(int fd, const char *topic, const char *data,
+                      const struct hb_finding_text *fix)
+{
+    struct hb_finding_text finding;
+    hb_finding_data(&finding, data);
+    send_result(&fd, HB_VERDICT_FAIL, topic, &finding, fix);
 }
 
 /* Which of the files the loader read its complaint is about, so the line
@@ -51,9 +74,11 @@ static void refused_files(int fd, const struct hb_config *cfg,
         topic = "fleet key";
         path = cfg->fleet_key_file;
     }
-    char fix[512];
-    hb_safe_file_fix(path, true, fix, sizeof(fix));
-    send_result(&fd, HB_VERDICT_FAIL, topic, err->msg, fix);
+    char how[HB_FINDING_MAX];
+    struct hb_finding_text fix;
+    hb_safe_file_fix(path, true, how, sizeof(how));
+    hb_finding_data(&fix, how);
+    send_data(fd, topic, err->msg, &fix);
 }
 
 int hb_helper_serve_check(int fd, struct hb_wire *in)
@@ -61,18 +86,19 @@ int hb_helper_serve_check(int fd, struct hb_wire *in)
     struct hb_error err = {0};
     struct hb_config cfg;
     struct hb_http http;
+    struct hb_finding_text finding, fix;
     bool have_http = false;
     time_t deadline = 0;
     if (in->n_fields < 2 || strcmp(in->field[0], HB_WIRE_VERSION) != 0) {
-        send_result(&fd, HB_VERDICT_FAIL, "helper",
-                    "haobtc-login and haobtc-helper are from different "
-                    "versions",
-                    "reinstall the package (or make install) so both match");
+        hb_finding_text(&finding, HB_FT_VERSIONS);
+        hb_finding_text(&fix, HB_FT_FIX_VERSIONS);
+        send_result(&fd, HB_VERDICT_FAIL, "helper", &finding, &fix);
         goto done;
     }
     if (!hb_helper_parse_deadline(in->field[1], &deadline)) {
-        send_result(&fd, HB_VERDICT_FAIL, "helper",
-                    "haobtc-login sent a bad deadline", "check the clock");
+        hb_finding_text(&finding, HB_FT_BAD_DEADLINE);
+        hb_finding_text(&fix, HB_FT_FIX_BAD_DEADLINE);
+        send_result(&fd, HB_VERDICT_FAIL, "helper", &finding, &fix);
         goto done;
     }
     alarm((unsigned)(deadline - time(NULL)) + CHECK_GRACE);
@@ -86,19 +112,17 @@ int hb_helper_serve_check(int fd, struct hb_wire *in)
     hb_probe_files(&cfg, send_result, &fd);
     status = hb_http_open(&http, &cfg, deadline, &err);
     have_http = status == HB_OK;
-    if (!have_http && cfg.ca_file != NULL && strstr(err.msg, cfg.ca_file))
-        send_result(&fd, HB_VERDICT_FAIL, "ca_file", err.msg,
-                    "make ca_file a readable PEM file of the CA, or remove "
-                    "it to use the system's");
-    else if (!have_http)
-        send_result(&fd, HB_VERDICT_FAIL, "provider", err.msg,
-                    "reinstall libcurl");
+    if (!have_http && cfg.ca_file != NULL && strstr(err.msg, cfg.ca_file)) {
+        hb_finding_text(&fix, HB_FT_FIX_CA_FILE);
+        send_data(fd, "ca_file", err.msg, &fix);
+    } else if (!have_http) {
+        hb_finding_text(&fix, HB_FT_FIX_LIBCURL);
+        send_data(fd, "provider", err.msg, &fix);
+    }
     /* As a login: the probes meet the network unprivileged. */
     if (have_http && hb_sandbox_enter(&err) != HB_OK) {
-        send_result(&fd, HB_VERDICT_FAIL, "helper", err.msg,
-                    "create the system user " HB_HELPER_USER
-                    " (the package does; README, \"Build and install\", says "
-                    "how by hand)");
+        hb_finding_text(&fix, HB_FT_FIX_HELPER_USER, HB_HELPER_USER);
+        send_data(fd, "helper", err.msg, &fix);
         hb_http_close(&http);
         have_http = false;
     }

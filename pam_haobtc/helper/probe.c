@@ -1,6 +1,7 @@
 /* The network half of haobtc-login check. It runs in the helper, with the
  * helper's configuration, secret, libcurl options and empty environment,
- * so what it finds is what a login would meet. */
+ * so what it finds is what a login would meet. Its texts are finding.h's,
+ * so that haobtc-login can show them in the reader's language. */
 #include "autoconf.h"
 
 #include <stdarg.h>
@@ -18,7 +19,6 @@
 #include "secure.h"
 #include "token.h"
 
-#define FINDING_MAX 512
 /* Beyond this the relay is still fine (it allows 60 s), but not for long. */
 #define SKEW_WARN 30
 
@@ -27,50 +27,59 @@ struct out {
     void *arg;
 };
 
+/* A finding made of a listed text (finding.h) and its arguments, all
+ * strings; fix may be NULL. */
 __attribute__((format(printf, 5, 6))) static void
-sayf(const struct out *o, enum hb_verdict v, const char *topic, const char *fix,
-     const char *fmt, ...)
+sayf(const struct out *o, enum hb_verdict v, const char *topic,
+     const struct hb_finding_text *fix, const char *msgid, ...)
 {
-    char finding[FINDING_MAX];
+    struct hb_finding_text finding;
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(finding, sizeof(finding), fmt, ap);
+    va_start(ap, msgid);
+    hb_finding_vtext(&finding, msgid, ap);
     va_end(ap);
-    o->say(o->arg, v, topic, finding, fix);
+    o->say(o->arg, v, topic, &finding, fix);
 }
 
-static const char *mode_text(const char *path, char *buf, size_t n)
+/* A finding that is data (libcurl's or another library's words), shown
+ * as it is in every language. */
+static void say_data(const struct out *o, enum hb_verdict v, const char *topic,
+                     const struct hb_finding_text *fix, const char *data)
+{
+    struct hb_finding_text finding;
+    hb_finding_data(&finding, data);
+    o->say(o->arg, v, topic, &finding, fix);
+}
+
+/* A file the loader accepted, as it is now. */
+static void file_line(const struct out *o, const char *topic, const char *key,
+                      const char *path)
 {
     struct stat st;
-    if (lstat(path, &st) != 0)
-        snprintf(buf, n, "gone since it was read");
-    else if (st.st_uid == 0)
-        snprintf(buf, n, "owned by root, mode %04o",
-                 (unsigned)(st.st_mode & 07777));
+    char mode[8], uid[24];
+    if (lstat(path, &st) != 0) {
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_FILE_GONE, key, path);
+        return;
+    }
+    snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
+    snprintf(uid, sizeof(uid), "%u", (unsigned)st.st_uid);
+    if (st.st_uid == 0)
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_FILE_ROOT, key, path, mode);
     else
-        snprintf(buf, n, "owned by uid %u, mode %04o", (unsigned)st.st_uid,
-                 (unsigned)(st.st_mode & 07777));
-    return buf;
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_FILE_UID, key, path, uid,
+             mode);
 }
 
 void hb_probe_files(const struct hb_config *cfg, hb_probe_say_fn say, void *arg)
 {
     struct out o = {say, arg};
-    char mode[64];
     if (cfg->client_secret_file != NULL)
-        sayf(&o, HB_VERDICT_OK, "secret", NULL,
-             "client_secret_file %s: a regular file, %s, one line",
-             cfg->client_secret_file,
-             mode_text(cfg->client_secret_file, mode, sizeof(mode)));
+        file_line(&o, "secret", "client_secret_file", cfg->client_secret_file);
     else
-        sayf(&o, HB_VERDICT_OK, "secret", NULL,
-             "client_secret is in %s, which only root can read",
+        sayf(&o, HB_VERDICT_OK, "secret", NULL, HB_FT_SECRET_IN_CONF,
              cfg->conf_path);
     if (cfg->relay_url != NULL)
-        sayf(&o, HB_VERDICT_OK, "fleet key", NULL,
-             "fleet_key_file %s: a regular file, %s, one line",
-             cfg->fleet_key_file,
-             mode_text(cfg->fleet_key_file, mode, sizeof(mode)));
+        file_line(&o, "fleet key", "fleet_key_file", cfg->fleet_key_file);
 }
 
 /* The host of an https URL, without port or brackets; *port gets the
@@ -117,36 +126,38 @@ static void cert_line(const struct out *o, const struct hb_config *cfg,
                       const char *what, const char *host,
                       const struct hb_http_trace *t)
 {
-    char topic[64], trust[FINDING_MAX / 2], fix[FINDING_MAX];
+    char topic[64];
     snprintf(topic, sizeof(topic), "%s TLS", what);
-    if (cfg->ca_file != NULL)
-        snprintf(trust, sizeof(trust), "ca_file %s", cfg->ca_file);
-    else
-        snprintf(trust, sizeof(trust), "the system's trusted CAs");
+    const char *ca = cfg->ca_file;
     if (t->cert_expires == 0) {
-        sayf(o, HB_VERDICT_OK, topic, NULL,
-             "certificate of %s verified with %s", host, trust);
+        if (ca != NULL)
+            sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_CERT_CA, host, ca);
+        else
+            sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_CERT_SYSTEM, host);
         return;
     }
     long long left = (t->cert_expires - (long long)time(NULL)) / 86400;
-    char date[32];
+    char date[32], days[24];
     time_t when = (time_t)t->cert_expires;
     struct tm tm;
     strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&when, &tm));
     if (left >= HB_CERT_WARN_DAYS) {
-        sayf(o, HB_VERDICT_OK, topic, NULL,
-             "certificate of %s verified with %s, valid until %s", host, trust,
-             date);
+        if (ca != NULL)
+            sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_CERT_CA_UNTIL, host, ca,
+                 date);
+        else
+            sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_CERT_SYSTEM_UNTIL, host,
+                 date);
         return;
     }
-    snprintf(fix, sizeof(fix),
-             "renew the certificate of %s before %s (logins fail from then "
-             "on)",
-             host, date);
-    sayf(o, HB_VERDICT_WARN, topic, fix,
-         "certificate of %s verified with %s, but it ends on %s, in %lld "
-         "day%s",
-         host, trust, date, left, left == 1 ? "" : "s");
+    struct hb_finding_text fix;
+    hb_finding_text(&fix, HB_FT_FIX_CERT_RENEW, host, date);
+    snprintf(days, sizeof(days), "%lld", left);
+    if (left == 1)
+        sayf(o, HB_VERDICT_WARN, topic, &fix, HB_FT_CERT_ENDS_1, host, date);
+    else
+        sayf(o, HB_VERDICT_WARN, topic, &fix, HB_FT_CERT_ENDS, host, date,
+             days);
 }
 
 /* One line each for DNS, TCP and TLS, as far as the request got (the
@@ -156,7 +167,8 @@ static bool transport_lines(const struct out *o, const struct hb_config *cfg,
                             const struct hb_http_trace *t,
                             const struct hb_error *err)
 {
-    char host[256], topic[64], fix[FINDING_MAX];
+    char host[256], topic[64], port_text[24];
+    struct hb_finding_text fix;
     long port = 443;
     host_of(url, host, sizeof(host), &port);
     /* libcurl's words ("SSL certificate problem: ...") say more than the
@@ -165,60 +177,49 @@ static bool transport_lines(const struct out *o, const struct hb_config *cfg,
     snprintf(topic, sizeof(topic), "%s DNS", what);
     if (t->reach == HB_REACH_NOTHING) {
         if (cfg->proxy != NULL)
-            snprintf(fix, sizeof(fix), "check the proxy's host name in proxy");
+            hb_finding_text(&fix, HB_FT_FIX_DNS_PROXY);
         else
-            snprintf(fix, sizeof(fix),
-                     "check the host name in %s and this machine's DNS "
-                     "resolver (/etc/resolv.conf)",
-                     key);
-        sayf(o, HB_VERDICT_FAIL, topic, fix, "%s", why);
+            hb_finding_text(&fix, HB_FT_FIX_DNS, key);
+        say_data(o, HB_VERDICT_FAIL, topic, &fix, why);
         return false;
     }
     if (cfg->proxy != NULL)
-        sayf(o, HB_VERDICT_OK, topic, NULL,
-             "through proxy %s, which resolves %s", cfg->proxy, host);
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_DNS_PROXY, cfg->proxy, host);
     else if (is_address(host))
-        sayf(o, HB_VERDICT_OK, topic, NULL, "%s is an address (no lookup)",
-             host);
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_DNS_ADDRESS, host);
     else
-        sayf(o, HB_VERDICT_OK, topic, NULL, "%s is %s", host, t->ip);
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_DNS_RESOLVED, host, t->ip);
 
     snprintf(topic, sizeof(topic), "%s TCP", what);
     if (t->reach == HB_REACH_RESOLVED) {
+        snprintf(port_text, sizeof(port_text), "%ld", port);
         if (cfg->proxy != NULL)
-            snprintf(fix, sizeof(fix),
-                     "make the proxy %s reachable from this host", cfg->proxy);
+            hb_finding_text(&fix, HB_FT_FIX_TCP_PROXY, cfg->proxy);
         else
-            snprintf(fix, sizeof(fix),
-                     "make %s port %ld reachable from this host (is the "
-                     "service up? a firewall? an outbound proxy to set?)",
-                     host, port);
-        sayf(o, HB_VERDICT_FAIL, topic, fix, "%s", why);
+            hb_finding_text(&fix, HB_FT_FIX_TCP, host, port_text);
+        say_data(o, HB_VERDICT_FAIL, topic, &fix, why);
         return false;
     }
-    sayf(o, HB_VERDICT_OK, topic, NULL, "connected to %s port %ld%s", t->ip,
-         t->port, cfg->proxy != NULL ? " (the proxy)" : "");
+    snprintf(port_text, sizeof(port_text), "%ld", t->port);
+    if (cfg->proxy != NULL)
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_TCP_PROXY, t->ip, port_text);
+    else
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_TCP, t->ip, port_text);
 
     snprintf(topic, sizeof(topic), "%s TLS", what);
     if (t->reach == HB_REACH_CONNECTED) {
         if (cfg->ca_file != NULL)
-            snprintf(fix, sizeof(fix),
-                     "set ca_file to the CA that issued the certificate of "
-                     "%s (now %s), or remove ca_file to use the system's",
-                     host, cfg->ca_file);
+            hb_finding_text(&fix, HB_FT_FIX_TLS_CA, host, cfg->ca_file);
         else
-            snprintf(fix, sizeof(fix),
-                     "give %s a certificate from a CA this system trusts, or "
-                     "set ca_file to the CA that issued it",
-                     host);
-        sayf(o, HB_VERDICT_FAIL, topic, fix, "%s", why);
+            hb_finding_text(&fix, HB_FT_FIX_TLS_SYSTEM, host);
+        say_data(o, HB_VERDICT_FAIL, topic, &fix, why);
         return false;
     }
     cert_line(o, cfg, what, host, t);
     if (t->reach == HB_REACH_SECURED) {
         snprintf(topic, sizeof(topic), "%s HTTP", what);
-        snprintf(fix, sizeof(fix), "check that %s is the right address", key);
-        sayf(o, HB_VERDICT_FAIL, topic, fix, "%s", why);
+        hb_finding_text(&fix, HB_FT_FIX_HTTP, key);
+        say_data(o, HB_VERDICT_FAIL, topic, &fix, why);
         return false;
     }
     return true;
@@ -229,7 +230,8 @@ static void credentials_line(const struct out *o, const struct hb_config *cfg,
                              enum hb_status status, const struct hb_error *err)
 {
     const char *topic = "provider credentials";
-    char fix[FINDING_MAX], text[HB_ERRMSG_MAX / 2];
+    struct hb_finding_text fix;
+    char text[HB_ERRMSG_MAX / 2];
     long code = status == HB_ERR_DENIED ? err->haobtc_code : -1;
     hb_code_describe(code, text, sizeof(text));
     const char *secret_at = cfg->client_secret_file != NULL
@@ -237,62 +239,51 @@ static void credentials_line(const struct out *o, const struct hb_config *cfg,
                                 : cfg->conf_path;
     switch (code) {
     case 40009:
-        sayf(o, HB_VERDICT_OK, topic, NULL,
-             "haobtc accepts client_id %s and its secret (a made-up code was "
-             "refused with 40009, as it must be)",
+        sayf(o, HB_VERDICT_OK, topic, NULL, HB_FT_CREDENTIALS_OK,
              cfg->client_id);
         return;
     case 40002:
-        snprintf(fix, sizeof(fix),
-                 "set client_id in %s to the id haobtc issued for this "
-                 "application",
-                 cfg->conf_path);
-        sayf(o, HB_VERDICT_FAIL, topic, fix,
-             "the client id is wrong: haobtc does not know client_id %s (%s)",
+        hb_finding_text(&fix, HB_FT_FIX_CLIENT_ID, cfg->conf_path);
+        sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_CLIENT_ID_WRONG,
              cfg->client_id, text);
         return;
     case 40007:
-        snprintf(fix, sizeof(fix),
-                 "put the secret haobtc issued for client_id %s in %s",
-                 cfg->client_id, secret_at);
-        sayf(o, HB_VERDICT_FAIL, topic, fix,
-             "the client secret is wrong: haobtc knows client_id %s but "
-             "refused its secret (%s)",
+        hb_finding_text(&fix, HB_FT_FIX_CLIENT_SECRET, cfg->client_id,
+                        secret_at);
+        sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_CLIENT_SECRET_WRONG,
              cfg->client_id, text);
         return;
     case 40006:
-        snprintf(fix, sizeof(fix),
-                 "set redirect_uri to the address registered for client_id "
-                 "%s (with a relay, its /cb)",
-                 cfg->client_id);
-        sayf(o, HB_VERDICT_FAIL, topic, fix,
-             "redirect_uri %s is not the address registered with haobtc (%s)",
-             cfg->redirect_uri != NULL ? cfg->redirect_uri : "(unset)", text);
+        hb_finding_text(&fix, HB_FT_FIX_REDIRECT, cfg->client_id);
+        if (cfg->redirect_uri != NULL)
+            sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_REDIRECT_WRONG,
+                 cfg->redirect_uri, text);
+        else
+            sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_REDIRECT_UNSET, text);
         return;
     case 40015:
-        sayf(o, HB_VERDICT_FAIL, topic,
-             "ask haobtc to unblock the application, or register a new one",
-             "haobtc has blocked client_id %s (%s)", cfg->client_id, text);
+        hb_finding_text(&fix, HB_FT_FIX_CLIENT_BLOCKED);
+        sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_CLIENT_BLOCKED,
+             cfg->client_id, text);
         return;
     default:
         break;
     }
-    snprintf(fix, sizeof(fix),
-             "check site_url and token_url (%s; later servers use "
-             "/auth/oauth/get_token/)",
-             cfg->token_url);
+    hb_finding_text(&fix, HB_FT_FIX_TOKEN_URL, cfg->token_url);
     if (status == HB_OK)
-        sayf(o, HB_VERDICT_FAIL, topic, fix,
-             "%s issued a token for a made-up code: it does not behave like "
-             "haobtc",
+        sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_TOKEN_FOR_ANY_CODE,
              cfg->token_url);
     else if (status == HB_ERR_DENIED)
-        sayf(o, HB_VERDICT_FAIL, topic, fix,
-             "a made-up code was refused with %s, not 40009 (authorization "
-             "code missing or expired)",
-             text);
+        sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_OTHER_REFUSAL, text);
     else
-        sayf(o, HB_VERDICT_FAIL, topic, fix, "%s", err->msg);
+        say_data(o, HB_VERDICT_FAIL, topic, &fix, err->msg);
+}
+
+static void no_memory(const struct out *o, const char *topic)
+{
+    struct hb_finding_text fix;
+    hb_finding_text(&fix, HB_FT_FIX_NO_MEMORY);
+    sayf(o, HB_VERDICT_FAIL, topic, &fix, HB_FT_NO_MEMORY);
 }
 
 void hb_probe_provider(struct hb_http *http, hb_probe_say_fn say, void *arg)
@@ -307,8 +298,7 @@ void hb_probe_provider(struct hb_http *http, hb_probe_say_fn say, void *arg)
         code = NULL;
     free(random);
     if (code == NULL) {
-        sayf(&o, HB_VERDICT_FAIL, "provider", "free some memory",
-             "out of memory");
+        no_memory(&o, "provider");
         return;
     }
     http->want_cert = true;
@@ -330,7 +320,7 @@ static bool health_line(const struct out *o, struct hb_http *http)
     struct hb_response resp = {0};
     struct hb_error err = {0};
     if (url == NULL) {
-        sayf(o, HB_VERDICT_FAIL, "relay", "free some memory", "out of memory");
+        no_memory(o, "relay");
         return false;
     }
     http->want_cert = true;
@@ -344,19 +334,21 @@ static bool health_line(const struct out *o, struct hb_http *http)
         json_object_object_get_ex(obj, "ok", &ok) &&
         json_object_get_boolean(ok) &&
         json_object_object_get_ex(obj, "sessions", &sessions)) {
-        sayf(o, HB_VERDICT_OK, "relay health", NULL,
-             "GET %s answered: up, %lld login%s waiting", url,
-             (long long)json_object_get_int64(sessions),
-             json_object_get_int64(sessions) == 1 ? "" : "s");
+        long long waiting = (long long)json_object_get_int64(sessions);
+        char count[24];
+        snprintf(count, sizeof(count), "%lld", waiting);
+        if (waiting == 1)
+            sayf(o, HB_VERDICT_OK, "relay health", NULL, HB_FT_RELAY_UP_1, url);
+        else
+            sayf(o, HB_VERDICT_OK, "relay health", NULL, HB_FT_RELAY_UP, url,
+                 count);
     } else if (reached) {
-        char fix[FINDING_MAX];
-        snprintf(fix, sizeof(fix),
-                 "set relay_url in %s to the relay's public address (its "
-                 "--public-url)",
-                 cfg->conf_path);
-        sayf(o, HB_VERDICT_FAIL, "relay health", fix,
-             "GET %s answered HTTP %ld, not haobtc-relay's health", url,
-             resp.status);
+        struct hb_finding_text fix;
+        char code[24];
+        snprintf(code, sizeof(code), "%ld", resp.status);
+        hb_finding_text(&fix, HB_FT_FIX_RELAY_URL, cfg->conf_path);
+        sayf(o, HB_VERDICT_FAIL, "relay health", &fix, HB_FT_NOT_A_RELAY, url,
+             code);
         reached = false;
     }
     if (obj != NULL)
@@ -371,9 +363,7 @@ void hb_probe_relay(struct hb_http *http, hb_probe_say_fn say, void *arg)
     struct out o = {say, arg};
     const struct hb_config *cfg = http->cfg;
     if (cfg->relay_url == NULL) {
-        sayf(&o, HB_VERDICT_OK, "relay", NULL,
-             "not configured (no relay_url): people paste the code shown by "
-             "the page haobtc redirects to");
+        sayf(&o, HB_VERDICT_OK, "relay", NULL, HB_FT_NO_RELAY);
         return;
     }
     if (!health_line(&o, http))
@@ -383,7 +373,7 @@ void hb_probe_relay(struct hb_http *http, hb_probe_say_fn say, void *arg)
     const char *reason = NULL;
     long long relay_time = 0;
     struct hb_error err = {0};
-    char fix[FINDING_MAX];
+    struct hb_finding_text fix;
     const char *topic = "relay fleet key";
     enum hb_status status =
         hb_relay_ping(http, &http_status, &reason, &relay_time, &err);
@@ -393,41 +383,30 @@ void hb_probe_relay(struct hb_http *http, hb_probe_say_fn say, void *arg)
         if (skew < 0)
             skew = -skew;
         if (skew > SKEW_WARN) {
-            sayf(&o, HB_VERDICT_WARN, topic,
-                 "keep both clocks in time (NTP): the relay refuses "
-                 "signatures more than 60 s off",
-                 "accepted, but the relay's clock is %lld s off this host's",
-                 skew);
+            char seconds[24];
+            snprintf(seconds, sizeof(seconds), "%lld", skew);
+            hb_finding_text(&fix, HB_FT_FIX_CLOCK_OFF);
+            sayf(&o, HB_VERDICT_WARN, topic, &fix, HB_FT_CLOCK_OFF, seconds);
             return;
         }
-        sayf(&o, HB_VERDICT_OK, topic, NULL,
-             "the relay accepted a no-op request signed with %s",
+        sayf(&o, HB_VERDICT_OK, topic, NULL, HB_FT_FLEET_KEY_OK,
              cfg->fleet_key_file);
         return;
     }
+    if (reason == NULL)
+        reason = "";
     if (http_status == 401 && strcmp(reason, "stale signature") == 0) {
-        sayf(&o, HB_VERDICT_FAIL, topic,
-             "set both clocks right (NTP): the relay accepts signatures up "
-             "to 60 s off",
-             "the relay refused the signature as stale: its clock and this "
-             "host's are more than 60 s apart");
+        hb_finding_text(&fix, HB_FT_FIX_STALE);
+        sayf(&o, HB_VERDICT_FAIL, topic, &fix, HB_FT_STALE);
     } else if (http_status == 401) {
-        snprintf(fix, sizeof(fix),
-                 "copy the relay's --fleet-key-file to %s on this host "
-                 "(root-owned, mode 0600)",
-                 cfg->fleet_key_file);
-        sayf(&o, HB_VERDICT_FAIL, topic, fix,
-             "the relay refused a request signed with %s (%s): the two keys "
-             "differ",
+        hb_finding_text(&fix, HB_FT_FIX_FLEET_KEY, cfg->fleet_key_file);
+        sayf(&o, HB_VERDICT_FAIL, topic, &fix, HB_FT_FLEET_KEY_WRONG,
              cfg->fleet_key_file, reason);
     } else if (http_status == 404 || http_status == 405) {
-        sayf(&o, HB_VERDICT_WARN, topic,
-             "upgrade haobtc-relay to check the fleet key here",
-             "the relay has no POST /api/v1/ping (it is older than this "
-             "haobtc-login): the fleet key was not checked");
+        hb_finding_text(&fix, HB_FT_FIX_NO_PING);
+        sayf(&o, HB_VERDICT_WARN, topic, &fix, HB_FT_NO_PING);
     } else {
-        sayf(&o, HB_VERDICT_FAIL, topic,
-             "see the relay's log for why it refused the request", "%s",
-             err.msg);
+        hb_finding_text(&fix, HB_FT_FIX_RELAY_LOG);
+        say_data(&o, HB_VERDICT_FAIL, topic, &fix, err.msg);
     }
 }

@@ -4,6 +4,7 @@
 #define HB_PROBE_H
 
 #include "config.h"
+#include "finding.h"
 #include "http.h"
 
 enum hb_verdict { HB_VERDICT_OK, HB_VERDICT_WARN, HB_VERDICT_FAIL };
@@ -11,11 +12,13 @@ enum hb_verdict { HB_VERDICT_OK, HB_VERDICT_WARN, HB_VERDICT_FAIL };
 /* Days before a certificate's end from which the check warns. */
 #define HB_CERT_WARN_DAYS 14
 
-/* One finding: the topic ("provider TLS"), what was found, and for a
- * warning or a failure the fix in one sentence (NULL when there is none). */
+/* One finding: the topic ("provider TLS", English in every language),
+ * what was found, and for a warning or a failure the fix in one sentence
+ * (NULL when there is none). */
 typedef void (*hb_probe_say_fn)(void *arg, enum hb_verdict verdict,
-                                const char *topic, const char *finding,
-                                const char *fix);
+                                const char *topic,
+                                const struct hb_finding_text *finding,
+                                const struct hb_finding_text *fix);
 
 /* The client secret and the fleet key as the loader accepted them. */
 void hb_probe_files(const struct hb_config *cfg, hb_probe_say_fn say,

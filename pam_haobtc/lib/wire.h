@@ -29,8 +29,12 @@ enum hb_wire_type {
     HB_WIRE_ERROR,     /* status, haobtc code, message */
     /* haobtc-login check: instead of START, the network half of the setup
      * check, answered by RESULT lines and then CHECKED */
-    HB_WIRE_CHECK,   /* version, deadline, args... */
-    HB_WIRE_RESULT,  /* "ok"|"warn"|"FAIL", topic, finding, fix or "" */
+    HB_WIRE_CHECK, /* version, deadline, args... */
+    /* "ok"|"warn"|"FAIL", topic, finding, fix or "" (English); then, for
+     * haobtc-login to show them in its language, the finding's and the
+     * fix's msgid ("": data, shown as it is) each followed by its
+     * arguments (finding.h). A reader takes four fields alone as English. */
+    HB_WIRE_RESULT,
     HB_WIRE_CHECKED, /* no more results */
     /* helper -> module, before an answer, only with debug: one line of the
      * login's story the module logs (an HTTP call's status and duration);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "finding.h"
 #include "helper_client.h"
 #include "wire.h"
 
@@ -23,6 +24,9 @@
  * and ping (each within http_timeout), with room for the helper's start. */
 #define REQUESTS 3
 #define START_ROOM 5
+/* A translation is longer in bytes than its English (3 per Chinese
+ * character) and its arguments may be long paths. */
+#define FINDING_TEXT_MAX 1024
 
 static bool verdict_of(const char *word, enum check_verdict *v)
 {
@@ -35,6 +39,22 @@ static bool verdict_of(const char *word, enum check_verdict *v)
     else
         return false;
     return true;
+}
+
+/* A RESULT's finding and fix in the reader's language: from the texts
+ * after the four English fields, or those fields as they are when the
+ * helper sent none (older) or one this program does not list (newer). */
+static void result_texts(const struct check *c, const struct hb_wire *in,
+                         char *finding, char *fix, size_t size)
+{
+    int at = 4;
+    if (in->n_fields > at &&
+        hb_finding_read(in, &at, c->t, hb_wire_field(in, 2), finding, size) &&
+        hb_finding_read(in, &at, c->t, hb_wire_field(in, 3), fix, size) &&
+        at == in->n_fields)
+        return;
+    snprintf(finding, size, "%s", hb_wire_field(in, 2));
+    snprintf(fix, size, "%s", hb_wire_field(in, 3));
 }
 
 /* Prints the helper's findings until it says it is done. */
@@ -52,13 +72,14 @@ static enum hb_status relay_findings(struct check *c, struct hb_helper *h,
             return HB_OK;
         if (in.type == HB_WIRE_ERROR)
             return hb_fail(err, HB_ERR_UNAVAIL, "%s", hb_wire_field(&in, 2));
-        if (in.type != HB_WIRE_RESULT || in.n_fields != 4 ||
+        if (in.type != HB_WIRE_RESULT || in.n_fields < 4 ||
             !verdict_of(hb_wire_field(&in, 0), &v))
             return hb_fail(err, HB_ERR_UNAVAIL,
                            "the haobtc helper answered out of turn (frame %d)",
                            in.type);
-        check_say(c, v, hb_wire_field(&in, 1), hb_wire_field(&in, 3), "%s",
-                  hb_wire_field(&in, 2));
+        char finding[FINDING_TEXT_MAX], fix[FINDING_TEXT_MAX];
+        result_texts(c, &in, finding, fix, sizeof(finding));
+        check_say(c, v, hb_wire_field(&in, 1), fix, "%s", finding);
     }
 }
 
