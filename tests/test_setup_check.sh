@@ -609,5 +609,68 @@ else
     not_ok check_report_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
 fi
 
+# --- the network findings in the administrator's language: they come
+# from the helper as texts and arguments, and haobtc-login puts them
+# together in Chinese; only the data (hosts, paths, libcurl's words,
+# haobtc's codes) stays as it is
+# zh_net NAME RUN LINE: the zh run RUN printed exactly LINE
+zh_net() {
+    if grep -qxF -- "$3" "$t/$2.out"; then ok "$1"; else not_ok "$1" "no line '$3'"; shown "$2"; fi
+}
+# zh_net_re NAME RUN REGEX: a line of the zh run RUN matches REGEX whole
+zh_net_re() {
+    if grep -qxE -- "$3" "$t/$2.out"; then ok "$1"; else not_ok "$1" "no line matching '$3'"; shown "$2"; fi
+}
+# zh_net_all NAME RUN EN: RUN has as many network lines as the English
+# run EN, none of them all ASCII (a line left in English would be)
+zh_net_all() {
+    local net='^(ok  |warn|FAIL) (secret|fleet key|provider|relay|ca_file|helper)[^:]*: ' n_zh n_en left
+    n_zh=$(grep -cE "$net" "$t/$2.out")
+    n_en=$(grep -cE "$net" "$t/$3.out")
+    left=$(grep -E "$net" "$t/$2.out" | LC_ALL=C grep -v $'[\x80-\xff]')
+    if [ "$n_zh" = "$n_en" ] && [ "$n_zh" -gt 0 ] && [ -z "$left" ]; then ok "$1"; else
+        not_ok "$1" "$n_zh network lines (English: $n_en), not translated: ${left:-none}"
+        shown "$2"
+    fi
+}
+if zh=$(hb_zh_locale); then
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check green_zh --skip map,pam,sshd
+    zh_net check_network_in_chinese_credentials_ok green_zh \
+        'ok   provider credentials: haobtc 接受 client_id test-client 及其密钥（一个虚构的代码按预期被以 40009 拒绝）'
+    zh_net check_network_in_chinese_fleet_key_ok green_zh \
+        "ok   relay fleet key: 中继接受了用 $HB_FLEET_KEY 签名的空操作请求"
+    zh_net_re check_network_in_chinese_relay_health green_zh \
+        "ok   relay health: GET $RELAY_URL/health 已应答：运行中，[0-9]+ 个登录在等待"
+    zh_net_re check_network_in_chinese_tls_ok green_zh \
+        "ok   provider TLS: 127\.0\.0\.1 的证书已通过 ca_file $HB_PKI/ca\.pem 验证，有效期至 [0-9]{4}-[0-9]{2}-[0-9]{2}"
+    check check_network_in_chinese_green_exits_zero [ "$(<"$t/green_zh.rc")" = 0 ]
+    zh_net_all check_network_in_chinese_green_whole green_zh green
+
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check wrongsecret_zh -c "$t/wrongsecret.conf" "${quick[@]}" --skip map
+    zh_net check_network_in_chinese_wrong_secret_fail_with_fix wrongsecret_zh \
+        "FAIL provider credentials: client secret 错误：haobtc 认识 client_id test-client，但拒绝了它的密钥（40007 client_secret_mismatch: client_secret mismatch (client_secret不匹配)）。修复：把 haobtc 为 client_id test-client 签发的密钥写入 $t/wrong.secret。"
+    check check_network_in_chinese_wrong_secret_exits_one [ "$(<"$t/wrongsecret_zh.rc")" = 1 ]
+    zh_net_all check_network_in_chinese_wrong_secret_whole wrongsecret_zh wrongsecret
+
+    # The relay down: libcurl's words stay English, the fix is Chinese.
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check unreachable_zh -c "$t/dns.conf" "${quick[@]}" --skip map
+    zh_net_re check_network_in_chinese_relay_down_fail_with_fix unreachable_zh \
+        "FAIL relay TCP: [^。]*${closed}[^。]*。修复：确保本机能连接到 127\.0\.0\.1 端口 $closed（服务是否在运行？是否有防火墙？是否需要设置出站代理？）。"
+    zh_net_re check_network_in_chinese_dns_fail_with_fix unreachable_zh \
+        'FAIL provider DNS: [^。]*haobtc\.invalid[^。]*。修复：检查 site_url 中的主机名以及本机的 DNS 解析器（/etc/resolv\.conf）。'
+    zh_net_all check_network_in_chinese_unreachable_whole unreachable_zh unreachable
+
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check untrusted_zh -c "$t/tls.conf" "${quick[@]}" --skip map
+    zh_net_re check_network_in_chinese_tls_fail_with_fix untrusted_zh \
+        "FAIL provider TLS: [^。]*。修复：把 ca_file 设为签发 127\.0\.0\.1 证书的 CA（当前为 $HB_PKI/untrusted-ca\.pem），或删除 ca_file 以使用系统信任的 CA。"
+    zh_net_all check_network_in_chinese_untrusted_whole untrusted_zh untrusted
+
+    # In English the texts' travel changes no word.
+    check check_network_in_english_keeps_its_words \
+        grep -qxF 'ok   provider credentials: haobtc accepts client_id test-client and its secret (a made-up code was refused with 40009, as it must be)' "$t/green.out"
+else
+    not_ok check_network_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
+fi
+
 echo "the whole test took $SECONDS s"
 finish

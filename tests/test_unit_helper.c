@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "finding.h"
 #include "helper_client.h"
 #include "testutil.h"
 #include "wire.h"
@@ -314,6 +315,72 @@ static void frame_building_stops_at_the_limits(void **state)
     assert_false(hb_wire_add(&w, "x"));
 }
 
+/* The helper's texts as they cross the wire: a listed msgid comes back
+ * as its English, data as it is, and anything else is refused rather
+ * than formatted (haobtc-login then shows the frame's English fields). */
+static void finding_texts_are_formatted_only_when_listed(void **state)
+{
+    (void)state;
+    struct hb_finding_text found, fix, data, unlisted;
+    hb_finding_text(&found, HB_FT_CLIENT_ID_WRONG, "c-1", "40002 x");
+    hb_finding_text(&fix, HB_FT_FIX_NO_PING);
+    hb_finding_data(&data, "Could not resolve host: x");
+    hb_finding_text(&unlisted, "%s and %s", "a", "b");
+    assert_string_equal(unlisted.msgid, "");
+    assert_string_equal(unlisted.english, "a and b");
+    struct hb_wire w;
+    hb_wire_init(&w, HB_WIRE_RESULT);
+    assert_true(hb_finding_add(&w, &found) && hb_finding_add(&w, &fix) &&
+                hb_finding_add(&w, &data) && hb_finding_add(&w, &unlisted));
+    assert_int_equal(w.n_fields, 6);
+    char out[256];
+    int at = 0;
+    assert_true(hb_finding_read(&w, &at, NULL, "", out, sizeof(out)));
+    assert_string_equal(out, found.english);
+    assert_string_equal(out, "the client id is wrong: haobtc does not know "
+                             "client_id c-1 (40002 x)");
+    assert_true(hb_finding_read(&w, &at, NULL, "", out, sizeof(out)));
+    assert_string_equal(out, fix.english);
+    assert_true(hb_finding_read(&w, &at, NULL, "as sent", out, sizeof(out)));
+    assert_string_equal(out, "as sent");
+    assert_true(hb_finding_read(&w, &at, NULL, "a and b", out, sizeof(out)));
+    assert_string_equal(out, "a and b");
+    assert_int_equal(at, w.n_fields);
+    assert_false(hb_finding_read(&w, &at, NULL, "", out, sizeof(out)));
+    /* A format string from the wire is never used, listed or not. */
+    const char *hostile[] = {"%n%n%s", "%s is %s %s", "%x %p", "x"};
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        hb_wire_init(&w, HB_WIRE_RESULT);
+        assert_true(hb_wire_add(&w, hostile[i]) && hb_wire_add(&w, "a") &&
+                    hb_wire_add(&w, "b") && hb_wire_add(&w, "c"));
+        at = 0;
+        assert_false(hb_finding_read(&w, &at, NULL, "", out, sizeof(out)));
+    }
+    /* A listed text whose arguments the frame lacks. */
+    hb_wire_init(&w, HB_WIRE_RESULT);
+    assert_true(hb_wire_add(&w, HB_FT_DNS_RESOLVED) && hb_wire_add(&w, "h"));
+    at = 0;
+    assert_false(hb_finding_read(&w, &at, NULL, "", out, sizeof(out)));
+}
+
+static void finding_format_knows_only_s_and_cuts_on_a_character(void **state)
+{
+    (void)state;
+    const char *arg[] = {"one", "two"};
+    char out[64];
+    assert_true(
+        hb_finding_format("%2$s, %1$s, %s: 100%%", arg, 2, out, sizeof(out)));
+    assert_string_equal(out, "two, one, one: 100%");
+    const char *bad[] = {"%d", "%s %s %s", "%3$s", "%n", "%", "%1$d", "%ls"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(hb_finding_format(bad[i], arg, 2, out, sizeof(out)));
+    /* 中文 is six bytes: five leave room for the first character only. */
+    char small[5];
+    assert_true(hb_finding_format("中%s", (const char *[]){"文"}, 1, small,
+                                  sizeof(small)));
+    assert_string_equal(small, "中");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +397,8 @@ int main(void)
         cmocka_unit_test(real_helper_reports_a_bad_configuration),
         cmocka_unit_test(frame_decoding_refuses_bad_lengths_and_nul),
         cmocka_unit_test(frame_building_stops_at_the_limits),
+        cmocka_unit_test(finding_texts_are_formatted_only_when_listed),
+        cmocka_unit_test(finding_format_knows_only_s_and_cuts_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
