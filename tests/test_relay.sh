@@ -22,9 +22,9 @@ trap cleanup EXIT
 
 # get URL / post URL FIELD=VALUE...: the status on stdout; the body goes to
 # $out (default $tdir/body), the headers to $out.h.
-get() {
+get() { # get URL [curl options]
     local o=${out:-$tdir/body}
-    curl "${ca[@]}" -o "$o" -D "$o.h" -w '%{http_code}' "$1"
+    curl "${ca[@]}" -o "$o" -D "$o.h" -w '%{http_code}' "$1" "${@:2}"
 }
 # post URL FIELD=VALUE...: signed with the fleet key, as a module does
 post() {
@@ -639,6 +639,195 @@ for i in 1 2 3 4 5 6; do
 done >"$tdir/no-proxy.out"
 is forwarded_for_from_loopback_is_ignored_by_default 404,404,404,404,404,429 \
     "$(paste -sd, "$tdir/no-proxy.out")"
+
+# --- limits spend on failures, never on a live login's own requests: a
+# crowd behind one address (an office's NAT) logs in whatever its number,
+# while an address that guesses links is limited. guess BASE MAX FROM:
+# random short links from the local address FROM over one kept-alive
+# connection until the first 429 (at most MAX); prints how many came
+# first, the 429 with its Retry-After ("none" if none came) and the
+# statuses that came first.
+guess() {
+    python3 - "$@" <<'EOF'
+import http.client, os, random, ssl, sys
+base, most, src = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                   source_address=(src, 0))
+abc = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+seen = []
+for _ in range(most):
+    conn.request("GET", "/s/" + "".join(random.choice(abc) for _ in range(8)))
+    r = conn.getresponse()
+    r.read()
+    if r.status == 429:
+        print(len(seen), "429:" + (r.getheader("Retry-After") or "-"),
+              " ".join(sorted(set(seen))))
+        sys.exit(0)
+    seen.append(str(r.status))
+    if r.will_close:
+        conn.close()
+print(len(seen), "none", " ".join(sorted(set(seen))))
+EOF
+}
+# views BASE PATH N FROM: N GETs of PATH from FROM over one kept-alive
+# connection; prints each status
+views() {
+    python3 - "$@" <<'EOF'
+import http.client, os, ssl, sys
+base, path, n, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                   source_address=(src, 0))
+for _ in range(n):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    print(r.status)
+    if r.will_close:
+        conn.close()
+EOF
+}
+# default_relay NAME: a relay given only what it needs to run, so every
+# limit is its default; sets own_url and own_pid
+default_relay() {
+    local dir=$tdir/$1 port
+    mkdir -p "$dir"
+    port=$(free_port)
+    "$HB_BUILD/tools/relay/haobtc-relay" --port "$port" --port-file "$dir/relay.port" \
+        --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
+        --public-url "https://127.0.0.1:$port" --fleet-key-file "$HB_FLEET_KEY" \
+        --client-id test-client --authorize-url "$prefix" >>"$dir/relay.log" 2>&1 &
+    own_pid=$!
+    pids+=("$own_pid")
+    wait_for_file "$dir/relay.port" 10 || { cat "$dir/relay.log"; return 1; }
+    own_url=https://127.0.0.1:$port
+}
+# 200 logins at once, every phone from 127.0.0.1, every module from an
+# address and host of its own (tests/relay-crowd). Before, 6 of 50 got
+# through: the others met 429 on the context page, on Continue or on the
+# callback after the approval, or were refused at connect past 32
+# connections from the address.
+default_relay nat || exit 1
+nat_url=$own_url
+"$HB_SRC/tests/relay-crowd" "$nat_url" 200 "$MOCK2_URL" >"$tdir/nat.out" 2>&1
+is logins_of_200_phones_behind_one_address_at_once_all_succeed_with_default_limits \
+    "phones 200 polls 200" "$(head -n 1 "$tdir/nat.out")"
+[ "$(head -n 1 "$tdir/nat.out")" = "phones 200 polls 200" ] || sed -n '2,9p' "$tdir/nat.out"
+# Guessing is a failure: an address guessing links spends the default
+# budget (60, 20 a second), then meets 429 with Retry-After.
+read -r n_guessed limited statuses <<<"$(guess "$nat_url" 400 127.0.0.1)"
+if [ "$limited" = 429:1 ] && [ "$statuses" = 404 ] && [ "$n_guessed" -ge 60 ] &&
+    [ "$n_guessed" -lt 400 ]; then
+    ok "an_address_guessing_links_gets_429_after_its_default_budget ($n_guessed 404 first)"
+else
+    not_ok an_address_guessing_links_gets_429_after_its_default_budget \
+        "$n_guessed $limited $statuses"
+fi
+# On the relay with a budget of 5 (1 a second): an address that spent it
+# guessing (a 429 right before each step) still passes every step of a
+# live login of its own.
+spent_then() { # spent_then FROM: nothing when FROM's guesses end in 429
+    read -r n_guessed limited statuses <<<"$(guess "$rate_url" 20 "$1")"
+    [ "$limited" = 429:1 ] && [ "$n_guessed" -le 5 ] || echo "not spent: $n_guessed $limited"
+}
+p_live=$(new_secret)
+s_live=$(state_of "$p_live")
+register "$rate_url" "$s_live"
+live_link=$link
+from=(--interface 127.0.0.7)
+{
+    spent_then 127.0.0.7
+    echo "page $(get "$live_link" "${from[@]}")"
+    csrf=$(grep -o 'name="csrf" value="[^"]*"' "$tdir/body" | sed 's/.*value="\([^"]*\)"/\1/')
+    spent_then 127.0.0.7
+    echo "continue $(curl "${ca[@]}" "${from[@]}" -c "$tdir/live.jar" -o /dev/null \
+        -w '%{http_code}' --data-urlencode "csrf=$csrf" "$live_link")"
+    spent_then 127.0.0.7
+    echo "callback $(getc "$tdir/live.jar" "$rate_url/cb?code=live-code&state=$s_live" "${from[@]}")"
+} >"$tdir/live.out"
+is live_login_from_an_address_whose_budget_is_spent_passes_every_step \
+    "page 200 continue 303 callback 200" "$(paste -sd' ' "$tdir/live.out")"
+is its_poll_gets_the_code '200 {"ok":true,"code":"live-code"}' \
+    "$(post "$rate_url/api/v1/poll" "secret=$p_live" wait=0) $(body)"
+# A live link is served free 20 times (RELAY_FREE_VIEWS); past that each
+# view spends its address's budget, so a leaked link cannot flood.
+register "$rate_url" "$(state_of "$(new_secret)")"
+{
+    spent_then 127.0.0.8
+    views "$rate_url" "${link#"$rate_url"}" 20 127.0.0.8 | sort | uniq -c | tr -s ' '
+} >"$tdir/views.out"
+is live_link_viewed_20_times_by_an_address_whose_budget_is_spent_is_200_each " 20 200" \
+    "$(cat "$tdir/views.out")"
+views "$rate_url" "${link#"$rate_url"}" 10 127.0.0.8 >"$tdir/views2.out"
+if grep -qx 429 "$tdir/views2.out"; then
+    ok "views_past_the_free_20_spend_the_budget ($(paste -sd, "$tdir/views2.out"))"
+else
+    not_ok views_past_the_free_20_spend_the_budget "$(paste -sd, "$tdir/views2.out")"
+fi
+# A wrong anti-CSRF value and a callback without the cookie are failures:
+# 429 once the budget is spent.
+{
+    spent_then 127.0.0.9
+    echo "$(curl "${ca[@]}" --interface 127.0.0.9 -o /dev/null -w '%{http_code}' \
+        --data csrf=AAAAAAAAAAAAAAAAAAAAAA "$link")" \
+        "$(get "$rate_url/cb?code=c&state=$(state_of "$(new_secret)")" --interface 127.0.0.9)"
+} >"$tdir/fails.out"
+is bad_csrf_and_unknown_callback_of_an_address_whose_budget_is_spent_are_429 \
+    "429 429" "$(cat "$tdir/fails.out")"
+
+# --- connections: an address keeps at most --max-client-connections (32)
+# that are slow to send a request (2 s); past that the longest waiting
+# are cut, and a quick request is never refused. 40 idle connections from
+# 127.0.0.10, a fresh request from there 1 s later, 4 s later which are
+# still open, and another fresh request.
+own_relay conns || exit 1
+python3 - "$own_url" >"$tdir/conns.out" <<'EOF'
+import asyncio, http.client, os, ssl, sys, time
+base = sys.argv[1]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+
+def fresh():
+    c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                    source_address=("127.0.0.10", 0))
+    try:
+        c.request("GET", "/s/AAAAAAAA")
+        return str(c.getresponse().status)
+    except Exception as e:
+        return type(e).__name__
+    finally:
+        c.close()
+
+async def main():
+    held = []
+    for _ in range(40):
+        held.append(await asyncio.open_connection(host, int(port), ssl=ctx,
+                                                  local_addr=("127.0.0.10", 0)))
+    t0 = time.monotonic()
+    await asyncio.sleep(1)
+    first = await asyncio.to_thread(fresh)
+    await asyncio.sleep(4 - (time.monotonic() - t0))
+    cut = []
+    for i, (r, w) in enumerate(held):
+        try:
+            if await asyncio.wait_for(r.read(1), 0.05) == b"":
+                cut.append(i)
+        except asyncio.TimeoutError:
+            pass
+        except Exception:
+            cut.append(i)
+    second = await asyncio.to_thread(fresh)
+    print("fresh %s open %d cut %s fresh %s" % (first, 40 - len(cut),
+                                                ",".join(map(str, cut)), second))
+    for r, w in held:
+        w.close()
+asyncio.run(main())
+EOF
+is slow_connections_past_32_are_cut_longest_waiting_first_and_fresh_requests_served \
+    "fresh 404 open 32 cut 0,1,2,3,4,5,6,7 fresh 404" "$(cat "$tdir/conns.out")"
 
 # --- a PAM login through the relay, the phone simulated with curl
 pdir=$tdir/pam
