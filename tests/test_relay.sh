@@ -13,6 +13,7 @@ main_url=$RELAY_URL
 prefix="https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/"
 ca=(--cacert "$HB_PKI/ca.pem" -sS --max-time 15)
 pids=()
+relays=() # our own relays, stopped at the end
 pt_pid=
 cleanup() {
     stop_pid "$pt_pid"
@@ -98,6 +99,7 @@ own_relay() {
     mkdir -p "$tdir/$name"
     start_relay "$tdir/$name" "$MOCK2_PORT" "$@" || return 1
     pids+=("$RELAY_PID")
+    relays+=("$RELAY_PID")
     own_url=$RELAY_URL own_pid=$RELAY_PID
     RELAY_URL=$main_url
 }
@@ -702,6 +704,7 @@ default_relay() {
         --client-id test-client --authorize-url "$prefix" >>"$dir/relay.log" 2>&1 &
     own_pid=$!
     pids+=("$own_pid")
+    relays+=("$own_pid")
     wait_for_file "$dir/relay.port" 10 || { cat "$dir/relay.log"; return 1; }
     own_url=https://127.0.0.1:$port
 }
@@ -967,11 +970,66 @@ is expired_sessions_are_not_counted 0 "$(sessions "$ttl_url")"
 # The bucket has refilled meanwhile.
 is rate_limited_client_is_served_again_later 404 "$(get "$rate_url/s/AAAAAAAA")"
 
-# Our relays stop on SIGTERM; under the sanitizers they report here.
+# --- the way out: a relay whose port is taken says which and ends with
+# status 1 (the public port, or the module port with the public one
+# already serving); SIGTERM with polls waiting answers each 503 and ends
+# with status 0. Under the sanitizers a leak or a crash on the way would
+# add to the output or change the status.
+taken_port=${main_url##*:}
+taken() { # taken OUT OPTIONS...: the relay's status, its output in OUT
+    "$HB_BUILD/tools/relay/haobtc-relay" --public-url https://127.0.0.1 \
+        --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+        --authorize-url "$prefix" "${@:2}" >"$1" 2>&1
+    echo $?
+}
+is relay_with_its_port_taken_exits_1 1 "$(taken "$tdir/taken.out" --port "$taken_port")"
+is relay_with_its_port_taken_says_only_which_and_why \
+    "haobtc-relay: cannot listen on 127.0.0.1:$taken_port: Address already in use" \
+    "$(cat "$tdir/taken.out")"
+is relay_with_its_module_port_taken_exits_1 1 \
+    "$(taken "$tdir/taken-module.out" --port "$(free_port)" --module-port "$taken_port")"
+is relay_with_its_module_port_taken_says_only_which_and_why \
+    "haobtc-relay: cannot listen on 127.0.0.1:$taken_port: Address already in use" \
+    "$(cat "$tdir/taken-module.out")"
+own_relay stopping || exit 1
+stopping_url=$own_url stopping_pid=$own_pid
+"$HB_SRC/tests/relay-crowd" "$stopping_url" 20 - >"$tdir/stopping.out" 2>&1 &
+crowd_pid=$!
+pids+=("$crowd_pid")
+for _ in $(seq 100); do
+    get "$stopping_url/health" >/dev/null
+    grep -q '"waiting":20' "$tdir/body" && break
+    sleep 0.1
+done
+check twenty_polls_wait_on_the_relay grep -q '"waiting":20' "$tdir/body"
+kill -TERM "$stopping_pid"
+wait "$stopping_pid"
+is relay_stopped_by_sigterm_with_polls_waiting_exits_0 0 "$?"
+wait "$crowd_pid"
+is each_waiting_poll_is_answered_503_shutting_down "503 shutting down: 20" "$(cat "$tdir/stopping.out")"
+check relay_says_it_stops_and_nothing_after grep -qx 'stopping' <(tail -n 1 "$tdir/stopping/relay.log")
+
+# Our relays stop on SIGTERM with status 0; under the sanitizers they
+# report here.
+# (Not in a subshell: only this shell can wait for them.)
+: >"$tdir/stopped.out"
+for p in "${relays[@]}"; do
+    kill -TERM "$p" 2>/dev/null || continue
+    for _ in $(seq 100); do
+        kill -0 "$p" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$p" 2>/dev/null # 137: it hung
+    wait "$p"
+    echo $? >>"$tdir/stopped.out"
+done
+is own_relays_stop_on_sigterm_with_status_0 " $((${#relays[@]} - 1)) 0" \
+    "$(sort "$tdir/stopped.out" | uniq -c | tr -s ' ')"
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 check own_relays_stop_without_sanitizer_reports \
     lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" \
     "$tdir/rate/relay.log" "$tdir/modules/relay.log" "$tdir/budget/relay.log" \
-    "$tdir/no_proxy/relay.log"
+    "$tdir/no_proxy/relay.log" "$tdir/nat/relay.log" "$tdir/conns/relay.log" \
+    "$tdir/stopping/relay.log" "$tdir/pkce/relay.log"
 finish
