@@ -13,6 +13,7 @@ main_url=$RELAY_URL
 prefix="https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/"
 ca=(--cacert "$HB_PKI/ca.pem" -sS --max-time 15)
 pids=()
+relays=() # our own relays, stopped at the end
 pt_pid=
 cleanup() {
     stop_pid "$pt_pid"
@@ -22,9 +23,9 @@ trap cleanup EXIT
 
 # get URL / post URL FIELD=VALUE...: the status on stdout; the body goes to
 # $out (default $tdir/body), the headers to $out.h.
-get() {
+get() { # get URL [curl options]
     local o=${out:-$tdir/body}
-    curl "${ca[@]}" -o "$o" -D "$o.h" -w '%{http_code}' "$1"
+    curl "${ca[@]}" -o "$o" -D "$o.h" -w '%{http_code}' "$1" "${@:2}"
 }
 # post URL FIELD=VALUE...: signed with the fleet key, as a module does
 post() {
@@ -98,6 +99,7 @@ own_relay() {
     mkdir -p "$tdir/$name"
     start_relay "$tdir/$name" "$MOCK2_PORT" "$@" || return 1
     pids+=("$RELAY_PID")
+    relays+=("$RELAY_PID")
     own_url=$RELAY_URL own_pid=$RELAY_PID
     RELAY_URL=$main_url
 }
@@ -640,6 +642,196 @@ done >"$tdir/no-proxy.out"
 is forwarded_for_from_loopback_is_ignored_by_default 404,404,404,404,404,429 \
     "$(paste -sd, "$tdir/no-proxy.out")"
 
+# --- limits spend on failures, never on a live login's own requests: a
+# crowd behind one address (an office's NAT) logs in whatever its number,
+# while an address that guesses links is limited. guess BASE MAX FROM:
+# random short links from the local address FROM over one kept-alive
+# connection until the first 429 (at most MAX); prints how many came
+# first, the 429 with its Retry-After ("none" if none came) and the
+# statuses that came first.
+guess() {
+    python3 - "$@" <<'EOF'
+import http.client, os, random, ssl, sys
+base, most, src = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                   source_address=(src, 0))
+abc = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+seen = []
+for _ in range(most):
+    conn.request("GET", "/s/" + "".join(random.choice(abc) for _ in range(8)))
+    r = conn.getresponse()
+    r.read()
+    if r.status == 429:
+        print(len(seen), "429:" + (r.getheader("Retry-After") or "-"),
+              " ".join(sorted(set(seen))))
+        sys.exit(0)
+    seen.append(str(r.status))
+    if r.will_close:
+        conn.close()
+print(len(seen), "none", " ".join(sorted(set(seen))))
+EOF
+}
+# views BASE PATH N FROM: N GETs of PATH from FROM over one kept-alive
+# connection; prints each status
+views() {
+    python3 - "$@" <<'EOF'
+import http.client, os, ssl, sys
+base, path, n, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                   source_address=(src, 0))
+for _ in range(n):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    print(r.status)
+    if r.will_close:
+        conn.close()
+EOF
+}
+# default_relay NAME: a relay given only what it needs to run, so every
+# limit is its default; sets own_url and own_pid
+default_relay() {
+    local dir=$tdir/$1 port
+    mkdir -p "$dir"
+    port=$(free_port)
+    "$HB_BUILD/tools/relay/haobtc-relay" --port "$port" --port-file "$dir/relay.port" \
+        --cert "$HB_PKI/server.pem" --key "$HB_PKI/server-key.pem" \
+        --public-url "https://127.0.0.1:$port" --fleet-key-file "$HB_FLEET_KEY" \
+        --client-id test-client --authorize-url "$prefix" >>"$dir/relay.log" 2>&1 &
+    own_pid=$!
+    pids+=("$own_pid")
+    relays+=("$own_pid")
+    wait_for_file "$dir/relay.port" 10 || { cat "$dir/relay.log"; return 1; }
+    own_url=https://127.0.0.1:$port
+}
+# 200 logins at once, every phone from 127.0.0.1, every module from an
+# address and host of its own (tests/relay-crowd). Before, 6 of 50 got
+# through: the others met 429 on the context page, on Continue or on the
+# callback after the approval, or were refused at connect past 32
+# connections from the address.
+default_relay nat || exit 1
+nat_url=$own_url
+"$HB_SRC/tests/relay-crowd" "$nat_url" 200 "$MOCK2_URL" >"$tdir/nat.out" 2>&1
+is logins_of_200_phones_behind_one_address_at_once_all_succeed_with_default_limits \
+    "phones 200 polls 200" "$(head -n 1 "$tdir/nat.out")"
+[ "$(head -n 1 "$tdir/nat.out")" = "phones 200 polls 200" ] || sed -n '2,9p' "$tdir/nat.out"
+# Guessing is a failure: an address guessing links spends the default
+# budget (60, 20 a second), then meets 429 with Retry-After.
+read -r n_guessed limited statuses <<<"$(guess "$nat_url" 400 127.0.0.1)"
+if [ "$limited" = 429:1 ] && [ "$statuses" = 404 ] && [ "$n_guessed" -ge 60 ] &&
+    [ "$n_guessed" -lt 400 ]; then
+    ok "an_address_guessing_links_gets_429_after_its_default_budget ($n_guessed 404 first)"
+else
+    not_ok an_address_guessing_links_gets_429_after_its_default_budget \
+        "$n_guessed $limited $statuses"
+fi
+# On the relay with a budget of 5 (1 a second): an address that spent it
+# guessing (a 429 right before each step) still passes every step of a
+# live login of its own.
+spent_then() { # spent_then FROM: nothing when FROM's guesses end in 429
+    read -r n_guessed limited statuses <<<"$(guess "$rate_url" 20 "$1")"
+    [ "$limited" = 429:1 ] && [ "$n_guessed" -le 5 ] || echo "not spent: $n_guessed $limited"
+}
+p_live=$(new_secret)
+s_live=$(state_of "$p_live")
+register "$rate_url" "$s_live"
+live_link=$link
+from=(--interface 127.0.0.7)
+{
+    spent_then 127.0.0.7
+    echo "page $(get "$live_link" "${from[@]}")"
+    csrf=$(grep -o 'name="csrf" value="[^"]*"' "$tdir/body" | sed 's/.*value="\([^"]*\)"/\1/')
+    spent_then 127.0.0.7
+    echo "continue $(curl "${ca[@]}" "${from[@]}" -c "$tdir/live.jar" -o /dev/null \
+        -w '%{http_code}' --data-urlencode "csrf=$csrf" "$live_link")"
+    spent_then 127.0.0.7
+    echo "callback $(getc "$tdir/live.jar" "$rate_url/cb?code=live-code&state=$s_live" "${from[@]}")"
+} >"$tdir/live.out"
+is live_login_from_an_address_whose_budget_is_spent_passes_every_step \
+    "page 200 continue 303 callback 200" "$(paste -sd' ' "$tdir/live.out")"
+is its_poll_gets_the_code '200 {"ok":true,"code":"live-code"}' \
+    "$(post "$rate_url/api/v1/poll" "secret=$p_live" wait=0) $(body)"
+# A live link is served free 20 times (RELAY_FREE_VIEWS); past that each
+# view spends its address's budget, so a leaked link cannot flood.
+register "$rate_url" "$(state_of "$(new_secret)")"
+{
+    spent_then 127.0.0.8
+    views "$rate_url" "${link#"$rate_url"}" 20 127.0.0.8 | sort | uniq -c | tr -s ' '
+} >"$tdir/views.out"
+is live_link_viewed_20_times_by_an_address_whose_budget_is_spent_is_200_each " 20 200" \
+    "$(cat "$tdir/views.out")"
+views "$rate_url" "${link#"$rate_url"}" 10 127.0.0.8 >"$tdir/views2.out"
+if grep -qx 429 "$tdir/views2.out"; then
+    ok "views_past_the_free_20_spend_the_budget ($(paste -sd, "$tdir/views2.out"))"
+else
+    not_ok views_past_the_free_20_spend_the_budget "$(paste -sd, "$tdir/views2.out")"
+fi
+# A wrong anti-CSRF value and a callback without the cookie are failures:
+# 429 once the budget is spent.
+{
+    spent_then 127.0.0.9
+    echo "$(curl "${ca[@]}" --interface 127.0.0.9 -o /dev/null -w '%{http_code}' \
+        --data csrf=AAAAAAAAAAAAAAAAAAAAAA "$link")" \
+        "$(get "$rate_url/cb?code=c&state=$(state_of "$(new_secret)")" --interface 127.0.0.9)"
+} >"$tdir/fails.out"
+is bad_csrf_and_unknown_callback_of_an_address_whose_budget_is_spent_are_429 \
+    "429 429" "$(cat "$tdir/fails.out")"
+
+# --- connections: an address keeps at most --max-client-connections (32)
+# that are slow to send a request (2 s); past that the longest waiting
+# are cut, and a quick request is never refused. 40 idle connections from
+# 127.0.0.10, a fresh request from there 1 s later, 4 s later which are
+# still open, and another fresh request.
+own_relay conns || exit 1
+python3 - "$own_url" >"$tdir/conns.out" <<'EOF'
+import asyncio, http.client, os, ssl, sys, time
+base = sys.argv[1]
+host, port = base[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=os.environ["HB_PKI"] + "/ca.pem")
+
+def fresh():
+    c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10,
+                                    source_address=("127.0.0.10", 0))
+    try:
+        c.request("GET", "/s/AAAAAAAA")
+        return str(c.getresponse().status)
+    except Exception as e:
+        return type(e).__name__
+    finally:
+        c.close()
+
+async def main():
+    held = []
+    for _ in range(40):
+        held.append(await asyncio.open_connection(host, int(port), ssl=ctx,
+                                                  local_addr=("127.0.0.10", 0)))
+    t0 = time.monotonic()
+    await asyncio.sleep(1)
+    first = await asyncio.to_thread(fresh)
+    await asyncio.sleep(4 - (time.monotonic() - t0))
+    cut = []
+    for i, (r, w) in enumerate(held):
+        try:
+            if await asyncio.wait_for(r.read(1), 0.05) == b"":
+                cut.append(i)
+        except asyncio.TimeoutError:
+            pass
+        except Exception:
+            cut.append(i)
+    second = await asyncio.to_thread(fresh)
+    print("fresh %s open %d cut %s fresh %s" % (first, 40 - len(cut),
+                                                ",".join(map(str, cut)), second))
+    for r, w in held:
+        w.close()
+asyncio.run(main())
+EOF
+is slow_connections_past_32_are_cut_longest_waiting_first_and_fresh_requests_served \
+    "fresh 404 open 32 cut 0,1,2,3,4,5,6,7 fresh 404" "$(cat "$tdir/conns.out")"
+
 # --- a PAM login through the relay, the phone simulated with curl
 pdir=$tdir/pam
 mkdir -p "$pdir/pam.d"
@@ -778,11 +970,66 @@ is expired_sessions_are_not_counted 0 "$(sessions "$ttl_url")"
 # The bucket has refilled meanwhile.
 is rate_limited_client_is_served_again_later 404 "$(get "$rate_url/s/AAAAAAAA")"
 
-# Our relays stop on SIGTERM; under the sanitizers they report here.
+# --- the way out: a relay whose port is taken says which and ends with
+# status 1 (the public port, or the module port with the public one
+# already serving); SIGTERM with polls waiting answers each 503 and ends
+# with status 0. Under the sanitizers a leak or a crash on the way would
+# add to the output or change the status.
+taken_port=${main_url##*:}
+taken() { # taken OUT OPTIONS...: the relay's status, its output in OUT
+    "$HB_BUILD/tools/relay/haobtc-relay" --public-url https://127.0.0.1 \
+        --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+        --authorize-url "$prefix" "${@:2}" >"$1" 2>&1
+    echo $?
+}
+is relay_with_its_port_taken_exits_1 1 "$(taken "$tdir/taken.out" --port "$taken_port")"
+is relay_with_its_port_taken_says_only_which_and_why \
+    "haobtc-relay: cannot listen on 127.0.0.1:$taken_port: Address already in use" \
+    "$(cat "$tdir/taken.out")"
+is relay_with_its_module_port_taken_exits_1 1 \
+    "$(taken "$tdir/taken-module.out" --port "$(free_port)" --module-port "$taken_port")"
+is relay_with_its_module_port_taken_says_only_which_and_why \
+    "haobtc-relay: cannot listen on 127.0.0.1:$taken_port: Address already in use" \
+    "$(cat "$tdir/taken-module.out")"
+own_relay stopping || exit 1
+stopping_url=$own_url stopping_pid=$own_pid
+"$HB_SRC/tests/relay-crowd" "$stopping_url" 20 - >"$tdir/stopping.out" 2>&1 &
+crowd_pid=$!
+pids+=("$crowd_pid")
+for _ in $(seq 100); do
+    get "$stopping_url/health" >/dev/null
+    grep -q '"waiting":20' "$tdir/body" && break
+    sleep 0.1
+done
+check twenty_polls_wait_on_the_relay grep -q '"waiting":20' "$tdir/body"
+kill -TERM "$stopping_pid"
+wait "$stopping_pid"
+is relay_stopped_by_sigterm_with_polls_waiting_exits_0 0 "$?"
+wait "$crowd_pid"
+is each_waiting_poll_is_answered_503_shutting_down "503 shutting down: 20" "$(cat "$tdir/stopping.out")"
+check relay_says_it_stops_and_nothing_after grep -qx 'stopping' <(tail -n 1 "$tdir/stopping/relay.log")
+
+# Our relays stop on SIGTERM with status 0; under the sanitizers they
+# report here.
+# (Not in a subshell: only this shell can wait for them.)
+: >"$tdir/stopped.out"
+for p in "${relays[@]}"; do
+    kill -TERM "$p" 2>/dev/null || continue
+    for _ in $(seq 100); do
+        kill -0 "$p" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$p" 2>/dev/null # 137: it hung
+    wait "$p"
+    echo $? >>"$tdir/stopped.out"
+done
+is own_relays_stop_on_sigterm_with_status_0 " $((${#relays[@]} - 1)) 0" \
+    "$(sort "$tdir/stopped.out" | uniq -c | tr -s ' ')"
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 check own_relays_stop_without_sanitizer_reports \
     lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" \
     "$tdir/rate/relay.log" "$tdir/modules/relay.log" "$tdir/budget/relay.log" \
-    "$tdir/no_proxy/relay.log"
+    "$tdir/no_proxy/relay.log" "$tdir/nat/relay.log" "$tdir/conns/relay.log" \
+    "$tdir/stopping/relay.log" "$tdir/pkce/relay.log"
 finish

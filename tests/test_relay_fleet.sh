@@ -775,6 +775,74 @@ check rediss_with_an_untrusted_certificate_is_refused_and_health_says_so \
 check rediss_to_a_name_the_certificate_lacks_is_refused \
     grep -q '"error":"store: TLS to Redis failed' <<<"$(health "http://127.0.0.1:$nport")"
 
+budgets_and_stops_on_redis() {
+    # --- on Redis, limits spend on failures: 200 logins at once, every
+    # phone from 127.0.0.1, through a relay with default options (no
+    # trusted proxy, every limit its default)
+    local natport stopport crowd_pid busy_pid st
+    natport=$(free_port) stopport=$(free_port)
+    on_redis() { # on_redis NAME PORT [OPTIONS...]: HTTPS, default limits; sets on_redis_pid
+        "$HB_BUILD/tools/relay/haobtc-relay" --port "$2" --cert "$HB_PKI/server.pem" \
+            --key "$HB_PKI/server-key.pem" --public-url "https://127.0.0.1:$2" \
+            --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+            --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \
+            --store "redis://127.0.0.1:$rport/0" --store-password-file "$tdir/redis.pw" \
+            "${@:3}" >>"$tdir/$1.log" 2>&1 &
+        on_redis_pid=$!
+        pids+=("$on_redis_pid")
+    }
+    on_redis relay_nat "$natport"
+    check relay_on_redis_with_default_limits_is_healthy wait_healthy "https://127.0.0.1:$natport"
+    "$HB_SRC/tests/relay-crowd" "https://127.0.0.1:$natport" 200 "$MOCK2_URL" >"$tdir/nat.out" 2>&1
+    is logins_of_200_phones_behind_one_address_at_once_all_succeed_on_redis \
+        "phones 200 polls 200" "$(head -n 1 "$tdir/nat.out")"
+    [ "$(head -n 1 "$tdir/nat.out")" = "phones 200 polls 200" ] || sed -n '2,9p' "$tdir/nat.out"
+
+    # --- the way out on Redis: the store's subscriber thread is running
+    # when the port turns out taken; status 1 and one line naming it
+    "$HB_BUILD/tools/relay/haobtc-relay" --port "$natport" --public-url https://127.0.0.1 \
+        --fleet-key-file "$HB_FLEET_KEY" --client-id test-client \
+        --authorize-url "https://127.0.0.1:$MOCK2_PORT/auth/oauth/authorize/" \
+        --store "redis://127.0.0.1:$rport/0" --store-password-file "$tdir/redis.pw" \
+        >"$tdir/relay_taken2.log" 2>&1
+    is relay_on_redis_with_its_port_taken_exits_1 1 "$?"
+    is relay_on_redis_with_its_port_taken_says_only_which_and_why \
+        "haobtc-relay: cannot listen on 127.0.0.1:$natport: Address already in use" \
+        "$(cat "$tdir/relay_taken2.log")"
+    # SIGTERM while 20 polls wait and a crowd of 100 more logins
+    # registers, polls and calls back: each waiting poll is answered 503,
+    # the relay says it stops (and answers what its open connections still
+    # ask meanwhile) and ends with status 0.
+    on_redis relay_stop "$stopport"
+    check relay_to_stop_is_healthy wait_healthy "https://127.0.0.1:$stopport"
+    "$HB_SRC/tests/relay-crowd" "https://127.0.0.1:$stopport" 20 - >"$tdir/stop-waiting.out" 2>&1 &
+    crowd_pid=$!
+    for _ in $(seq 100); do
+        health "https://127.0.0.1:$stopport" | grep -q '"waiting":20' && break
+        sleep 0.1
+    done
+    check twenty_polls_wait_on_the_relay_on_redis \
+        grep -q '"waiting":20' <<<"$(health "https://127.0.0.1:$stopport")"
+    "$HB_SRC/tests/relay-crowd" "https://127.0.0.1:$stopport" 100 "$MOCK2_URL" \
+        >"$tdir/stop-busy.out" 2>&1 &
+    busy_pid=$!
+    sleep 1
+    kill -TERM "$on_redis_pid"
+    for _ in $(seq 100); do
+        kill -0 "$on_redis_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$on_redis_pid" 2>/dev/null # 137: it hung
+    wait "$on_redis_pid"
+    st=$?
+    is relay_on_redis_stopped_by_sigterm_under_traffic_exits_0 0 "$st"
+    wait "$crowd_pid" "$busy_pid"
+    is each_poll_waiting_on_redis_is_answered_503_shutting_down "503 shutting down: 20" \
+        "$(cat "$tdir/stop-waiting.out")"
+    check relay_on_redis_says_it_stops grep -qx stopping "$tdir/relay_stop.log"
+}
+budgets_and_stops_on_redis
+
 for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 check fleet_relays_stop_without_sanitizer_reports \

@@ -89,6 +89,32 @@ static void drop_body(struct request *rq)
     }
 }
 
+/* relay.phone_spend: the phone budget of c's client address. */
+static bool phone_spend(const struct relay *r, struct MHD_Connection *c,
+                        long *retry_after)
+{
+    struct sockaddr_storage client;
+    char who[RELAY_WHO_MAX + 1];
+
+    relay_net_client(r->net, c, &client);
+    return relay_store_rate_allow(
+        r->store, RELAY_BUDGET_PHONE,
+        relay_client_who((const struct sockaddr *)&client, who), retry_after);
+}
+
+/* A refusal: for a phone's request (phone) a failure, which spends its
+ * address's budget, and once that is spent 429 instead. */
+static enum MHD_Result refuse(const struct relay *r, struct MHD_Connection *c,
+                              bool phone, unsigned status, const char *reason,
+                              const char *hname, const char *hval)
+{
+    long retry = 1;
+
+    if (phone && !phone_spend(r, c, &retry))
+        return relay_not_admitted(r, c, "request", RELAY_LIMITED, retry);
+    return relay_send_error(c, status, reason, hname, hval);
+}
+
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
 static enum MHD_Result first_call(struct server *sv, bool modules_only,
@@ -104,7 +130,7 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
     struct sockaddr_storage client;
-    char after[32], who[RELAY_WHO_MAX + 1];
+    char who[RELAY_WHO_MAX + 1];
     long retry = 1, length;
     const char *type = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -119,33 +145,33 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
      * one round trip for both. */
     bool counted_later =
         wants_post && post && relay_auth_present(c) && form && sized;
+    /* Every other refusal below is of a phone's request (or of a path
+     * nobody serves): a failure, which spends the phone budget. */
+    bool phone = !wants_post && route != R_HEALTH;
 
     rq->answered = true; /* until every check below has passed */
     relay_net_client(r->net, c, &client);
-    /* Phones and module routes have budgets of their own, so a flood of
-     * page views cannot starve polls, nor a busy fleet the phones; and a
-     * module route's request refused here is not signed, so it spends the
-     * unsigned budget, never the one the module's own requests need. */
-    if (route != R_HEALTH && !counted_later &&
+    /* A module route's request refused here is not signed, so it spends
+     * the unsigned budget, never the one the module's own requests need
+     * (nor the phones'). Phones' requests are counted only when they
+     * fail: a live login's own are served whatever its address did. */
+    if (wants_post && !counted_later &&
         !relay_store_rate_allow(
-            r->store, wants_post ? RELAY_BUDGET_UNSIGNED : RELAY_BUDGET_PHONE,
-            relay_client_who((const struct sockaddr *)&client, who), &retry)) {
-        snprintf(after, sizeof(after), "%ld", retry);
-        return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
-                                MHD_HTTP_HEADER_RETRY_AFTER, after);
-    }
+            r->store, RELAY_BUDGET_UNSIGNED,
+            relay_client_who((const struct sockaddr *)&client, who), &retry))
+        return relay_not_admitted(r, c, "request", RELAY_LIMITED, retry);
     /* A phone sent to the module port would meet its small pool. */
     if (route == R_NONE || (modules_only && (route == R_PAGE || route == R_CB)))
-        return relay_send_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
+        return refuse(r, c, phone, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL);
     if (route == R_PAGE && relay_net_count(r->net) > sv->pages_until)
         return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
                                 MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (wants_post ? !post : !(get || page_post))
-        return relay_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                "method not allowed", MHD_HTTP_HEADER_ALLOW,
-                                wants_post        ? "POST"
-                                : route == R_PAGE ? "GET, HEAD, POST"
-                                                  : "GET, HEAD");
+        return refuse(r, c, phone, MHD_HTTP_METHOD_NOT_ALLOWED,
+                      "method not allowed", MHD_HTTP_HEADER_ALLOW,
+                      wants_post        ? "POST"
+                      : route == R_PAGE ? "GET, HEAD, POST"
+                                        : "GET, HEAD");
     /* Refused before the body is read: only modules of the fleet sign. */
     if (wants_post && !relay_auth_present(c))
         return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthenticated",
@@ -156,12 +182,12 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
         return MHD_YES;
     }
     if (!form)
-        return relay_send_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                "form expected", NULL, NULL);
+        return refuse(r, c, phone, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "form expected", NULL, NULL);
     /* Refused before reading when the client says up front it is too big. */
     if (!sized)
-        return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
-                                NULL, NULL);
+        return refuse(r, c, phone, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
+                      NULL, NULL);
     rq->cap = size != NULL ? (size_t)length : BODY_MAX;
     rq->answered = false;
     return MHD_YES;
@@ -252,8 +278,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return relay_not_admitted(&sv->relay, c, "request", RELAY_LIMITED,
                                   retry);
     if (rq->too_big)
-        return relay_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
-                                NULL, NULL);
+        return refuse(&sv->relay, c, route == R_PAGE,
+                      MHD_HTTP_CONTENT_TOO_LARGE, "too large", NULL, NULL);
     body = rq->body != NULL ? rq->body : none;
     /* Answered here, not on the first call, which would cost keep-alive. */
     switch (route) {
@@ -339,8 +365,7 @@ static void give_back_memory(void)
 
 /* Numeric addresses only: a name could resolve differently tomorrow. */
 static bool listen_address(const char *host, long port,
-                           struct sockaddr_storage *ss, bool *v6,
-                           bool *loopback)
+                           struct sockaddr_storage *ss, bool *v6)
 {
     struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)ss;
@@ -350,7 +375,6 @@ static bool listen_address(const char *host, long port,
     if (*v6) {
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons((uint16_t)port);
-        *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
         return true;
     }
     if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
@@ -359,8 +383,39 @@ static bool listen_address(const char *host, long port,
     }
     a4->sin_family = AF_INET;
     a4->sin_port = htons((uint16_t)port);
-    *loopback = ntohl(a4->sin_addr.s_addr) >> 24 == 127;
     return true;
+}
+
+/* The listening socket, bound here rather than by libmicrohttpd so that a
+ * failure names the address and the port it was for (libmicrohttpd's own
+ * message names its port argument, 0 when the address carries the port);
+ * -1 after a message on stderr. */
+static int listen_on(const char *host, long port, bool *v6)
+{
+    struct sockaddr_storage addr;
+    int fd, err, on = 1;
+
+    if (!listen_address(host, port, &addr, v6))
+        return -1;
+    fd = socket(*v6 ? AF_INET6 : AF_INET,
+                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* As libmicrohttpd would: a restart binds at once, and an IPv6
+     * address is IPv6 only. */
+    if (fd >= 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+        (!*v6 ||
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0) &&
+        bind(fd, (const struct sockaddr *)&addr,
+             *v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ==
+            0 &&
+        listen(fd, SOMAXCONN) == 0)
+        return fd;
+    err = errno;
+    if (fd >= 0)
+        close(fd);
+    fprintf(stderr, "haobtc-relay: cannot listen on %s%s%s:%ld: %s\n",
+            *v6 ? "[" : "", host, *v6 ? "]" : "", port, strerror(err));
+    return -1;
 }
 
 /* Reads a whole PEM file as MHD wants it: one NUL-terminated string. */
@@ -422,18 +477,19 @@ static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
      * before the final drain, and a resume wake its thread. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    struct sockaddr_storage addr;
-    bool v6 = false, loopback = false;
+    bool v6 = false;
     struct MHD_OptionItem ops[12];
     size_t n = 0;
+    struct MHD_Daemon *d;
+    int fd = listen_on(host, port, &v6);
 
-    if (!listen_address(host, port, &addr, &v6, &loopback))
+    if (fd < 0)
         return NULL;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cert_pem != NULL)
         flags |= MHD_USE_TLS;
-    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
     ops[n++] =
         (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
@@ -450,15 +506,20 @@ static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
             (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key_pem};
     }
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    (void)loopback;
-    return MHD_start_daemon(flags, 0, relay_net_accept, sv->relay.net, handle,
-                            l, MHD_OPTION_NOTIFY_COMPLETED, request_done, l,
-                            /* Per-address caps and the receive deadline
-                             * (net.c): MHD's own per-IP limit
-                             * cannot spare the trusted proxies. */
-                            MHD_OPTION_NOTIFY_CONNECTION, relay_net_notify,
-                            sv->relay.net, MHD_OPTION_ARRAY, ops,
-                            MHD_OPTION_END);
+    d = MHD_start_daemon(flags, 0, NULL, NULL, handle, l,
+                         MHD_OPTION_NOTIFY_COMPLETED, request_done, l,
+                         /* Per-address caps and the receive deadline
+                          * (net.c): MHD's own per-IP limit cannot spare
+                          * the trusted proxies, nor tell a slow connection
+                          * from a quick one. */
+                         MHD_OPTION_NOTIFY_CONNECTION, relay_net_notify,
+                         sv->relay.net, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    /* On failure libmicrohttpd has closed fd (its message says why: a
+     * certificate it cannot use, say). */
+    if (d == NULL)
+        fprintf(stderr, "haobtc-relay: cannot serve on %s%s%s:%ld\n",
+                v6 ? "[" : "", host, v6 ? "]" : "", port);
+    return d;
 }
 
 /* Stops accepting on both ports, lets every waiting poll answer 503
@@ -555,12 +616,22 @@ int main(int argc, char **argv)
         relay_free_options(&sv.opt);
         return rc < 0 ? EXIT_SUCCESS : 2;
     }
+    /* Blocked before any thread starts (the store's, the watchdog, the
+     * poll timer, libmicrohttpd's), so only sigtimedwait sees them: one
+     * that came to another thread would end the process on the spot,
+     * with no clean stop and status 143. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
     *r = (struct relay){.public_url = sv.opt.public_url,
                         .public_len = strlen(sv.opt.public_url),
                         .session_ttl = sv.opt.session_ttl,
                         .max_poll_wait = sv.opt.max_poll_wait,
                         .quiet = sv.opt.quiet,
-                        .require_pkce = sv.opt.require_pkce};
+                        .require_pkce = sv.opt.require_pkce,
+                        .phone_spend = phone_spend};
     while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
         r->public_len--;
     if (!build_continue(r, &sv.opt))
@@ -615,12 +686,6 @@ int main(int argc, char **argv)
                 why[0] != '\0' ? why : "cannot set up the store");
         goto out;
     }
-    /* Blocked before any thread starts, so only sigtimedwait sees them. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigprocmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
     max_conns = connections_max();
     sv.pages_until = max_conns / 4 * 3;
     d[0] = start(&ports[0], sv.opt.port, PHONE_POOL_SIZE, cert_pem, key_pem,
@@ -628,10 +693,8 @@ int main(int argc, char **argv)
     if (d[0] != NULL && sv.opt.module_port != 0)
         d[1] = start(&ports[1], sv.opt.module_port, MODULE_POOL_SIZE, cert_pem,
                      key_pem, max_conns);
-    if (d[0] == NULL || (sv.opt.module_port != 0 && d[1] == NULL)) {
-        fputs("haobtc-relay: cannot listen (address in use?)\n", stderr);
+    if (d[0] == NULL || (sv.opt.module_port != 0 && d[1] == NULL))
         goto out;
-    }
     info = MHD_get_daemon_info(d[0], MHD_DAEMON_INFO_BIND_PORT);
     port = info != NULL ? info->port : 0;
     if (sv.opt.port_file != NULL &&

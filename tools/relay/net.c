@@ -2,7 +2,7 @@
  * on a connection from a trusted proxy, the last X-Forwarded-For hop that
  * is not itself a trusted proxy; and how long a client may take: each
  * connection has an absolute deadline for a request's headers and body,
- * and one address only so many connections. */
+ * and one address only so many connections that are slow to send one. */
 #include "autoconf.h"
 
 #include "relay.h"
@@ -19,6 +19,12 @@
 
 #define TRUSTED_MAX 32
 #define XFF_MAX 2048
+/* A connection that has waited this long for a request (idle between two,
+ * or trickling one) is slow, and one address keeps only so many slow ones
+ * (--max-client-connections): a request that comes sooner counts for
+ * nothing, so a crowd of phones behind one address (an office's NAT) is
+ * never turned away, while a slowloris keeps at most that many. */
+#define SLOW_MS 2000
 
 struct addr {
     int family; /* AF_INET or AF_INET6; v4-mapped IPv6 is kept as AF_INET */
@@ -32,7 +38,10 @@ struct conn {
     struct conn *prev, *next;
     int fd;
     struct addr peer;
+    bool exempt; /* a trusted proxy's, or of no address: never slow */
+    unsigned long long seq; /* the order connections came in */
     enum phase phase;
+    long long since_ms;    /* while P_RECEIVING: waiting since */
     long long deadline_ms; /* while P_RECEIVING */
     bool cut;
 };
@@ -41,11 +50,12 @@ struct relay_net {
     struct addr trusted[TRUSTED_MAX];
     size_t n_trusted;
     long receive_ms;     /* headers and body, from connect or last answer */
-    long per_client_max; /* connections per address (not trusted proxies) */
+    long per_client_max; /* slow connections per address (SLOW_MS) */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct conn head; /* a ring: head.next is the oldest */
     size_t count;     /* connections in the ring */
+    unsigned long long next_seq;
     bool stopping;
     bool watching;
     pthread_t watchdog;
@@ -177,8 +187,73 @@ struct relay_net *relay_net_new(const char *trusted, long receive_s,
     return n;
 }
 
-/* Cuts every connection past its deadline: shutdown() makes the socket
- * readable at its end, so the pool thread that holds it closes it. */
+/* shutdown() makes the socket readable at its end, so the pool thread
+ * that holds it closes it. */
+static void cut(struct conn *k)
+{
+    shutdown(k->fd, SHUT_RDWR);
+    k->cut = true;
+}
+
+static bool is_slow(const struct conn *k, long long now)
+{
+    return k->phase == P_RECEIVING && !k->cut && !k->exempt &&
+           now - k->since_ms >= SLOW_MS;
+}
+
+static bool same_addr(const struct addr *a, const struct addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+/* By address, and within one the most recent waiter first (of two since
+ * the same millisecond, the later connection). */
+static int by_peer_then_newest(const void *pa, const void *pb)
+{
+    const struct conn *a = *(const struct conn *const *)pa;
+    const struct conn *b = *(const struct conn *const *)pb;
+    int c = a->peer.family - b->peer.family;
+
+    if (c == 0)
+        c = memcmp(a->peer.bytes, b->peer.bytes, 16);
+    if (c == 0)
+        c = (a->since_ms < b->since_ms) - (a->since_ms > b->since_ms);
+    if (c == 0)
+        c = (a->seq < b->seq) - (a->seq > b->seq);
+    return c;
+}
+
+/* An address's slow connections past its share: those that have waited
+ * longest are cut. Memory short: left for the next tick. */
+static void cut_slow_locked(struct relay_net *n, long long now)
+{
+    struct conn **slow;
+    size_t count = 0, run = 0;
+
+    for (struct conn *k = n->head.next; k != &n->head; k = k->next)
+        count += is_slow(k, now);
+    if (count <= (size_t)n->per_client_max)
+        return;
+    slow = malloc(count * sizeof(*slow));
+    if (slow == NULL)
+        return;
+    count = 0;
+    for (struct conn *k = n->head.next; k != &n->head; k = k->next) {
+        if (is_slow(k, now))
+            slow[count++] = k;
+    }
+    qsort(slow, count, sizeof(*slow), by_peer_then_newest);
+    for (size_t i = 0; i < count; i++) {
+        run = i > 0 && same_addr(&slow[i]->peer, &slow[i - 1]->peer) ? run + 1
+                                                                     : 1;
+        if (run > (size_t)n->per_client_max)
+            cut(slow[i]);
+    }
+    free(slow);
+}
+
+/* Cuts every connection past its deadline, and slow ones past their
+ * address's share. */
 static void *watch(void *arg)
 {
     struct relay_net *n = arg;
@@ -188,11 +263,10 @@ static void *watch(void *arg)
     while (!n->stopping) {
         long long now = mono_ms();
         for (struct conn *k = n->head.next; k != &n->head; k = k->next) {
-            if (k->phase == P_RECEIVING && !k->cut && now >= k->deadline_ms) {
-                shutdown(k->fd, SHUT_RDWR);
-                k->cut = true;
-            }
+            if (k->phase == P_RECEIVING && !k->cut && now >= k->deadline_ms)
+                cut(k);
         }
+        cut_slow_locked(n, now);
         clock_gettime(CLOCK_REALTIME, &tick);
         tick.tv_nsec += 250 * 1000000L;
         if (tick.tv_nsec >= 1000000000L) {
@@ -233,35 +307,6 @@ void relay_net_free(struct relay_net *n)
     free(n);
 }
 
-static size_t count_peer(const struct relay_net *n, const struct addr *a)
-{
-    size_t count = 0;
-
-    for (struct conn *k = n->head.next; k != &n->head; k = k->next) {
-        if (!k->cut && k->peer.family == a->family &&
-            memcmp(k->peer.bytes, a->bytes, 16) == 0)
-            count++;
-    }
-    return count;
-}
-
-enum MHD_Result relay_net_accept(void *cls, const struct sockaddr *sa,
-                                 socklen_t len)
-{
-    struct relay_net *n = cls;
-    struct addr a;
-    bool ok;
-
-    (void)len;
-    from_sockaddr(sa, &a);
-    if (a.family == 0 || is_trusted(n, &a))
-        return MHD_YES;
-    pthread_mutex_lock(&n->lock);
-    ok = count_peer(n, &a) < (size_t)n->per_client_max;
-    pthread_mutex_unlock(&n->lock);
-    return ok ? MHD_YES : MHD_NO;
-}
-
 void relay_net_notify(void *cls, struct MHD_Connection *c,
                       void **socket_context,
                       enum MHD_ConnectionNotificationCode toe)
@@ -285,9 +330,12 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
         }
         k->fd = fd->connect_fd;
         from_sockaddr(ci != NULL ? ci->client_addr : NULL, &k->peer);
+        k->exempt = k->peer.family == 0 || is_trusted(n, &k->peer);
         k->phase = P_RECEIVING;
-        k->deadline_ms = mono_ms() + n->receive_ms;
+        k->since_ms = mono_ms();
+        k->deadline_ms = k->since_ms + n->receive_ms;
         pthread_mutex_lock(&n->lock);
+        k->seq = n->next_seq++;
         k->prev = n->head.prev;
         k->next = &n->head;
         n->head.prev->next = k;
@@ -311,7 +359,7 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
 }
 
 static void set_phase(struct relay_net *n, struct MHD_Connection *c,
-                      enum phase phase, long long deadline)
+                      enum phase phase, long long since)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -321,7 +369,8 @@ static void set_phase(struct relay_net *n, struct MHD_Connection *c,
         return;
     pthread_mutex_lock(&n->lock);
     k->phase = phase;
-    k->deadline_ms = deadline;
+    k->since_ms = since;
+    k->deadline_ms = since + n->receive_ms;
     pthread_mutex_unlock(&n->lock);
 }
 
@@ -333,7 +382,7 @@ void relay_net_handling(struct relay_net *n, struct MHD_Connection *c)
 void relay_net_answered(struct relay_net *n, struct MHD_Connection *c)
 {
     /* The next request on a kept-alive connection: a fresh deadline. */
-    set_phase(n, c, P_RECEIVING, mono_ms() + n->receive_ms);
+    set_phase(n, c, P_RECEIVING, mono_ms());
 }
 
 size_t relay_net_count(struct relay_net *n)

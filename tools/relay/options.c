@@ -174,6 +174,7 @@ static void usage(FILE *to)
           "  --require-pkce         refuse a registration without a PKCE\n"
           "                         code_challenge (modules before PKCE)\n"
           "  --rate N (20) --burst N (60)   per client, phones' requests\n"
+          "                         that fail (a live login's never count)\n"
           "  --module-rate N (100) --module-burst N (1000)   per module\n"
           "                         host and fleet key, signed module\n"
           "                         requests (register, poll, ping)\n"

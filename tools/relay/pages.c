@@ -48,6 +48,22 @@ static enum MHD_Result unavailable_page(struct MHD_Connection *c)
         NULL);
 }
 
+/* A phone's request that served no live login (an unknown or expired
+ * link, a form or cookie that is not the session's, a callback for no
+ * login), or a live login's past RELAY_FREE_VIEWS: it spends its
+ * address's budget, and once that is spent it is answered 429 instead
+ * (*ret). A live login's own requests never get here. */
+static bool over_budget(const struct relay *r, struct MHD_Connection *c,
+                        enum MHD_Result *ret)
+{
+    long retry = 1;
+
+    if (r->phone_spend == NULL || r->phone_spend(r, c, &retry))
+        return false;
+    *ret = relay_not_admitted(r, c, "page", RELAY_LIMITED, retry);
+    return true;
+}
+
 /* Printable ASCII only, 1..max bytes: no controls, no decoded NUL, and
  * nothing beyond ASCII, so no bidi override can turn a page around. */
 static bool text_ok(const char *s, size_t len, size_t max)
@@ -442,14 +458,21 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     const struct hb_texts *t = relay_texts(c);
     struct hb_buf p = {0};
     char left[64];
+    enum MHD_Result ret;
 
     if (rc == RELAY_UNKNOWN)
-        return relay_send_message(c, MHD_HTTP_NOT_FOUND, t, LINK_EXPIRED,
-                                  LINK_EXPIRED_TEXT, NULL);
+        return over_budget(r, c, &ret)
+                   ? ret
+                   : relay_send_message(c, MHD_HTTP_NOT_FOUND, t, LINK_EXPIRED,
+                                        LINK_EXPIRED_TEXT, NULL);
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    if (v.views > RELAY_FREE_VIEWS && over_budget(r, c, &ret)) {
+        relay_view_clear(&v);
+        return ret;
+    }
     relay_page_start(&p, t, N_("Approve login"));
     put_switch(&p, t);
     hb_buf_add(&p, "<h1>");
@@ -552,8 +575,10 @@ enum MHD_Result relay_do_continue(const struct relay *r,
     enum MHD_Result ret;
 
     if (rc == RELAY_UNKNOWN)
-        return relay_send_message(c, MHD_HTTP_NOT_FOUND, relay_texts(c),
-                                  LINK_EXPIRED, LINK_EXPIRED_TEXT, NULL);
+        return over_budget(r, c, &ret)
+                   ? ret
+                   : relay_send_message(c, MHD_HTTP_NOT_FOUND, relay_texts(c),
+                                        LINK_EXPIRED, LINK_EXPIRED_TEXT, NULL);
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
@@ -562,11 +587,17 @@ enum MHD_Result relay_do_continue(const struct relay *r,
         !hb_ct_equal(f[0].value, v.csrf, RELAY_TOKEN_LEN) ||
         !same_origin(r, c)) {
         relay_view_clear(&v);
+        if (over_budget(r, c, &ret))
+            return ret;
         return relay_send_message(
             c, MHD_HTTP_FORBIDDEN, relay_texts(c), N_("Open the link again"),
             N_("This form did not come from the login page. Open the link "
                "shown at your terminal and press Continue there."),
             NULL);
+    }
+    if (v.views > RELAY_FREE_VIEWS && over_budget(r, c, &ret)) {
+        relay_view_clear(&v);
+        return ret;
     }
     /* Lives no longer than the session; only /cb ever sees it. */
     if (asprintf(&location, "%s%s%s%s%s", r->continue_prefix, v.state,
@@ -625,17 +656,23 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     struct relay_view ctx = {0};
     const struct hb_texts *t = relay_texts(c);
     enum relay_result rc;
+    enum MHD_Result ret;
 
     if (state == NULL || slen != RELAY_STATE_LEN || !hb_is_b64url(state, slen))
-        return relay_send_message(c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
-                                  UNKNOWN_LOGIN, NULL);
+        return over_budget(r, c, &ret)
+                   ? ret
+                   : relay_send_message(c, MHD_HTTP_BAD_REQUEST, t,
+                                        LOGIN_FAILED, UNKNOWN_LOGIN, NULL);
     /* Any provider error ends the login; access_denied is the usual one. */
     if (error == NULL && !code_ok(code, clen))
-        return relay_send_message(
-            c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
-            clen == 0 ? N_("The login provider sent no code.")
-                      : N_("The login provider sent a malformed code."),
-            NULL);
+        return over_budget(r, c, &ret)
+                   ? ret
+                   : relay_send_message(
+                         c, MHD_HTTP_BAD_REQUEST, t, LOGIN_FAILED,
+                         clen == 0
+                             ? N_("The login provider sent no code.")
+                             : N_("The login provider sent a malformed code."),
+                         NULL);
     rc = relay_store_answer(r->store, state, error == NULL ? code : NULL,
                             cookie_of, c, &ctx);
     if (rc == RELAY_OK && ctx.user != NULL)
@@ -643,7 +680,6 @@ enum MHD_Result relay_do_callback(const struct relay *r,
                   error == NULL ? "approved" : "denied", ctx.user, ctx.host);
     if (rc == RELAY_OK && error == NULL) {
         char *shown = tagged(code, ctx.tag_key);
-        enum MHD_Result ret;
 
         relay_view_clear(&ctx);
         if (shown == NULL)
@@ -656,6 +692,11 @@ enum MHD_Result relay_do_callback(const struct relay *r,
         return ret;
     }
     relay_view_clear(&ctx);
+    /* No cookie, no login, or one answered already: nothing was stored. */
+    if ((rc == RELAY_NO_COOKIE || rc == RELAY_UNKNOWN ||
+         rc == RELAY_ANSWERED) &&
+        over_budget(r, c, &ret))
+        return ret;
     switch (rc) {
     case RELAY_OK:
         return relay_send_message(c, MHD_HTTP_OK, t, N_("Login denied"),

@@ -16,6 +16,7 @@
 #include "relay.h"
 #include "resp.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +59,10 @@ static const char lua_add[] = LUA_NOW
     "return 'ok'";
 
 /* KEYS: the session (or ''), the id key (or ''); ARGV: the session key's
- * prefix. A session found by id or by state: {state, csrf, cookie,
- * tag_key, host, user, rhost, id, answered, pttl, code_challenge} or nil
- * (a session a relay before PKCE made has no challenge: ''). */
+ * prefix, '1' to count the look as a view of an unanswered session (else
+ * '0'). A session found by id or by state: {state, csrf, cookie, tag_key,
+ * host, user, rhost, id, answered, pttl, code_challenge, views} or nil (a
+ * session a relay before PKCE made has no challenge: ''). */
 static const char lua_view[] =
     "local s = KEYS[1] local state = '' "
     "if s == '' then "
@@ -69,11 +71,15 @@ static const char lua_view[] =
     "  s = ARGV[1] .. state "
     "end "
     "local f = redis.call('HMGET', s, 'csrf', 'cookie', 'tag_key', 'host', "
-    "'user', 'rhost', 'id', 'code', 'denied', 'challenge') "
+    "'user', 'rhost', 'id', 'code', 'denied', 'challenge', 'views') "
     "if not f[1] then return nil end "
     "local answered = 0 if f[8] or f[9] then answered = 1 end "
+    "local views = tonumber(f[11] or 0) "
+    "if ARGV[2] == '1' and answered == 0 then "
+    "  views = redis.call('HINCRBY', s, 'views', 1) "
+    "end "
     "return {state, f[1], f[2], f[3], f[4], f[5], f[6], f[7], answered, "
-    "redis.call('PTTL', s), f[10] or ''}";
+    "redis.call('PTTL', s), f[10] or '', views}";
 
 /* KEYS: session; ARGV: 'code' or 'denied', the value, the state. */
 static const char lua_answer[] =
@@ -440,8 +446,9 @@ static enum relay_result fill_view(const redisReply *r, const char *state,
     char *fields[4] = {out->state, out->csrf, out->cookie, out->tag_key};
 
     memset(out, 0, sizeof(*out));
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 11 ||
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 12 ||
         r->element[10]->type != REDIS_REPLY_STRING ||
+        r->element[11]->type != REDIS_REPLY_INTEGER ||
         (r->element[10]->len != 0 &&
          r->element[10]->len != HB_RELAY_CODE_CHALLENGE_LEN))
         return RELAY_UNKNOWN;
@@ -464,6 +471,10 @@ static enum relay_result fill_view(const redisReply *r, const char *state,
     out->user = dup_element(r, 5);
     out->rhost = dup_element(r, 6);
     out->seconds_left = (long)((r->element[9]->integer + 999) / 1000);
+    out->views = r->element[11]->integer < 0 ? 0
+                 : r->element[11]->integer > UINT_MAX
+                     ? UINT_MAX
+                     : (unsigned)r->element[11]->integer;
     if (out->host == NULL || out->user == NULL || out->rhost == NULL) {
         relay_view_clear(out);
         return RELAY_FAILED;
@@ -477,13 +488,13 @@ static enum relay_result rs_view(struct relay_store *base, const char *id,
     struct redis_store *rs = (struct redis_store *)(void *)base;
     char ikey[32], got_id[RELAY_ID_LEN + 1];
     const char *args[] = {"", key_of(ikey, sizeof(ikey), "i:", id),
-                          PREFIX "s:"};
+                          PREFIX "s:", "1"};
     redisReply *r;
     enum relay_result rc;
 
     if (!relay_is_id(id))
         return RELAY_UNKNOWN;
-    r = run(rs, S_VIEW, 2, 3, args);
+    r = run(rs, S_VIEW, 2, 4, args);
     if (r == NULL)
         return RELAY_UNAVAILABLE;
     rc = r->type == REDIS_REPLY_NIL
@@ -504,13 +515,13 @@ static enum relay_result rs_answer(struct relay_store *base, const char *state,
     struct redis_store *rs = (struct redis_store *)(void *)base;
     char skey[64], id[RELAY_ID_LEN + 1];
     const char *view_args[] = {key_of(skey, sizeof(skey), "s:", state), "",
-                               PREFIX "s:"};
+                               PREFIX "s:", "0"};
     const char *cookie;
     struct relay_view v;
     enum relay_result rc;
     redisReply *r;
 
-    r = run(rs, S_VIEW, 2, 3, view_args);
+    r = run(rs, S_VIEW, 2, 4, view_args);
     if (r == NULL)
         return RELAY_UNAVAILABLE;
     rc = r->type == REDIS_REPLY_NIL ? RELAY_UNKNOWN

@@ -33,6 +33,11 @@
 #define RELAY_TAG_LEN 8
 #define RELAY_CODE_MAX 512
 #define RELAY_SECRET_MAX 128
+/* A live login's page views and Continues that no budget counts: a person
+ * reloads, switches the language, presses Continue. Past them each spends
+ * its address's phone budget as a failure does, so a link that leaked
+ * cannot be used to flood the relay for free. */
+#define RELAY_FREE_VIEWS 20
 
 enum relay_result {
     RELAY_OK,
@@ -71,7 +76,12 @@ typedef void relay_notify_all_fn(void *cls);
 /* What a rate limit counts, each in buckets of its own, so that nobody
  * can spend a budget that another's requests need. */
 enum relay_budget {
-    RELAY_BUDGET_PHONE, /* pages, Continue, callbacks: per address */
+    /* Phones' requests that fail (an unknown or expired link, a form or
+     * cookie that is not the session's, a callback for no login, ...),
+     * per address: a live login's own are never counted (up to
+     * RELAY_FREE_VIEWS), so a crowd behind one address (an office's NAT)
+     * logs in whatever its number. */
+    RELAY_BUDGET_PHONE,
     /* Module routes without a good signature (none, wrong, stale, not a
      * form, too large): per address, and never the module's own. */
     RELAY_BUDGET_UNSIGNED,
@@ -109,6 +119,9 @@ struct relay_view {
     char *user;
     char *rhost;
     long seconds_left;
+    /* The session's page views and Continues, this one included (0 where
+     * the store did not count this look: a callback's). */
+    unsigned views;
 };
 
 struct relay_store;
@@ -118,16 +131,15 @@ struct relay_net;
 /* net.c: trusted proxies (a comma-separated list, may be NULL), the
  * seconds a request's headers and body may take (counted from the
  * connection or the previous answer, not restarted by each byte), and
- * the connections one address may hold (trusted proxies exempt); NULL
- * after a message on stderr. */
+ * the connections one address may keep slow to send a request (see
+ * net.c; trusted proxies exempt); NULL after a message on stderr. */
 struct relay_net *relay_net_new(const char *trusted, long receive_s,
                                 long per_client_max);
-/* Starts the thread that cuts connections past their deadline. */
+/* Starts the thread that cuts connections past their deadline, and an
+ * address's slow ones past its share. */
 bool relay_net_watch(struct relay_net *n);
 void relay_net_free(struct relay_net *n);
-/* For MHD: the accept policy (per-address cap) and connection notices. */
-enum MHD_Result relay_net_accept(void *cls, const struct sockaddr *sa,
-                                 socklen_t len);
+/* For MHD: connection notices. */
 void relay_net_notify(void *cls, struct MHD_Connection *c,
                       void **socket_context,
                       enum MHD_ConnectionNotificationCode toe);
@@ -250,7 +262,7 @@ struct relay_store_ops {
                              const char *host, const char *user,
                              const char *rhost, char id_out[RELAY_ID_LEN + 1]);
     /* RELAY_OK with *out filled (free with relay_view_clear), or
-     * RELAY_UNKNOWN. */
+     * RELAY_UNKNOWN; counts the look in the session (out->views). */
     enum relay_result (*view)(struct relay_store *st, const char *id,
                               struct relay_view *out);
     /* code NULL records a denial; only a browser whose cookie (looked up
@@ -429,6 +441,12 @@ struct relay {
     bool quiet;
     bool require_pkce; /* a registration must carry a code_challenge */
     FILE *log;         /* where relay_say writes; stderr when NULL */
+    /* Spends a token of the phone budget of c's client, for a phone's
+     * request that failed (or a live login's past RELAY_FREE_VIEWS);
+     * false with *retry_after (seconds) when none is left. NULL: never
+     * limited (the fuzz target, which has no client addresses). */
+    bool (*phone_spend)(const struct relay *r, struct MHD_Connection *c,
+                        long *retry_after);
 };
 
 /* reply.c: an informational line on r->log unless --quiet. */

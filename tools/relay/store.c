@@ -4,6 +4,7 @@
 
 #include "relay.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct session {
     /* The latest poll's number: an earlier one still waiting belongs to a
      * connection its module gave up on, and must not take the code. */
     uint64_t poll_gen;
+    unsigned views; /* page views and Continues (RELAY_FREE_VIEWS) */
     char id[RELAY_ID_LEN + 1];
     char state[RELAY_STATE_LEN + 1];
     char csrf[RELAY_TOKEN_LEN + 1];
@@ -485,8 +487,11 @@ static enum relay_result mem_view(struct relay_store *base, const char *id,
     now = st->clock_ms();
     s = find_id(st, id);
     /* An answered login has nothing left to approve. */
-    if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied)
+    if (s != NULL && s->expires_ms > now && s->code == NULL && !s->denied) {
+        s->views += s->views < UINT_MAX;
         rc = copy_view(s, out, now) ? RELAY_OK : RELAY_FAILED;
+        out->views = s->views;
+    }
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
