@@ -143,7 +143,7 @@ PY
 # --- the default limits (given here over the suite's own: rate 20, burst
 # 60; modules 100, 1000) behind one trusted proxy on loopback: 127.0.0.1,
 # every phone with its own X-Forwarded-For
-proxy=(--trusted-proxy 127.0.0.1,::1)
+proxy=(--trusted-proxy "127.0.0.1,::1")
 own_relay fair --rate 20 --burst 60 --module-rate 100 --module-burst 1000 "${proxy[@]}" || exit 1
 fair_url=$own_url
 logins "$fair_url" 100 >"$tdir/fair.out"

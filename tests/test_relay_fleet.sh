@@ -839,6 +839,7 @@ budgets_and_stops_on_redis() {
     wait "$crowd_pid" "$busy_pid"
     is each_poll_waiting_on_redis_is_answered_503_shutting_down "503 shutting down: 20" \
         "$(cat "$tdir/stop-waiting.out")"
+    [ "$st" = 0 ] || sed "s/^/    relay: /" "$tdir/relay_stop.log" | tail -n 20
     check relay_on_redis_says_it_stops grep -qx stopping "$tdir/relay_stop.log"
 }
 budgets_and_stops_on_redis

@@ -107,7 +107,8 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
         status = hb_fail(err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
-    if (status == HB_OK && !hb_helper_parse_deadline(in->field[1], &l->deadline))
+    if (status == HB_OK &&
+        !hb_helper_parse_deadline(in->field[1], &l->deadline))
         status = hb_fail(err, HB_ERR_HELPER, "the module sent a bad deadline");
     if (status == HB_OK) {
         const char *user = in->field[2];
@@ -253,8 +254,8 @@ static enum hb_status serve_answers(struct login *l, struct hb_error *err)
 {
     for (;;) {
         struct hb_wire in;
-        enum hb_status status = hb_wire_recv(
-            l->fd, l->deadline + DEADLINE_GRACE, NULL, &in, err);
+        enum hb_status status =
+            hb_wire_recv(l->fd, l->deadline + DEADLINE_GRACE, NULL, &in, err);
         if (status != HB_OK)
             return status;
         if (in.type == HB_WIRE_WAIT && in.n_fields == 0) {

@@ -593,6 +593,17 @@ static bool build_continue(struct relay *r, const struct relay_options *o)
     return true;
 }
 
+/* libmicrohttpd aborts on what it takes for a misuse (a connection still
+ * suspended at its stop, say); its default says nothing of where. */
+static void on_mhd_panic(void *cls, const char *file, unsigned int line,
+                         const char *reason)
+{
+    (void)cls;
+    fprintf(stderr, "haobtc-relay: libmicrohttpd gave up at %s:%u: %s\n",
+            file != NULL ? file : "?", line, reason != NULL ? reason : "?");
+    abort();
+}
+
 int main(int argc, char **argv)
 {
     struct server sv = {0};
@@ -620,6 +631,7 @@ int main(int argc, char **argv)
      * poll timer, libmicrohttpd's), so only sigtimedwait sees them: one
      * that came to another thread would end the process on the spot,
      * with no clean stop and status 143. */
+    MHD_set_panic_func(on_mhd_panic, NULL);
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
