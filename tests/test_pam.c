@@ -1,11 +1,15 @@
 /* The module through the real libpam (pam_wrapper + libpamtest) against the
- * mock provider: the pasted-code login, the prompt and its QR code, and the
- * exact PAM value of every failure the design lists. */
+ * mock provider: the pasted-code login, the prompt and its QR code, the
+ * exact PAM value of every failure the design lists, a profile request
+ * asked again after a 5xx (never the token request), and with the relay,
+ * the connection to haobtc kept ready while the person approves. */
 #include "autoconf.h"
 
 #include <security/pam_appl.h>
 #include <libpamtest.h>
 
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -679,6 +683,332 @@ static void same_name_logs_an_ordinary_unmapped_user_in(void **state)
     pu_release(&s);
 }
 
+/* A 5xx that is no haobtc answer (a proxy's page, a worker's 500) on the
+ * profile request: a GET changes nothing at haobtc, so it is asked once
+ * more, and the login goes on. */
+static void profile_5xx_once_is_asked_again_and_logs_in(void **state)
+{
+    (void)state;
+    const char *modes[] = {"http500", "http502", "http503"};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        tu_fault(modes[i], "profile", "count=1");
+        long tokens = tu_stat("token_requests");
+        long profiles = tu_stat("profile_requests");
+        struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+        int rc = authenticate("alice", NULL, &s);
+        if (rc != PAM_SUCCESS)
+            fail_msg("%s once: %s (%s)", modes[i], pam_strerror(NULL, rc),
+                     s.messages);
+        assert_int_equal(tu_stat("token_requests"), tokens + 1);
+        assert_int_equal(tu_stat("profile_requests"), profiles + 2);
+        pu_release(&s);
+    }
+}
+
+/* Twice is what one 5xx was before the second try: unreachable for a 500
+ * or a 502 (found over the network before the deadline), busy for a 503
+ * (PAM_AUTH_ERR: anyone can make a server busy). Asked twice, no more. */
+static void profile_5xx_twice_ends_as_one_5xx_did(void **state)
+{
+    (void)state;
+    const struct {
+        const char *mode;
+        int rc;
+    } cases[] = {{"http500", PAM_AUTHINFO_UNAVAIL},
+                 {"http502", PAM_AUTHINFO_UNAVAIL},
+                 {"http503", PAM_AUTH_ERR}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_fault(cases[i].mode, "profile", "count=2");
+        long profiles = tu_stat("profile_requests");
+        struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+        int rc = authenticate("alice", NULL, &s);
+        if (rc != cases[i].rc)
+            fail_msg("%s twice: %s (%s)", cases[i].mode, pam_strerror(NULL, rc),
+                     s.messages);
+        assert_int_equal(tu_stat("profile_requests"), profiles + 2);
+        pu_release(&s);
+        tu_fault("none", "all", NULL);
+    }
+}
+
+/* haobtc's own refusal in the profile answer is not asked again. */
+static void profile_refusal_is_not_asked_again(void **state)
+{
+    (void)state;
+    tu_fault("code", "profile", "code=40008");
+    long profiles = tu_stat("profile_requests");
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(authenticate("alice", NULL, &s), PAM_AUTH_ERR);
+    assert_int_equal(tu_stat("profile_requests"), profiles + 1);
+    pu_release(&s);
+}
+
+/* A code is redeemed once: a 5xx on the token request ends the login,
+ * with no second POST. */
+static void token_5xx_is_never_asked_again(void **state)
+{
+    (void)state;
+    const char *modes[] = {"http500", "http502", "http503"};
+    const int want[] = {PAM_AUTHINFO_UNAVAIL, PAM_AUTHINFO_UNAVAIL,
+                        PAM_AUTH_ERR};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        tu_fault(modes[i], "token", "count=1");
+        long tokens = tu_stat("token_requests");
+        long profiles = tu_stat("profile_requests");
+        struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+        assert_int_equal(authenticate("alice", NULL, &s), want[i]);
+        assert_int_equal(tu_stat("token_requests"), tokens + 1);
+        assert_int_equal(tu_stat("profile_requests"), profiles);
+        pu_release(&s);
+    }
+}
+
+/* --- With the relay (provider MOCK2, whose registered redirect is the
+ * relay's callback): the person presses Enter, the phone approves while
+ * the module waits in its long poll. */
+
+static char *mock2(const char *path, const char *form)
+{
+    char *url = tu_printf("%s%s", tu_env("MOCK2_URL"), path);
+    char *body = tu_fetch(url, form);
+    free(url);
+    return body;
+}
+
+static long mock2_stat(const char *name)
+{
+    char *body = mock2("/mock/stats", NULL);
+    char *v = json_member(body, name);
+    assert_non_null(v);
+    long n = strtol(v, NULL, 10);
+    free(v);
+    free(body);
+    return n;
+}
+
+static int clear_mock2(void **state)
+{
+    (void)state;
+    free(mock2("/mock/fault", "mode=none&target=all"));
+    free(mock2("/mock/idle", "seconds=0"));
+    return 0;
+}
+
+static int relay_login(const char *user, struct script *s)
+{
+    char *conf = tu_printf("site_url = %s\nrelay_url = %s\n"
+                           "redirect_uri = %s/cb\nfleet_key_file = %s\n",
+                           tu_env("MOCK2_URL"), tu_env("RELAY_URL"),
+                           tu_env("RELAY_URL"), tu_env("HB_FLEET_KEY"));
+    int rc = authenticate(user, conf, s);
+    free(conf);
+    return rc;
+}
+
+static size_t keep_body(char *data, size_t size, size_t n, void *user)
+{
+    char **body = user;
+    size_t old = strlen(*body);
+    char *grown = realloc(*body, old + size * n + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + old, data, size * n);
+    grown[old + size * n] = '\0';
+    *body = grown;
+    return size * n;
+}
+
+/* One request of the phone's browser (a handle that keeps the relay's
+ * cookie); its body, or NULL when it failed. *location gets a redirect's
+ * target when not NULL. */
+static char *browse(CURL *curl, const char *url, const char *form,
+                    char **location)
+{
+    char *body = calloc(1, 1);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CAINFO, tu_env("HB_CA_FILE"));
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_COOKIEFILE, "");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    if (form != NULL)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
+    else
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    char *to = NULL;
+    if (curl_easy_perform(curl) != CURLE_OK || body == NULL) {
+        free(body);
+        return NULL;
+    }
+    if (location != NULL) {
+        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+        *location = to != NULL ? strdup(to) : NULL;
+    }
+    return body;
+}
+
+/* The text of attr="..." after marker in page, or NULL. */
+static char *attr_after(const char *page, const char *marker, const char *attr)
+{
+    const char *at = page != NULL ? strstr(page, marker) : NULL;
+    at = at != NULL ? strstr(at, attr) : NULL;
+    if (at == NULL)
+        return NULL;
+    at += strlen(attr);
+    return strndup(at, strcspn(at, "\""));
+}
+
+/* The phone: the short link's page, Continue (the relay's cookie), the
+ * approval at the provider with the link's state and PKCE challenge, and
+ * back to the relay's callback. Runs off the test's thread: says whether
+ * it went through rather than failing the test there. */
+static bool phone_approves(const char *link)
+{
+    CURL *curl = curl_easy_init();
+    char *page = browse(curl, link, NULL, NULL);
+    char *action = attr_after(page, "<form method=\"post\"", "action=\"");
+    char *csrf = attr_after(page, "name=\"csrf\"", "value=\"");
+    char *form = tu_printf("csrf=%s", csrf != NULL ? csrf : "");
+    char *href = NULL, *location = NULL, *done = NULL;
+    if (action != NULL)
+        free(browse(curl, action, form, &href));
+    if (href != NULL) {
+        char *st = pu_query(href, "state");
+        char *challenge = pu_query(href, "code_challenge");
+        char *approve = tu_printf("client_id=test-client&username=alice"
+                                  "&state=%s&code_challenge=%s"
+                                  "&code_challenge_method=S256",
+                                  st, challenge);
+        char *answer = mock2("/mock/approve", approve);
+        location = json_member(answer, "location");
+        /* json-c writes '/' as "\\/". */
+        for (char *w = location, *r = location; r != NULL; r++) {
+            if (r[0] == '\\' && r[1] == '/')
+                r++;
+            *w++ = *r;
+            if (*r == '\0')
+                break;
+        }
+        free(answer);
+        free(approve);
+        free(challenge);
+        free(st);
+    }
+    if (location != NULL)
+        done = browse(curl, location, NULL, NULL);
+    bool ok = done != NULL;
+    free(done);
+    free(location);
+    free(href);
+    free(form);
+    free(csrf);
+    free(action);
+    free(page);
+    curl_easy_cleanup(curl);
+    return ok;
+}
+
+/* The approval, some seconds after the person pressed Enter; newest is
+ * MOCK2's newest connection just before it (the stats request's own). */
+static struct {
+    char *link;
+    unsigned after_s;
+    pthread_t thread;
+    long newest;
+    bool approved;
+} later;
+
+static void *approve_later(void *arg)
+{
+    (void)arg;
+    sleep(later.after_s);
+    later.newest = mock2_stat("last_connection");
+    later.approved = phone_approves(later.link);
+    return NULL;
+}
+
+static void phone_approves_later(struct script *s, const char *prompt)
+{
+    (void)s;
+    later.link = pu_link(prompt);
+    later.approved = false;
+    assert_int_equal(pthread_create(&later.thread, NULL, approve_later, NULL),
+                     0);
+}
+
+static int relay_login_approved_after(unsigned seconds, struct script *s)
+{
+    later.after_s = seconds;
+    s->kind = ANSWER_ENTER;
+    s->phone = phone_approves_later;
+    int rc = relay_login("alice", s);
+    if (later.link != NULL) {
+        pthread_join(later.thread, NULL);
+        free(later.link);
+        later.link = NULL;
+    }
+    assert_true(later.approved);
+    return rc;
+}
+
+/* After the approval, only the token and the profile requests remain: the
+ * module opened its connection to haobtc while the person approved (a
+ * HEAD, which haobtc does not act on), and both requests go over it. */
+static void relay_login_meets_haobtc_on_a_connection_opened_before(void **st)
+{
+    (void)st;
+    long heads = mock2_stat("head_requests");
+    long tokens = mock2_stat("token_requests");
+    struct script s = {0};
+    assert_int_equal(relay_login_approved_after(1, &s), PAM_SUCCESS);
+    long token_conn = mock2_stat("token_connection");
+    assert_int_equal(mock2_stat("token_requests"), tokens + 1);
+    assert_int_equal(mock2_stat("profile_connection"), token_conn);
+    if (token_conn >= later.newest)
+        fail_msg("the token request came on connection %ld, opened after "
+                 "the approval (newest before it: %ld)",
+                 token_conn, later.newest);
+    assert_int_equal(mock2_stat("head_requests"), heads + 1);
+    pu_release(&s);
+}
+
+/* haobtc closes the kept connection (its idle time, 3 s here) before the
+ * approval: the module opens the next at once, and keeps that one open
+ * with a HEAD before it has been idle as long. */
+static void ready_connection_closed_by_haobtc_is_reopened(void **st)
+{
+    (void)st;
+    free(mock2("/mock/idle", "seconds=3"));
+    long first = mock2_stat("last_connection") + 1;
+    long heads = mock2_stat("head_requests");
+    struct script s = {0};
+    assert_int_equal(relay_login_approved_after(5, &s), PAM_SUCCESS);
+    long token_conn = mock2_stat("token_connection");
+    assert_int_equal(mock2_stat("profile_connection"), token_conn);
+    /* Not the first one (closed at 3 s), and before the approval. */
+    if (token_conn <= first || token_conn >= later.newest)
+        fail_msg("the token request came on connection %ld: the first kept "
+                 "one was %ld, the newest before the approval %ld",
+                 token_conn, first, later.newest);
+    assert_true(mock2_stat("head_requests") >= heads + 2);
+    pu_release(&s);
+}
+
+/* A kept connection that dies under the token request: libcurl would send
+ * the request again on a new one by itself, and the code with it. It is
+ * sent once, and the login ends as unreachable. */
+static void token_post_on_a_kept_connection_is_sent_once(void **st)
+{
+    (void)st;
+    free(mock2("/mock/fault", "mode=reset&target=token&count=1"));
+    long tokens = mock2_stat("token_requests");
+    struct script s = {0};
+    assert_int_equal(relay_login_approved_after(1, &s), PAM_AUTHINFO_UNAVAIL);
+    assert_int_equal(mock2_stat("token_requests"), tokens + 1);
+    pu_release(&s);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_teardown(name, clear_faults)
@@ -725,6 +1055,17 @@ int main(void)
         T(same_name_never_logs_a_stranger_in_as_nobody),
         T(same_name_never_applies_to_an_account_the_map_names),
         T(same_name_logs_an_ordinary_unmapped_user_in),
+        T(profile_5xx_once_is_asked_again_and_logs_in),
+        T(profile_5xx_twice_ends_as_one_5xx_did),
+        T(profile_refusal_is_not_asked_again),
+        T(token_5xx_is_never_asked_again),
+        cmocka_unit_test_teardown(
+            relay_login_meets_haobtc_on_a_connection_opened_before,
+            clear_mock2),
+        cmocka_unit_test_teardown(ready_connection_closed_by_haobtc_is_reopened,
+                                  clear_mock2),
+        cmocka_unit_test_teardown(token_post_on_a_kept_connection_is_sent_once,
+                                  clear_mock2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,14 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
 
     if (cfg->relay_url != NULL && cfg->mode != HB_MODE_PASTE) {
-        enum hb_status status = register_shown(http, user, rhost, ch, err);
+        /* While the person approves, the helper's requests go to the
+         * relay: the connection the token request will need is opened
+         * beside them, so that after the approval only the token and the
+         * profile requests remain. */
+        enum hb_status status = hb_http_keep_ready(http, cfg->token_url, err);
+        if (status != HB_OK)
+            return status;
+        status = register_shown(http, user, rhost, ch, err);
         if (status == HB_OK) {
             ch->can_poll = true;
             return HB_OK;

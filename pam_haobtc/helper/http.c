@@ -1,5 +1,6 @@
 /* HTTPS requests with libcurl, locked down: https only, no redirects, no
- * proxy from the environment, bounded time and bounded bodies. */
+ * proxy from the environment, bounded time and bounded bodies; and the
+ * connection to haobtc kept ready while the login waits on the relay. */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -32,6 +33,51 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
     return hb_buf_addn(&sink->buf, data, n) ? n : 0;
+}
+
+/* The connection kept ready for haobtc while the person approves: a HEAD
+ * of the token URL on a second easy handle in the login's multi handle.
+ * An easy handle runs one transfer at a time, and the login's is busy with
+ * the relay's long poll then; the multi handle's connection pool is what
+ * lets the token request take the connection the HEAD left open. */
+struct hb_http_ready {
+    CURL *curl;
+    char *url;
+    char host[128];
+    bool running;
+    bool given_up;
+    curl_socket_t sock;    /* the ready connection's; CURL_SOCKET_BAD: none */
+    unsigned asked;        /* HEADs so far */
+    struct timespec began; /* the last HEAD's start */
+    struct timespec idle_since; /* the last HEAD's end */
+    long idle_limit_ms; /* shortest idle time after which the server closed
+                           a ready connection; 0 while none was */
+};
+
+/* HEADs one login may send: a minute's wait on a server that closes idle
+ * connections after 6 s (one HEAD every 3 s). */
+#define READY_MAX 20
+/* A server is not asked again sooner than this after a HEAD... */
+#define READY_GAP_MS 1000
+/* ...so one that closes idle connections sooner than twice that cannot be
+ * kept ready: the token request opens its own, as without. */
+#define READY_IDLE_MIN_MS (2 * READY_GAP_MS)
+/* libcurl does not reuse a connection idle for longer than 118 s
+ * (CURLOPT_MAXAGE_CONN's default): asked again before that. */
+#define READY_REFRESH_MS 100000
+
+static long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)((now.tv_sec - t->tv_sec) * 1000 +
+                  (now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+static size_t discard(char *data, size_t size, size_t nmemb, void *user)
+{
+    (void)data, (void)user;
+    return size * nmemb;
 }
 
 bool hb_http_login_ended(const struct hb_http *http)
@@ -84,6 +130,11 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
     if (curl == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
     http->curl = curl;
+    http->multi = curl_multi_init();
+    if (http->multi == NULL) {
+        hb_http_close(http);
+        return hb_fail(err, HB_ERR_NOMEM, "cannot create a libcurl handle");
+    }
 
     CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                          \
@@ -126,9 +177,24 @@ enum hb_status hb_http_open(struct hb_http *http, const struct hb_config *cfg,
 
 void hb_http_close(struct hb_http *http)
 {
+    struct hb_http_ready *r = http->ready;
+    if (r != NULL) {
+        if (r->running)
+            curl_multi_remove_handle(http->multi, r->curl);
+        if (r->curl != NULL)
+            curl_easy_cleanup(r->curl);
+        free(r->url);
+        free(r);
+    }
+    http->ready = NULL;
+    /* No transfer is left in the multi handle: each request takes its
+     * handle out when it ends. */
     if (http->curl != NULL)
         curl_easy_cleanup(http->curl);
     http->curl = NULL;
+    if (http->multi != NULL)
+        curl_multi_cleanup(http->multi);
+    http->multi = NULL;
 }
 
 void hb_response_free(struct hb_response *resp)
@@ -249,6 +315,9 @@ static bool network_failure(CURLcode rc)
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
+    /* A body sent once (hb_http_post_form_once) on a kept-alive connection
+     * that died before any answer: libcurl would have sent it again. */
+    case CURLE_SEND_FAIL_REWIND:
         return true;
     default:
         return false;
@@ -291,6 +360,176 @@ static void tell_call(struct hb_http *http, CURL *curl, const char *url,
     http->on_call(http->on_call_cls, what, status, ms);
 }
 
+/* A request's connect and total limits: http_timeout (plus wait_s for a
+ * long poll), cut to what is left of the login's deadline (*cut then
+ * true). False once the deadline has passed. */
+static bool limits(const struct hb_http *http, long wait_s, long *connect_ms,
+                   long *total_ms, bool *cut)
+{
+    *connect_ms = http->cfg->http_timeout * 1000;
+    *total_ms = (http->cfg->http_timeout + wait_s) * 1000;
+    *cut = false;
+    if (http->deadline == 0)
+        return true;
+    long left_ms = (long)(http->deadline - time(NULL)) * 1000;
+    if (left_ms <= 0)
+        return false;
+    if (left_ms < *total_ms) {
+        *total_ms = left_ms;
+        *cut = true;
+    }
+    if (left_ms < *connect_ms)
+        *connect_ms = left_ms;
+    return true;
+}
+
+/* Milliseconds until the ready's next HEAD is due (0: now; -1: none is to
+ * come): at once when there is no ready connection, else when the one there
+ * has been idle for half as long as the server let the last one be (a HEAD
+ * on it then keeps it open) or nearly as long as libcurl would reuse it;
+ * never sooner than READY_GAP_MS after the last. */
+static long ready_due_ms(const struct hb_http_ready *r)
+{
+    if (r->given_up || r->running)
+        return -1;
+    long due = 0;
+    if (r->sock != CURL_SOCKET_BAD) {
+        long idle_max = READY_REFRESH_MS;
+        if (r->idle_limit_ms > 0 && r->idle_limit_ms / 2 < idle_max)
+            idle_max = r->idle_limit_ms / 2;
+        due = idle_max - ms_since(&r->idle_since);
+    }
+    if (r->asked > 0 && READY_GAP_MS - ms_since(&r->began) > due)
+        due = READY_GAP_MS - ms_since(&r->began);
+    return due > 0 ? due : 0;
+}
+
+/* Starts the ready's HEAD when it is due. Nothing here may fail the
+ * login: at worst the token request opens its own connection, as it
+ * would without. */
+static void ready_start(struct hb_http *http)
+{
+    struct hb_http_ready *r = http->ready;
+    if (ready_due_ms(r) != 0)
+        return;
+    long connect_ms = 0, total_ms = 0;
+    bool cut = false;
+    if (r->asked >= READY_MAX ||
+        !limits(http, 0, &connect_ms, &total_ms, &cut)) {
+        r->given_up = true;
+        return;
+    }
+    curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, total_ms);
+    if (curl_multi_add_handle(http->multi, r->curl) != CURLM_OK) {
+        r->given_up = true;
+        return;
+    }
+    r->running = true;
+    r->asked++;
+    clock_gettime(CLOCK_MONOTONIC, &r->began);
+}
+
+static void ready_done(struct hb_http *http, CURLcode rc)
+{
+    struct hb_http_ready *r = http->ready;
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    /* Only while the handle is in the multi handle can libcurl say which
+     * of its pool's connections the HEAD left. */
+    if (rc == CURLE_OK &&
+        curl_easy_getinfo(r->curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK)
+        sock = CURL_SOCKET_BAD;
+    if (http->on_call != NULL)
+        tell_call(http, r->curl, r->url, rc, &r->began);
+    curl_multi_remove_handle(http->multi, r->curl);
+    r->running = false;
+    r->sock = sock;
+    clock_gettime(CLOCK_MONOTONIC, &r->idle_since);
+    /* A server that closes after the answer, or that cannot be reached
+     * now, leaves nothing to keep: the token request finds out for itself.
+     * A HEAD that only ran out of time (nothing drives it while the helper
+     * waits on the module) may be asked again. */
+    if (sock == CURL_SOCKET_BAD && rc != CURLE_OPERATION_TIMEDOUT)
+        r->given_up = true;
+}
+
+/* Anything to read on an idle connection is the server closing it (or a
+ * message libcurl takes for that): libcurl will not reuse it, so another
+ * HEAD opens the next, and how long the server let it idle is noted. */
+static void ready_check(struct hb_http *http)
+{
+    struct hb_http_ready *r = http->ready;
+    if (r->running || r->sock == CURL_SOCKET_BAD)
+        return;
+    struct pollfd pfd = {.fd = r->sock, .events = POLLIN};
+    if (poll(&pfd, 1, 0) == 0)
+        return;
+    long idle = ms_since(&r->idle_since);
+    if (r->idle_limit_ms == 0 || idle < r->idle_limit_ms)
+        r->idle_limit_ms = idle;
+    r->sock = CURL_SOCKET_BAD;
+    if (r->idle_limit_ms < READY_IDLE_MIN_MS)
+        r->given_up = true;
+}
+
+/* Runs curl's transfer to its end in the multi handle, and beside it
+ * (when beside) the ready's HEAD and its watch on the ready connection. */
+static CURLcode run(struct hb_http *http, CURL *curl, bool beside)
+{
+    CURLM *multi = http->multi;
+    CURLMcode mc = curl_multi_add_handle(multi, curl);
+    if (mc != CURLM_OK)
+        return mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
+                                         : CURLE_FAILED_INIT;
+    CURLcode rc = CURLE_FAILED_INIT;
+    bool done = false;
+    while (!done) {
+        if (beside) {
+            ready_check(http);
+            ready_start(http);
+        }
+        int running = 0;
+        if (curl_multi_perform(multi, &running) != CURLM_OK)
+            break;
+        CURLMsg *msg = NULL;
+        int left = 0;
+        while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            /* msg does not outlive the handle's removal (ready_done). */
+            CURL *easy = msg->easy_handle;
+            CURLcode result = msg->data.result;
+            if (easy == curl) {
+                rc = result;
+                done = true;
+            } else if (http->ready != NULL && easy == http->ready->curl) {
+                ready_done(http, result);
+            }
+        }
+        if (done)
+            break;
+        /* libcurl's own timers bound the wait; a second at most, so the
+         * progress callback (the module's hang-up) runs as often, and no
+         * later than the ready's next HEAD is due. */
+        struct curl_waitfd idle = {CURL_SOCKET_BAD, CURL_WAIT_POLLIN, 0};
+        unsigned n = 0;
+        int wait_ms = 1000;
+        if (beside && !http->ready->running &&
+            http->ready->sock != CURL_SOCKET_BAD) {
+            idle.fd = http->ready->sock;
+            n = 1;
+        }
+        long due = beside ? ready_due_ms(http->ready) : -1;
+        if (due >= 0 && due < wait_ms)
+            wait_ms = (int)due;
+        if (curl_multi_poll(multi, n > 0 ? &idle : NULL, n, wait_ms, NULL) !=
+            CURLM_OK)
+            break;
+    }
+    curl_multi_remove_handle(multi, curl);
+    return rc;
+}
+
 static enum hb_status perform(struct hb_http *http, const char *url,
                               long wait_s, struct hb_response *resp,
                               struct hb_error *err)
@@ -301,21 +540,11 @@ static enum hb_status perform(struct hb_http *http, const char *url,
     memset(resp, 0, sizeof(*resp));
     memset(&http->trace, 0, sizeof(http->trace));
 
-    long connect_ms = http->cfg->http_timeout * 1000;
+    long connect_ms = 0, total_ms = 0;
     bool cut_by_deadline = false;
-    long total_ms = (http->cfg->http_timeout + wait_s) * 1000;
-    if (http->deadline != 0) {
-        long left_ms = (long)(http->deadline - time(NULL)) * 1000;
-        if (left_ms <= 0)
-            return hb_fail(err, HB_ERR_EXPIRED,
-                           "login deadline passed before contacting %s", host);
-        if (left_ms < total_ms) {
-            total_ms = left_ms;
-            cut_by_deadline = true;
-        }
-        if (left_ms < connect_ms)
-            connect_ms = left_ms;
-    }
+    if (!limits(http, wait_s, &connect_ms, &total_ms, &cut_by_deadline))
+        return hb_fail(err, HB_ERR_EXPIRED,
+                       "login deadline passed before contacting %s", host);
     struct sink sink = {.buf = {.max = HB_HTTP_MAX_BODY}};
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
@@ -326,7 +555,10 @@ static enum hb_status perform(struct hb_http *http, const char *url,
 
     struct timespec began;
     clock_gettime(CLOCK_MONOTONIC, &began);
-    CURLcode rc = curl_easy_perform(curl);
+    /* The ready connection is kept while other hosts are asked; a request
+     * to its own host takes it (or opens another) and never waits. */
+    bool beside = http->ready != NULL && strcmp(host, http->ready->host) != 0;
+    CURLcode rc = run(http, curl, beside);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
     trace(curl, rc, http->want_cert, http->errbuf, &http->trace);
     if (http->on_call != NULL)
@@ -417,4 +649,97 @@ enum hb_status hb_http_get(struct hb_http *http, const char *url,
     curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
     return status;
+}
+
+struct body_left {
+    const char *at;
+    size_t left;
+};
+
+static size_t read_body(char *out, size_t size, size_t nmemb, void *user)
+{
+    struct body_left *b = user;
+    size_t n = size * nmemb < b->left ? size * nmemb : b->left;
+    memcpy(out, b->at, n);
+    b->at += n;
+    b->left -= n;
+    return n;
+}
+
+/* libcurl resends a request on a fresh connection when a kept-alive one
+ * dies before any answer, rewinding the body first; a body it reads
+ * through a callback with no seek callback cannot be rewound, so once
+ * any of it was sent, the request fails (CURLE_SEND_FAIL_REWIND) instead
+ * of going out twice. Before any of it was sent it may go again: haobtc
+ * cannot have acted on a request without its body. */
+enum hb_status hb_http_post_form_once(struct hb_http *http, const char *url,
+                                      const char *form,
+                                      struct hb_response *resp,
+                                      struct hb_error *err)
+{
+    /* "Expect:" keeps libcurl from waiting for a 100 Continue. */
+    struct curl_slist *headers =
+        curl_slist_append(NULL, "Accept: application/json");
+    struct curl_slist *more =
+        headers != NULL ? curl_slist_append(headers, "Expect:") : NULL;
+    if (more == NULL) {
+        curl_slist_free_all(headers);
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    }
+    struct body_left body = {form, strlen(form)};
+    CURL *curl = http->curl;
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, more);
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.left);
+    enum hb_status status = perform(http, url, 0, resp, err);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, NULL);
+    curl_easy_setopt(curl, CURLOPT_READDATA, NULL);
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    curl_slist_free_all(more);
+    return status;
+}
+
+enum hb_status hb_http_keep_ready(struct hb_http *http, const char *url,
+                                  struct hb_error *err)
+{
+    if (http->ready != NULL)
+        return HB_OK;
+    struct hb_http_ready *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    http->ready = r;
+    r->sock = CURL_SOCKET_BAD;
+    url_host(url, r->host, sizeof(r->host));
+    r->url = strdup(url);
+    /* The copy has every option of the login's handle: https only, the
+     * CA, no proxy from the environment, the module's hang-up. */
+    r->curl = r->url != NULL ? curl_easy_duphandle(http->curl) : NULL;
+    if (r->curl == NULL) {
+        r->given_up = true;
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    }
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                          \
+    do {                                                                       \
+        if (rc == CURLE_OK)                                                    \
+            rc = curl_easy_setopt(r->curl, opt, val);                          \
+    } while (0)
+    /* HEAD: safe (RFC 9110 9.2.1), no body to read, and haobtc does not
+     * act on it; what it answers does not matter, only the connection. */
+    SET(CURLOPT_NOBODY, 1L);
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_HTTPHEADER, NULL);
+    SET(CURLOPT_WRITEFUNCTION, discard);
+    SET(CURLOPT_WRITEDATA, NULL);
+    SET(CURLOPT_ERRORBUFFER, NULL);
+    SET(CURLOPT_CERTINFO, 0L);
+#undef SET
+    /* Without it the login goes on as it would have without. */
+    r->given_up = rc != CURLE_OK;
+    if (rc == CURLE_OUT_OF_MEMORY)
+        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
+    return HB_OK;
 }

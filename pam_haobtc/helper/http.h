@@ -1,5 +1,6 @@
 /* A hardened libcurl client: one handle for one login, so the profile call
- * reuses the token call's connection. */
+ * reuses the token call's connection, and while the login waits on the
+ * relay, a second one keeping a connection to haobtc ready (http.c). */
 #ifndef HB_HTTP_H
 #define HB_HTTP_H
 
@@ -30,8 +31,12 @@ struct hb_http_trace {
     char detail[256];       /* libcurl's own words for a failure (no URL) */
 };
 
+struct hb_http_ready;
+
 struct hb_http {
-    void *curl; /* CURL *, kept opaque so callers need no curl headers */
+    void *curl;  /* CURL *, kept opaque so callers need no curl headers */
+    void *multi; /* CURLM *: runs curl, and beside it the ready's request */
+    struct hb_http_ready *ready; /* NULL until hb_http_keep_ready */
     const struct hb_config *cfg;
     time_t deadline; /* whole-login deadline, 0 for none */
     int watch_fd;    /* the module's end: a hang-up cancels (-1: none) */
@@ -69,8 +74,22 @@ enum hb_status hb_http_post_form_with(struct hb_http *http, const char *url,
                                       const char *const *headers, long wait_s,
                                       struct hb_response *resp,
                                       struct hb_error *err);
+/* A POST whose body libcurl never sends twice: it resends a request by
+ * itself when a kept-alive connection dies under it, which a single-use
+ * code must not be. Such a death is HB_ERR_UNAVAIL instead. */
+enum hb_status hb_http_post_form_once(struct hb_http *http, const char *url,
+                                      const char *form,
+                                      struct hb_response *resp,
+                                      struct hb_error *err);
 enum hb_status hb_http_get(struct hb_http *http, const char *url,
                            struct hb_response *resp, struct hb_error *err);
+/* From now on, while requests to other hosts run (the relay's long poll),
+ * a HEAD of url opens a connection to its host and keeps it ready for the
+ * requests to come: reopened when the server closes it, and asked again
+ * before it would have been idle as long as the last one the server
+ * closed. Requests to url's host never wait for it. */
+enum hb_status hb_http_keep_ready(struct hb_http *http, const char *url,
+                                  struct hb_error *err);
 void hb_response_free(struct hb_response *resp);
 /* curl-escaped copy of s, to free with hb_free_secret(). */
 char *hb_http_escape(struct hb_http *http, const char *s);

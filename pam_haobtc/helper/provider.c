@@ -229,7 +229,9 @@ enum hb_status hb_get_token(struct hb_http *http, const char *code,
         goto out;
     }
     struct hb_response resp;
-    status = hb_http_post_form(http, cfg->token_url, form, 0, &resp, err);
+    /* Never sent twice, by us or by libcurl: a code is redeemed once, and
+     * a second try could only be refused (40009). */
+    status = hb_http_post_form_once(http, cfg->token_url, form, &resp, err);
     if (status == HB_OK) {
         json_object *obj = NULL;
         status = parse_answer(resp.body, resp.len, resp.status, "token request",
@@ -317,6 +319,28 @@ enum hb_status hb_parse_profile_body(const char *body, size_t len,
     return status;
 }
 
+static enum hb_status fetch_profile(struct hb_http *http, const char *url,
+                                    struct hb_profile *profile,
+                                    long *http_status, struct hb_error *err)
+{
+    struct hb_response resp;
+    *http_status = 0;
+    enum hb_status status = hb_http_get(http, url, &resp, err);
+    if (status != HB_OK)
+        return status;
+    *http_status = resp.status;
+    json_object *obj = NULL;
+    status = parse_answer(resp.body, resp.len, resp.status, "profile request",
+                          &obj, err);
+    if (status == HB_OK)
+        status = profile_from(obj, profile, err);
+    hb_json_put_wiped(obj);
+    hb_response_free(&resp);
+    if (status != HB_OK)
+        hb_profile_free(profile);
+    return status;
+}
+
 enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
                               struct hb_profile *profile, struct hb_error *err)
 {
@@ -332,19 +356,23 @@ enum hb_status hb_get_profile(struct hb_http *http, const char *access_token,
     if (url == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "out of memory");
 
-    struct hb_response resp;
-    enum hb_status status = hb_http_get(http, url, &resp, err);
+    long http_status = 0;
+    enum hb_status status =
+        fetch_profile(http, url, profile, &http_status, err);
+    /* A 5xx that is no haobtc answer (a proxy's 502, a worker's 500, a
+     * 503) is often gone on the next request, and a GET changes nothing
+     * at haobtc: asked once more. A refusal in a haobtc answer stays one.
+     * A second try the deadline stops found nothing new: the first answer
+     * stands (the module judges it by the deadline, as any). */
+    if ((status == HB_ERR_UNAVAIL || status == HB_ERR_BUSY) &&
+        http_status >= 500 && http_status <= 599) {
+        struct hb_error first = *err;
+        status = fetch_profile(http, url, profile, &http_status, err);
+        if (status == HB_ERR_EXPIRED) {
+            *err = first;
+            status = first.status;
+        }
+    }
     hb_free_secret(&url);
-    if (status != HB_OK)
-        return status;
-    json_object *obj = NULL;
-    status = parse_answer(resp.body, resp.len, resp.status, "profile request",
-                          &obj, err);
-    if (status == HB_OK)
-        status = profile_from(obj, profile, err);
-    hb_json_put_wiped(obj);
-    hb_response_free(&resp);
-    if (status != HB_OK)
-        hb_profile_free(profile);
     return status;
 }

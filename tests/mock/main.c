@@ -50,6 +50,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         req->method = method;
         *req_cls = req;
         mock_count(MOCK_COUNT_REQUESTS);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci != NULL && ci->socket_context != NULL)
+            req->connection = *(const unsigned long *)ci->socket_context;
+        /* From this request on, as long as a test last asked for. */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  mock_idle_get());
         length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
         /* Refused before reading; MHD then closes the connection. */
@@ -96,9 +103,16 @@ static void connection_seen(void *cls, struct MHD_Connection *c,
 {
     (void)cls;
     (void)c;
-    (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-        mock_count(MOCK_COUNT_CONNECTIONS);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        unsigned long *n = malloc(sizeof(*n));
+        unsigned long serial = mock_connection_opened();
+        if (n != NULL)
+            *n = serial;
+        *socket_context = n;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* PEM keys and secrets: the caller wipes them. */
@@ -269,8 +283,9 @@ static struct MHD_Daemon *start_daemon(long port, char *cert, char *key,
         handle, cert != NULL ? &tls_on : &tls_off, MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_NOTIFY_CONNECTION, connection_seen, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 256u,
-        MHD_OPTION_ARRAY, cert != NULL ? tls : &tls[2], MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, MOCK_IDLE_DEFAULT,
+        MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_ARRAY,
+        cert != NULL ? tls : &tls[2], MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "haobtc-mock: cannot listen on 127.0.0.1:%ld\n", port);
         return NULL;

@@ -41,8 +41,13 @@ enum mock_counter {
     MOCK_COUNT_REQUESTS,
     MOCK_COUNT_TOKEN,
     MOCK_COUNT_PROFILE,
+    MOCK_COUNT_HEAD, /* HEAD requests (a module keeping its connection) */
     MOCK_COUNT_MAX
 };
+
+/* Which connection carried the last request of a kind (see
+ * mock_connection_opened). */
+enum mock_seen { MOCK_SEEN_TOKEN, MOCK_SEEN_PROFILE, MOCK_SEEN_MAX };
 
 enum mock_fault_mode {
     MOCK_FAULT_NONE,
@@ -63,7 +68,8 @@ enum mock_fault_mode {
     MOCK_FAULT_OK_FALSE_NO_CODE,
     MOCK_FAULT_NESTED,
     MOCK_FAULT_HTTP429,
-    MOCK_FAULT_HTTP502
+    MOCK_FAULT_HTTP502,
+    MOCK_FAULT_HTTP503
 };
 
 /* Bits of a fault's target set. */
@@ -105,6 +111,16 @@ int mock_random_hex(char *out);
 void mock_count(enum mock_counter which);
 void mock_counts_get(unsigned long out[MOCK_COUNT_MAX]);
 void mock_counts_reset(void);
+/* Counts a new connection and returns its number: 1, 2, ... in the order
+ * they were accepted, never reset (the stats' "connections" is). */
+unsigned long mock_connection_opened(void);
+unsigned long mock_connection_last(void);
+void mock_seen_set(enum mock_seen which, unsigned long connection);
+unsigned long mock_seen_get(enum mock_seen which);
+/* Seconds an idle connection is kept open (MHD's connection timeout);
+ * 0 sets the default back. */
+void mock_idle_set(unsigned seconds);
+unsigned mock_idle_get(void);
 
 /* 0 and the mode for a name such as "huge_chunked", -1 for no such mode. */
 int mock_fault_parse(const char *name, enum mock_fault_mode *mode);
@@ -126,6 +142,8 @@ int mock_secret_log(const char *secret);
 /* --- HTTP side: options, per-request state and replies (reply.c) --- */
 
 #define BODY_MAX 16384
+/* How long an idle connection stays open unless a test says otherwise. */
+#define MOCK_IDLE_DEFAULT 120u
 #define FIELDS_MAX 32
 #define AUTHORIZE_PATH "/auth/oauth/authorize/"
 
@@ -161,6 +179,7 @@ struct mock_field {
 struct mock_request {
     const char *url;
     const char *method;
+    unsigned long connection; /* its number (mock_connection_opened) */
     struct MHD_PostProcessor *pp;
     struct mock_field field[FIELDS_MAX];
     size_t n_fields;

@@ -403,6 +403,10 @@ int mock_apply_fault(struct MHD_Connection *c, const struct mock_request *req,
         *ret = mock_send_text(c, req, MHD_HTTP_BAD_GATEWAY,
                               "<html><body>Bad Gateway</body></html>");
         break;
+    case MOCK_FAULT_HTTP503:
+        *ret = mock_send_text(c, req, MHD_HTTP_SERVICE_UNAVAILABLE,
+                              "<html><body>Service Unavailable</body></html>");
+        break;
     case MOCK_FAULT_CODE:
         *ret = mock_send_error(c, req, f.code);
         break;

@@ -441,11 +441,18 @@ static enum MHD_Result profile(struct MHD_Connection *c,
     return mock_send_json(c, req, obj);
 }
 
+/* Besides the counters, which connection (by number) carried the last
+ * token and profile requests, and the number of the newest connection:
+ * the stats request's own, so a test that reads it before an approval can
+ * tell a connection opened before from one opened after. */
 static enum MHD_Result stats(struct MHD_Connection *c,
                              const struct mock_request *req)
 {
     static const char *const names[MOCK_COUNT_MAX] = {
-        "connections", "requests", "token_requests", "profile_requests"};
+        "connections", "requests", "token_requests", "profile_requests",
+        "head_requests"};
+    static const char *const seen[MOCK_SEEN_MAX] = {"token_connection",
+                                                    "profile_connection"};
     unsigned long counts[MOCK_COUNT_MAX];
     struct json_object *obj = mock_ok_object();
 
@@ -453,7 +460,25 @@ static enum MHD_Result stats(struct MHD_Connection *c,
     for (size_t i = 0; obj != NULL && i < MOCK_COUNT_MAX; i++)
         json_object_object_add(obj, names[i],
                                json_object_new_uint64(counts[i]));
+    for (size_t i = 0; obj != NULL && i < MOCK_SEEN_MAX; i++)
+        json_object_object_add(
+            obj, seen[i],
+            json_object_new_uint64(mock_seen_get((enum mock_seen)i)));
+    if (obj != NULL)
+        json_object_object_add(obj, "last_connection",
+                               json_object_new_uint64(mock_connection_last()));
     return mock_send_json(c, req, obj);
+}
+
+static enum MHD_Result set_idle(struct MHD_Connection *c,
+                                const struct mock_request *req)
+{
+    long seconds = 0;
+
+    if (!hb_parse_long(mock_any_get(c, req, "seconds"), 0, 3600, &seconds))
+        return mock_send_misuse(c, req);
+    mock_idle_set((unsigned)seconds);
+    return mock_send_json(c, req, mock_ok_object());
 }
 
 static enum MHD_Result set_fault(struct MHD_Connection *c,
@@ -508,15 +533,25 @@ enum MHD_Result mock_dispatch(struct MHD_Connection *c,
     enum MHD_Result ret = MHD_NO;
     int nested = 0;
 
+    /* A module opening its connection before it has a code: counted apart
+     * and past every fault, so that token and profile counts, and counted
+     * faults, stay those of the real requests. The token endpoint refuses
+     * the method, as haobtc's would. */
+    if (strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0) {
+        mock_count(MOCK_COUNT_HEAD);
+        return mock_send_error(c, req, 40014);
+    }
     if (strcmp(url, "/auth/settings/oauth/get_token/") == 0 ||
         strcmp(url, "/auth/oauth/get_token/") == 0) {
         mock_count(MOCK_COUNT_TOKEN);
+        mock_seen_set(MOCK_SEEN_TOKEN, req->connection);
         if (mock_apply_fault(c, req, MOCK_TARGET_TOKEN, &nested, &ret))
             return ret;
         return token(c, req, post);
     }
     if (strcmp(url, "/api/v1/user/profile") == 0) {
         mock_count(MOCK_COUNT_PROFILE);
+        mock_seen_set(MOCK_SEEN_PROFILE, req->connection);
         if (mock_apply_fault(c, req, MOCK_TARGET_PROFILE, &nested, &ret))
             return ret;
         return profile(c, req, get, nested || mock_layout_nested());
@@ -535,6 +570,8 @@ enum MHD_Result mock_dispatch(struct MHD_Connection *c,
         return set_fault(c, req);
     if (strcmp(url, "/mock/layout") == 0 && post)
         return set_layout(c, req);
+    if (strcmp(url, "/mock/idle") == 0 && post)
+        return set_idle(c, req);
     if (strcmp(url, AUTHORIZE_PATH) == 0 || strncmp(url, "/mock/", 6) == 0)
         return mock_send_error(c, req, 40014);
     return mock_send_text(

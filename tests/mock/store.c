@@ -42,6 +42,9 @@ static long token_ttl_s;
 static struct table codes;
 static struct table tokens;
 static unsigned long counters[MOCK_COUNT_MAX];
+static unsigned long connection_serial;
+static unsigned long seen[MOCK_SEEN_MAX];
+static unsigned idle_seconds = MOCK_IDLE_DEFAULT;
 static struct mock_fault fault;
 static unsigned fault_targets;
 static long fault_left;
@@ -469,6 +472,61 @@ void mock_counts_reset(void)
     pthread_mutex_unlock(&lock);
 }
 
+unsigned long mock_connection_opened(void)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&lock);
+    counters[MOCK_COUNT_CONNECTIONS]++;
+    n = ++connection_serial;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+unsigned long mock_connection_last(void)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&lock);
+    n = connection_serial;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void mock_seen_set(enum mock_seen which, unsigned long connection)
+{
+    pthread_mutex_lock(&lock);
+    seen[which] = connection;
+    pthread_mutex_unlock(&lock);
+}
+
+unsigned long mock_seen_get(enum mock_seen which)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&lock);
+    n = seen[which];
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void mock_idle_set(unsigned seconds)
+{
+    pthread_mutex_lock(&lock);
+    idle_seconds = seconds != 0 ? seconds : MOCK_IDLE_DEFAULT;
+    pthread_mutex_unlock(&lock);
+}
+
+unsigned mock_idle_get(void)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&lock);
+    n = idle_seconds;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
 static const char *const fault_names[] = {
     [MOCK_FAULT_NONE] = "none",
     [MOCK_FAULT_DELAY] = "delay",
@@ -489,6 +547,7 @@ static const char *const fault_names[] = {
     [MOCK_FAULT_NESTED] = "nested",
     [MOCK_FAULT_HTTP429] = "http429",
     [MOCK_FAULT_HTTP502] = "http502",
+    [MOCK_FAULT_HTTP503] = "http503",
 };
 
 int mock_fault_parse(const char *name, enum mock_fault_mode *mode)
