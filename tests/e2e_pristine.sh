@@ -105,8 +105,8 @@ one_release() {
 }
 
 # stage NAME SECONDS: this script's stage NAME in the Debian 13 root; its
-# result lines are passed on and counted, and a stage that ended without
-# saying why (a timeout, a crash) fails for that.
+# result lines are passed on and counted; a stage that timed out, or ended
+# badly without a result line (a crash), fails for that too.
 stage() {
     local name=$1 log=$ROOT_DIR/$1.log start=$SECONDS rc line
     in_root "$2" "$log" bash /root/pam_haobtc/tests/e2e_pristine.sh "$name"
@@ -118,7 +118,9 @@ stage() {
         *) hb_fail=$((hb_fail + 1)) ;;
         esac
     done < <(grep -a -E '^\[ +(OK|FAILED) +\] ' "$log")
-    if [ "$rc" -ne 0 ] && ! grep -aq '^\[  FAILED  \] ' "$log"; then
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        not_ok "pristine_trixie_${name}_stage_ends_in_time" "$why"
+    elif [ "$rc" -ne 0 ] && ! grep -aq '^\[  FAILED  \] ' "$log"; then
         not_ok "pristine_trixie_${name}_stage_ends" "$why"
     fi
     echo "($name stage: $((SECONDS - start)) s)"
