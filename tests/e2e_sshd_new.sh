@@ -20,14 +20,35 @@ HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
 HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
 . "$HB_SRC/tests/lib.sh"
 . "$HB_SRC/tests/e2e-lib.sh"
+# built_sshd: the build's sshd in $prefix, or else the reason in $why. Only
+# an sshd of 10.3 or later under the prefix the build printed counts: an
+# empty prefix once made "$prefix/sbin/sshd" the machine's own 9.2.
+built_sshd() {
+    local out rc v
+    out=$(HB_BUILD=$HB_BUILD bash "$HB_SRC/tests/build-openssh-new" 2>"$HB_BUILD/openssh-build.err")
+    rc=$?
+    prefix=$(printf '%s\n' "$out" | tail -n1)
+    why=$(tail -n1 "$HB_BUILD/openssh-build.err" | sed 's/^build-openssh-new: //')
+    if [ "$rc" -ne 0 ]; then
+        why="tests/build-openssh-new failed (exit $rc): $why"
+    elif [[ $prefix != /* ]] || [ ! -x "$prefix/sbin/sshd" ]; then
+        why="tests/build-openssh-new printed no install prefix with an sbin/sshd ('$prefix')"
+    else
+        version=$("$prefix/sbin/sshd" -V 2>&1 | head -n1)
+        v=$(printf '%s\n' "$version" | sed -n 's/^OpenSSH_\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+        read -r major minor <<<"$v"
+        [ -n "${minor:-}" ] && [ $((major * 100 + minor)) -ge 1003 ] && return 0
+        why="$prefix/sbin/sshd is not OpenSSH 10.3 or later: '$version'"
+    fi
+    return 1
+}
 if [ -z "${HB_E2E_INSIDE:-}" ] && [ "$(id -u)" = 0 ]; then
     started=$SECONDS
-    if ! prefix=$(HB_BUILD=$HB_BUILD bash "$HB_SRC/tests/build-openssh-new" 2>"$HB_BUILD/openssh-build.err" | tail -n1) ||
-        [ ! -x "$prefix/sbin/sshd" ]; then
-        not_ok sshd_10_3_or_later_is_built "$(tail -n1 "$HB_BUILD/openssh-build.err")"
+    if ! built_sshd; then
+        not_ok sshd_10_3_or_later_is_built "$why"
         exit 1
     fi
-    ok "sshd_10_3_or_later_is_built ($($prefix/sbin/sshd -V 2>&1 | head -n1); $((SECONDS - started))s: $(tail -n1 "$HB_BUILD/openssh-build.err" | sed 's/^build-openssh-new: //'))"
+    ok "sshd_10_3_or_later_is_built ($version; $((SECONDS - started))s: $why)"
     export HB_OPENSSH_NEW=$prefix
 fi
 e2e_enter "$0" "$@"

@@ -578,11 +578,23 @@ check sshd_allowusers_lets_alice_in sh -c "! grep -q 'refuses mapped account ali
 sshd_variant broken 'NoSuchKeyword yes'
 run_check sshd_broken --sshd-config "$t/ssh/broken.sshd_config" --skip network,map
 expect sshd_config_broken sshd_broken FAIL sshd 'Bad configuration option: NoSuchKeyword'
-# Debian 12's sshd is 9.2: it holds info messages back.
+# sshd_instant_info = yes fits only an sshd that shows info messages at
+# once (10.3 and later); Debian 12's 9.2 and Debian 13's 10.0 hold them
+# back. The verdict follows the version of the sshd the check runs.
 variant instant sshd_instant_info=yes
 run_check sshd_instant -c "$t/instant.conf" --skip network,map
-expect sshd_instant_info_on_9_2 sshd_instant FAIL 'sshd version' \
-    'sshd_instant_info = yes, but sshd is OpenSSH 9\.2.*Fix: set sshd_instant_info = no'
+sshd_v=$(/usr/sbin/sshd -V 2>&1 | sed -n 's/.*OpenSSH_\([0-9]*\)\.\([0-9]*\).*/\1 \2/p' | head -n1)
+read -r sshd_major sshd_minor <<<"$sshd_v"
+if [ -z "${sshd_minor:-}" ]; then
+    not_ok sshd_instant_info_verdict_follows_sshd_version "/usr/sbin/sshd -V names no OpenSSH version"
+elif [ $((sshd_major * 100 + sshd_minor)) -lt 1003 ]; then
+    expect "sshd_instant_info_fails_on_sshd_before_10_3 (OpenSSH $sshd_major.$sshd_minor)" \
+        sshd_instant FAIL 'sshd version' \
+        "sshd_instant_info = yes, but sshd is OpenSSH $sshd_major\\.$sshd_minor,.*Fix: set sshd_instant_info = no"
+else
+    expect "sshd_instant_info_is_ok_on_sshd_10_3_or_later (OpenSSH $sshd_major.$sshd_minor)" \
+        sshd_instant ok 'sshd version' "^OpenSSH $sshd_major\\.$sshd_minor, sshd_instant_info = yes\$"
+fi
 sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
 run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
 expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'
