@@ -202,7 +202,7 @@ expect helper_writable_by_group helper_open FAIL helper \
     'haobtc-helper is writable by group or others.*Fix: chown root:root .*; chmod 755'
 
 # --- the break-glass file: what the module would find once haobtc is down
-config_only=(--skip network,map,pam,sshd)
+config_only=(--skip "network,map,pam,sshd")
 bg_issue() { "$HB_LOGIN" breakglass issue --file "$@" >/dev/null; }
 bg_issue "$t/safe.bg" --user alice --ttl 24h
 # One spent code beside it (expired at 1000 s after the epoch).
