@@ -10,7 +10,7 @@
 
 /* The tag key registered with the relay for a poll secret:
  * base64url(HMAC-SHA256(key = poll secret, "haobtc-tag-key-v1")). Without a
- * relay session the tag key is the state itself (see README). */
+ * relay session the tag key is the state itself (see doc/admin-guide.md). */
 char *hb_tag_key_for(const char *poll_secret);
 /* out = the first HB_TAG_LEN characters of
  * base64url(HMAC-SHA256(key = tag_key, message = code)). */
