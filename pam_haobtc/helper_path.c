@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Where this program finds its helper and its message catalogs: compiled
  * in (HB_HELPER_PATH, HB_LOCALEDIR), so no environment variable or
  * argument can choose what runs or is read as root. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The way in when haobtc is really down: a one-time break-glass code an
  * administrator issued (haobtc-login breakglass), asked for only after this
  * login found haobtc unreachable, and counted only while a fresh helper

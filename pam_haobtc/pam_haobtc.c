@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pam_haobtc: log in to a Unix account with a haobtc account (OAuth 2.0
  * authorization code). The entry points only; the work is in the library. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PAM glue: results, logs, the conversation and the PAM environment. */
 #include "autoconf.h"
 

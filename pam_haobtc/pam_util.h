@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PAM side of the module: turning library results into PAM values,
  * logging, and talking to the person. Linked into the module only. */
 #ifndef HB_PAM_UTIL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the end-to-end tests (tests/e2e_*.sh) and tools/demo: the real
 # sshd, sudo and su load the built module through the documented
 # configuration (examples/), inside private mount and PID namespaces where

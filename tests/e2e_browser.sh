@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A real browser on the relay's pages while a PAM login waits at its prompt:
 # pamtester (the real libpam under pam_wrapper) shows the short link;
 # Debian's chromium, driven through Debian's chromedriver by python3-selenium

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end: the caller of su and sudo chooses their environment. Real su
 # (bob becomes alice, "su" and "su -") and real sudo (alice), run by
 # ordinary users in a private mount and PID namespace, get a caller

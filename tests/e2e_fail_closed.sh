@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Fail closed, end to end: the real sudo, su and sshd load the module
 # through the stack an admin might write to keep passwords for an outage,
 #   auth [success=done authinfo_unavail=ignore default=die] pam_haobtc.so

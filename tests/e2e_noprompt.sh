@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end with no keypress: su, sudo and console login (util-linux
 # login) through examples/pam.d as they are, with the relay and prompt =
 # auto. Each terminal (tmux, 80x24, UTF-8) shows the link and the QR code

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end, "haobtc or password" as the package sets it up: the real
 # pam-auth-update enables the package's profile (debian/pam-configs) over
 # Debian's own common-auth, and Debian's su, sudo, login and sshd files

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages as an administrator gets them: built from this tree's
 # distribution files with dpkg-buildpackage, checked by lintian, then
 # installed into a throw-away copy of this machine (an overlay of / in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A new developer's first commands on freshly installed Debian 12 and 13,
 # where nothing was installed by hand: pristine roots (tests/pristine-root:
 # mmdebstrap --variant=apt, cached in build/pristine), each with a fresh

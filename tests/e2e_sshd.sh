@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end with Debian's OpenSSH: sshd on a loopback port loads the built
 # module through examples/pam.d/sshd and examples/sshd_config.d/haobtc.conf
 # as they are, in a private mount namespace; the real ssh client runs in an

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end with OpenSSH 10.3 or later, which sends PAM info messages to
 # the client at once (commit b9a6dd4d6): its sshd, built from Debian sid's
 # source package by tests/build-openssh-new (cached in the build tree),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end with su: util-linux su authenticates bob's "su - alice"
 # through examples/pam.d/su as it is (su-l includes it), in a private mount
 # namespace, under a pseudo-terminal (tmux, 80x24, UTF-8) read from the screen.

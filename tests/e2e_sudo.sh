@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end with sudo: Debian's sudo authenticates alice through
 # examples/pam.d/sudo as it is, in a private mount namespace; alice runs
 # "sudo id -un" in an 80x24 UTF-8 terminal (tmux), read from the screen.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Allocation failures on demand, for tests/test_failalloc.sh. Linked into a
  * test build of the module or of the helper with -Wl,--wrap=malloc,... so
  * that their own allocations count, not libpam's, libcurl's or json-c's.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the shell tests and the driver: a test PKI, the mock provider
 # started on a free loopback port, and result lines in one format.
 # Sourced; expects HB_BUILD (build tree) and HB_SRC (source tree).

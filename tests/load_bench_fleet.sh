@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tools/bench-fleet --smoke: the benchmark the README points to still runs
 # every part through (tiny counts on the fleet and the single relay on
 # Redis; no goal judged), so a change to the relay, the fleet's example

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # haobtc-relay under load and abuse, with its default limits: 100
 # concurrent logins behind one trusted proxy all succeed; one client
 # flooding at 50 requests/s does not stop another's login; X-Forwarded-For

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A waiting long poll costs the relay no thread: 2,000 polls wait at once
 # on one relay (each on its own connection; plain HTTP, as behind a TLS
 # proxy, so the test spends its time waiting rather than on handshakes)

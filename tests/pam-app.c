@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A minimal PAM application for measuring the module from the outside: it
  * links libpam alone (no libcurl, no json-c), so whatever secret is found in
  * its memory was put there by the module, and it times logins.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scripted person at the PAM prompt, and the prompt's QR code read
  * back with zbarimg. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Driving the module through the real libpam in tests: a scripted person
  * at the prompt, the service files, and reading the prompt's QR code. */
 #ifndef HB_PAMUTIL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Break-glass: when haobtc is really down, an administrator's one-time code
 # (haobtc-login breakglass issue) lets the account in, once, and only while
 # a fresh helper still finds haobtc unreachable; never the password. Real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client against the bundled mock provider over real TLS: the whole
  * exchange, connection reuse, every provider refusal, and every hostile
  * answer the mock can be told to give. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The hardening configure found is in what was built: read back from the
 # ELF headers of the module, the helper, haobtc-login and the relay (what
 # runs inside sshd, su and sudo, as root, or facing the internet).

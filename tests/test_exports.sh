@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The module exports only the pam_sm_* functions it implements, and loads
 # nothing that talks to the network: that runs in the helper.
 . "$HB_SRC/tests/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Fail closed: nothing the person at the prompt controls turns a login into
 # PAM_AUTHINFO_UNAVAIL. Every case runs pamtester through the stack that is
 # most tempted to fall back,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Out of memory at every step: a pasted-code login through the real libpam
 # (tests/pam-app) with the Nth allocation of the module failing, for every N
 # up to the number one login makes; then the same for the helper. No such

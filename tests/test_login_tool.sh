@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # haobtc-login against the mock: a pasted-code login prints the profile and
 # the account it maps to; a reused code prints the haobtc code and text.
 # haobtc-login pkce: "ok" from the mock that enforces PKCE, pasted or

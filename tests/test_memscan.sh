@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What the PAM application's memory holds after a login. The network code
 # belongs in a helper process, so once pam_authenticate has returned, the
 # process that called it must hold no access or refresh token, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # haobtc-mock answers every haobtc code 40001-40015 to the bad request that
 # matches it, as the real provider does, so the client's handling of each
 # is tested against a server and not only against canned bodies.

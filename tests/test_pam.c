@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module through the real libpam (pam_wrapper + libpamtest) against the
  * mock provider: the pasted-code login, the prompt and its QR code, the
  * exact PAM value of every failure the design lists, a profile request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module with the relay, through the real libpam: Enter after the
  * phone approved, a long poll that ends as the code arrives, a fresh state
  * and session every attempt, the prompt in 80x24, and what happens when the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # pamtester, the whole stack as an administrator would try it: pam_wrapper's
 # service directory, the built module, a pasted code approved by the
 # simulated phone.

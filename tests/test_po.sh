@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The translations are whole: every string the sources mark is in each
 # catalog, translated and not fuzzy, with placeholders that match, and
 # every source that marks strings is in po/POTFILES.in.

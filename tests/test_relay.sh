@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # haobtc-relay's promises, each checked over HTTPS with its exact status:
 # only requests signed with the fleet key (fresh, never replayed) register
 # or poll; the relay builds the provider link itself; a browser's callback

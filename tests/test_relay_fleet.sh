@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Two relays on one Redis behind haproxy, as examples/fleet/ sets them up
 # (redis-server, the relays and haproxy started here on loopback): a
 # login registered through relay A, approved through B and polled through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # haobtc-login check: green on a setup like the one tools/demo builds (the
 # relay, the examples' PAM services and sshd drop-in), and every FAIL, with
 # its fix, on setups broken on purpose (several independent breakages per

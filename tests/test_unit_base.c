@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helpers every program shares (pam_haobtc/base): numbers, trimming,
  * base64url and the digests both sides of the relay protocol compute, the
  * wiped buffer, small files and port files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Break-glass codes in their file (pam_haobtc/lib/breakglass.c): the shape
  * of a code, its time to live, one use, its account, its end, and a file
  * that is not root's own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The configuration contract: defaults, file and arguments, and every way a
  * file or value is refused. */
 #include "autoconf.h"

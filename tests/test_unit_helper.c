@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Starting the helper and talking to it: a helper that dies, hangs or
  * answers garbage ends the login as "unavailable"; the helper gets
  * nothing of ours but /dev/null and its socket; SIGCHLD is given back and

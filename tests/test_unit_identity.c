@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Identity mapping: the map file, match modes, same_name, and names that
  * must never match. Local accounts come from nss_wrapper (tests/data). */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The terminal during a wait with no prompt (pam_haobtc/lib/keyboard.c),
  * on a real pseudo-terminal that a child process takes as its controlling
  * terminal, as su's process has its person's: nothing typed is echoed, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What may reach a log line: escaping of caller-chosen text and the rule
  * for PAM_RHOST. */
 #include "autoconf.h"

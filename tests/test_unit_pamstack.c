@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The setup check's reading and replay of PAM stacks (tools/login/pam_stack.c)
  * against what Linux-PAM 1.5 does: jumps count a substack as one module,
  * done and die end only the substack they are in, reset restores the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The prompt's layout and the check of what the person types. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The haobtc protocol without a network: authorize URLs, token and profile
  * answers of every shape, and the code table. */
 #include "autoconf.h"

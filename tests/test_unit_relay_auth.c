@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The relay's memory of the signatures it accepted (tools/relay/auth.c):
  * a replay is refused however many signatures came since, and the table
  * grows with the fleet's rate rather than refusing it "busy". */

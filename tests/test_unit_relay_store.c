@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The relay's memory store (tools/relay/store.c) on a clock the tests turn:
  * a code goes to one poll only, sessions end at their exact millisecond,
  * the cap and the rate limits hold, and nothing the store frees still holds

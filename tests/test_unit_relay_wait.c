@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The relay's waiting polls (tools/relay/wait.c) without a connection: a
  * poll's waiter is armed before its first look numbers it, and what it
  * hears meanwhile must wake it exactly when it would have once numbered:

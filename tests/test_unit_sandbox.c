@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's sandbox (pam_haobtc/helper/sandbox.c), entered in a child of
  * this test as the helper enters it: the child runs as the helper's user
  * (the test runs as root), threads and the network still work, and a

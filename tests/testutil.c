@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test helpers: scratch files and the mock provider's control API. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers shared by the C tests: scratch files, the mock provider's
  * control endpoints, and configs pointing at it. */
 #ifndef HB_TESTUTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The load tools/bench-fleet puts on haobtc-relay (not a test): each mode
 prints key=value lines for the shell script to read.
 

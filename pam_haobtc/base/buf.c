@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The wiped growing buffer. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A growing text buffer that may hold secrets (a token in an HTTP body, a
  * code on a page): it never leaves an unwiped copy behind when it grows or
  * is freed, which realloc would. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Digests as base64url, for both sides of the relay protocol. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SHA-256 and HMAC-SHA256 written as base64url: the relay state derived
  * from a poll secret, the fleet key's request signatures and the paste
  * tags. Both sides of the relay protocol compute them, so one copy; it

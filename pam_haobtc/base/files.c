@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Small whole-file reads and port files. */
 #include "autoconf.h"
 

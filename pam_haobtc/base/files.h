@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Whole small files: keys, certificates and secrets read by the daemons
  * (not the module's root-owned files: safefile.h checks those), and the
  * port files the tests read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the module's helper and haobtc-relay must agree on, in one place:
  * the paths, the signed-request headers, the form fields, the words the
  * relay answers with, and the limits that depend on each other. */

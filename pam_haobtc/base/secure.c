@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Secrets: wiping and kernel randomness. */
 #include "autoconf.h"
 

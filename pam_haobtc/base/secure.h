@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Handling of secrets on both sides of the helper: wiping and kernel
  * randomness (no crypto library, so the module links none). */
 #ifndef HB_SECURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Numbers, trimming and base64url, one copy for every program. */
 #include "autoconf.h"
 

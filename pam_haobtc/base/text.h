@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Small text chores that the module's library, the helper, the relay and
  * the mock all need: numbers, trimming, base64url. */
 #ifndef HB_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A pasted code counts only with the tag of the attempt that asked for it,
  * so a code approved through someone else's link cannot be pasted here. */
 #include "autoconf.h"

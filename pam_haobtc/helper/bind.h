@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Binding a pasted code to the login attempt that asked for it: the page
  * that shows the code shows "CODE:TAG", and only this attempt's tag key
  * gives that TAG. */

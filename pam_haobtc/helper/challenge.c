@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Building a login attempt's challenge: a fresh state and PKCE verifier
  * every attempt, and with a relay a fresh poll secret and session as
  * well. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One login attempt's challenge: a fresh state, the authorize URL, and
  * the link the person is shown. */
 #ifndef HB_CHALLENGE_H

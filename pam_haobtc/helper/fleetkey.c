@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Signing the module's requests to the relay with the fleet key (an
  * HMAC-SHA256 over method, path, timestamp and body). */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fleet key: how a module proves to the relay that a request is its
  * own (relay_protocol.h says what is signed). */
 #ifndef HB_FLEETKEY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's side of one login: read the configuration and the secret,
  * make the challenge, wait on the relay, exchange the code and fetch the
  * profile, answering the module one frame at a time. The token and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's side of one login: everything that touches the network or
  * the client secret, driven by the module over the socketpair. */
 #ifndef HB_HELPER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's side of haobtc-login check: the configuration read as a
  * login reads it (the secret and the fleet key too), then the provider and
  * the relay tried, each finding sent back as a RESULT frame: in English,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-helper: the network half of a login, started by pam_haobtc.so and
  * haobtc-login with execve from a fixed path. It trusts nothing it
  * inherited: the environment is emptied, extra descriptors closed, core

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's side of a break-glass attempt: whether haobtc still cannot
  * be reached over the network, found afresh, as a login would find it.
  * A break-glass code counts only while it cannot. */

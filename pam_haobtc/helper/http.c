@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* HTTPS requests with libcurl, locked down: https only, no redirects, no
  * proxy from the environment, bounded time and bounded bodies; and the
  * connection to haobtc kept ready while the login waits on the relay. */

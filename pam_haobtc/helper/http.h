@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A hardened libcurl client: one handle for one login, so the profile call
  * reuses the token call's connection, and while the login waits on the
  * relay, a second one keeping a connection to haobtc ready (http.c). */

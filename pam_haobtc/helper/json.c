@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Parsing provider answers with json-c without trusting their shape (one
  * object, the whole input, RFC 8259's grammar, bounded depth, strings
  * without NUL bytes) and without leaving json-c's copies of a token or code

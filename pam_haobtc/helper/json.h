@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Careful json-c: a depth limit, whole-input parsing, typed look-ups, and
  * wiping of what json-c copied. */
 #ifndef HB_JSON_H

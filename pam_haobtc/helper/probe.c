@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The network half of haobtc-login check. It runs in the helper, with the
  * helper's configuration, secret, libcurl options and empty environment,
  * so what it finds is what a login would meet. Its texts are finding.h's,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The network half of haobtc-login check: the provider and the relay
  * tried without a login, by the helper, the way a login reaches them. */
 #ifndef HB_PROBE_H

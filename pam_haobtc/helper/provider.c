@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The haobtc OAuth protocol as the official clients speak it: the
  * authorize URL, the token exchange and the profile fetch. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The haobtc OAuth protocol: authorize URL, token exchange, profile. */
 #ifndef HB_PROVIDER_H
 #define HB_PROVIDER_H

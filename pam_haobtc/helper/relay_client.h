@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Talking to haobtc-relay: registering a login and long-polling its code. */
 #ifndef HB_RELAY_CLIENT_H
 #define HB_RELAY_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's sandbox, in OpenSSH's shape for its network-facing child:
  * root is dropped for a user of its own, then a seccomp allow-list. What
  * parses network input (libcurl, OpenSSL, glibc's resolver, json-c) then

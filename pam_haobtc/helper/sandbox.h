@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's sandbox: once it has read its root-only files, it drops root
  * to its own system user and confines itself to the system calls a login
  * needs, before libcurl, TLS and json-c read anything from the network. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Random tokens, the relay state derived from a poll secret, the PKCE
  * verifier and challenge, and constant-time comparison of strings: the
  * helper's side. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tokens for the network side: random URL-safe strings, the relay state
  * derived from a poll secret, and constant-time comparison of strings
  * (hb_ct_equal, in secure.h, compares bytes). */

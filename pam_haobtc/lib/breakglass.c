@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Break-glass codes in their root-only file; see breakglass.h. */
 #include "autoconf.h"
 

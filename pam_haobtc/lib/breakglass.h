@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Break-glass codes: the way in an administrator hands out for when haobtc
  * really cannot be reached, instead of a password that would make the
  * phone optional. One-time, per local account, with an end; the file

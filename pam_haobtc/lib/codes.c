@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The haobtc return codes, with the names and texts both clients show. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The haobtc return-code table. */
 #ifndef HB_CODES_H
 #define HB_CODES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The configuration: defaults, the file, and module arguments on top, with
  * every unknown key or bad value refused. */
 #include "autoconf.h"

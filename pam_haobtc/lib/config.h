@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module's configuration: defaults, the file, and module arguments. */
 #ifndef HB_CONFIG_H
 #define HB_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's setup-check findings as a msgid and its arguments, and
  * their formatting in haobtc-login against the fixed list of msgids. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The texts of the findings the helper makes for haobtc-login check. They
  * cross the wire as a msgid and the strings that fill its %s, and
  * haobtc-login formats them in the reader's language: the helper needs no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module's end of the helper: start it the way pam_unix starts
  * unix_chkpwd (fixed path, execve, nothing of the caller's environment or
  * descriptors), speak the frames of wire.h, and reap it. */

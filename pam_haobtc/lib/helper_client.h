@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Starting the network helper and talking to it: the only way the module
  * (and haobtc-login) reach the relay and the provider. */
 #ifndef HB_HELPER_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Deciding whether a haobtc identity may log in as the requested local
  * account: the map file, match=uuid|username, and same_name. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Mapping a haobtc identity to the local account being logged in to. */
 #ifndef HB_IDENTITY_H
 #define HB_IDENTITY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The terminal during a wait with no prompt; see keyboard.h.
  *
  * The terminal stays in its own line discipline's hands as little as

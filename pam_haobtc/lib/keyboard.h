@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The person's terminal while the module waits on the relay with no
  * prompt: what they type is not echoed, and a line they end with Enter
  * can end the wait (or_password). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The language of one login and its message catalog.
  *
  * Why the catalog is read here and not through dgettext: gettext picks a

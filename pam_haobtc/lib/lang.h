@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Which language the person reads, and the translated texts for it. */
 #ifndef HB_LANG_H
 #define HB_LANG_H

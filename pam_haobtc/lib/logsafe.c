@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What may reach a log line: text a caller chose (a user name, a remote
  * host), made printable ASCII before it is formatted into a message. */
 #include "autoconf.h"

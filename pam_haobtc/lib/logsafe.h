@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What may reach a log line: escaping for text a caller chose, and the rule
  * a remote host name must pass. */
 #ifndef HB_LOGSAFE_H

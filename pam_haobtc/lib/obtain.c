@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The loop that gets a login's code from the person; see obtain.h. */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The one way a login gets its code from the person, for the module (the
  * PAM conversation) and haobtc-login (a terminal): the challenge as info
  * messages and a wait on the relay, or a prompt that takes a pasted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Noticing that the person left, so a long poll stops waiting for them.
  *
  * While the module waits on the relay, sshd reads nothing from the client:

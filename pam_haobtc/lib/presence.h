@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Whether the person at the other end of the login is still there. */
 #ifndef HB_PRESENCE_H
 #define HB_PRESENCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Releasing a profile; it holds no secret, only the identity. */
 #include "autoconf.h"
 

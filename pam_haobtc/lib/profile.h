@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A haobtc identity as the provider sent it: what the helper hands the
  * module, and what identity mapping decides on. */
 #ifndef HB_PROFILE_H

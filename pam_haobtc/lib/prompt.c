@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The one prompt the person sees, and the check of what they type back. */
 #include "autoconf.h"
 

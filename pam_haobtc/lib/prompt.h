@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the person sees and types. */
 #ifndef HB_PROMPT_H
 #define HB_PROMPT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QR codes as plain text (libqrencode), small enough for a login prompt.
  *
  * A character cell is one module wide and two tall. Text cannot choose its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A QR code drawn with text, to sit inside a PAM prompt. */
 #ifndef HB_QR_H
 #define HB_QR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Opening configuration, map and secret files so that nobody but their
  * owner can have put words in them, and no symlink can redirect us. */
 #include "autoconf.h"

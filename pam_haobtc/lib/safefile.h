@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a root-owned file that nobody else may change (or read). */
 #ifndef HB_SAFEFILE_H
 #define HB_SAFEFILE_H

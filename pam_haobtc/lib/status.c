@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Filling in and naming the library's error results. */
 #include "autoconf.h"
 

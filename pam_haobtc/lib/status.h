@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Outcome of every library call; the PAM layer maps these to PAM values in
  * one place (hb_pam_result in pam_util.c), the tools to exit codes. */
 #ifndef HB_STATUS_H

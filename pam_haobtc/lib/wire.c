@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Frames between the module and its helper: a 4-byte big-endian body
  * length, a type byte, then fields as a 2-byte big-endian length and bytes.
  * Both ends check every length, so neither trusts the other's framing. */

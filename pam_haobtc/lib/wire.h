@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module-helper protocol: length-prefixed frames of NUL-free string
  * fields over one socketpair, bounded in size and field count. */
 #ifndef HB_WIRE_H

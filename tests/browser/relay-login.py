@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The phone's part of a relay login, in Debian's chromium driven through
 Debian's chromedriver by python3-selenium: the short link's context page,
 the provider's authorize page, approval, and the relay's done page, with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: the configuration file's parser and the checks that
  * finish a configuration. Whatever the file says, a configuration that is
  * accepted is one the module can use: the URLs it will call are https, the

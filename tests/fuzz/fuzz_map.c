@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: the map file's parser. Whatever the file says, a match
  * names a plain local account that the file itself spells out, and a
  * malformed line is refused rather than half-read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: everything the provider, the person or the other end
  * of the helper's socketpair can send that we parse: token and profile
  * answers, pasted codes, identities, helper frames, log escaping.

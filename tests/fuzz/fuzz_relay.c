@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: haobtc-relay's request handlers (register, poll, the
  * context page, its Continue, the provider's callback, health and ping),
  * run unchanged on a made-up sequence of requests, with libmicrohttpd

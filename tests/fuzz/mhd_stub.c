@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libmicrohttpd as far as haobtc-relay's handlers use it, in memory, for
  * the fuzz target: request values looked up as MHD looks them up,
  * responses kept as MHD keeps them (reference counted, the body's free

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The few libmicrohttpd calls haobtc-relay's handlers make, done in memory
  * so tests/fuzz/fuzz_relay.c can run pages.c, reply.c, auth.c, store.c and
  * wait.c unchanged on requests it makes up. The fuzz target links this in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-mock: a haobtc-compatible OAuth provider over HTTPS for tests. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Declarations shared by haobtc-mock's main, replies, routes and store. */
 #ifndef HB_MOCK_H
 #define HB_MOCK_H

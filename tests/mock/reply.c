@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-mock's replies: buffers, JSON and error bodies, form fields, faults.
  */
 #ifndef _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-mock's endpoints: authorize, token, profile and the /mock/ helpers. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-mock's state: users, issued codes and tokens (and their test-only
  * log), counters and faults. */
 #ifndef _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* "haobtc-login breakglass": an administrator's one-time codes for when
  * haobtc is really down (see pam_haobtc/lib/breakglass.h). issue prints a
  * code once and keeps only its hash; list shows what is there; revoke

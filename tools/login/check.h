@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: what its areas share (the options, what earlier
  * areas found, and the one way a finding is printed). */
 #ifndef HB_TOOLS_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: the configuration file and its keys, read the way
  * the module reads them, the helper's file as the module judges it, and
  * the break-glass codes as the module would find them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: finds the setup mistakes that lock people out or let
  * them in by accident, before the first login meets them. One line per
  * finding; the exit status is 1 when any line says FAIL. */

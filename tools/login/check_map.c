@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: the map file as the module reads it, the accounts
  * it names, and what same_name opens. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: the client secret, the fleet key, the provider and
  * the relay, checked by the helper.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: the PAM services that use the module, what their
  * stacks make of a haobtc answer (replayed as libpam decides), and the
  * known traps: a line never reached, a control that makes haobtc

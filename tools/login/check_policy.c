@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: every PAM service in the PAM directory with its
  * effective policy in one line ("sudo-i: haobtc required"), so that a
  * service the administrator did not think of shows too. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: sshd's settings as sshd itself resolves them
  * (sshd -T), against what the module needs: PAM, keyboard-interactive
  * (which alone carries the QR code and link), enough LoginGraceTime, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login enable|disable: writes (or takes out) one marked haobtc
  * block in every PAM service file a name covers - sudo: sudo and sudo-i;
  * su: su and su-l; login; sshd - then shows what the setup check's PAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login without a subcommand: the module's flow from a shell, so an
  * administrator can try a configuration without PAM: prints the link,
  * reads the pasted code, prints the profile and the local account it maps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login's commands, which its main dispatches to. */
 #ifndef HB_TOOLS_LOGIN_H
 #define HB_TOOLS_LOGIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login, the administrator's tool: without a subcommand it runs a
  * login's flow from a shell (flow.c); "pkce" runs it to learn whether
  * haobtc enforces PKCE (flow.c); "check" checks the whole setup

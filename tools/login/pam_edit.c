@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A PAM service file as bytes, read line by line as libpam reads it, and
  * the marked block haobtc-login enable writes into it: what enable and
  * disable need to change a file without touching any other byte. */

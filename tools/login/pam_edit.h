@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A PAM service file as bytes, read line by line as libpam reads it, and
  * the marked block haobtc-login enable writes into it. Positions are byte
  * offsets into the file; a line's range ends after its newline. */

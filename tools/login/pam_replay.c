@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The module roles and the six-login replay behind haobtc-login check's
  * PAM findings and its policy per service. */
 #include "autoconf.h"

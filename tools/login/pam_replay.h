@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the setup check assumes each module of a stack does, and the six
  * logins it replays through the stack: the findings per service and the
  * one-line policy of every service both come from here. */

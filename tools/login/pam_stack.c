@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading PAM service files as Linux-PAM 1.5 does (pam_handlers.c) and
  * replaying its dispatcher (pam_dispatch.c) over them. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A PAM service's stack as Linux-PAM reads it (@include, include and
  * substack followed) and a replay of how libpam decides it, so the setup
  * check can say in words what the module's control field means there. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's check that a request comes from a module of the fleet:
  * an HMAC-SHA256 with the fleet key over method, path, timestamp and body,
  * made within HB_RELAY_AUTH_WINDOW seconds of now and never seen before;

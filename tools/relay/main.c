@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay: HTTP handling and main of the daemon that carries an OAuth
  * code from a person's phone to the PAM module waiting for it. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's view of who a client is: the connection's address, or,
  * on a connection from a trusted proxy, the last X-Forwarded-For hop that
  * is not itself a trusted proxy; and how long a client may take: each

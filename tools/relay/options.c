@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's options: one table read from the command line and from a
  * --config file, checked before the daemon starts. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's endpoints: registering a login, the short link's context
  * page, the provider's callback, the poll for the code, health, and the
  * signed no-op that checks a module's fleet key. */

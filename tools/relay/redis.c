@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's shared store: sessions, codes, denials and rate limits in
  * Redis with TTLs, so any relay of a fleet can serve any step of a login
  * and losing one relay loses no login.

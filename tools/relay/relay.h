@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interface between haobtc-relay's main, its endpoints and pages, and its
  * store. */
 #ifndef HB_RELAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's answers: HTML pages (every value escaped, nothing
  * external) and JSON, each with the security headers, in buffers that are
  * wiped when MHD lets go of them. */

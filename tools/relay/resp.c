@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's connections to Redis: redis:// or rediss:// (TLS), a
  * password from a file, a pool of connections with short deadlines, and
  * a memory of why the last attempt failed. hiredis speaks the protocol;

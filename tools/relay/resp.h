@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's connections to Redis (resp.c). */
 #ifndef HB_RELAY_RESP_H
 #define HB_RELAY_RESP_H

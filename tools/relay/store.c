@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's memory store: login sessions, their codes and rate
  * limits in this process, behind one mutex. */
 #include "autoconf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's waiting long polls: each is a suspended MHD connection
  * that holds no thread, found by its state when an answer or a newer poll
  * for the login comes, and by its deadline when nothing does. */
