@@ -127,7 +127,8 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         }
         ch->relay_error = *err;
     }
-    /* Without a relay session the tag's key is the state (doc/admin-guide.md). */
+    /* Without a relay session the tag's key is the state (doc/admin-guide.md).
+     */
     ch->tag_key = strdup(ch->state);
     ch->link = strdup(ch->authorize_url);
     if (ch->link == NULL || ch->tag_key == NULL)
