@@ -229,7 +229,7 @@ int hb_finding_lookup(const char *msgid, const char **listed);
 #define HB_FT_FIX_LIBCURL N_("reinstall libcurl")
 /* TRANSLATORS: the helper's system user. */
 #define HB_FT_FIX_HELPER_USER                                                  \
-    N_("create the system user %s (the package does; README, \"Build and "     \
-       "install\", says how by hand)")
+    N_("create the system user %s (the package does; doc/admin-guide.md, "     \
+       "\"Build and install\", says how by hand)")
 
 #endif
