@@ -4,6 +4,7 @@
 #include "autoconf.h"
 
 #include "relay.h"
+#include "siphash.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -112,7 +113,7 @@ static void sip_round(uint64_t v[4])
 
 /* SipHash-2-4 with a random key: anyone may register a state, so a plain
  * hash would let a client pile every session into one chain. */
-static uint64_t keyed_hash(const uint64_t key[2], const void *data, size_t len)
+uint64_t relay_siphash24(const uint64_t key[2], const void *data, size_t len)
 {
     const unsigned char *p = data;
     uint64_t v[4] = {
@@ -145,7 +146,7 @@ static uint64_t keyed_hash(const uint64_t key[2], const void *data, size_t len)
 
 static size_t slot_of(const struct mem_store *st, const char *s, size_t n)
 {
-    return (size_t)keyed_hash(st->hash_key, s, n) & st->mask;
+    return (size_t)relay_siphash24(st->hash_key, s, n) & st->mask;
 }
 
 bool relay_is_id(const char *s)
@@ -615,8 +616,8 @@ static struct rate_slot *rate_slot(struct mem_store *st,
                                    const unsigned char *key, size_t len,
                                    double burst, long long now)
 {
-    unsigned b =
-        (unsigned)(keyed_hash(st->hash_key, key, len) & (RATE_BUCKETS - 1));
+    unsigned b = (unsigned)(relay_siphash24(st->hash_key, key, len) &
+                            (RATE_BUCKETS - 1));
     struct rate_slot *r;
     int i;
 
