@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-relay's Redis transport (tools/relay/resp.c) against a real
  * redis-server that the test starts on loopback: every reply type, a
  * pipeline, a value far larger than one read, replies that arrive a byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The relay's memory store hashes states with its own SipHash-2-4
  * (tools/relay/store.c): held here to the published vectors, so a slip in
  * a rotation or the tail cannot pass as a hash that merely looks random. */

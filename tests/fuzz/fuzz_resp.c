@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: the bytes of an input are what "Redis" sends on a
  * connection of haobtc-relay's own (tools/relay/resp.c), read with
  * relay_resp_read as the subscriber reads them, until the connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The memory store's keyed hash (store.c), declared apart so that a test
  * can hold it to the published SipHash vectors. */
 #ifndef HB_RELAY_SIPHASH_H
