@@ -138,6 +138,21 @@ static const char *route_name(enum relay_route route)
     return "(no such path)";
 }
 
+static const char *address_text(const struct sockaddr_storage *ss, char *buf,
+                                socklen_t n)
+{
+    const void *a =
+        ss->ss_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)(const void *)ss)
+                  ->sin6_addr
+            : (const void *)&((const struct sockaddr_in *)(const void *)ss)
+                  ->sin_addr;
+
+    if (inet_ntop(ss->ss_family, a, buf, n) == NULL)
+        snprintf(buf, n, "?");
+    return buf;
+}
+
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
 static enum MHD_Result first_call(struct server *sv, bool modules_only,
@@ -153,7 +168,7 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
     struct sockaddr_storage client;
-    char who[RELAY_WHO_MAX + 1];
+    char who[RELAY_WHO_MAX + 1], addr[INET6_ADDRSTRLEN];
     long retry = 1, length;
     const char *type = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -177,8 +192,7 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     /* The route, not the path: a short link's id lets its holder see
      * the login's context. A query (a code) is never in url. */
     relay_log(r, RELAY_DEBUG, "request %s %s from %s%s", method,
-              route_name(route),
-              relay_client_who((const struct sockaddr *)&client, who),
+              route_name(route), address_text(&client, addr, sizeof(addr)),
               modules_only ? " (module port)" : "");
     /* A module route's request refused here is not signed, so it spends
      * the unsigned budget, never the one the module's own requests need
