@@ -1010,6 +1010,50 @@ wait "$crowd_pid"
 is each_waiting_poll_is_answered_503_shutting_down "503 shutting down: 20" "$(cat "$tdir/stopping.out")"
 check relay_says_it_stops_and_nothing_after grep -qx 'stopping' <(tail -n 1 "$tdir/stopping/relay.log")
 
+# --- the log: --check-config checks what a start would read and exits;
+# --quiet keeps only errors, --debug adds a line per request; and no
+# secret (fleet key, tag key, poll secret, code) reaches the log, even
+# under --debug.
+relay_bin=$HB_BUILD/tools/relay/haobtc-relay
+write_conf "$tdir/relay.conf" "port=$(free_port)" "cert=$HB_PKI/server.pem" \
+    "key=$HB_PKI/server-key.pem" "public-url=https://127.0.0.1" \
+    "fleet-key-file=$HB_FLEET_KEY" client-id=test-client "authorize-url=$prefix"
+"$relay_bin" --config "$tdir/relay.conf" --check-config >"$tdir/check.out" 2>"$tdir/check.err"
+is check_config_on_the_tests_config_exits_0 0 "$?"
+is check_config_says_configuration_ok "haobtc-relay: configuration ok" "$(cat "$tdir/check.out")"
+is check_config_ok_says_nothing_else "" "$(cat "$tdir/check.err")"
+"$relay_bin" --config "$tdir/relay.conf" --fleet-key-file "$tdir/no-such.key" \
+    --check-config >"$tdir/check.out" 2>&1
+is check_config_without_the_fleet_key_exits_2 2 "$?"
+is check_config_without_the_fleet_key_says_so \
+    "haobtc-relay: --fleet-key-file $tdir/no-such.key: No such file or directory" \
+    "$(cat "$tdir/check.out")"
+"$relay_bin" --config "$tdir/relay.conf" --no-such-option --check-config >"$tdir/check.out" 2>&1
+is check_config_with_an_unknown_option_exits_2 2 "$?"
+is check_config_with_an_unknown_option_names_it \
+    "$relay_bin: unrecognized option '--no-such-option'" "$(head -n 1 "$tdir/check.out")"
+own_relay quiet --quiet || exit 1
+is quiet_relay_logs_nothing_at_start "" "$(cat "$tdir/quiet/relay.log")"
+own_relay debug --debug || exit 1
+dbg_url=$own_url
+get "$dbg_url/health" >/dev/null
+check debug_relay_logs_a_request grep -qx "request GET /health from 127.0.0.1" "$tdir/debug/relay.log"
+p_dbg=$(new_secret) s_dbg=
+s_dbg=$(state_of "$p_dbg")
+register "$dbg_url" "$s_dbg"
+is debug_relay_registers 201 "$st"
+cont "$link" "$tdir/debug.jar" >/dev/null
+code_dbg=code-$(new_secret)
+is debug_relay_callback_is_200 200 "$(getc "$tdir/debug.jar" "$dbg_url/cb?code=$code_dbg&state=$s_dbg")"
+is debug_relay_poll_is_200 200 "$(post "$dbg_url/api/v1/poll" "secret=$p_dbg" wait=0)"
+check debug_relay_poll_gets_the_code grep -q "\"code\":\"$code_dbg\"" "$tdir/body"
+check debug_relay_logged_the_flow grep -qx 'code handed out' "$tdir/debug/relay.log"
+fleet_key=$(tr -d ' \t\r\n' <"$HB_FLEET_KEY")
+for secret in "$fleet_key" "$TK" "$p_dbg" "$code_dbg"; do
+    grep -qF -- "$secret" "$tdir/debug/relay.log" && echo "${secret:0:4}..."
+done >"$tdir/debug-secrets.out"
+is debug_relay_logs_no_fleet_key_tag_key_poll_secret_or_code "" "$(cat "$tdir/debug-secrets.out")"
+
 # Our relays stop on SIGTERM with status 0; under the sanitizers they
 # report here.
 # (Not in a subshell: only this shell can wait for them.)
@@ -1032,5 +1076,6 @@ check own_relays_stop_without_sanitizer_reports \
     lacks -E 'Sanitizer|runtime error' "$tdir/ttl/relay.log" "$tdir/flood/relay.log" \
     "$tdir/rate/relay.log" "$tdir/modules/relay.log" "$tdir/budget/relay.log" \
     "$tdir/no_proxy/relay.log" "$tdir/nat/relay.log" "$tdir/conns/relay.log" \
-    "$tdir/stopping/relay.log" "$tdir/pkce/relay.log"
+    "$tdir/stopping/relay.log" "$tdir/pkce/relay.log" "$tdir/quiet/relay.log" \
+    "$tdir/debug/relay.log"
 finish

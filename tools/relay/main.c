@@ -5,6 +5,7 @@
 
 #include "files.h"
 #include "relay.h"
+#include "resp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #endif
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +118,42 @@ static enum MHD_Result refuse(const struct relay *r, struct MHD_Connection *c,
     return relay_send_error(c, status, reason, hname, hval);
 }
 
+static const char *route_name(enum relay_route route)
+{
+    switch (route) {
+    case R_HEALTH:
+        return HB_RELAY_PATH_HEALTH;
+    case R_SESSIONS:
+        return HB_RELAY_PATH_SESSIONS;
+    case R_POLL:
+        return HB_RELAY_PATH_POLL;
+    case R_PING:
+        return HB_RELAY_PATH_PING;
+    case R_PAGE:
+        return "/s/(a short link)";
+    case R_CB:
+        return HB_RELAY_PATH_CALLBACK;
+    case R_NONE:
+        break;
+    }
+    return "(no such path)";
+}
+
+static const char *address_text(const struct sockaddr_storage *ss, char *buf,
+                                socklen_t n)
+{
+    const void *a =
+        ss->ss_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)(const void *)ss)
+                  ->sin6_addr
+            : (const void *)&((const struct sockaddr_in *)(const void *)ss)
+                  ->sin_addr;
+
+    if (inet_ntop(ss->ss_family, a, buf, n) == NULL)
+        snprintf(buf, n, "?");
+    return buf;
+}
+
 /* Checks that need only the headers. An answer queued this early closes
  * the connection, which suits refusals: no unwanted body is read. */
 static enum MHD_Result first_call(struct server *sv, bool modules_only,
@@ -131,7 +169,7 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
     /* The context page is shown (GET) and its Continue posted (POST). */
     bool page_post = route == R_PAGE && post;
     struct sockaddr_storage client;
-    char who[RELAY_WHO_MAX + 1];
+    char who[RELAY_WHO_MAX + 1], addr[INET6_ADDRSTRLEN];
     long retry = 1, length;
     const char *type = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -152,6 +190,11 @@ static enum MHD_Result first_call(struct server *sv, bool modules_only,
 
     rq->answered = true; /* until every check below has passed */
     relay_net_client(r->net, c, &client);
+    /* The route, not the path: a short link's id lets its holder see
+     * the login's context. A query (a code) is never in url. */
+    relay_log(r, RELAY_DEBUG, "request %s %s from %s%s", method,
+              route_name(route), address_text(&client, addr, sizeof(addr)),
+              modules_only ? " (module port)" : "");
     /* A module route's request refused here is not signed, so it spends
      * the unsigned budget, never the one the module's own requests need
      * (nor the phones'). Phones' requests are counted only when they
@@ -215,7 +258,7 @@ static enum MHD_Result refuse_unsigned(const struct relay *r,
                                        struct MHD_Connection *c,
                                        const char *what, const char *why)
 {
-    relay_say(r, "refused an unauthenticated %s: %s", what, why);
+    relay_log(r, RELAY_WARNING, "refused an unauthenticated %s: %s", what, why);
     return relay_send_error(
         c,
         strcmp(why, "internal") == 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR
@@ -379,7 +422,8 @@ static bool listen_address(const char *host, long port,
         return true;
     }
     if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
-        fprintf(stderr, "haobtc-relay: --listen: not a numeric address\n");
+        relay_log(NULL, RELAY_ERROR,
+                  "haobtc-relay: --listen: not a numeric address");
         return false;
     }
     a4->sin_family = AF_INET;
@@ -414,15 +458,17 @@ static int listen_on(const char *host, long port, bool *v6)
     err = errno;
     if (fd >= 0)
         close(fd);
-    fprintf(stderr, "haobtc-relay: cannot listen on %s%s%s:%ld: %s\n",
-            *v6 ? "[" : "", host, *v6 ? "]" : "", port, strerror(err));
+    relay_log(NULL, RELAY_ERROR,
+              "haobtc-relay: cannot listen on %s%s%s:%ld: %s", *v6 ? "[" : "",
+              host, *v6 ? "]" : "", port, strerror(err));
     return -1;
 }
 
 /* Reads a whole PEM file as MHD wants it: one NUL-terminated string. */
-static char *read_pem(const char *path, size_t *len)
+static char *read_pem(const char *path, bool secret, size_t *len)
 {
     FILE *f = fopen(path, "re");
+    struct stat sb;
     char *buf = f != NULL ? calloc(1, PEM_MAX + 1) : NULL;
 
     *len = 0;
@@ -437,7 +483,14 @@ static char *read_pem(const char *path, size_t *len)
         }
     }
     if (buf == NULL)
-        fprintf(stderr, "haobtc-relay: %s: cannot read a PEM file\n", path);
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: cannot read a PEM file",
+                  path);
+    /* A group may be meant to read it (Debian's ssl-cert); others not. */
+    else if (secret && fstat(fileno(f), &sb) == 0 && (sb.st_mode & 007) != 0)
+        relay_log(NULL, RELAY_WARNING,
+                  "haobtc-relay: warning: %s: readable or writable by "
+                  "others (chmod o= it)",
+                  path);
     if (f != NULL)
         fclose(f);
     return buf;
@@ -466,6 +519,20 @@ static size_t connections_max(void)
     return rl.rlim_cur > CONNECTIONS_MAX + FD_RESERVE
                ? CONNECTIONS_MAX
                : (size_t)rl.rlim_cur - FD_RESERVE;
+}
+
+/* libmicrohttpd's own messages (MHD_USE_ERROR_LOG), through the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    relay_log(NULL, RELAY_ERROR, "%s", line);
 }
 
 static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
@@ -507,7 +574,9 @@ static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
             (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key_pem};
     }
     ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    /* The logger first: MHD complains of options read before it. */
     d = MHD_start_daemon(flags, 0, NULL, NULL, handle, l,
+                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                          MHD_OPTION_NOTIFY_COMPLETED, request_done, l,
                          /* Per-address caps and the receive deadline
                           * (net.c): MHD's own per-IP limit cannot spare
@@ -518,8 +587,8 @@ static struct MHD_Daemon *start(struct listener *l, long port, size_t pool_size,
     /* On failure libmicrohttpd has closed fd (its message says why: a
      * certificate it cannot use, say). */
     if (d == NULL)
-        fprintf(stderr, "haobtc-relay: cannot serve on %s%s%s:%ld\n",
-                v6 ? "[" : "", host, v6 ? "]" : "", port);
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: cannot serve on %s%s%s:%ld",
+                  v6 ? "[" : "", host, v6 ? "]" : "", port);
     return d;
 }
 
@@ -600,9 +669,56 @@ static void on_mhd_panic(void *cls, const char *file, unsigned int line,
                          const char *reason)
 {
     (void)cls;
-    fprintf(stderr, "haobtc-relay: libmicrohttpd gave up at %s:%u: %s\n",
-            file != NULL ? file : "?", line, reason != NULL ? reason : "?");
+    relay_log(NULL, RELAY_ERROR,
+              "haobtc-relay: libmicrohttpd gave up at %s:%u: %s",
+              file != NULL ? file : "?", line, reason != NULL ? reason : "?");
     abort();
+}
+
+/* --check-config (as smtpd -n): reads and checks what a start would,
+ * short of binding, starting a thread or connecting to the store. */
+static bool check_config(const struct relay_options *o)
+{
+    struct sockaddr_storage addr;
+    struct relay_auth *auth;
+    struct relay_net *net;
+    struct relay_resp *resp;
+    const char *trusted = o->trusted_proxy;
+    char *pem;
+    size_t len = 0;
+    char why[256] = "";
+    bool v6;
+
+    if (!listen_address(o->listen != NULL ? o->listen : "127.0.0.1", o->port,
+                        &addr, &v6))
+        return false;
+    auth = relay_auth_new(o->fleet_key_file);
+    if (auth == NULL)
+        return false;
+    relay_auth_free(auth);
+    if (trusted != NULL && strcmp(trusted, "none") == 0)
+        trusted = NULL;
+    net = relay_net_new(trusted, o->receive_timeout, o->max_client_connections);
+    if (net == NULL)
+        return false;
+    relay_net_free(net);
+    for (int k = 0; k < 2 && o->cert != NULL; k++) {
+        pem = read_pem(k == 0 ? o->cert : o->key, k == 1, &len);
+        if (pem == NULL)
+            return false;
+        hb_wipe(pem, len);
+        free(pem);
+    }
+    if (o->store != NULL && strcmp(o->store, "memory") != 0) {
+        resp = relay_resp_new(o->store, o->store_password_file,
+                              o->store_ca_file, why, sizeof(why));
+        if (resp == NULL) {
+            relay_log(NULL, RELAY_ERROR, "haobtc-relay: --store: %s", why);
+            return false;
+        }
+        relay_resp_free(resp);
+    }
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -628,6 +744,9 @@ int main(int argc, char **argv)
         relay_free_options(&sv.opt);
         return rc < 0 ? EXIT_SUCCESS : 2;
     }
+    relay_log_level(sv.opt.quiet   ? RELAY_ERROR
+                    : sv.opt.debug ? RELAY_DEBUG
+                                   : RELAY_INFO);
     /* Blocked before any thread starts (the store's, the watchdog, the
      * poll timer, libmicrohttpd's), so only sigtimedwait sees them: one
      * that came to another thread would end the process on the spot,
@@ -642,13 +761,22 @@ int main(int argc, char **argv)
                         .public_len = strlen(sv.opt.public_url),
                         .session_ttl = sv.opt.session_ttl,
                         .max_poll_wait = sv.opt.max_poll_wait,
-                        .quiet = sv.opt.quiet,
                         .require_pkce = sv.opt.require_pkce,
                         .phone_spend = phone_spend};
     while (r->public_len > 0 && r->public_url[r->public_len - 1] == '/')
         r->public_len--;
-    if (!build_continue(r, &sv.opt))
+    if (!build_continue(r, &sv.opt)) {
+        relay_log(NULL, RELAY_ERROR,
+                  "haobtc-relay: --public-url: too long or out of memory");
+        status = sv.opt.check_config ? 2 : EXIT_FAILURE;
         goto out;
+    }
+    if (sv.opt.check_config) {
+        status = check_config(&sv.opt) ? EXIT_SUCCESS : 2;
+        if (status == EXIT_SUCCESS)
+            puts("haobtc-relay: configuration ok");
+        goto out;
+    }
     r->auth = relay_auth_new(sv.opt.fleet_key_file);
     if (r->auth == NULL)
         goto out;
@@ -663,19 +791,20 @@ int main(int argc, char **argv)
     if (r->net == NULL || !relay_net_watch(r->net))
         goto out;
     if (r->public_len + 3 + RELAY_ID_LEN > 40)
-        relay_say(r,
+        relay_log(r, RELAY_INFO,
                   "note: short links are %zu characters; a shorter "
                   "--public-url keeps the QR code small",
                   r->public_len + 3 + RELAY_ID_LEN);
     if (sv.opt.cert != NULL) {
-        cert_pem = read_pem(sv.opt.cert, &cert_len);
-        key_pem = read_pem(sv.opt.key, &key_len);
+        cert_pem = read_pem(sv.opt.cert, false, &cert_len);
+        key_pem = read_pem(sv.opt.key, true, &key_len);
         if (cert_pem == NULL || key_pem == NULL)
             goto out;
     }
     r->waits = relay_waits_new();
     if (r->waits == NULL) {
-        fputs("haobtc-relay: cannot start the poll timer\n", stderr);
+        relay_log(NULL, RELAY_ERROR,
+                  "haobtc-relay: cannot start the poll timer");
         goto out;
     }
     limits =
@@ -695,8 +824,8 @@ int main(int argc, char **argv)
                                      relay_waits_notify, relay_waits_notify_all,
                                      r->waits, why, sizeof(why));
     if (r->store == NULL) {
-        fprintf(stderr, "haobtc-relay: --store: %s\n",
-                why[0] != '\0' ? why : "cannot set up the store");
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: --store: %s",
+                  why[0] != '\0' ? why : "cannot set up the store");
         goto out;
     }
     max_conns = connections_max();
@@ -712,14 +841,14 @@ int main(int argc, char **argv)
     port = info != NULL ? info->port : 0;
     if (sv.opt.port_file != NULL &&
         !hb_write_port_file(sv.opt.port_file, port)) {
-        fprintf(stderr, "haobtc-relay: %s: %s\n", sv.opt.port_file,
-                strerror(errno));
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: %s", sv.opt.port_file,
+                  strerror(errno));
         goto out;
     }
     if (sv.opt.module_port != 0)
         snprintf(modules_on, sizeof(modules_on), ", modules on port %ld",
                  sv.opt.module_port);
-    relay_say(r, "listening on %s port %u%s (%s, store %s)",
+    relay_log(r, RELAY_INFO, "listening on %s port %u%s (%s, store %s)",
               sv.opt.listen != NULL ? sv.opt.listen : "127.0.0.1", port,
               modules_on, cert_pem != NULL ? "https" : "http",
               sv.opt.store != NULL ? sv.opt.store : "memory");
@@ -733,7 +862,7 @@ int main(int argc, char **argv)
             give_back_memory();
         }
     }
-    relay_say(r, "stopping");
+    relay_log(r, RELAY_INFO, "stopping");
     status = EXIT_SUCCESS;
 out:
     stop(&sv, d);

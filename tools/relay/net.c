@@ -164,10 +164,10 @@ struct relay_net *relay_net_new(const char *trusted, long receive_s,
             len--;
         if (n->n_trusted == TRUSTED_MAX ||
             !parse_addr(p, len, &n->trusted[n->n_trusted])) {
-            fprintf(stderr,
-                    "haobtc-relay: --trusted-proxy: want numeric addresses "
-                    "separated by commas (at most %d)\n",
-                    TRUSTED_MAX);
+            relay_log(NULL, RELAY_ERROR,
+                      "haobtc-relay: --trusted-proxy: want numeric addresses "
+                      "separated by commas (at most %d)",
+                      TRUSTED_MAX);
             free(n);
             return NULL;
         }

@@ -52,10 +52,11 @@ static const struct opt_def opt_defs[] = {
     {"store-password-file", OPT_TEXT, 0, 0, AT(store_password_file)},
     {"store-ca-file", OPT_TEXT, 0, 0, AT(store_ca_file)},
     {"quiet", OPT_FLAG, 0, 0, AT(quiet)},
+    {"debug", OPT_FLAG, 0, 0, AT(debug)},
     {"require-pkce", OPT_FLAG, 0, 0, AT(require_pkce)},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
-enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP };
+enum { OPT_CONFIG = 256 + N_OPTS, OPT_HELP, OPT_CHECK };
 
 /* where names the source ("--port", "relay.conf:3") for the error. */
 static bool apply_option(struct relay_options *o, const struct opt_def *d,
@@ -75,8 +76,9 @@ static bool apply_option(struct relay_options *o, const struct opt_def *d,
     case OPT_NUMBER:
         if (hb_parse_long(value, d->min, d->max, (long *)field))
             return true;
-        fprintf(stderr, "haobtc-relay: %s: want a number from %ld to %ld\n",
-                where, d->min, d->max);
+        relay_log(NULL, RELAY_ERROR,
+                  "haobtc-relay: %s: want a number from %ld to %ld", where,
+                  d->min, d->max);
         return false;
     case OPT_FLAG:
         /* A bare --quiet, or quiet = yes|no in a file. */
@@ -85,10 +87,10 @@ static bool apply_option(struct relay_options *o, const struct opt_def *d,
             *(bool *)field = value == NULL || value[0] == 'y';
             return true;
         }
-        fprintf(stderr, "haobtc-relay: %s: want yes or no\n", where);
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: want yes or no", where);
         return false;
     }
-    fprintf(stderr, "haobtc-relay: %s: empty value\n", where);
+    relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: empty value", where);
     return false;
 }
 
@@ -101,7 +103,8 @@ static bool read_config(struct relay_options *o, const char *path)
     bool ok = f != NULL;
 
     if (f == NULL)
-        fprintf(stderr, "haobtc-relay: %s: %s\n", path, strerror(errno));
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: %s", path,
+                  strerror(errno));
     while (ok && getline(&line, &cap, f) >= 0) {
         char *key = hb_trim(line), *eq = strchr(key, '=');
         const struct opt_def *d = NULL;
@@ -121,9 +124,9 @@ static bool read_config(struct relay_options *o, const char *path)
                 d = &opt_defs[i];
         }
         if (d == NULL)
-            fprintf(stderr, "haobtc-relay: %s: %s '%s'\n", where,
-                    eq == NULL ? "expected key = value, not" : "unknown key",
-                    key);
+            relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s: %s '%s'", where,
+                      eq == NULL ? "expected key = value, not" : "unknown key",
+                      key);
         ok = d != NULL && apply_option(o, d, hb_trim(eq + 1), where);
     }
     free(line);
@@ -171,7 +174,10 @@ static void usage(FILE *to)
           "                         only, at a quarter of the memory each\n"
           "  --cert FILE --key FILE serve HTTPS (else HTTP behind a proxy)\n"
           "  --session-ttl S (300)  --max-sessions N (20000)\n"
-          "  --max-poll-wait S (60) --quiet\n"
+          "  --max-poll-wait S (60)\n"
+          "  --quiet                log errors only  --debug  log everything\n"
+          "  --check-config         check the options and the files they\n"
+          "                         name, as a start would, and exit\n"
           "  --require-pkce         refuse a registration without a PKCE\n"
           "                         code_challenge (modules before PKCE)\n"
           "  --rate N (20) --burst N (60)   per client, phones' requests\n"
@@ -194,7 +200,7 @@ static void usage(FILE *to)
 
 int relay_parse_options(int argc, char **argv, struct relay_options *o)
 {
-    struct option longs[N_OPTS + 3];
+    struct option longs[N_OPTS + 4];
     const char *config = NULL, *why = NULL;
     char where[64];
     int c, rc = 0;
@@ -220,7 +226,9 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
     longs[N_OPTS] =
         (struct option){"config", required_argument, NULL, OPT_CONFIG};
     longs[N_OPTS + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
-    longs[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
+    longs[N_OPTS + 2] =
+        (struct option){"check-config", no_argument, NULL, OPT_CHECK};
+    longs[N_OPTS + 3] = (struct option){NULL, 0, NULL, 0};
     /* Two passes: the file is read first, so flags anywhere override it. */
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         optind = 0;
@@ -231,14 +239,16 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
                 rc = c == '?' ? 1 : -1;
             } else if (c == OPT_CONFIG) {
                 config = optarg;
+            } else if (c == OPT_CHECK) {
+                o->check_config = true;
             } else if (pass == 1) {
                 snprintf(where, sizeof(where), "--%s", opt_defs[c - 256].name);
                 rc = apply_option(o, &opt_defs[c - 256], optarg, where) ? 0 : 1;
             }
         }
         if (pass == 0 && rc == 0 && optind < argc) {
-            fprintf(stderr, "haobtc-relay: stray argument '%s'\n",
-                    argv[optind]);
+            relay_log(NULL, RELAY_ERROR, "haobtc-relay: stray argument '%s'",
+                      argv[optind]);
             rc = 1;
         }
         if (pass == 0 && rc == 0 && config != NULL && !read_config(o, config))
@@ -260,6 +270,8 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
               "with it)";
     else if (o->module_port != 0 && o->module_port == o->port)
         why = "--module-port: must differ from --port";
+    else if (o->quiet && o->debug)
+        why = "--quiet and --debug: choose one";
     else if ((o->cert == NULL) != (o->key == NULL))
         why = "--cert and --key go together";
     else if (o->store != NULL && strcmp(o->store, "memory") != 0 &&
@@ -267,7 +279,7 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o)
              strncmp(o->store, "rediss://", 9) != 0)
         why = "--store: want memory, redis://HOST[:PORT][/DB] or rediss://";
     if (why != NULL)
-        fprintf(stderr, "haobtc-relay: %s\n", why);
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: %s", why);
     return why != NULL;
 }
 

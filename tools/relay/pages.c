@@ -220,8 +220,9 @@ enum MHD_Result relay_do_register(const struct relay *r,
     default:
         return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
-    relay_say(r, "login registered: %s on %s%s%s%s", f[F_USER].value,
-              f[F_HOST].value, rhost[0] != '\0' ? " from " : "", rhost,
+    relay_log(r, RELAY_INFO, "login registered: %s on %s%s%s%s",
+              f[F_USER].value, f[F_HOST].value,
+              rhost[0] != '\0' ? " from " : "", rhost,
               challenge[0] == '\0' ? " (without PKCE: an older module)" : "");
     snprintf(link, sizeof(link), "%.*s/s/%s", (int)r->public_len, r->public_url,
              id);
@@ -245,7 +246,7 @@ static enum MHD_Result poll_answer(const struct relay *r,
         relay_reply_add(o, HB_RELAY_ANSWER_CODE, json_object_new_string(code));
         hb_wipe(code, strlen(code));
         free(code);
-        relay_say(r, "code handed out");
+        relay_log(r, RELAY_INFO, "code handed out");
         return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
     case RELAY_DENIED:
         return fail(c, MHD_HTTP_OK, "access_denied");
@@ -289,13 +290,15 @@ enum MHD_Result relay_not_admitted(const struct relay *r,
         return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
                                 MHD_HTTP_HEADER_RETRY_AFTER, after);
     case RELAY_REPLAYED:
-        relay_say(r, "refused an unauthenticated %s: replayed signature", what);
+        relay_log(r, RELAY_WARNING,
+                  "refused an unauthenticated %s: replayed signature", what);
         return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "replayed signature",
                                 MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "HMAC-SHA256");
     case RELAY_FULL:
         /* Refused rather than a signature forgotten (auth.c). */
-        relay_say(r, "refused a %s: too many signatures to remember", what);
+        relay_log(r, RELAY_WARNING,
+                  "refused a %s: too many signatures to remember", what);
         return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
                                 MHD_HTTP_HEADER_RETRY_AFTER, "1");
     case RELAY_UNAVAILABLE:
@@ -677,7 +680,7 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     rc = relay_store_answer(r->store, state, error == NULL ? code : NULL,
                             cookie_of, c, &ctx);
     if (rc == RELAY_OK && ctx.user != NULL)
-        relay_say(r, "login %s: %s on %s",
+        relay_log(r, RELAY_INFO, "login %s: %s on %s",
                   error == NULL ? "approved" : "denied", ctx.user, ctx.host);
     if (rc == RELAY_OK && error == NULL) {
         char *shown = tagged(code, ctx.tag_key);
@@ -704,8 +707,9 @@ enum MHD_Result relay_do_callback(const struct relay *r,
                                   N_("Login denied. You can close this page."),
                                   NULL);
     case RELAY_NO_COOKIE:
-        relay_say(r, "callback refused: the browser did not come through "
-                     "the context page");
+        relay_log(r, RELAY_WARNING,
+                  "callback refused: the browser did not come through "
+                  "the context page");
         return relay_send_message(
             c, MHD_HTTP_FORBIDDEN, t, N_("Login not accepted"),
             N_("This browser did not come through the login page that says "

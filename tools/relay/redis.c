@@ -284,8 +284,8 @@ static redisReply *run(struct redis_store *rs, enum script which, int nkeys,
         /* LOADING after a restart, or a script error: either way the
          * store cannot answer now. Only the error's name is logged: the
          * rest may quote arguments, a code among them. */
-        fprintf(stderr, "haobtc-relay: Redis answered %.*s\n",
-                (int)strcspn(reply->str, " "), reply->str);
+        relay_log(NULL, RELAY_ERROR, "haobtc-relay: Redis answered %.*s",
+                  (int)strcspn(reply->str, " "), reply->str);
         hb_wipe(reply->str, reply->len);
         freeReplyObject(reply);
         reply = NULL;

@@ -439,9 +439,8 @@ struct relay {
     char origin[RELAY_URL_MAX]; /* scheme://host[:port] of public_url */
     long session_ttl;
     long max_poll_wait;
-    bool quiet;
     bool require_pkce; /* a registration must carry a code_challenge */
-    FILE *log;         /* where relay_say writes; stderr when NULL */
+    FILE *log;         /* where relay_log writes for r; stderr when NULL */
     /* Spends a token of the phone budget of c's client, for a phone's
      * request that failed (or a live login's past RELAY_FREE_VIEWS);
      * false with *retry_after (seconds) when none is left. NULL: never
@@ -450,9 +449,16 @@ struct relay {
                         long *retry_after);
 };
 
-/* reply.c: an informational line on r->log unless --quiet. */
-__attribute__((format(printf, 2, 3))) void relay_say(const struct relay *r,
-                                                     const char *fmt, ...);
+/* reply.c: the relay's one log. A line is written when its level is at
+ * most the process's (relay_log_level: --quiet errors only, --debug
+ * everything, else up to info), on r->log, or stderr when r (code that
+ * has no relay: the store, startup) or r->log is NULL. Never a secret: no
+ * fleet key, poll secret, code, token or password, nor a whole URL or
+ * body that may carry one. */
+enum relay_level { RELAY_ERROR, RELAY_WARNING, RELAY_INFO, RELAY_DEBUG };
+void relay_log_level(enum relay_level max);
+__attribute__((format(printf, 3, 4))) void
+relay_log(const struct relay *r, enum relay_level level, const char *fmt, ...);
 
 /* options.c: what the command line and --config asked for. Text
  * fields are NULL when not given; relay_free_options frees them. */
@@ -483,6 +489,8 @@ struct relay_options {
     char *store_password_file;
     char *store_ca_file;
     bool quiet;
+    bool debug;
+    bool check_config; /* --check-config: check, then exit */
     bool require_pkce;
 };
 

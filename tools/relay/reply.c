@@ -321,12 +321,21 @@ enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
     return relay_send_json(c, status, o, false, hname, hval);
 }
 
-void relay_say(const struct relay *r, const char *fmt, ...)
+/* Set once by main before any thread starts. */
+static enum relay_level log_max = RELAY_INFO;
+
+void relay_log_level(enum relay_level max)
 {
-    FILE *out = r->log != NULL ? r->log : stderr;
+    log_max = max;
+}
+
+void relay_log(const struct relay *r, enum relay_level level, const char *fmt,
+               ...)
+{
+    FILE *out = r != NULL && r->log != NULL ? r->log : stderr;
     va_list ap;
 
-    if (r->quiet)
+    if (level > log_max)
         return;
     /* Locked, so lines from connection threads do not interleave. */
     flockfile(out);
