@@ -196,18 +196,20 @@ helper_env_is_empty() {
     [ "$HF_ENV_BYTES" = 0 ] ||
         { WHY="/proc/$HF_PID/environ has $HF_ENV_BYTES bytes: $HF_ENV_NAMES"; return 1; }
 }
-# helper_fds_ok [tcp]: 0, 1 and 2 on /dev/null, 3 a unix socket, nothing
-# else; with "tcp", sockets the helper opened itself after it started may
-# be open too (waiting on the relay: its kept-alive TCP connection to the
-# relay, and the socketpair libcurl wakes its event loop with). Anything
-# inherited would sit among these numbers only if it were a socket, and
-# the helper closes every descriptor above 3 before it does anything.
+# helper_fds_ok [tcp]: 0, 1 and 2 on /dev/null, 3 a unix socket, and above
+# it only unix sockets the helper made itself (the socketpair libcurl's
+# multi handle wakes its event loop with); with "tcp", its TCP connections
+# too (waiting on the relay: its kept-alive connection to the relay, the
+# one kept ready to haobtc). Anything inherited would sit among these
+# numbers only if it were a socket, and the helper closes every descriptor
+# above 3 before it does anything.
 helper_fds_ok() {
     [ -n "$HF_PID" ] || { WHY=$HF_WHY; return 1; }
     printf '%s\n' "$HF_FDS" | awk -v tcp_ok="${1:-}" '
         $1 <= 2 && $2 == "/dev/null" { n++; next }
         $1 == 3 && $3 == "unix" { n++; next }
-        $1 > 3 && ($3 == "tcp" || $3 == "unix") && tcp_ok == "tcp" { next }
+        $1 > 3 && $3 == "unix" { next }
+        $1 > 3 && $3 == "tcp" && tcp_ok == "tcp" { next }
         { bad = 1 }
         END { exit !(n == 4 && !bad) }' ||
         { WHY="descriptors: $(printf '%s\n' "$HF_FDS" | oneline)"; return 1; }
