@@ -64,7 +64,7 @@ static char continue_prefix[] = CONTINUE_PREFIX;
 static bool tracing;
 static long long fake_now;
 
-/* relay_say's lines are formatted (a wrong argument shows) and dropped. */
+/* relay_log's lines are formatted (a wrong argument shows) and dropped. */
 static FILE *devnull;
 
 static long long fake_clock(void)
