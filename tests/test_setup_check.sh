@@ -678,6 +678,18 @@ if zh=$(hb_zh_locale); then
         "FAIL provider TLS: [^。]*。修复：把 ca_file 设为签发 127\.0\.0\.1 证书的 CA（当前为 $HB_PKI/untrusted-ca\.pem），或删除 ca_file 以使用系统信任的 CA。"
     zh_net_all check_network_in_chinese_untrusted_whole untrusted_zh untrusted
 
+    # A file's fix, made where the file was judged (haobtc-login for the
+    # configuration, the helper for the secret), reads in Chinese too.
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check config_link_zh -c "$t/link.conf" "${quick[@]}"
+    zh_net_re check_file_fix_in_chinese_symlink config_link_zh \
+        "FAIL config: .*修复：用文件本身替换符号链接 $t/link\\.conf（cp --remove-destination \"\\\$\\(readlink -f $t/link\\.conf\\)\" $t/link\\.conf）。"
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check secret_open_zh -c "$t/opensecret.conf" "${quick[@]}"
+    zh_net_re check_file_fix_in_chinese_secret_mode secret_open_zh \
+        "FAIL secret: .*open\\.secret.*修复：chmod 600 $t/open\\.secret。"
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 run_check config_alice_zh -c "$t/alice.conf" "${quick[@]}"
+    zh_net_re check_file_fix_in_chinese_owner config_alice_zh \
+        "FAIL config: .*修复：交给 root：chown root:root $t/alice\\.conf。"
+
     # In English the texts' travel changes no word.
     check check_network_in_english_keeps_its_words \
         grep -qxF 'ok   provider credentials: haobtc accepts client_id test-client and its secret (a made-up code was refused with 40009, as it must be)' "$t/green.out"

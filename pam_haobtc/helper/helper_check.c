@@ -75,10 +75,8 @@ static void refused_files(int fd, const struct hb_config *cfg,
         topic = "fleet key";
         path = cfg->fleet_key_file;
     }
-    char how[HB_FINDING_MAX];
     struct hb_finding_text fix;
-    hb_safe_file_fix(path, true, how, sizeof(how));
-    hb_finding_data(&fix, how);
+    hb_safe_file_fix(path, true, &fix);
     send_data(fd, topic, err->msg, &fix);
 }
 

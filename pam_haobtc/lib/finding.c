@@ -71,6 +71,12 @@ static const char *const listed_texts[] = {
     HB_FT_FIX_CA_FILE,
     HB_FT_FIX_LIBCURL,
     HB_FT_FIX_HELPER_USER,
+    HB_FT_FIX_FILE_CREATE,
+    HB_FT_FIX_FILE_SYMLINK,
+    HB_FT_FIX_FILE_REGULAR,
+    HB_FT_FIX_FILE_OWNER,
+    HB_FT_FIX_FILE_MODE,
+    HB_FT_FIX_FILE_CONTENT,
 };
 
 /* The number of %s in a listed text, or -1 for anything else in it (the
@@ -194,6 +200,25 @@ bool hb_finding_format(const char *fmt, const char *const *arg, int n,
     return true;
 }
 
+/* A translation that does not fit its msgid's arguments (msgfmt --check
+ * refuses one) falls back on the English. */
+static bool format_in(const struct hb_texts *lang, const char *listed,
+                      const char *const *arg, int n, char *out, size_t size)
+{
+    return hb_finding_format(hb_tr(lang, listed), arg, n, out, size) ||
+           hb_finding_format(listed, arg, n, out, size);
+}
+
+bool hb_finding_render(const struct hb_finding_text *t,
+                       const struct hb_texts *lang, char *out, size_t size)
+{
+    if (t->msgid[0] == '\0') {
+        snprintf(out, size, "%s", t->english);
+        return true;
+    }
+    return format_in(lang, t->msgid, t->arg, t->n, out, size);
+}
+
 bool hb_finding_read(const struct hb_wire *w, int *at,
                      const struct hb_texts *lang, const char *english,
                      char *out, size_t size)
@@ -211,8 +236,5 @@ bool hb_finding_read(const struct hb_wire *w, int *at,
         return false;
     const char *const *arg = w->field + *at;
     *at += n;
-    /* A translation that does not fit its msgid's arguments (msgfmt
-     * --check refuses one) falls back on the English. */
-    return hb_finding_format(hb_tr(lang, listed), arg, n, out, size) ||
-           hb_finding_format(listed, arg, n, out, size);
+    return format_in(lang, listed, arg, n, out, size);
 }

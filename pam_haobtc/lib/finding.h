@@ -43,6 +43,10 @@ bool hb_finding_add(struct hb_wire *w, const struct hb_finding_text *t);
  * in lang (NULL: English) into out, *at moved past its arguments; english
  * is what the frame says for a data text. false when the msgid is not one
  * of the list or the frame ends too soon. */
+/* t formatted in lang (NULL: English) into out, as hb_finding_read does
+ * for a text that crossed the wire. */
+bool hb_finding_render(const struct hb_finding_text *t,
+                       const struct hb_texts *lang, char *out, size_t size);
 bool hb_finding_read(const struct hb_wire *w, int *at,
                      const struct hb_texts *lang, const char *english,
                      char *out, size_t size);
@@ -231,5 +235,23 @@ int hb_finding_lookup(const char *msgid, const char **listed);
 #define HB_FT_FIX_HELPER_USER                                                  \
     N_("create the system user %s (the package does; doc/admin-guide.md, "     \
        "\"Build and install\", says how by hand)")
+
+/* The fixes for a file the loaders refused (hb_safe_file_fix), made in
+ * haobtc-login and in the helper alike. */
+/* TRANSLATORS: a path, then a mode (600). */
+#define HB_FT_FIX_FILE_CREATE N_("create %s, owned by root with mode %s")
+/* TRANSLATORS: the same path three times (a shell command). */
+#define HB_FT_FIX_FILE_SYMLINK                                                 \
+    N_("replace the symbolic link %s with the file itself (cp "                \
+       "--remove-destination \"$(readlink -f %s)\" %s)")
+/* TRANSLATORS: a path. */
+#define HB_FT_FIX_FILE_REGULAR N_("make %s a regular file")
+/* TRANSLATORS: a path. */
+#define HB_FT_FIX_FILE_OWNER N_("give it to root: chown root:root %s")
+/* TRANSLATORS: a mode (600), then a path: a shell command. */
+#define HB_FT_FIX_FILE_MODE N_("chmod %s %s")
+/* TRANSLATORS: a path. */
+#define HB_FT_FIX_FILE_CONTENT                                                 \
+    N_("correct the content of %s as the message says")
 
 #endif

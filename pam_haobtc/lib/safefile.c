@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "finding.h"
 #include "safefile.h"
 #include "secure.h"
 
@@ -107,24 +108,22 @@ out:
     return status;
 }
 
-void hb_safe_file_fix(const char *path, bool secret, char *out, size_t n)
+void hb_safe_file_fix(const char *path, bool secret,
+                      struct hb_finding_text *fix)
 {
     struct stat st;
     const char *mode = secret ? "600" : "644";
     if (lstat(path, &st) != 0)
-        snprintf(out, n, "create %s, owned by root with mode %s", path, mode);
+        hb_finding_text(fix, HB_FT_FIX_FILE_CREATE, path, mode);
     else if (S_ISLNK(st.st_mode))
-        snprintf(out, n,
-                 "replace the symbolic link %s with the file itself "
-                 "(cp --remove-destination \"$(readlink -f %s)\" %s)",
-                 path, path, path);
+        hb_finding_text(fix, HB_FT_FIX_FILE_SYMLINK, path, path, path);
     else if (!S_ISREG(st.st_mode))
-        snprintf(out, n, "make %s a regular file", path);
+        hb_finding_text(fix, HB_FT_FIX_FILE_REGULAR, path);
     else if (st.st_uid != 0)
-        snprintf(out, n, "give it to root: chown root:root %s", path);
+        hb_finding_text(fix, HB_FT_FIX_FILE_OWNER, path);
     else if (st.st_mode & (S_IWGRP | S_IWOTH) ||
              (secret && st.st_mode & (S_IRGRP | S_IROTH)))
-        snprintf(out, n, "chmod %s %s", mode, path);
+        hb_finding_text(fix, HB_FT_FIX_FILE_MODE, mode, path);
     else
-        snprintf(out, n, "correct the content of %s as the message says", path);
+        hb_finding_text(fix, HB_FT_FIX_FILE_CONTENT, path);
 }

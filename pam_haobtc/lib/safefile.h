@@ -19,9 +19,12 @@ enum hb_status hb_read_safe_file(const char *path, uid_t owner, bool secret,
                                  char **out, size_t *out_len, mode_t *mode,
                                  struct hb_error *err);
 
+struct hb_finding_text;
 /* What to do, in one sentence, about a file that hb_read_safe_file
  * refused, judged from the file as it is now (missing, a symbolic link,
- * not root's, too open, or its content). */
-void hb_safe_file_fix(const char *path, bool secret, char *out, size_t n);
+ * not root's, too open, or its content): a finding text, so that it reads
+ * in the reader's language; it keeps path. */
+void hb_safe_file_fix(const char *path, bool secret,
+                      struct hb_finding_text *fix);
 
 #endif

@@ -68,6 +68,11 @@ void check_policies(struct check *c);
 /* s to standard output, with every control byte shown as '?'. */
 void check_put_clean(const char *s);
 
+/* The fix for a file the loaders refused (hb_safe_file_fix), in c's
+ * language. */
+void check_file_fix(const struct check *c, const char *path, bool secret,
+                    char *out, size_t size);
+
 /* "a, b, c" of up to max names (then ", ..."), into out. */
 void check_join(char *const *names, size_t n, size_t max, char *out,
                 size_t size);

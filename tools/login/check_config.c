@@ -31,7 +31,7 @@ static void config_line(struct check *c)
     if (status != HB_OK) {
         char fix[512];
         if (about_the_file(err.msg, c->cfg.conf_path))
-            hb_safe_file_fix(c->cfg.conf_path, true, fix, sizeof(fix));
+            check_file_fix(c, c->cfg.conf_path, true, fix, sizeof(fix));
         else
             snprintf(fix, sizeof(fix),
                      /* TRANSLATORS: %s is the configuration file. */
@@ -181,7 +181,7 @@ static void breakglass_line(struct check *c)
     if (hb_breakglass_list(path, bg_count, &tl, &err) != HB_OK) {
         char fix[512];
         if (about_the_file(err.msg, path))
-            hb_safe_file_fix(path, true, fix, sizeof(fix));
+            check_file_fix(c, path, true, fix, sizeof(fix));
         else
             /* revoke and issue refuse a file with a malformed line, so the
              * line has to go by hand first. */

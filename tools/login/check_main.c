@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "finding.h"
 #include "login.h"
+#include "safefile.h"
 
 #define FINDING_MAX 1024
 
@@ -81,6 +83,15 @@ void check_say(struct check *c, enum check_verdict v, const char *topic,
         fputs(hb_tr(c->t, "."), stdout);
     putchar('\n');
     fflush(stdout);
+}
+
+void check_file_fix(const struct check *c, const char *path, bool secret,
+                    char *out, size_t size)
+{
+    struct hb_finding_text fix;
+    hb_safe_file_fix(path, secret, &fix);
+    if (!hb_finding_render(&fix, c->t, out, size))
+        snprintf(out, size, "%s", fix.english);
 }
 
 void check_join(char *const *names, size_t n, size_t max, char *out,

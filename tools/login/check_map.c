@@ -295,7 +295,7 @@ void check_map(struct check *c)
                            &err) == HB_ERR_CONFIG) {
         char fix[512];
         if (strstr(err.msg, path) != NULL && strstr(err.msg, " line ") == NULL)
-            hb_safe_file_fix(path, false, fix, sizeof(fix));
+            check_file_fix(c, path, false, fix, sizeof(fix));
         else
             snprintf(fix, sizeof(fix), "%s",
                      hb_tr(c->t, "write that line as IDENTITY LOCALUSER, "
