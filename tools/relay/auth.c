@@ -96,9 +96,8 @@ struct relay_auth *relay_auth_new(const char *path)
         close(fd);
     if (why == NULL)
         return a;
-    /* Only at the start, where relay_log would write the same line; not
-     * through it, so that the unit test links auth.c alone. */
-    fprintf(stderr, "haobtc-relay: --fleet-key-file %s: %s\n", path, why);
+    relay_log(NULL, RELAY_ERROR, "haobtc-relay: --fleet-key-file %s: %s", path,
+              why);
     if (a != NULL) {
         free(a->seen);
         hb_wipe(a, sizeof(*a));

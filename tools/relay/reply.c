@@ -320,28 +320,3 @@ enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
     relay_reply_add(o, HB_RELAY_ANSWER_ERROR, json_object_new_string(reason));
     return relay_send_json(c, status, o, false, hname, hval);
 }
-
-/* Set once by main before any thread starts. */
-static enum relay_level log_max = RELAY_INFO;
-
-void relay_log_level(enum relay_level max)
-{
-    log_max = max;
-}
-
-void relay_log(const struct relay *r, enum relay_level level, const char *fmt,
-               ...)
-{
-    FILE *out = r != NULL && r->log != NULL ? r->log : stderr;
-    va_list ap;
-
-    if (level > log_max)
-        return;
-    /* Locked, so lines from connection threads do not interleave. */
-    flockfile(out);
-    va_start(ap, fmt);
-    vfprintf(out, fmt, ap);
-    va_end(ap);
-    fputc('\n', out);
-    funlockfile(out);
-}
