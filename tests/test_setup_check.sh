@@ -147,6 +147,9 @@ expect green_provider_credentials green ok 'provider credentials' \
     'accepts client_id test-client and its secret \(a made-up code was refused with 40009'
 expect green_relay_health green ok 'relay health' 'up, [0-9]+ logins? waiting'
 expect green_relay_fleet_key green ok 'relay fleet key' 'accepted a no-op request signed with'
+# The keys away from their defaults, judged by the module's own table.
+expect green_settings_away_from_defaults green ok 'config settings' \
+    "^away from the defaults: map_file = $t/map, breakglass_file = $t/breakglass; every other key at its default \\(pam_haobtc.conf\\(5\\)\\)$"
 expect green_pam_sshd_words green ok 'pam sshd' '^haobtc or password \('
 expect green_pam_sudo_words green ok 'pam sudo' \
     '^haobtc only, no password even when haobtc is unreachable \('
@@ -236,6 +239,9 @@ run_check unreachable -c "$t/dns.conf" "${quick[@]}" --skip map
 expect provider_dns_fails unreachable FAIL 'provider DNS' \
     'resolve.*Fix: check the host name in site_url'
 expect relay_tcp_fails unreachable FAIL 'relay TCP' "Fix: make 127.0.0.1 port $closed reachable"
+# Another site_url moves the endpoints with it: they keep their defaults.
+expect settings_endpoints_follow_site_url unreachable ok 'config settings' \
+    "^away from the defaults: map_file = $t/map, breakglass_file = $t/breakglass, http_timeout = 3; every other"
 variant tcp "site_url=https://127.0.0.1:$closed" "relay_url=$MOCK_URL" http_timeout=3
 run_check closed -c "$t/tcp.conf" "${quick[@]}" --skip map
 expect provider_tcp_fails closed FAIL 'provider TCP' "Fix: make 127.0.0.1 port $closed reachable"

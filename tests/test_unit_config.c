@@ -415,36 +415,111 @@ static void oversized_config_is_refused(void **state)
 /* pam_haobtc.conf(5) defines each key the code takes on a line of its own
  * after ".TP" or ".TQ" (".B key" or ".BR key \" (default)\""): a key added to
  * the table without its documentation fails here. */
+/* The man page's line that names key after .TP or .TQ ("" when none),
+ * macro and quotes dropped: "timeout (110)". */
+static char *man_entry(const char *man, const char *key)
+{
+    char *found = tu_printf("%s", "");
+    char *copy = tu_printf("%s", man);
+    bool after_tp = false;
+    for (char *line = strtok(copy, "\n"); line != NULL;
+         line = strtok(NULL, "\n")) {
+        if (after_tp && strncmp(line, ".B", 2) == 0) {
+            char words[1024] = "";
+            /* Quotes dropped, runs of spaces made one. */
+            for (const char *c = line + strcspn(line, " "); *c != '\0'; c++) {
+                size_t n = strlen(words);
+                bool repeat = *c == ' ' && n > 0 && words[n - 1] == ' ';
+                if (*c != '"' && !repeat && n < sizeof(words) - 1)
+                    strncat(words, c, 1);
+            }
+            char *w = words + strspn(words, " ");
+            /* The key is a word of the entry's head (before " ("): one
+             * entry may define two keys ("client_secret or
+             * client_secret_file"). */
+            char *head = tu_printf(" %.*s ", (int)strcspn(w, "("), w);
+            char *word = tu_printf(" %s ", key);
+            bool named = strstr(head, word) != NULL;
+            free(head);
+            free(word);
+            if (named) {
+                free(found);
+                found = tu_printf("%s", w);
+                break;
+            }
+        }
+        after_tp = strcmp(line, ".TP") == 0 || strcmp(line, ".TQ") == 0;
+    }
+    free(copy);
+    return found;
+}
+
+/* Every key of the code's table is defined in pam_haobtc.conf(5), with
+ * the table's default in parentheses where it has one, and none where it
+ * has none: the page and the parser cannot drift apart. */
 static void every_key_is_in_the_man_page(void **state)
 {
     (void)state;
     char *path = tu_printf("%s/doc/pam_haobtc.conf.5", tu_env("HB_SRC"));
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char defined[8192] = " ";
-    char line[1024];
-    bool after_tp = false;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (after_tp && strncmp(line, ".B", 2) == 0) {
-            /* Every word of the line, quotes and the macro dropped. */
-            for (char *w = strtok(line + 3, " \"\n"); w != NULL;
-                 w = strtok(NULL, " \"\n")) {
-                strncat(defined, w, sizeof(defined) - strlen(defined) - 3);
-                strcat(defined, " ");
-            }
+    char *man = tu_read_file(path);
+    assert_non_null(man);
+    struct hb_config_key k;
+    for (size_t i = 0; hb_config_key_info(i, &k); i++) {
+        char *entry = man_entry(man, k.name);
+        if (entry[0] == '\0')
+            fail_msg("%s is not defined in %s", k.name, path);
+        const char *shown = strchr(entry, '(');
+        if (k.dflt != NULL) {
+            size_t n = strlen(k.dflt);
+            if (shown == NULL || strncmp(shown + 1, k.dflt, n) != 0 ||
+                strchr(");", shown[1 + n]) == NULL || shown[1 + n] == '\0')
+                fail_msg("%s: the page says '%s', the code's default is %s",
+                         path, entry, k.dflt);
+        } else if (shown != NULL) {
+            fail_msg("%s: '%s' names a default the code does not have", path,
+                     entry);
         }
-        after_tp = strcmp(line, ".TP\n") == 0 || strcmp(line, ".TQ\n") == 0;
+        assert_non_null(k.doc);
+        assert_non_null(k.expected);
+        free(entry);
     }
-    fclose(f);
-    const char *key;
-    for (size_t i = 0; (key = hb_config_key_name(i)) != NULL; i++) {
-        char *word = tu_printf(" %s ", key);
-        if (strstr(defined, word) == NULL)
-            fail_msg("%s is not defined in %s", key, path);
-        free(word);
-    }
+    /* client_secret shares its entry with client_secret_file. */
+    assert_non_null(
+        strstr(man, ".BR client_secret \" or \" client_secret_file"));
     assert_string_equal(hb_config_key_name(0), "client_secret");
+    assert_null(hb_config_key_name(1000));
+    free(man);
     free(path);
+}
+
+/* A configuration that sets nothing optional shows every default as the
+ * table writes it (the endpoints joined to site_url), and never the
+ * secret. */
+static void unset_keys_show_the_tables_defaults(void **state)
+{
+    (void)state;
+    struct hb_config cfg;
+    struct hb_error err = {0};
+    assert_int_equal(load_text(base, 0600, 0, NULL, &cfg, &err), HB_OK);
+    struct hb_config_key k;
+    char value[512];
+    size_t checked = 0;
+    for (size_t i = 1; hb_config_key_info(i, &k); i++) {
+        if (k.dflt == NULL || strcmp(k.name, "site_url") == 0)
+            continue;
+        assert_true(hb_config_value(&cfg, i, value, sizeof(value)));
+        if (k.dflt[0] == '/' && strstr(k.name, "_url") != NULL) {
+            char *joined = tu_printf("https://127.0.0.1:9%s", k.dflt);
+            assert_string_equal(value, joined);
+            free(joined);
+        } else {
+            assert_string_equal(value, k.dflt);
+        }
+        checked++;
+    }
+    assert_int_equal(checked, 17);
+    assert_false(hb_config_value(&cfg, 0, value, sizeof(value)));
+    hb_config_free(&cfg);
 }
 
 int main(void)
@@ -452,6 +527,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_follow_the_design),
         cmocka_unit_test(every_key_is_in_the_man_page),
+        cmocka_unit_test(unset_keys_show_the_tables_defaults),
         cmocka_unit_test(prompt_keys_are_read),
         cmocka_unit_test(site_url_defaults_to_haobtc),
         cmocka_unit_test(absolute_endpoint_urls_are_kept),

@@ -23,6 +23,24 @@ char *tu_printf(const char *fmt, ...)
     return out;
 }
 
+char *tu_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        fwrite(chunk, 1, n, out);
+    fclose(f);
+    fclose(out);
+    return text;
+}
+
 const char *tu_env(const char *name)
 {
     const char *v = getenv(name);

@@ -51,5 +51,7 @@ int tu_lines_with(const char *path, const char *needle);
 void tu_fault(const char *mode, const char *target, const char *extra);
 long tu_stat(const char *name);
 char *tu_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The whole file at path as a string (NULL when it cannot be read). */
+char *tu_read_file(const char *path);
 
 #endif

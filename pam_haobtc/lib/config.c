@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,19 +17,6 @@
 #include "text.h"
 
 #define VALUE_MAX 1024
-
-void hb_config_init(struct hb_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->mode = HB_MODE_AUTO;
-    cfg->qr = HB_QR_UTF8;
-    cfg->qr_background = HB_QR_BG_ANY;
-    cfg->match = HB_MATCH_UUID;
-    cfg->prompt = HB_PROMPT_AUTO;
-    cfg->lang = HB_LANG_SET_AUTO;
-    cfg->timeout = 110;
-    cfg->http_timeout = 10;
-}
 
 void hb_config_free(struct hb_config *cfg)
 {
@@ -122,7 +110,12 @@ struct key {
     bool (*valid)(const char *); /* KEY_STRING, may be NULL */
     const char *const *words;    /* KEY_CHOICE: the field gets the index */
     long min, max;               /* KEY_SECONDS */
+    /* The value when the key is not set, as it would be written (NULL:
+     * none, or one made from other keys, as the doc says); the man page
+     * shows the same text (every_key_is_in_the_man_page). */
+    const char *dflt;
     const char *expected;
+    const char *doc; /* one line, for haobtc-login keys */
 };
 
 /* A choice is stored as its index: the enums it lands in are ints that
@@ -143,58 +136,97 @@ static const char *const prompts[] = {"auto", "always", "never", NULL};
 static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
 
 #define AT(field) offsetof(struct hb_config, field)
-#define STRING(name, valid, expected)                                          \
+#define STRING(name, valid, dflt, expected, doc)                               \
     {                                                                          \
-#name, KEY_STRING, AT(name), valid, NULL, 0, 0, expected               \
+#name, KEY_STRING, AT(name), valid, NULL, 0, 0, dflt, expected, doc    \
     }
-#define CHOICE(name, words, expected)                                          \
+#define CHOICE(name, words, dflt, expected, doc)                               \
     {                                                                          \
-#name, KEY_CHOICE, AT(name), NULL, words, 0, 0, expected               \
+#name, KEY_CHOICE, AT(name), NULL, words, 0, 0, dflt, expected, doc    \
     }
-#define BOOL(name)                                                             \
+#define BOOL(name, dflt, doc)                                                  \
     {                                                                          \
-#name, KEY_BOOL, AT(name), NULL, NULL, 0, 0, "yes or no"               \
+#name, KEY_BOOL, AT(name), NULL, NULL, 0, 0, dflt, "yes or no", doc    \
     }
-#define SECONDS(name, min, max, expected)                                      \
+#define SECONDS(name, min, max, dflt, expected, doc)                           \
     {                                                                          \
-#name, KEY_SECONDS, AT(name), NULL, NULL, min, max, expected           \
+#name, KEY_SECONDS, AT(name), NULL, NULL, min, max, dflt, expected,    \
+            doc                                                                \
     }
 
 static const char endpoint[] = "a path starting with / or an https:// URL";
 
 static const struct key keys[] = {
-    STRING(site_url, is_https_url, "an https:// URL"),
-    STRING(authorize_url, is_endpoint, endpoint),
-    STRING(token_url, is_endpoint, endpoint),
-    STRING(resource_url, is_endpoint, endpoint),
-    STRING(relay_url, is_https_url, "an https:// URL"),
-    STRING(client_id, NULL, "a client id"),
-    STRING(client_secret_file, is_absolute_path, "an absolute path"),
-    STRING(redirect_uri, is_redirect_uri, "an absolute URL"),
-    STRING(map_file, is_absolute_path, "an absolute path"),
-    STRING(breakglass_file, is_absolute_path, "an absolute path"),
-    STRING(ca_file, is_absolute_path, "an absolute path"),
-    STRING(proxy, NULL, "a proxy URL"),
-    STRING(fleet_key_file, is_absolute_path, "an absolute path"),
-    CHOICE(mode, modes, "auto, paste or poll"),
-    CHOICE(qr, qrs, "utf8, ascii or off"),
-    CHOICE(qr_background, backgrounds, "any, dark or light"),
-    CHOICE(match, matches, "uuid or username"),
-    CHOICE(prompt, prompts, "auto, always or never"),
-    CHOICE(lang, langs, "auto, en or zh_CN"),
-    BOOL(sshd_instant_info),
-    BOOL(same_name),
-    BOOL(or_password),
-    BOOL(debug),
-    SECONDS(timeout, 5, 3600, "seconds from 5 to 3600"),
-    SECONDS(http_timeout, 1, 300, "seconds from 1 to 300"),
+    STRING(site_url, is_https_url, "https://haobtc.com", "an https:// URL",
+           "the provider's base URL"),
+    STRING(authorize_url, is_endpoint, "/auth/oauth/authorize/", endpoint,
+           "the provider's authorization page, on site_url"),
+    STRING(token_url, is_endpoint, "/auth/settings/oauth/get_token/", endpoint,
+           "where the code is exchanged for a token, on site_url"),
+    STRING(resource_url, is_endpoint, "/api/v1/user/profile", endpoint,
+           "the profile of the token's owner, on site_url"),
+    STRING(relay_url, is_https_url, NULL, "an https:// URL",
+           "haobtc-relay: the short link, and waiting on Enter or none"),
+    STRING(client_id, NULL, NULL, "a client id",
+           "the application's id at haobtc (required)"),
+    STRING(client_secret_file, is_absolute_path, NULL, "an absolute path",
+           "a root-only file holding the client secret on one line"),
+    STRING(redirect_uri, is_redirect_uri, NULL, "an absolute URL",
+           "the address registered with haobtc (with a relay: its /cb)"),
+    STRING(map_file, is_absolute_path, HB_DEFAULT_MAP, "an absolute path",
+           "which haobtc identity may log in to which account"),
+    STRING(breakglass_file, is_absolute_path, HB_DEFAULT_BREAKGLASS,
+           "an absolute path", "one-time codes for when haobtc is unreachable"),
+    STRING(ca_file, is_absolute_path, NULL, "an absolute path",
+           "the CA for the provider and the relay (else the system's)"),
+    STRING(proxy, NULL, NULL, "a proxy URL",
+           "an explicit proxy; never taken from the environment"),
+    STRING(fleet_key_file, is_absolute_path, NULL, "an absolute path",
+           "the key every request to the relay is signed with"),
+    CHOICE(mode, modes, "auto", "auto, paste or poll",
+           "how the code arrives: the relay, a paste, or either"),
+    CHOICE(qr, qrs, "utf8", "utf8, ascii or off", "how the QR code is drawn"),
+    CHOICE(qr_background, backgrounds, "any", "any, dark or light",
+           "the terminal background the QR code is drawn for"),
+    CHOICE(match, matches, "uuid", "uuid or username",
+           "which map entries count"),
+    CHOICE(prompt, prompts, "auto", "auto, always or never",
+           "a prompt, or info messages and no keypress"),
+    CHOICE(lang, langs, "auto", "auto, en or zh_CN",
+           "the language the person reads"),
+    BOOL(sshd_instant_info, "no",
+         "this host's sshd (10.3 or later) shows info messages at once"),
+    BOOL(same_name, "no",
+         "without a map entry, a haobtc username equal to the local name"),
+    BOOL(or_password, "no", "the stack lets the password in instead"),
+    BOOL(debug, "no", "log each step of a login at LOG_DEBUG"),
+    SECONDS(timeout, 5, 3600, "110", "seconds from 5 to 3600",
+            "the whole login's deadline"),
+    SECONDS(http_timeout, 1, 300, "10", "seconds from 1 to 300",
+            "the limit of each request to haobtc or the relay"),
 };
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *hb_config_key_name(size_t i)
 {
-    if (i == 0)
-        return "client_secret";
-    return i - 1 < sizeof(keys) / sizeof(keys[0]) ? keys[i - 1].name : NULL;
+    struct hb_config_key info;
+    return hb_config_key_info(i, &info) ? info.name : NULL;
+}
+
+bool hb_config_key_info(size_t i, struct hb_config_key *info)
+{
+    if (i == 0) {
+        *info = (struct hb_config_key){
+            "client_secret", NULL, "a non-empty secret",
+            "the client secret itself (only in a root-only file)"};
+        return true;
+    }
+    if (i - 1 >= N_KEYS)
+        return false;
+    const struct key *k = &keys[i - 1];
+    *info = (struct hb_config_key){k->name, k->dflt, k->expected, k->doc};
+    return true;
 }
 
 static enum hb_status set_secret(struct hb_config *cfg, const char *value,
@@ -246,6 +278,53 @@ static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
     return bad_value(k->name, value, k->expected, err);
 }
 
+void hb_config_init(struct hb_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    /* The strings' defaults wait for hb_config_finish: some are joined to
+     * site_url, which the file may still set. */
+    for (size_t i = 0; i < N_KEYS; i++) {
+        struct hb_error ignored;
+        if (keys[i].dflt != NULL && keys[i].kind != KEY_STRING)
+            (void)set_key(cfg, &keys[i], keys[i].dflt, &ignored);
+    }
+}
+
+bool hb_config_value(const struct hb_config *cfg, size_t i, char *out,
+                     size_t size)
+{
+    if (i == 0 || i - 1 >= N_KEYS)
+        return false; /* the secret is never shown */
+    const struct key *k = &keys[i - 1];
+    const char *field = (const char *)cfg + k->offset;
+    int index;
+    long seconds;
+    bool yes;
+    switch (k->kind) {
+    case KEY_STRING: {
+        const char *text;
+        memcpy(&text, field, sizeof(text));
+        if (text == NULL)
+            return false;
+        snprintf(out, size, "%s", text);
+        return true;
+    }
+    case KEY_CHOICE:
+        memcpy(&index, field, sizeof(index));
+        snprintf(out, size, "%s", k->words[index]);
+        return true;
+    case KEY_BOOL:
+        memcpy(&yes, field, sizeof(yes));
+        snprintf(out, size, "%s", yes ? "yes" : "no");
+        return true;
+    case KEY_SECONDS:
+        memcpy(&seconds, field, sizeof(seconds));
+        snprintf(out, size, "%ld", seconds);
+        return true;
+    }
+    return false;
+}
+
 enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                              const char *value, bool from_args,
                              struct hb_error *err)
@@ -259,7 +338,7 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
     }
     if (strcmp(key, "client_secret") == 0)
         return set_secret(cfg, value, from_args, err);
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    for (size_t i = 0; i < N_KEYS; i++)
         if (strcmp(key, keys[i].name) == 0)
             return set_key(cfg, &keys[i], value, err);
     return hb_fail(err, HB_ERR_CONFIG, "unknown key '%s'", key);
@@ -359,21 +438,17 @@ static enum hb_status load_fleet_key(struct hb_config *cfg,
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
 {
     enum hb_status status = HB_OK;
-    if (cfg->site_url == NULL)
-        status = set_string(&cfg->site_url, "https://haobtc.com", err);
-    if (status == HB_OK && cfg->map_file == NULL)
-        status = set_string(&cfg->map_file, HB_DEFAULT_MAP, err);
-    if (status == HB_OK && cfg->breakglass_file == NULL)
-        status = set_string(&cfg->breakglass_file, HB_DEFAULT_BREAKGLASS, err);
-    if (status == HB_OK)
-        status = resolve(cfg->site_url, &cfg->authorize_url,
-                         "/auth/oauth/authorize/", err);
-    if (status == HB_OK)
-        status = resolve(cfg->site_url, &cfg->token_url,
-                         "/auth/settings/oauth/get_token/", err);
-    if (status == HB_OK)
-        status = resolve(cfg->site_url, &cfg->resource_url,
-                         "/api/v1/user/profile", err);
+    /* site_url comes first in the table, so the endpoints join to it. */
+    for (size_t i = 0; status == HB_OK && i < N_KEYS; i++) {
+        const struct key *k = &keys[i];
+        char **slot = (char **)(void *)((char *)cfg + k->offset);
+        if (k->kind != KEY_STRING)
+            continue;
+        if (k->valid == is_endpoint)
+            status = resolve(cfg->site_url, slot, k->dflt, err);
+        else if (*slot == NULL && k->dflt != NULL)
+            status = set_string(slot, k->dflt, err);
+    }
     if (status != HB_OK)
         return status;
 

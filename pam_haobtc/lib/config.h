@@ -87,6 +87,18 @@ void hb_config_init(struct hb_config *cfg);
 /* The i-th key the file and the module arguments take (from 0), NULL
  * past the last: for checking the documentation against the code. */
 const char *hb_config_key_name(size_t i);
+/* What the one table says of the i-th key; false past the last. */
+struct hb_config_key {
+    const char *name;
+    const char *dflt; /* as written in the file; NULL: none, or made */
+    const char *expected;
+    const char *doc; /* one line */
+};
+bool hb_config_key_info(size_t i, struct hb_config_key *info);
+/* The i-th key's value in cfg as it would be written in the file; false
+ * for an unset string and for the secret, which is never shown. */
+bool hb_config_value(const struct hb_config *cfg, size_t i, char *out,
+                     size_t size);
 /* Checks required keys, joins paths to site_url, loads the secret file. */
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err);
 void hb_config_free(struct hb_config *cfg);

@@ -65,6 +65,43 @@ static void config_line(struct check *c)
                   c->cfg.redirect_uri);
 }
 
+/* The keys set away from their defaults, from the one table the module
+ * parses with: what this host does differently from the man page. */
+static void settings_line(struct check *c)
+{
+    char changed[1024] = "";
+    size_t used = 0;
+    struct hb_config_key k;
+    size_t site_len = strlen(c->cfg.site_url);
+    while (site_len > 0 && c->cfg.site_url[site_len - 1] == '/')
+        site_len--;
+    for (size_t i = 1; hb_config_key_info(i, &k); i++) {
+        char value[512];
+        if (k.dflt == NULL || strcmp(k.name, "site_url") == 0 ||
+            !hb_config_value(&c->cfg, i, value, sizeof(value)))
+            continue;
+        /* An endpoint's default is a path on site_url. */
+        bool same = k.dflt[0] == '/'
+                        ? strncmp(value, c->cfg.site_url, site_len) == 0 &&
+                              strcmp(value + site_len, k.dflt) == 0
+                        : strcmp(value, k.dflt) == 0;
+        if (!same && used < sizeof(changed))
+            used += (size_t)snprintf(changed + used, sizeof(changed) - used,
+                                     "%s%s = %s", used > 0 ? ", " : "", k.name,
+                                     value);
+    }
+    if (used == 0)
+        check_say(c, CHECK_OK, "config settings", NULL, "%s",
+                  hb_tr(c->t, "every other key at its default "
+                              "(pam_haobtc.conf(5))"));
+    else
+        check_say(c, CHECK_OK, "config settings", NULL,
+                  /* TRANSLATORS: a list of "key = value". */
+                  hb_tr(c->t, "away from the defaults: %s; every other key "
+                              "at its default (pam_haobtc.conf(5))"),
+                  changed);
+}
+
 static void helper_line(struct check *c)
 {
     const char *path = hb_helper_path();
@@ -225,6 +262,8 @@ static void breakglass_line(struct check *c)
 void check_config(struct check *c)
 {
     config_line(c);
+    if (c->cfg_loaded)
+        settings_line(c);
     helper_line(c);
     /* Without the configuration, which file the module reads is unknown. */
     if (c->cfg_loaded)
