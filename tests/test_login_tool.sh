@@ -161,4 +161,28 @@ check pkce_unreachable_gives_no_verdict sh -c "! grep -q 'pkce:' '$dir/out'"
 check module_sources_never_probe_pkce sh -c \
     "! grep -rlI --exclude=helper_client.c --exclude=helper_client.h --exclude=wire.h \
        -e hb_helper_probe_pkce -e HB_WIRE_PROBE_PKCE '$HB_SRC/pam_haobtc' | grep -v '/helper/'"
+
+# haobtc-login keys: every key of pam_haobtc.conf(5), from the module's
+# own table, with its default; in the reader's language.
+"$HB_LOGIN" keys >"$dir/keys.out" 2>&1
+rc=$?
+check keys_exits_zero [ "$rc" -eq 0 ]
+check keys_shows_a_default grep -qx 'timeout = 110' "$dir/keys.out"
+check keys_shows_what_a_key_is_for grep -qxF "    the whole login's deadline (seconds from 5 to 3600)" "$dir/keys.out"
+check keys_marks_no_default grep -qx 'client_id (no default)' "$dir/keys.out"
+# Each key listed is one pam_haobtc.conf(5) defines (the unit test
+# every_key_is_in_the_man_page holds the table to the page).
+unlisted=
+for key in $(grep -o '^[a-z_]*' "$dir/keys.out"); do
+    grep -qE "^\.BR? (.*[ \"])?$key([ \"]|\$)" "$HB_SRC/doc/pam_haobtc.conf.5" || unlisted="$unlisted $key"
+done
+check keys_lists_only_keys_of_the_man_page test "$unlisted" = ""
+check keys_lists_all_26_keys [ "$(grep -cE '^[a-z_]+ (= |\()' "$dir/keys.out")" = 26 ]
+check keys_refuses_an_argument sh -c '! "$1" keys extra 2>/dev/null' sh "$HB_LOGIN"
+if zh=$(hb_zh_locale); then
+    LOCPATH=$zh LC_ALL=zh_CN.UTF-8 "$HB_LOGIN" keys >"$dir/keys_zh.out" 2>&1
+    check keys_in_chinese grep -qxF '    整个登录的时限（5 到 3600 秒）' "$dir/keys_zh.out"
+else
+    not_ok keys_zh_cn_locale_is_made "localedef -i zh_CN -f UTF-8 failed"
+fi
 finish

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "lang.h"
 #include "safefile.h"
 #include "secure.h"
 #include "text.h"
@@ -146,7 +147,7 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
     }
 #define BOOL(name, dflt, doc)                                                  \
     {                                                                          \
-#name, KEY_BOOL, AT(name), NULL, NULL, 0, 0, dflt, "yes or no", doc    \
+#name, KEY_BOOL, AT(name), NULL, NULL, 0, 0, dflt, yes_or_no, doc      \
     }
 #define SECONDS(name, min, max, dflt, expected, doc)                           \
     {                                                                          \
@@ -154,56 +155,59 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
             doc                                                                \
     }
 
-static const char endpoint[] = "a path starting with / or an https:// URL";
+static const char yes_or_no[] = N_("yes or no");
+static const char endpoint[] = N_("a path starting with / or an https:// URL");
 
 static const struct key keys[] = {
-    STRING(site_url, is_https_url, "https://haobtc.com", "an https:// URL",
-           "the provider's base URL"),
+    STRING(site_url, is_https_url, "https://haobtc.com", N_("an https:// URL"),
+           N_("the provider's base URL")),
     STRING(authorize_url, is_endpoint, "/auth/oauth/authorize/", endpoint,
-           "the provider's authorization page, on site_url"),
+           N_("the provider's authorization page, on site_url")),
     STRING(token_url, is_endpoint, "/auth/settings/oauth/get_token/", endpoint,
-           "where the code is exchanged for a token, on site_url"),
+           N_("where the code is exchanged for a token, on site_url")),
     STRING(resource_url, is_endpoint, "/api/v1/user/profile", endpoint,
-           "the profile of the token's owner, on site_url"),
-    STRING(relay_url, is_https_url, NULL, "an https:// URL",
-           "haobtc-relay: the short link, and waiting on Enter or none"),
-    STRING(client_id, NULL, NULL, "a client id",
-           "the application's id at haobtc (required)"),
-    STRING(client_secret_file, is_absolute_path, NULL, "an absolute path",
-           "a root-only file holding the client secret on one line"),
-    STRING(redirect_uri, is_redirect_uri, NULL, "an absolute URL",
-           "the address registered with haobtc (with a relay: its /cb)"),
-    STRING(map_file, is_absolute_path, HB_DEFAULT_MAP, "an absolute path",
-           "which haobtc identity may log in to which account"),
+           N_("the profile of the token's owner, on site_url")),
+    STRING(relay_url, is_https_url, NULL, N_("an https:// URL"),
+           N_("haobtc-relay: the short link, and waiting on Enter or none")),
+    STRING(client_id, NULL, NULL, N_("a client id"),
+           N_("the application's id at haobtc (required)")),
+    STRING(client_secret_file, is_absolute_path, NULL, N_("an absolute path"),
+           N_("a root-only file holding the client secret on one line")),
+    STRING(redirect_uri, is_redirect_uri, NULL, N_("an absolute URL"),
+           N_("the address registered with haobtc (with a relay: its /cb)")),
+    STRING(map_file, is_absolute_path, HB_DEFAULT_MAP, N_("an absolute path"),
+           N_("which haobtc identity may log in to which account")),
     STRING(breakglass_file, is_absolute_path, HB_DEFAULT_BREAKGLASS,
-           "an absolute path", "one-time codes for when haobtc is unreachable"),
-    STRING(ca_file, is_absolute_path, NULL, "an absolute path",
-           "the CA for the provider and the relay (else the system's)"),
-    STRING(proxy, NULL, NULL, "a proxy URL",
-           "an explicit proxy; never taken from the environment"),
-    STRING(fleet_key_file, is_absolute_path, NULL, "an absolute path",
-           "the key every request to the relay is signed with"),
-    CHOICE(mode, modes, "auto", "auto, paste or poll",
-           "how the code arrives: the relay, a paste, or either"),
-    CHOICE(qr, qrs, "utf8", "utf8, ascii or off", "how the QR code is drawn"),
-    CHOICE(qr_background, backgrounds, "any", "any, dark or light",
-           "the terminal background the QR code is drawn for"),
-    CHOICE(match, matches, "uuid", "uuid or username",
-           "which map entries count"),
-    CHOICE(prompt, prompts, "auto", "auto, always or never",
-           "a prompt, or info messages and no keypress"),
-    CHOICE(lang, langs, "auto", "auto, en or zh_CN",
-           "the language the person reads"),
+           N_("an absolute path"),
+           N_("one-time codes for when haobtc is unreachable")),
+    STRING(ca_file, is_absolute_path, NULL, N_("an absolute path"),
+           N_("the CA for the provider and the relay (else the system's)")),
+    STRING(proxy, NULL, NULL, N_("a proxy URL"),
+           N_("an explicit proxy; never taken from the environment")),
+    STRING(fleet_key_file, is_absolute_path, NULL, N_("an absolute path"),
+           N_("the key every request to the relay is signed with")),
+    CHOICE(mode, modes, "auto", N_("auto, paste or poll"),
+           N_("how the code arrives: the relay, a paste, or either")),
+    CHOICE(qr, qrs, "utf8", N_("utf8, ascii or off"),
+           N_("how the QR code is drawn")),
+    CHOICE(qr_background, backgrounds, "any", N_("any, dark or light"),
+           N_("the terminal background the QR code is drawn for")),
+    CHOICE(match, matches, "uuid", N_("uuid or username"),
+           N_("which map entries count")),
+    CHOICE(prompt, prompts, "auto", N_("auto, always or never"),
+           N_("a prompt, or info messages and no keypress")),
+    CHOICE(lang, langs, "auto", N_("auto, en or zh_CN"),
+           N_("the language the person reads")),
     BOOL(sshd_instant_info, "no",
-         "this host's sshd (10.3 or later) shows info messages at once"),
+         N_("this host's sshd (10.3 or later) shows info messages at once")),
     BOOL(same_name, "no",
-         "without a map entry, a haobtc username equal to the local name"),
-    BOOL(or_password, "no", "the stack lets the password in instead"),
-    BOOL(debug, "no", "log each step of a login at LOG_DEBUG"),
-    SECONDS(timeout, 5, 3600, "110", "seconds from 5 to 3600",
-            "the whole login's deadline"),
-    SECONDS(http_timeout, 1, 300, "10", "seconds from 1 to 300",
-            "the limit of each request to haobtc or the relay"),
+         N_("without a map entry, a haobtc username equal to the local name")),
+    BOOL(or_password, "no", N_("the stack lets the password in instead")),
+    BOOL(debug, "no", N_("log each step of a login at LOG_DEBUG")),
+    SECONDS(timeout, 5, 3600, "110", N_("seconds from 5 to 3600"),
+            N_("the whole login's deadline")),
+    SECONDS(http_timeout, 1, 300, "10", N_("seconds from 1 to 300"),
+            N_("the limit of each request to haobtc or the relay")),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -218,8 +222,8 @@ bool hb_config_key_info(size_t i, struct hb_config_key *info)
 {
     if (i == 0) {
         *info = (struct hb_config_key){
-            "client_secret", NULL, "a non-empty secret",
-            "the client secret itself (only in a root-only file)"};
+            "client_secret", NULL, N_("a non-empty secret"),
+            N_("the client secret itself (only in a root-only file)")};
         return true;
     }
     if (i - 1 >= N_KEYS)

@@ -19,6 +19,9 @@ int breakglass_main(int argc, char **argv);
 /* "haobtc-login enable|disable SERVICE..." (enable.c); argv[0] is
  * "enable" or "disable". */
 int enable_main(int argc, char **argv);
+/* "haobtc-login keys": every key of the configuration (keys.c); argv[0]
+ * is "keys". */
+int keys_main(int argc, char **argv);
 /* -c PATH, for all: the module's own conf=PATH argument in *arg (a new
  * string; the one before is freed). False when out of memory. */
 bool login_conf_arg(char **arg, const char *path);

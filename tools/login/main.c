@@ -4,7 +4,8 @@
  * haobtc enforces PKCE (flow.c); "check" checks the whole setup
  * (check_*.c); "breakglass" keeps the one-time codes for outages
  * (breakglass.c); "enable" and "disable" write and take out the haobtc
- * lines of the PAM services a name covers (enable.c). */
+ * lines of the PAM services a name covers (enable.c); "keys" lists the
+ * configuration's keys (keys.c). */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
     if (argc > 1 &&
         (strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "disable") == 0))
         return enable_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "keys") == 0)
+        return keys_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "pkce") == 0)
         return login_pkce_main(argc - 1, argv + 1);
     return login_flow_main(argc, argv);
