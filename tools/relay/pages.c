@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* haobtc-relay's endpoints: registering a login, the short link's context
- * page, the provider's callback, the poll for the code, health, and the
- * signed no-op that checks a module's fleet key. */
+/* haobtc-relay's pages for the phone: the short link's context page, its
+ * Continue, and the provider's callback that stores the code. */
 #include "autoconf.h"
 
 #include "digest.h"
@@ -16,27 +15,11 @@
 
 #include <json-c/json.h>
 
-#define DEFAULT_POLL_WAIT 25
-#define WAIT_ASKED_MAX 3600
 #define UNKNOWN_LOGIN                                                          \
     N_("This is an unknown or expired login. Start again at your terminal.")
 #define LINK_EXPIRED N_("Link expired")
 #define LINK_EXPIRED_TEXT N_("This login link has expired or is unknown.")
 #define LOGIN_FAILED N_("Login failed")
-
-static enum MHD_Result fail(struct MHD_Connection *c, unsigned status,
-                            const char *reason)
-{
-    return relay_send_error(c, status, reason, NULL, NULL);
-}
-
-/* The shared store is away: the module asks again after Retry-After. */
-static enum MHD_Result unavailable(struct MHD_Connection *c)
-{
-    return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "store unavailable", MHD_HTTP_HEADER_RETRY_AFTER,
-                            "1");
-}
 
 /* The same for a phone: a page that says to reload. */
 static enum MHD_Result unavailable_page(struct MHD_Connection *c)
@@ -63,341 +46,6 @@ static bool over_budget(const struct relay *r, struct MHD_Connection *c,
         return false;
     *ret = relay_not_admitted(r, c, "page", RELAY_LIMITED, retry);
     return true;
-}
-
-/* Printable ASCII only, 1..max bytes: no controls, no decoded NUL, and
- * nothing beyond ASCII, so no bidi override can turn a page around. */
-static bool text_ok(const char *s, size_t len, size_t max)
-{
-    if (s == NULL || len == 0 || len > max)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return false;
-    }
-    return true;
-}
-
-/* In place: decoded text is never longer than its encoding. */
-static bool form_decode(char *s, size_t n, size_t *out_len)
-{
-    static const char hex[] = "0123456789abcdef0123456789ABCDEF";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *hi, *lo;
-
-        if (s[i] != '%') {
-            s[o++] = s[i] == '+' ? ' ' : s[i];
-            continue;
-        }
-        hi = i + 2 < n && s[i + 1] != '\0' ? strchr(hex, s[i + 1]) : NULL;
-        lo = hi != NULL && s[i + 2] != '\0' ? strchr(hex, s[i + 2]) : NULL;
-        if (lo == NULL)
-            return false;
-        s[o++] = (char)((hi - hex) % 16 * 16 + (lo - hex) % 16);
-        i += 2;
-    }
-    *out_len = o;
-    return true;
-}
-
-struct field {
-    const char *name;
-    char *value; /* NUL-terminated in the body; len counts inner NULs */
-    size_t len;
-};
-
-/* Fills the named fields; unknown names are skipped, repeats refused. */
-static bool form_parse(char *body, size_t len, struct field *f, size_t nf)
-{
-    char *p = body, *end = body + len;
-
-    while (p < end) {
-        char *stop = memchr(p, '&', (size_t)(end - p));
-        char *eq, *val;
-        size_t klen, vlen;
-
-        if (stop == NULL)
-            stop = end;
-        eq = memchr(p, '=', (size_t)(stop - p));
-        val = eq != NULL ? eq + 1 : stop;
-        if (!form_decode(p, (size_t)((eq != NULL ? eq : stop) - p), &klen) ||
-            !form_decode(val, (size_t)(stop - val), &vlen))
-            return false;
-        for (size_t i = 0; i < nf; i++) {
-            if (strlen(f[i].name) != klen || memcmp(f[i].name, p, klen) != 0)
-                continue;
-            if (f[i].value != NULL)
-                return false;
-            val[vlen] = '\0';
-            f[i].value = val;
-            f[i].len = vlen;
-        }
-        p = stop + 1;
-    }
-    return true;
-}
-
-enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST, F_CHALLENGE };
-
-static const char *check_session(const struct relay *r, const struct field *f)
-{
-    if (f[F_STATE].len != RELAY_STATE_LEN ||
-        !hb_is_b64url(f[F_STATE].value, f[F_STATE].len))
-        return "bad state";
-    /* A module before PKCE sends none: accepted until the fleet is
-     * upgraded and the relay runs with --require-pkce. */
-    if (f[F_CHALLENGE].value == NULL && r->require_pkce)
-        return "code_challenge required";
-    if (f[F_CHALLENGE].value != NULL &&
-        (f[F_CHALLENGE].len != HB_RELAY_CODE_CHALLENGE_LEN ||
-         !hb_is_b64url(f[F_CHALLENGE].value, f[F_CHALLENGE].len)))
-        return "bad code_challenge";
-    if (f[F_TAG_KEY].len != RELAY_TAG_KEY_LEN ||
-        !hb_is_b64url(f[F_TAG_KEY].value, f[F_TAG_KEY].len))
-        return "bad tag_key";
-    if (!text_ok(f[F_HOST].value, f[F_HOST].len, RELAY_HOST_MAX))
-        return "bad host";
-    if (!text_ok(f[F_USER].value, f[F_USER].len, RELAY_USER_MAX))
-        return "bad user";
-    if (f[F_RHOST].value != NULL && f[F_RHOST].len != 0 &&
-        !text_ok(f[F_RHOST].value, f[F_RHOST].len, RELAY_HOST_MAX))
-        return "bad rhost";
-    return NULL;
-}
-
-enum relay_route relay_route_of(const char *path)
-{
-    if (strcmp(path, HB_RELAY_PATH_HEALTH) == 0)
-        return R_HEALTH;
-    if (strcmp(path, HB_RELAY_PATH_SESSIONS) == 0)
-        return R_SESSIONS;
-    if (strcmp(path, HB_RELAY_PATH_POLL) == 0)
-        return R_POLL;
-    if (strcmp(path, HB_RELAY_PATH_PING) == 0)
-        return R_PING;
-    if (strncmp(path, "/s/", 3) == 0)
-        return R_PAGE;
-    if (strcmp(path, HB_RELAY_PATH_CALLBACK) == 0)
-        return R_CB;
-    return R_NONE;
-}
-
-enum MHD_Result relay_do_register(const struct relay *r,
-                                  struct MHD_Connection *c, char *body,
-                                  size_t len)
-{
-    struct field f[] = {{HB_RELAY_FIELD_STATE, NULL, 0},
-                        {HB_RELAY_FIELD_TAG_KEY, NULL, 0},
-                        {HB_RELAY_FIELD_HOST, NULL, 0},
-                        {HB_RELAY_FIELD_USER, NULL, 0},
-                        {HB_RELAY_FIELD_RHOST, NULL, 0},
-                        {HB_RELAY_FIELD_CODE_CHALLENGE, NULL, 0}};
-    const char *why = "bad form";
-    char id[RELAY_ID_LEN + 1];
-    char link[1024];
-    const char *rhost, *challenge;
-    struct json_object *o;
-
-    if (form_parse(body, len, f, sizeof(f) / sizeof(f[0])))
-        why = check_session(r, f);
-    if (why != NULL)
-        return fail(c, MHD_HTTP_BAD_REQUEST, why);
-    rhost = f[F_RHOST].value != NULL ? f[F_RHOST].value : "";
-    challenge = f[F_CHALLENGE].value != NULL ? f[F_CHALLENGE].value : "";
-    switch (relay_store_add(r->store, f[F_STATE].value, challenge,
-                            f[F_TAG_KEY].value, f[F_HOST].value,
-                            f[F_USER].value, rhost, id)) {
-    case RELAY_OK:
-        break;
-    case RELAY_DUPLICATE:
-        return fail(c, MHD_HTTP_CONFLICT, "duplicate state");
-    case RELAY_FULL:
-        return fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy");
-    case RELAY_UNAVAILABLE:
-        return unavailable(c);
-    default:
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    }
-    relay_log(r, RELAY_INFO, "login registered: %s on %s%s%s%s",
-              f[F_USER].value, f[F_HOST].value,
-              rhost[0] != '\0' ? " from " : "", rhost,
-              challenge[0] == '\0' ? " (without PKCE: an older module)" : "");
-    snprintf(link, sizeof(link), "%.*s/s/%s", (int)r->public_len, r->public_url,
-             id);
-    o = relay_reply_new(true);
-    relay_reply_add(o, "id", json_object_new_string(id));
-    relay_reply_add(o, HB_RELAY_ANSWER_LINK, json_object_new_string(link));
-    relay_reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
-    return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
-}
-
-/* The answer to a poll that is over; takes code. */
-static enum MHD_Result poll_answer(const struct relay *r,
-                                   struct MHD_Connection *c,
-                                   enum relay_result rc, char *code)
-{
-    struct json_object *o;
-
-    switch (rc) {
-    case RELAY_CODE:
-        o = relay_reply_new(true);
-        relay_reply_add(o, HB_RELAY_ANSWER_CODE, json_object_new_string(code));
-        hb_wipe(code, strlen(code));
-        free(code);
-        relay_log(r, RELAY_INFO, "code handed out");
-        return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
-    case RELAY_DENIED:
-        return fail(c, MHD_HTTP_OK, "access_denied");
-    case RELAY_PENDING:
-    case RELAY_SUPERSEDED:
-        o = relay_reply_new(false);
-        relay_reply_add(o, HB_RELAY_ANSWER_PENDING, json_object_new_boolean(1));
-        return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
-    case RELAY_STOPPING:
-        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                "shutting down", MHD_HTTP_HEADER_RETRY_AFTER,
-                                "1");
-    case RELAY_UNKNOWN:
-        return fail(c, MHD_HTTP_NOT_FOUND, "unknown");
-    case RELAY_UNAVAILABLE:
-        return unavailable(c);
-    default:
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    }
-}
-
-/* Suspends c until w is woken; the caller returns what this returns. */
-static enum MHD_Result park(const struct relay *r, struct MHD_Connection *c,
-                            struct relay_waiter *w)
-{
-    MHD_suspend_connection(c);
-    relay_wait_suspended(r->waits, w);
-    return MHD_YES;
-}
-
-enum MHD_Result relay_not_admitted(const struct relay *r,
-                                   struct MHD_Connection *c, const char *what,
-                                   enum relay_result rc, long retry_after)
-{
-    char after[32];
-
-    switch (rc) {
-    case RELAY_LIMITED:
-        snprintf(after, sizeof(after), "%ld",
-                 retry_after > 0 ? retry_after : 1);
-        return relay_send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "rate limited",
-                                MHD_HTTP_HEADER_RETRY_AFTER, after);
-    case RELAY_REPLAYED:
-        relay_log(r, RELAY_WARNING,
-                  "refused an unauthenticated %s: replayed signature", what);
-        return relay_send_error(c, MHD_HTTP_UNAUTHORIZED, "replayed signature",
-                                MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "HMAC-SHA256");
-    case RELAY_FULL:
-        /* Refused rather than a signature forgotten (auth.c). */
-        relay_log(r, RELAY_WARNING,
-                  "refused a %s: too many signatures to remember", what);
-        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
-                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    case RELAY_UNAVAILABLE:
-        return unavailable(c);
-    default:
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    }
-}
-
-/* Whether rc is relay_admit's refusal rather than the poll's answer. */
-static bool refused(enum relay_result rc)
-{
-    return rc == RELAY_LIMITED || rc == RELAY_REPLAYED || rc == RELAY_FULL;
-}
-
-enum MHD_Result relay_do_poll(const struct relay *r, struct MHD_Connection *c,
-                              const struct relay_signed *s, char *body,
-                              size_t len, struct relay_waiter **w)
-{
-    struct field f[] = {{HB_RELAY_FIELD_SECRET, NULL, 0},
-                        {HB_RELAY_FIELD_WAIT, NULL, 0}};
-    long wait = r->max_poll_wait < DEFAULT_POLL_WAIT ? r->max_poll_wait
-                                                     : DEFAULT_POLL_WAIT;
-    char state[RELAY_STATE_LEN + 1];
-    char *code = NULL;
-    const char *bad = NULL;
-    enum relay_result rc;
-    long long left_ms = 0;
-    long retry = 1;
-    uint64_t gen = 0;
-
-    if (!form_parse(body, len, f, 2))
-        bad = "bad form";
-    else if (f[0].len == 0 || f[0].len > RELAY_SECRET_MAX ||
-             !hb_is_b64url(f[0].value, f[0].len))
-        bad = "bad secret";
-    /* A longer wait than --max-poll-wait is cut to it, not refused: the
-     * module asks for up to 50 s whatever this relay was started with. */
-    else if (f[1].value != NULL &&
-             !hb_parse_long(f[1].value, 0, WAIT_ASKED_MAX, &wait))
-        bad = "bad wait";
-    if (bad != NULL) {
-        /* Admitted all the same: counted, and never accepted twice. */
-        rc = relay_admit(r->auth, r->store, s, &retry);
-        return rc != RELAY_OK ? relay_not_admitted(r, c, "poll", rc, retry)
-                              : fail(c, MHD_HTTP_BAD_REQUEST, bad);
-    }
-    if (wait > r->max_poll_wait)
-        wait = r->max_poll_wait;
-    if (!hb_sha256_b64url(f[0].value, f[0].len, state))
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    /* Armed before the first look, so an answer that comes meanwhile
-     * either is seen by the look or wakes the waiter: none is missed, and
-     * the look is the only one (on a shared store, one round trip). */
-    if (wait > 0) {
-        *w = relay_wait_add(r->waits, c, state,
-                            relay_now_ms() + (long long)wait * 1000);
-        if (*w == NULL)
-            return poll_answer(r, c, RELAY_STOPPING, NULL);
-    }
-    rc = relay_admit_poll_start(r->auth, r->store, s, &retry, state, wait, &gen,
-                                &code, &left_ms);
-    if (rc != RELAY_PENDING || wait == 0) {
-        relay_wait_free(r->waits, *w);
-        *w = NULL;
-        return refused(rc) ? relay_not_admitted(r, c, "poll", rc, retry)
-                           : poll_answer(r, c, rc, code);
-    }
-    /* Never past the session's end: then the answer is "unknown". */
-    relay_wait_numbered(r->waits, *w, gen, relay_now_ms() + left_ms);
-    return park(r, c, *w);
-}
-
-enum MHD_Result relay_poll_resumed(const struct relay *r,
-                                   struct MHD_Connection *c,
-                                   struct relay_waiter **w)
-{
-    enum relay_wake why = relay_wait_reason(r->waits, *w);
-    enum relay_result rc = RELAY_SUPERSEDED;
-    char *code = NULL;
-
-    /* Every other wake looks once more: an answer already there is handed
-     * out even at the deadline or while stopping. */
-    if (why != RELAY_WAKE_SUPERSEDED)
-        rc = relay_store_take(r->store, relay_wait_state(*w),
-                              relay_wait_gen(*w), &code);
-    if (rc == RELAY_PENDING && why == RELAY_WAKE_CHECK &&
-        relay_now_ms() < relay_wait_deadline(*w)) {
-        /* Nothing for this poll yet (another login's answer, or a look
-         * after the store came back): wait on. */
-        if (relay_wait_rearm(r->waits, *w))
-            return park(r, c, *w);
-        why = RELAY_WAKE_STOPPING;
-    }
-    if (rc == RELAY_PENDING && why == RELAY_WAKE_STOPPING)
-        rc = RELAY_STOPPING;
-    relay_wait_free(r->waits, *w);
-    *w = NULL;
-    return poll_answer(r, c, rc, code);
 }
 
 static void put_public(struct hb_buf *p, const struct relay *r,
@@ -472,7 +120,7 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+        return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     if (v.views > RELAY_FREE_VIEWS && over_budget(r, c, &ret)) {
         relay_view_clear(&v);
         return ret;
@@ -572,7 +220,7 @@ enum MHD_Result relay_do_continue(const struct relay *r,
                                   struct MHD_Connection *c, const char *id,
                                   char *body, size_t len)
 {
-    struct field f[] = {{"csrf", NULL, 0}};
+    struct relay_field f[] = {{"csrf", NULL, 0}};
     struct relay_view v;
     enum relay_result rc = relay_store_view(r->store, id, &v);
     char *location = NULL, *cookie = NULL;
@@ -586,8 +234,8 @@ enum MHD_Result relay_do_continue(const struct relay *r,
     if (rc == RELAY_UNAVAILABLE)
         return unavailable_page(c);
     if (rc != RELAY_OK)
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    if (!form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
+        return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    if (!relay_form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
         !hb_ct_equal(f[0].value, v.csrf, RELAY_TOKEN_LEN) ||
         !same_origin(r, c)) {
         relay_view_clear(&v);
@@ -618,7 +266,7 @@ enum MHD_Result relay_do_continue(const struct relay *r,
     relay_view_clear(&v);
     ret = location != NULL && cookie != NULL
               ? relay_send_redirect(c, location, cookie)
-              : fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+              : relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     free(location);
     if (cookie != NULL)
         hb_wipe(cookie, strlen(cookie));
@@ -687,7 +335,7 @@ enum MHD_Result relay_do_callback(const struct relay *r,
 
         relay_view_clear(&ctx);
         if (shown == NULL)
-            return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+            return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
         ret = relay_send_message(
             c, MHD_HTTP_OK, t, N_("Login approved"),
             N_("Login approved \u2014 return to your terminal."), shown);
@@ -728,34 +376,6 @@ enum MHD_Result relay_do_callback(const struct relay *r,
     case RELAY_UNAVAILABLE:
         return unavailable_page(c);
     default:
-        return fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+        return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
     }
-}
-
-enum MHD_Result relay_do_health(const struct relay *r, struct MHD_Connection *c)
-{
-    char why[200];
-    size_t sessions = 0;
-    struct json_object *o;
-
-    /* A load balancer takes a relay whose store is away out of rotation,
-     * and an administrator reads why. */
-    if (relay_store_health(r->store, &sessions, why, sizeof(why)) != RELAY_OK)
-        return relay_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, why, NULL,
-                                NULL);
-    o = relay_reply_new(true);
-    relay_reply_add(o, "sessions", json_object_new_int64((int64_t)sessions));
-    relay_reply_add(
-        o, "waiting",
-        json_object_new_int64((int64_t)relay_waits_count(r->waits)));
-    return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
-}
-
-enum MHD_Result relay_do_ping(const struct relay *r, struct MHD_Connection *c)
-{
-    struct json_object *o = relay_reply_new(true);
-
-    (void)r;
-    relay_reply_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
-    return relay_send_json(c, MHD_HTTP_OK, o, false, NULL, NULL);
 }

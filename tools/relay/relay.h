@@ -501,12 +501,12 @@ int relay_parse_options(int argc, char **argv, struct relay_options *o);
 void relay_free_options(struct relay_options *o);
 
 /* Which endpoint a path is: a new one gets its path in relay_protocol.h,
- * a value here, a case in relay_route_of (pages.c) and its handler. */
+ * a value here, a case in relay_route_of (api.c) and its handler. */
 enum relay_route { R_NONE, R_HEALTH, R_SESSIONS, R_POLL, R_PING, R_PAGE, R_CB };
 enum relay_route relay_route_of(const char *path);
 
-/* pages.c: the endpoints. A body is the request's own buffer,
- * NUL-terminated, and is decoded in place. */
+/* The endpoints: api.c for the modules, pages.c for the phone. A body is
+ * the request's own buffer, NUL-terminated, and is decoded in place. */
 enum MHD_Result relay_do_register(const struct relay *r,
                                   struct MHD_Connection *c, char *body,
                                   size_t len);
@@ -581,5 +581,18 @@ enum MHD_Result relay_send_json(struct MHD_Connection *c, unsigned status,
 enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
                                  const char *reason, const char *hname,
                                  const char *hval);
+/* The same without a header. */
+enum MHD_Result relay_fail(struct MHD_Connection *c, unsigned status,
+                           const char *reason);
+
+/* form.c: a form body's fields. Fills the named ones (value
+ * NUL-terminated in the body, len counting any decoded NUL inside);
+ * unknown names are skipped, a repeat or a bad escape refused. */
+struct relay_field {
+    const char *name;
+    char *value;
+    size_t len;
+};
+bool relay_form_parse(char *body, size_t len, struct relay_field *f, size_t nf);
 
 #endif

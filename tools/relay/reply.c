@@ -320,3 +320,9 @@ enum MHD_Result relay_send_error(struct MHD_Connection *c, unsigned status,
     relay_reply_add(o, HB_RELAY_ANSWER_ERROR, json_object_new_string(reason));
     return relay_send_json(c, status, o, false, hname, hval);
 }
+
+enum MHD_Result relay_fail(struct MHD_Connection *c, unsigned status,
+                           const char *reason)
+{
+    return relay_send_error(c, status, reason, NULL, NULL);
+}
