@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "safefile.h"
+#include "scope.h"
 #include "secure.h"
 #include "text.h"
 
@@ -37,7 +38,7 @@ void hb_config_free(struct hb_config *cfg)
         &cfg->token_url,          &cfg->resource_url, &cfg->client_id,
         &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
         &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
-        &cfg->breakglass_file,
+        &cfg->breakglass_file,    &cfg->services,     &cfg->groups,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
@@ -113,7 +114,7 @@ static enum hb_status bad_value(const char *key, const char *value,
 /* Every key but client_secret, which has rules of its own: one table, so
  * that a new key is one line and the man page can be checked against it
  * (hb_config_key_name). */
-enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS };
+enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS, KEY_SCOPE };
 
 struct key {
     const char *name;
@@ -121,7 +122,7 @@ struct key {
     size_t offset;               /* of the field in struct hb_config */
     bool (*valid)(const char *); /* KEY_STRING, may be NULL */
     const char *const *words;    /* KEY_CHOICE: the field gets the index */
-    long min, max;               /* KEY_SECONDS */
+    long min, max;               /* KEY_SECONDS; KEY_SCOPE: the list */
     const char *expected;
 };
 
@@ -160,6 +161,11 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
 #name, KEY_SECONDS, AT(name), NULL, NULL, min, max, expected           \
     }
 
+#define SCOPE(name, list)                                                      \
+    {                                                                          \
+#name, KEY_SCOPE, AT(name), NULL, NULL, list, 0, NULL                  \
+    }
+
 static const char endpoint[] = "a path starting with / or an https:// URL";
 
 static const struct key keys[] = {
@@ -176,6 +182,8 @@ static const struct key keys[] = {
     STRING(ca_file, is_absolute_path, "an absolute path"),
     STRING(proxy, NULL, "a proxy URL"),
     STRING(fleet_key_file, is_absolute_path, "an absolute path"),
+    SCOPE(services, HB_SCOPE_SERVICES),
+    SCOPE(groups, HB_SCOPE_GROUPS),
     CHOICE(mode, modes, "auto, paste or poll"),
     CHOICE(qr, qrs, "utf8, ascii or off"),
     CHOICE(qr_background, backgrounds, "any, dark or light"),
@@ -242,6 +250,15 @@ static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
         if (hb_parse_long(value, k->min, k->max, (long *)(void *)field))
             return HB_OK;
         break;
+    case KEY_SCOPE: {
+        /* The list's own words say what is wrong with it. */
+        char why[200];
+        if (hb_scope_problem((enum hb_scope_list)k->min, value, why,
+                             sizeof(why)) != NULL)
+            return hb_fail(err, HB_ERR_CONFIG, "bad value for %s: %s", k->name,
+                           why);
+        return set_string((char **)(void *)field, value, err);
+    }
     }
     return bad_value(k->name, value, k->expected, err);
 }
