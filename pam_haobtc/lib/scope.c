@@ -205,6 +205,21 @@ const char *hb_scope_problem(enum hb_scope_list kind, const char *value,
     return why;
 }
 
+bool hb_scope_entry(const char *list, size_t i, char *name, size_t n,
+                    bool *negated)
+{
+    struct cursor c = {list, false};
+    struct entry e;
+    for (size_t k = 0; next_entry(&c, &e) == 1; k++) {
+        if (k != i)
+            continue;
+        snprintf(name, n, "%.*s", (int)e.len, e.name);
+        *negated = e.negated;
+        return true;
+    }
+    return false;
+}
+
 bool hb_scope_service_in(const char *list, const char *service)
 {
     bool in = false;

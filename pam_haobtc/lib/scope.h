@@ -17,6 +17,11 @@ enum hb_scope_list { HB_SCOPE_SERVICES, HB_SCOPE_GROUPS };
 const char *hb_scope_problem(enum hb_scope_list kind, const char *value,
                              char *why, size_t n);
 
+/* The i-th entry of a list (from 0) into name, without its !, which
+ * *negated tells; false past the last. */
+bool hb_scope_entry(const char *list, size_t i, char *name, size_t n,
+                    bool *negated);
+
 /* Whether service (a PAM service name) is in a services= list: a positive
  * entry covers it and no ! entry does. sudo covers sudo-i and su covers
  * su-l, as haobtc-login enable names them. */
