@@ -4,6 +4,7 @@
  * names no group, and a scope that leaves no one asked. */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,11 +68,14 @@ static void check_services(struct check *c, const char *list)
     }
 }
 
+/* false only when NSS positively says there is no such group: a group
+ * too large for the buffer, or a failing lookup, is no finding. */
 static bool group_exists(const char *name)
 {
     struct group gr, *res = NULL;
     char buf[16384];
-    return getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 && res != NULL;
+    int rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+    return (rc != 0 && rc != ENOENT) || res != NULL;
 }
 
 static void check_groups(struct check *c, const char *list)
