@@ -14,6 +14,7 @@
 #include "identity.h"
 #include "lang.h"
 #include "pam_util.h"
+#include "scope.h"
 #include "secure.h"
 
 /* The same delay pam_unix asks for, so failures cost an attacker time. */
@@ -53,6 +54,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                     "cannot get the user name: %s", pam_strerror(pamh, rc));
         goto done;
     }
+    /* Outside services= or groups= (scope.h): PAM_IGNORE, before any
+     * prompt or helper. */
+    status = hb_scope_check(&cfg, hb_pam_service(pamh), user, &err);
+    if (status != HB_OK)
+        goto done;
     const char *rhost = hb_pam_rhost(pamh, &from);
     hb_pam_debug(pamh, &cfg,
                  "login for %s from %s: %s, mode %s, relay %s, timeout %ld s",

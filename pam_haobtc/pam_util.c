@@ -36,6 +36,8 @@ int hb_pam_result(enum hb_status status)
         return PAM_BUF_ERR;
     case HB_ERR_SYSTEM:
         return PAM_SYSTEM_ERR;
+    case HB_NOT_ASKED:
+        return PAM_IGNORE;
     case HB_ERR_DENIED:
     case HB_ERR_PROTOCOL:
     case HB_ERR_BUSY:
@@ -86,6 +88,14 @@ void hb_pam_debug_note(void *cls, const char *text)
 {
     const struct hb_pam_debug_to *to = cls;
     hb_pam_debug(to->pamh, to->cfg, "%s", text);
+}
+
+const char *hb_pam_service(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+        return NULL;
+    return item;
 }
 
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown)
@@ -171,6 +181,12 @@ void hb_pam_report(pam_handle_t *pamh, const struct hb_texts *t,
                    const char *user, const char *from,
                    const struct hb_error *err)
 {
+    /* Outside services= or groups=: why, and nothing for the person, for
+     * whom the rest of the stack goes on as if the module were not there. */
+    if (err->status == HB_NOT_ASKED) {
+        hb_pam_log(pamh, LOG_INFO, "%s", err->msg);
+        return;
+    }
     int prio = err->status == HB_ERR_CONFIG ? LOG_ERR : LOG_NOTICE;
     hb_pam_log(pamh, prio, "haobtc login for %s from %s failed: %s",
                user != NULL ? user : "(no user)", from, err->msg);

@@ -31,6 +31,8 @@ struct hb_pam_debug_to {
 void hb_pam_debug_note(void *cls, const char *text);
 void hb_pam_debug(pam_handle_t *pamh, const struct hb_config *cfg,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* PAM_SERVICE, or NULL when libpam has none. */
+const char *hb_pam_service(pam_handle_t *pamh);
 /* PAM_RHOST when it is a host name or address (NULL otherwise), and in
  * *shown what the logs call it: the host, "local", or "(not a host)". */
 const char *hb_pam_rhost(pam_handle_t *pamh, const char **shown);

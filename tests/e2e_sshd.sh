@@ -197,6 +197,24 @@ else
     not_ok sshd_drop_prompt_is_shown
 fi
 
+# services = sudo (issue 26): sshd is outside the scope, so the module
+# answers PAM_IGNORE before any prompt: no QR code, no link, and
+# common-auth's password logs alice in; syslog says why.
+SCOPE_PASSWORD=Alices-scope-password-7
+scope_ready() { e2e_syslog && e2e_set_passwords "$SCOPE_PASSWORD" alice; }
+password_only_logs_in() {
+    e2e_wait_text sc1 'Password:' 10 || { e2e_show sc1; return 1; }
+    e2e_type sc1 -l "$SCOPE_PASSWORD"
+    e2e_type sc1 Enter
+    logged_in sc1 && ! e2e_scrollback sc1 | grep -qE 'Sign in with haobtc|https://|press Enter' &&
+        grep -q 'pam_haobtc(sshd:auth): not asked: service sshd is outside services' "$E2E_DIR/syslog" ||
+        { e2e_show sc1; sed 's/^/    | /' "$E2E_DIR/syslog" >&2; return 1; }
+}
+check sshd_scope_syslog_and_password_are_set scope_ready
+e2e_conf relay timeout=60 http_timeout=5 services=sudo
+ssh_login sc1
+check sshd_outside_services_sudo_asks_the_password_only password_only_logs_in
+
 if ! finish; then
     echo "---- tail of sshd's log:"
     tail -n 40 "$E2E_DIR/sshd.log"

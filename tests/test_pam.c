@@ -1010,6 +1010,105 @@ static void token_post_on_a_kept_connection_is_sent_once(void **st)
     pu_release(&s);
 }
 
+/* ---- services= and groups= (issue 26): outside them the module answers
+ * PAM_IGNORE before any prompt or helper; its only line in the "haobtc"
+ * service then leaves libpam nothing to go by (PAM_PERM_DENIED), which no
+ * path of the module itself returns. */
+static void expect_not_asked(const char *user, const char *extra,
+                             const char *why)
+{
+    char *conf = tu_printf("debug = yes\n%s", extra);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    char *log = NULL;
+    long before = tu_stat("token_requests");
+    assert_int_equal(pu_run_logged(user, NULL, &s, &log), PAM_PERM_DENIED);
+    assert_int_equal(s.prompts, 0);
+    assert_int_equal(s.infos, 0);
+    assert_string_equal(s.messages, "");
+    assert_int_equal(tu_stat("token_requests"), before);
+    if (!logged_line_starts_with(log, why))
+        fail_msg("no \"%s\" in the log:\n%s", why, log);
+    char *result =
+        tu_printf("debug: result: %s", pam_strerror(NULL, PAM_IGNORE));
+    if (!logged_line_starts_with(log, result))
+        fail_msg("no \"%s\" in the log:\n%s", result, log);
+    assert_null(strstr(log, "debug: helper "));
+    assert_null(strstr(log, "failed"));
+    free(result);
+    free(log);
+    pu_release(&s);
+}
+
+static void service_outside_services_is_ignored_before_any_prompt(void **st)
+{
+    (void)st;
+    expect_not_asked("alice", "services = sshd, sudo\n",
+                     "not asked: service haobtc is outside services");
+    expect_not_asked("alice", "services = *, !haobtc\n",
+                     "not asked: service haobtc is outside services");
+}
+
+static void service_inside_services_is_asked(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(authenticate("alice", "services = sudo, haobtc\n", &s),
+                     PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    pu_release(&s);
+    /* The same file for the service sshd: sshd is asked, haobtc not. */
+    free(tu_conf_at(pu_module_conf(), "services = sshd\n"));
+    struct script ssh = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(pu_run("sshd", "alice", &ssh, 0), PAM_SUCCESS);
+    assert_int_equal(ssh.prompts, 1);
+    pu_release(&ssh);
+}
+
+static void member_of_excluded_group_is_ignored(void **state)
+{
+    (void)state;
+    /* bob is in wheel by tests/data/group's member list; alice by her
+     * primary group. */
+    expect_not_asked("bob", "groups = *, !wheel\n",
+                     "not asked: bob is in excluded group wheel");
+    expect_not_asked("alice", "groups = *, !alice\n",
+                     "not asked: alice is in excluded group alice");
+    expect_not_asked("carol", "groups = wheel\n",
+                     "not asked: carol is in none of the groups in groups");
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    assert_int_equal(authenticate("alice", "groups = *, !wheel\n", &s),
+                     PAM_SUCCESS);
+    assert_int_equal(s.prompts, 1);
+    pu_release(&s);
+}
+
+/* NSS does not know the user: asked, and refused at the end as always. */
+static void unknown_user_with_groups_is_asked_not_ignored(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_CODE, .approver = "rootkit"};
+    assert_int_equal(authenticate("nosuchuser", "groups = wheel\n", &s),
+                     PAM_AUTH_ERR);
+    assert_int_equal(s.prompts, 1);
+    pu_release(&s);
+}
+
+static void scope_that_excludes_everyone_is_service_err(void **state)
+{
+    (void)state;
+    const char *bad[] = {"groups = !*\n", "services = !cron\n",
+                         "groups = *, !wh\xd0\xb5\xd0\xb5l\n", "services = \n",
+                         "services = sudo,,sshd\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+        assert_int_equal(authenticate("alice", bad[i], &s), PAM_SERVICE_ERR);
+        assert_int_equal(s.prompts, 0);
+        pu_release(&s);
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_teardown(name, clear_faults)
@@ -1038,6 +1137,11 @@ int main(void)
         T(identity_not_in_map_is_auth_err),
         T(identity_mapped_to_another_user_is_auth_err),
         T(nonexistent_local_user_is_auth_err_after_same_steps),
+        T(service_outside_services_is_ignored_before_any_prompt),
+        T(service_inside_services_is_asked),
+        T(member_of_excluded_group_is_ignored),
+        T(unknown_user_with_groups_is_asked_not_ignored),
+        T(scope_that_excludes_everyone_is_service_err),
         T(root_with_someone_elses_entry_is_auth_err),
         T(shell_characters_in_username_are_auth_err),
         T(lookalike_username_is_auth_err),

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "lang.h"
 #include "safefile.h"
+#include "scope.h"
 #include "secure.h"
 #include "text.h"
 
@@ -26,7 +27,7 @@ void hb_config_free(struct hb_config *cfg)
         &cfg->token_url,          &cfg->resource_url, &cfg->client_id,
         &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
         &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
-        &cfg->breakglass_file,
+        &cfg->breakglass_file,    &cfg->services,     &cfg->groups,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
@@ -102,7 +103,7 @@ static enum hb_status bad_value(const char *key, const char *value,
 /* Every key but client_secret, which has rules of its own: one table, so
  * that a new key is one line and the man page can be checked against it
  * (hb_config_key_name). */
-enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS };
+enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS, KEY_SCOPE };
 
 struct key {
     const char *name;
@@ -110,7 +111,7 @@ struct key {
     size_t offset;               /* of the field in struct hb_config */
     bool (*valid)(const char *); /* KEY_STRING, may be NULL */
     const char *const *words;    /* KEY_CHOICE: the field gets the index */
-    long min, max;               /* KEY_SECONDS */
+    long min, max;               /* KEY_SECONDS; KEY_SCOPE: the list */
     /* The value when the key is not set, as it would be written (NULL:
      * none, or one made from other keys, as the doc says); the man page
      * shows the same text (every_key_is_in_the_man_page). */
@@ -155,6 +156,11 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
             doc                                                                \
     }
 
+#define SCOPE(name, list, expected, doc)                                       \
+    {                                                                          \
+#name, KEY_SCOPE, AT(name), NULL, NULL, list, 0, NULL, expected, doc   \
+    }
+
 static const char yes_or_no[] = N_("yes or no");
 static const char endpoint[] = N_("a path starting with / or an https:// URL");
 
@@ -186,6 +192,11 @@ static const struct key keys[] = {
            N_("an explicit proxy; never taken from the environment")),
     STRING(fleet_key_file, is_absolute_path, NULL, N_("an absolute path"),
            N_("the key every request to the relay is signed with")),
+    SCOPE(services, HB_SCOPE_SERVICES,
+          N_("the services asked, ! to leave one out"),
+          N_("the PAM services the module asks in (else every one)")),
+    SCOPE(groups, HB_SCOPE_GROUPS, N_("groups, * for all, ! to leave one out"),
+          N_("the local groups whose members it asks (else everyone)")),
     CHOICE(mode, modes, "auto", N_("auto, paste or poll"),
            N_("how the code arrives: the relay, a paste, or either")),
     CHOICE(qr, qrs, "utf8", N_("utf8, ascii or off"),
@@ -278,6 +289,15 @@ static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
         if (hb_parse_long(value, k->min, k->max, (long *)(void *)field))
             return HB_OK;
         break;
+    case KEY_SCOPE: {
+        /* The list's own words say what is wrong with it. */
+        char why[200];
+        if (hb_scope_problem((enum hb_scope_list)k->min, value, why,
+                             sizeof(why)) != NULL)
+            return hb_fail(err, HB_ERR_CONFIG, "bad value for %s: %s", k->name,
+                           why);
+        return set_string((char **)(void *)field, value, err);
+    }
     }
     return bad_value(k->name, value, k->expected, err);
 }
@@ -305,6 +325,7 @@ bool hb_config_value(const struct hb_config *cfg, size_t i, char *out,
     long seconds;
     bool yes;
     switch (k->kind) {
+    case KEY_SCOPE:
     case KEY_STRING: {
         const char *text;
         memcpy(&text, field, sizeof(text));

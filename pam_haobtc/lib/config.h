@@ -44,6 +44,9 @@ struct hb_config {
     /* The language of the prompt and messages (lang.h). */
     enum hb_lang_setting lang;
     char *map_file;
+    /* The scope (scope.h): NULL for every service and everyone. */
+    char *services;
+    char *groups;
     /* One-time codes for when haobtc is really down (breakglass.h). */
     char *breakglass_file;
     bool same_name;

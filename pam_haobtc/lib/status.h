@@ -33,6 +33,9 @@ enum hb_status {
     /* The relay no longer knows this login while it is still within its
      * time (it restarted without its sessions): start again. */
     HB_ERR_LOST,
+    /* Not a failure: the login is outside services= or groups= (scope.h),
+     * PAM_IGNORE. Never crosses the helper link, so after HB_ERR_LAST. */
+    HB_NOT_ASKED,
 };
 /* The last value, for checking a status that crossed the helper link. */
 #define HB_ERR_LAST HB_ERR_LOST

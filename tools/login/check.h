@@ -61,6 +61,13 @@ void check_network(struct check *c); /* secret, provider, relay (helper) */
 void check_map(struct check *c);     /* the map file and same_name */
 void check_pam(struct check *c);     /* the PAM services using the module */
 void check_sshd(struct check *c);    /* sshd -T */
+/* The policy of service's auth stack (its words, as in the list) when
+ * the module asks, and when it answers PAM_IGNORE (outside services= or
+ * groups=); false when the stack has no haobtc line. check_policy.c. */
+bool check_policy_not_asked(struct check *c, const char *service, char *asked,
+                            char *not_asked, size_t size);
+/* services= and groups= (check_scope.c), before the policies. */
+void check_scope(struct check *c);
 /* The end of check_pam: one line per PAM service in the PAM directory
  * with its policy (check_policy.c). */
 void check_policies(struct check *c);

@@ -741,5 +741,6 @@ void check_pam(struct check *c)
     for (size_t i = 0; i < n_seen; i++)
         free(seen[i].key);
     free(seen);
+    check_scope(c);
     check_policies(c);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* haobtc-login check: every PAM service in the PAM directory with its
  * effective policy in one line ("sudo-i: haobtc required"), so that a
- * service the administrator did not think of shows too. */
+ * service the administrator did not think of shows too; with services=
+ * or groups=, for whom ("cron: not asked (services): password only",
+ * "sudo: haobtc required; groups: wheel: password only"). */
 #include "autoconf.h"
 
 #include <dirent.h>
@@ -13,6 +15,7 @@
 
 #include "check.h"
 #include "pam_replay.h"
+#include "scope.h"
 
 /* Programs that never call pam_authenticate: their auth stack, even with
  * haobtc or a password in it, asks no one (cron and atd use account and
@@ -55,11 +58,104 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const char *policy_of(struct check *c, const char *service)
+/* The first haobtc line's configuration, as the module loads it there
+ * (its own conf= and arguments); false when it has none or it fails to
+ * load (check_pam said why). */
+static bool line_config(const struct pam_stack *st, struct hb_config *cfg)
 {
-    for (size_t i = 0; never_asked[i] != NULL; i++)
-        if (strcmp(service, never_asked[i]) == 0)
-            return "not asked";
+    for (size_t i = 0; i < st->n; i++) {
+        const struct pam_line *l = &st->line[i];
+        if (pam_role(l) != ROLE_HAOBTC)
+            continue;
+        const char *args[PAM_LINE_ARGS_MAX];
+        int argc = 0;
+        for (; argc < l->argc && argc < PAM_LINE_ARGS_MAX; argc++)
+            args[argc] = l->argv[argc];
+        struct hb_error err = {0};
+        if (hb_config_load_without_secret(argc, args, cfg, &err) == HB_OK)
+            return true;
+        hb_config_free(cfg);
+        return false;
+    }
+    return false;
+}
+
+/* groups= in words: the named groups without or with !, ", "-joined. */
+static void group_names(const char *list, bool negated, char *out, size_t size,
+                        bool *star)
+{
+    char name[128];
+    bool neg = false;
+    out[0] = '\0';
+    *star = false;
+    for (size_t i = 0; hb_scope_entry(list, i, name, sizeof(name), &neg); i++) {
+        if (strcmp(name, "*") == 0 && !neg)
+            *star = true;
+        if (neg != negated || strcmp(name, "*") == 0)
+            continue;
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", name);
+    }
+}
+
+/* With services= or groups= on the service's haobtc line: who is asked
+ * and what applies to the others (haobtc answering PAM_IGNORE). */
+static void scoped(const struct hb_config *cfg, const char *service,
+                   const struct pam_stack *st, const char *asked, char *out,
+                   size_t size)
+{
+    struct replay r;
+    pam_replay_not_asked(st, &r);
+    const char *other = pam_policy(st, &r);
+    if (cfg->services != NULL && !hb_scope_service_in(cfg->services, service)) {
+        snprintf(out, size, "not asked (services): %s", other);
+        return;
+    }
+    if (cfg->groups == NULL) {
+        snprintf(out, size, "%s", asked);
+        return;
+    }
+    char in[256], ex[256];
+    bool star = false, unused = false;
+    group_names(cfg->groups, false, in, sizeof(in), &star);
+    group_names(cfg->groups, true, ex, sizeof(ex), &unused);
+    if (star && ex[0] == '\0')
+        snprintf(out, size, "%s", asked);
+    else if (star)
+        snprintf(out, size, "%s; groups: %s: %s", asked, ex, other);
+    else
+        snprintf(out, size, "groups: %s: %s; %s%sothers: %s", in, asked, ex,
+                 ex[0] != '\0' ? ", " : "", other);
+}
+
+bool check_policy_not_asked(struct check *c, const char *service, char *asked,
+                            char *not_asked, size_t size)
+{
+    struct pam_stack st;
+    bool exists = false, uses = false;
+    bool ok = pam_stack_load(c->t, c->pam_dir, service, "auth", &st, &exists);
+    for (size_t i = 0; ok && i < st.n; i++)
+        uses = uses || pam_role(&st.line[i]) == ROLE_HAOBTC;
+    if (uses) {
+        struct replay r;
+        pam_replay(&st, &r);
+        snprintf(asked, size, "%s", pam_policy(&st, &r));
+        pam_replay_not_asked(&st, &r);
+        snprintf(not_asked, size, "%s", pam_policy(&st, &r));
+    }
+    pam_stack_free(&st);
+    return uses;
+}
+
+static void policy_of(struct check *c, const char *service, char *out,
+                      size_t size)
+{
+    for (size_t i = 0; never_asked[i] != NULL; i++) {
+        if (strcmp(service, never_asked[i]) == 0) {
+            snprintf(out, size, "not asked");
+            return;
+        }
+    }
     struct pam_stack st;
     bool exists = false;
     bool ok = pam_stack_load(c->t, c->pam_dir, service, "auth", &st, &exists);
@@ -68,14 +164,20 @@ static const char *policy_of(struct check *c, const char *service)
         pam_stack_free(&st);
         ok = pam_stack_load(c->t, c->pam_dir, "other", "auth", &st, &exists);
     }
-    const char *policy = "no one";
+    snprintf(out, size, "no one");
     if (ok && st.n > 0) {
         struct replay r;
         pam_replay(&st, &r);
-        policy = pam_policy(&st, &r);
+        const char *policy = pam_policy(&st, &r);
+        struct hb_config cfg;
+        if (line_config(&st, &cfg)) {
+            scoped(&cfg, service, &st, policy, out, size);
+            hb_config_free(&cfg);
+        } else {
+            snprintf(out, size, "%s", policy);
+        }
     }
     pam_stack_free(&st);
-    return policy;
 }
 
 void check_policies(struct check *c)
@@ -104,8 +206,12 @@ void check_policies(struct check *c)
     if (n > 0)
         qsort(names, n, sizeof(*names), by_name);
     for (size_t i = 0; i < n; i++) {
+        char policy[1024];
+        policy_of(c, names[i], policy, sizeof(policy));
         check_put_clean(names[i]);
-        printf(": %s\n", policy_of(c, names[i]));
+        fputs(": ", stdout);
+        check_put_clean(policy);
+        putchar('\n');
         free(names[i]);
     }
     free(names);

@@ -68,10 +68,9 @@ enum pam_rv pam_outcome(const struct pam_line *l, void *arg)
     }
 }
 
-void pam_replay(const struct pam_stack *st, struct replay *r)
+static void replay(const struct pam_stack *st, const enum pam_rv h_rv[3],
+                   struct replay *r)
 {
-    static const enum pam_rv h_rv[] = {RV_SUCCESS, RV_AUTH_ERR,
-                                       RV_AUTHINFO_UNAVAIL};
     static const enum pam_rv p_rv[] = {RV_SUCCESS, RV_AUTH_ERR};
     unsigned *order = calloc(st->n + 1, sizeof(*order));
     memset(r, 0, sizeof(*r));
@@ -110,6 +109,19 @@ void pam_replay(const struct pam_stack *st, struct replay *r)
         }
     }
     free(order);
+}
+
+void pam_replay(const struct pam_stack *st, struct replay *r)
+{
+    static const enum pam_rv h_rv[] = {RV_SUCCESS, RV_AUTH_ERR,
+                                       RV_AUTHINFO_UNAVAIL};
+    replay(st, h_rv, r);
+}
+
+void pam_replay_not_asked(const struct pam_stack *st, struct replay *r)
+{
+    static const enum pam_rv h_rv[] = {RV_IGNORE, RV_IGNORE, RV_IGNORE};
+    replay(st, h_rv, r);
 }
 
 static bool has_module(const struct pam_stack *st, const char *name)

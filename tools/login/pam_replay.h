@@ -40,6 +40,9 @@ struct replay {
 };
 
 void pam_replay(const struct pam_stack *st, struct replay *r);
+/* The same six logins with every haobtc line answering PAM_IGNORE, as
+ * outside services= or groups=. */
+void pam_replay_not_asked(const struct pam_stack *st, struct replay *r);
 
 /* The stack's effective policy for a person who is not root, in the
  * fixed words haobtc-login(1) lists ("haobtc required", "haobtc or
