@@ -422,7 +422,7 @@ if [ "$layout" = ok ]; then ok enable_debian_pam_d_copied; else
     not_ok enable_debian_pam_d_copied "/etc/pam.d is not Debian's: $layout"
 fi
 cp -a "$deb" "$t/deb.orig"
-line="auth [success=done default=die] $HB_MODULE conf=$t/conf"
+line="auth [success=done ignore=ignore default=die] $HB_MODULE conf=$t/conf"
 en=(--pam-dir "$deb" -c "$t/conf" --module "$HB_MODULE")
 # run_tool RUN ARGS...: haobtc-login ARGS, its output in $t/RUN.out and
 # its exit status in $t/RUN.rc.
@@ -583,23 +583,28 @@ scope_check() {
         "$t/pam-$name"/*
     run_check "$name" -c "$t/$name.conf" --pam-dir "$t/pam-$name" --skip network,sshd
 }
+# A hand-written haobtc line without ignore=ignore (as the examples were
+# before services= existed) ends every login it does not approve.
+scope_sed='s/ignore=ignore default=die/default=die/'
 scope_check scope_sudo 'services=sudo'
+scope_sed=
 exits scope_sudo_exits_zero scope_sudo 0
 expect scope_sudo_says_where scope_sudo ok scope \
     '^services: the phone in sudo, sudo-i \(other services: the rest of their stack\)$'
 line_in scope_sudo_lists_sudo scope_sudo 'sudo: haobtc required'
 line_in scope_sudo_lists_sudo_i scope_sudo 'sudo-i: haobtc required'
 line_in scope_sudo_lists_sshd_not_asked scope_sudo 'sshd: not asked (services): password only'
-# The examples' su line ends every login it does not approve (default=die):
-# left out by services, su is root's alone, and the check says how to hand
-# it to the password.
+# Such an su line: left out by services, su is root's alone, and the
+# check says how to hand it to the password.
 line_in scope_sudo_lists_su_root_only scope_sudo 'su: not asked (services): root only'
 line_in scope_sudo_lists_su_l_root_only scope_sudo 'su-l: not asked (services): root only'
 expect scope_sudo_warns_su_refuses scope_sudo warn 'pam su' \
     '^those services= or groups= leave unasked are refused here, not asked for a password \(their policy: root only\)\. Fix: add ignore=ignore to the control of the haobtc line in .*/su \(auth \[success=done ignore=ignore default=die\] pam_haobtc\.so\), so the rest of the stack decides for them\.$'
-scope_sed='s/\[success=done default=die\] /[success=done ignore=ignore default=die] /'
+# The examples as shipped hand those left out to the password.
+scope_check scope_shipped 'services=sudo'
+line_in scope_shipped_lists_su_password scope_shipped 'su: not asked (services): password only'
+check scope_shipped_has_no_warning eval "! grep -q '^warn ' '$t/scope_shipped.out'"
 scope_check scope_wheel 'groups=*, !wheel'
-scope_sed=
 exits scope_wheel_exits_zero scope_wheel 0
 expect scope_wheel_names_who scope_wheel ok scope '^groups = \*, !wheel: not asked: bob$'
 line_in scope_wheel_lists_sudo_per_group scope_wheel \
@@ -609,7 +614,9 @@ line_in scope_wheel_lists_sudo_i_per_group scope_wheel \
 line_in scope_wheel_lists_sshd_per_group scope_wheel \
     'sshd: haobtc or password; groups: wheel: password only'
 check scope_wheel_with_ignore_has_no_warning eval "! grep -q '^warn ' '$t/scope_wheel.out'"
+scope_sed='s/ignore=ignore default=die/default=die/'
 scope_check scope_admins 'groups=alice, !wheel'
+scope_sed=
 line_in scope_admins_lists_sudo_per_group scope_admins \
     'sudo: groups: alice: haobtc required; wheel, others: no one'
 line_in scope_admins_lists_sshd_per_group scope_admins \
@@ -625,7 +632,7 @@ expect scope_split_su_l_excluded_fails scope_split_su FAIL scope \
 scope_check scope_nowhere 'services=cron'
 expect scope_nowhere_warns scope_nowhere warn scope \
     '^services = cron asks the phone in none of sshd, sudo, su and login\. Fix: '
-line_in scope_nowhere_lists_sudo_not_asked scope_nowhere 'sudo: not asked (services): no one'
+line_in scope_nowhere_lists_sudo_not_asked scope_nowhere 'sudo: not asked (services): password only'
 scope_check scope_nosuch 'groups=*, !whel'
 expect scope_nosuch_exclusion_warns scope_nosuch warn scope \
     '^groups excludes whel, which is no group here: it excludes no one\. Fix: correct the name \(getent group whel\)\.$'

@@ -521,7 +521,10 @@ static int enable_with(const struct hb_texts *t, int argc, char **argv)
     char *line = NULL;
     bool default_conf = strcmp(conf, HB_DEFAULT_CONF) == 0;
     if (asprintf(&line, "auth %s %s%s%s%s",
-                 or_password ? "sufficient" : "[success=done default=die]",
+                 /* ignore=ignore: those services= or groups= leave out
+                  * go on to the rest of the stack. */
+                 or_password ? "sufficient"
+                             : "[success=done ignore=ignore default=die]",
                  module, default_conf ? "" : " conf=", default_conf ? "" : conf,
                  or_password ? " or_password" : "") < 0)
         return RC_IO;
