@@ -32,8 +32,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char *from = "local";
     char *code = NULL;
     struct hb_texts texts = {0};
+    struct hb_pam_attempt attempt;
     enum hb_status status = HB_ERR_DENIED;
     (void)flags;
+
+    hb_pam_attempt_begin(&attempt);
 
     pam_fail_delay(pamh, FAIL_DELAY_USEC);
 
@@ -118,11 +121,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 done:
     /* Really down: the way in is an administrator's one-time code, never
      * the password (pam_haobtc(8)). */
-    if (status == HB_ERR_UNAVAIL)
+    if (status == HB_ERR_UNAVAIL) {
         status = hb_pam_break_glass(pamh, &cfg, &texts, helper.deadline, argc,
                                     argv, user, from, &err);
+        attempt.via_breakglass = status == HB_OK;
+    }
     if (status != HB_OK)
         hb_pam_report(pamh, &texts, user, from, &err);
+    hb_pam_audit(pamh, &attempt, status, &err, user, &profile);
     hb_pam_debug(pamh, &cfg, "result: %s",
                  pam_strerror(pamh, hb_pam_result(status)));
     hb_free_secret(&code);

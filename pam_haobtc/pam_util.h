@@ -6,6 +6,7 @@
 
 #include <security/pam_modules.h>
 
+#include "audit.h"
 #include "config.h"
 #include "lang.h"
 #include "helper_client.h"
@@ -76,5 +77,20 @@ void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
 enum hb_status hb_pam_export(pam_handle_t *pamh,
                              const struct hb_profile *profile,
                              struct hb_error *err);
+
+/* pam_audit.c: one audit record per login (audit.h). */
+struct hb_pam_attempt {
+    char id[HB_ATTEMPT_LEN + 1];
+    long long started_ms;
+    bool via_breakglass, via_reuse, mismatch;
+    /* As the relay saw the approving phone (none without a relay). */
+    const char *phone_address, *phone_agent;
+};
+void hb_pam_attempt_begin(struct hb_pam_attempt *a);
+/* The record of how this login ended (status, err) for user, with
+ * haobtc's identity from profile when it came. */
+void hb_pam_audit(pam_handle_t *pamh, const struct hb_pam_attempt *a,
+                  enum hb_status status, const struct hb_error *err,
+                  const char *user, const struct hb_profile *profile);
 
 #endif
