@@ -14,11 +14,7 @@
 # Every path these variables name is in the namespace's private copy of
 # /etc/security or under the test's own directory: never the machine's /etc.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 e2e_enter "$0" "$@"
 e2e_setup e2e_env
 e2e_pam_service su

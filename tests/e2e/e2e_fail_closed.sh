@@ -14,11 +14,7 @@
 # outage an administrator's break-glass code lets the account in, once,
 # while with haobtc up it is refused, and Enter leaves nothing to fall to.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 e2e_enter "$0" "$@"
 e2e_setup e2e_fail_closed
 

@@ -11,11 +11,7 @@
 # password, hidden. The phone still logs in with no keypress, and after a
 # haobtc-only wait the terminal echoes again.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 e2e_enter "$0" "$@"
 e2e_setup e2e_or_password
 PASSWORD=Bobs-and-Alices-pw-9

@@ -14,11 +14,7 @@
 # namespaces (the overlay), and in the chroot (everything that installs,
 # logs in or compares files).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 script=$HB_SRC/tests/e2e/e2e_packages.sh
 
 # The local account logged in to; the installed example map file, edited,
@@ -205,33 +201,11 @@ UsePAM yes
 PrintMotd no
 Subsystem	sftp	/usr/lib/openssh/sftp-server
 EOF
-    rm -f /etc/ssh/ssh_host_*
-    ssh-keygen -q -t ed25519 -N '' -C e2e-packages -f /etc/ssh/ssh_host_ed25519_key || return 1
-    SSH_PORT=$(free_port)
-    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" \
-        >"$E2E_DIR/known_hosts"
-    cat >/etc/ssh/sshd_config.d/00-test.conf <<EOF
-ListenAddress 127.0.0.1
-Port $SSH_PORT
-HostKey /etc/ssh/ssh_host_ed25519_key
-PubkeyAuthentication no
-LogLevel DEBUG
-EOF
+    e2e_installed_sshd_conf e2e-packages
 }
 
 pkg_sshd_start() {
-    /usr/sbin/sshd -t >"$E2E_DIR/sshd-t.log" 2>&1 || { cat "$E2E_DIR/sshd-t.log"; return 1; }
-    /usr/sbin/sshd -D -e 2> >(e2e_stamp >>"$E2E_DIR/sshd.log") &
-    E2E_SSHD_PID=$!
-    local n=0
-    until grep -qs "Server listening on 127.0.0.1 port $SSH_PORT" "$E2E_DIR/sshd.log"; do
-        n=$((n + 1))
-        if [ "$n" -gt 100 ] || ! kill -0 "$E2E_SSHD_PID" 2>/dev/null; then
-            cat "$E2E_DIR/sshd.log"
-            return 1
-        fi
-        sleep 0.1
-    done
+    e2e_sshd_start
 }
 
 # password_ssh NAME: the local account logs in over ssh with its password,
@@ -274,33 +248,9 @@ password_su() {
         [ "$(cat "$E2E_DIR/su1.out")" = "$LOCAL_USER" ] || { e2e_show su1; return 1; }
 }
 
-common_auth_has_haobtc_first() {
-    local first
-    first=$(grep -E '^auth' /etc/pam.d/common-auth | head -n1)
-    [[ $first =~ ^auth[[:space:]]+\[success=[0-9]+\ default=ignore\][[:space:]]+pam_haobtc\.so[[:space:]]+or_password[[:space:]]*$ ]] &&
-        grep -qE '^auth.*pam_unix\.so' /etc/pam.d/common-auth ||
-        { cat /etc/pam.d/common-auth; return 1; }
-}
 no_haobtc_in_stacks() { ! grep -rs haobtc /etc/pam.d; }
 # pam-auth-update's own record (/var/lib/pam) forgets the profile too.
 no_haobtc_in_pam() { ! grep -rs haobtc /etc/pam.d /var/lib/pam; }
-
-# The configuration the README's steps give, from the installed examples,
-# for the mock provider behind the installed relay.
-configure_module() {
-    local ex=/usr/share/doc/libpam-haobtc/examples
-    install -m 0600 "$ex/pam_haobtc.conf" /etc/security/pam_haobtc.conf &&
-        (umask 077 && echo test-secret >/etc/security/pam_haobtc.secret) &&
-        install -m 0644 "$ex/pam_haobtc.map" /etc/security/pam_haobtc.map &&
-        (umask 077 && cp "$HB_FLEET_KEY" /etc/security/haobtc-fleet.key) &&
-        sed -i -e "s|^site_url = .*|site_url = $MOCK2_URL|" \
-            -e 's|^client_id = .*|client_id = test-client|' \
-            -e "s|^# relay_url = .*|relay_url = $RELAY_URL|" \
-            -e 's|^# fleet_key_file = |fleet_key_file = |' \
-            /etc/security/pam_haobtc.conf &&
-        echo "ca_file = $HB_PKI/ca.pem" >>/etc/security/pam_haobtc.conf &&
-        sed -i "s/[[:space:]]alice\$/ $LOCAL_USER/" /etc/security/pam_haobtc.map
-}
 
 # The installed relay as its unit runs it: the installed configuration
 # (public-url and client-id filled in), the fleet key handed over as a
@@ -410,7 +360,7 @@ EOF
     check relay_unit_is_not_enabled_before_it_is_configured relay_unit_not_enabled
 
     pam-auth-update --enable haobtc >"$E2E_DIR/pam-auth-update.log" 2>&1
-    check pam_auth_update_enable_puts_haobtc_before_pam_unix common_auth_has_haobtc_first
+    check pam_auth_update_enable_puts_haobtc_before_pam_unix e2e_common_auth_has_haobtc_first
 
     # The lock-out test: the profile is on, /etc/security/pam_haobtc.conf
     # does not exist; the module refuses (PAM_SERVICE_ERR) and the
@@ -435,7 +385,7 @@ EOF
         { not_ok mock_provider_starts; exit 1; }
     E2E_PIDS+=("$MOCK_PID")
     MOCK2_URL=$MOCK_URL
-    configure_module || { not_ok module_configured_from_the_installed_examples; exit 1; }
+    e2e_configure_module || { not_ok module_configured_from_the_installed_examples; exit 1; }
     check haobtc_login_check_passes_against_mock_and_relay run_setup_check
     check ssh_haobtc_login_through_installed_module_and_common_auth_ends_in_a_shell haobtc_ssh
     check installed_helper_waited_as_the_haobtc_helper_user helper_waited_as_its_user

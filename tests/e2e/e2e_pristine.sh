@@ -15,10 +15,7 @@
 # Stages: on the machine (roots, demo), and in the Debian 13 root (build,
 # login), where this script runs again from the clone.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 
 # Seconds each step may take, so that nothing hangs: 3 to 7 times what it
 # takes on an idle two-core machine (demo 45 s, package build 310 s, install
@@ -220,41 +217,12 @@ tests_passed() {
 # From here on, as tests/e2e/e2e_packages.sh does on Debian 12: sshd on a free
 # loopback port with its own host key, the installed example drop-in.
 sshd_setup() {
-    rm -f /etc/ssh/sshd_config.d/*.conf /etc/ssh/ssh_host_*
-    ssh-keygen -q -t ed25519 -N '' -C e2e-pristine -f /etc/ssh/ssh_host_ed25519_key || return 1
-    SSH_PORT=$(free_port)
-    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" \
-        >"$E2E_DIR/known_hosts"
-    cat >/etc/ssh/sshd_config.d/00-test.conf <<EOF
-ListenAddress 127.0.0.1
-Port $SSH_PORT
-HostKey /etc/ssh/ssh_host_ed25519_key
-PubkeyAuthentication no
-LogLevel DEBUG
-EOF
+    rm -f /etc/ssh/sshd_config.d/*.conf
+    e2e_installed_sshd_conf e2e-pristine || return 1
     install -m 0644 /usr/share/doc/libpam-haobtc/examples/sshd_config.d/haobtc.conf \
         /etc/ssh/sshd_config.d/ || return 1
     mkdir -m 755 /run/sshd || return 1
-    /usr/sbin/sshd -t >"$E2E_DIR/sshd-t.log" 2>&1 || { cat "$E2E_DIR/sshd-t.log"; return 1; }
-    /usr/sbin/sshd -D -e 2> >(e2e_stamp >>"$E2E_DIR/sshd.log") &
-    E2E_SSHD_PID=$!
-    local n=0
-    until grep -qs "Server listening on 127.0.0.1 port $SSH_PORT" "$E2E_DIR/sshd.log"; do
-        n=$((n + 1))
-        if [ "$n" -gt 100 ] || ! kill -0 "$E2E_SSHD_PID" 2>/dev/null; then
-            cat "$E2E_DIR/sshd.log"
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-common_auth_has_haobtc_first() {
-    local first
-    first=$(grep -E '^auth' /etc/pam.d/common-auth | head -n1)
-    [[ $first =~ ^auth[[:space:]]+\[success=[0-9]+\ default=ignore\][[:space:]]+pam_haobtc\.so[[:space:]]+or_password[[:space:]]*$ ]] &&
-        grep -qE '^auth.*pam_unix\.so' /etc/pam.d/common-auth ||
-        { cat /etc/pam.d/common-auth; return 1; }
+    e2e_sshd_start
 }
 
 # The installed relay as its unit runs it (its user, the fleet key and the
@@ -279,22 +247,6 @@ start_installed_relay() {
         --port "$RELAY_PORT" --port-file "$cred/relay.port" >>"$E2E_DIR/relay.log" 2>&1 &
     E2E_PIDS+=($!)
     wait_for_file "$cred/relay.port" 10 || { cat "$E2E_DIR/relay.log"; return 1; }
-}
-
-# The configuration the README's steps give, from the installed examples.
-configure_module() {
-    local ex=/usr/share/doc/libpam-haobtc/examples
-    install -m 0600 "$ex/pam_haobtc.conf" /etc/security/pam_haobtc.conf &&
-        (umask 077 && echo test-secret >/etc/security/pam_haobtc.secret) &&
-        install -m 0644 "$ex/pam_haobtc.map" /etc/security/pam_haobtc.map &&
-        (umask 077 && cp "$HB_FLEET_KEY" /etc/security/haobtc-fleet.key) &&
-        sed -i -e "s|^site_url = .*|site_url = $MOCK2_URL|" \
-            -e 's|^client_id = .*|client_id = test-client|' \
-            -e "s|^# relay_url = .*|relay_url = $RELAY_URL|" \
-            -e 's|^# fleet_key_file = |fleet_key_file = |' \
-            /etc/security/pam_haobtc.conf &&
-        echo "ca_file = $HB_PKI/ca.pem" >>/etc/security/pam_haobtc.conf &&
-        sed -i "s/[[:space:]]alice\$/ $LOCAL_USER/" /etc/security/pam_haobtc.map
 }
 
 run_setup_check() {
@@ -343,7 +295,7 @@ stage_login() {
     fi
     pam-auth-update --enable haobtc >"$E2E_DIR/pam-auth-update.log" 2>&1
     check pristine_trixie_pam_auth_update_enable_puts_haobtc_before_pam_unix \
-        common_auth_has_haobtc_first
+        e2e_common_auth_has_haobtc_first
 
     local password
     password=$(head -c 12 /dev/urandom | base64 | tr -dc A-Za-z0-9)
@@ -358,7 +310,7 @@ stage_login() {
         { not_ok pristine_trixie_mock_provider_starts; exit 1; }
     E2E_PIDS+=("$MOCK_PID")
     MOCK2_URL=$MOCK_URL
-    configure_module || { not_ok pristine_trixie_module_configured_from_the_installed_examples; exit 1; }
+    e2e_configure_module || { not_ok pristine_trixie_module_configured_from_the_installed_examples; exit 1; }
     sshd_setup || { not_ok pristine_trixie_sshd_starts_with_the_installed_drop_in; exit 1; }
     check pristine_trixie_installed_haobtc_login_check_passes run_setup_check
     check "pristine_trixie_ssh_haobtc_login_through_common_auth_ends_in_a_shell ($(/usr/sbin/sshd -V 2>&1 | cut -d, -f1))" \

@@ -5,11 +5,7 @@
 # as they are, in a private mount namespace; the real ssh client runs in an
 # 80x24 UTF-8 terminal (tmux) and is read from the screen.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 e2e_enter "$0" "$@"
 e2e_setup e2e_sshd
 e2e_pam_service sshd

@@ -16,11 +16,7 @@
 # When no such sshd can be had, this fails with the reason; it is not
 # skipped. tools/check builds that sshd in the background meanwhile.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 # built_sshd: the build's sshd in $prefix, or else the reason in $why. Only
 # an sshd of 10.3 or later under the prefix the build printed counts: an
 # empty prefix once made "$prefix/sbin/sshd" the machine's own 9.2.

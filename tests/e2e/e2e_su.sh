@@ -4,11 +4,7 @@
 # through examples/pam.d/su as it is (su-l includes it), in a private mount
 # namespace, under a pseudo-terminal (tmux, 80x24, UTF-8) read from the screen.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
-HB_BUILD=${HB_BUILD:-$(cd "${top_builddir:-.}" && pwd)}
-. "$HB_SRC/tests/lib/lib.sh"
-. "$HB_SRC/tests/lib/e2e-lib.sh"
+. "$(dirname "$0")/../lib/e2e-prelude.sh"
 e2e_enter "$0" "$@"
 e2e_setup e2e_su
 e2e_pam_service su

@@ -387,6 +387,14 @@ EOF
         printf '%s\n' "$@"
     } >"$ssh/sshd_config.d/00-e2e.conf"
     mount --bind "$ssh" /etc/ssh || return 1
+    e2e_sshd_start
+}
+
+# e2e_sshd_start: E2E_SSHD_BIN (default: Debian's /usr/sbin/sshd) with
+# the configuration in /etc/ssh checked first, then in the background
+# (E2E_SSHD_PID, its log in $E2E_DIR/sshd.log); returns once it listens
+# on $SSH_PORT.
+e2e_sshd_start() {
     if ! "${E2E_SSHD_BIN:-/usr/sbin/sshd}" -t >"$E2E_DIR/sshd-t.log" 2>&1; then
         e2e_say "sshd -t:"
         cat "$E2E_DIR/sshd-t.log" >&2
@@ -505,4 +513,52 @@ e2e_show() {
         ps -o pid,stat,etime,args -p "$(e2e_pid "$1")" >&2
     e2e_ended "$1" && e2e_say "(ended with status $(e2e_exit_status "$1"))"
     e2e_say "----"
+}
+
+# For the tests of the installed packages (e2e_packages, e2e_pristine), as
+# root where the package is installed:
+# e2e_configure_module: the configuration the README's steps give, from the
+# installed examples, for the mock provider behind the relay ($MOCK2_URL,
+# $RELAY_URL, $HB_FLEET_KEY, $HB_PKI), mapping haobtc's alice to $LOCAL_USER.
+e2e_configure_module() {
+    local ex=/usr/share/doc/libpam-haobtc/examples
+    install -m 0600 "$ex/pam_haobtc.conf" /etc/security/pam_haobtc.conf &&
+        (umask 077 && echo test-secret >/etc/security/pam_haobtc.secret) &&
+        install -m 0644 "$ex/pam_haobtc.map" /etc/security/pam_haobtc.map &&
+        (umask 077 && cp "$HB_FLEET_KEY" /etc/security/haobtc-fleet.key) &&
+        sed -i -e "s|^site_url = .*|site_url = $MOCK2_URL|" \
+            -e 's|^client_id = .*|client_id = test-client|' \
+            -e "s|^# relay_url = .*|relay_url = $RELAY_URL|" \
+            -e 's|^# fleet_key_file = |fleet_key_file = |' \
+            /etc/security/pam_haobtc.conf &&
+        echo "ca_file = $HB_PKI/ca.pem" >>/etc/security/pam_haobtc.conf &&
+        sed -i "s/[[:space:]]alice\$/ $LOCAL_USER/" /etc/security/pam_haobtc.map
+}
+
+# e2e_common_auth_has_haobtc_first: pam-auth-update put the profile's
+# "haobtc or password" line first in common-auth, pam_unix still after it.
+e2e_common_auth_has_haobtc_first() {
+    local first
+    first=$(grep -E '^auth' /etc/pam.d/common-auth | head -n1)
+    [[ $first =~ ^auth[[:space:]]+\[success=[0-9]+\ default=ignore\][[:space:]]+pam_haobtc\.so[[:space:]]+or_password[[:space:]]*$ ]] &&
+        grep -qE '^auth.*pam_unix\.so' /etc/pam.d/common-auth ||
+        { cat /etc/pam.d/common-auth; return 1; }
+}
+
+# e2e_installed_sshd_conf COMMENT: for the installed sshd in the packages'
+# roots: a fresh host key (named COMMENT), a free loopback port (SSH_PORT)
+# the client knows the key for, in sshd_config.d/00-test.conf.
+e2e_installed_sshd_conf() {
+    rm -f /etc/ssh/ssh_host_*
+    ssh-keygen -q -t ed25519 -N '' -C "$1" -f /etc/ssh/ssh_host_ed25519_key || return 1
+    SSH_PORT=$(free_port)
+    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" \
+        >"$E2E_DIR/known_hosts"
+    cat >/etc/ssh/sshd_config.d/00-test.conf <<EOF
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey /etc/ssh/ssh_host_ed25519_key
+PubkeyAuthentication no
+LogLevel DEBUG
+EOF
 }

@@ -240,3 +240,48 @@ char *pu_decode_qr(const char *prompt, const char *on)
     free(path);
     return strdup(text);
 }
+
+static size_t keep_body(char *data, size_t size, size_t n, void *user)
+{
+    char **body = user;
+    size_t old = strlen(*body);
+    char *grown = realloc(*body, old + size * n + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + old, data, size * n);
+    grown[old + size * n] = '\0';
+    *body = grown;
+    return size * n;
+}
+
+char *pu_browse(CURL *curl, const char *url, const char *form, long *status,
+                char **location)
+{
+    char *body = calloc(1, 1);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CAINFO, tu_env("HB_CA_FILE"));
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_COOKIEFILE, "");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    if (form != NULL)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
+    else
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc != CURLE_OK || body == NULL) {
+        fprintf(stderr, "request to %s failed: %s\n", url,
+                curl_easy_strerror(rc));
+        free(body);
+        return NULL;
+    }
+    if (status != NULL)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    if (location != NULL) {
+        char *to = NULL;
+        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+        *location = to != NULL ? strdup(to) : NULL;
+    }
+    return body;
+}

@@ -4,6 +4,7 @@
 #ifndef HB_PAMUTIL_H
 #define HB_PAMUTIL_H
 
+#include <curl/curl.h>
 #include <security/pam_appl.h>
 
 #include "testutil.h"
@@ -68,5 +69,13 @@ char *pu_query(const char *url, const char *name);
  * a "dark" or "light" background, or "both" (the same text on each, else
  * ""); caller frees. */
 char *pu_decode_qr(const char *prompt, const char *on);
+
+/* One request of the phone's browser (a handle that keeps the relay's
+ * cookie): GET url, or POST form when not NULL. Its body (caller frees),
+ * or NULL when the request failed (the reason on stderr); the HTTP status
+ * in *status and a redirect's target in *location (caller frees) when not
+ * NULL. Fails no test itself: it also runs off the test's thread. */
+char *pu_browse(CURL *curl, const char *url, const char *form, long *status,
+                char **location);
 
 #endif

@@ -806,47 +806,11 @@ static int relay_login(const char *user, struct script *s)
     return rc;
 }
 
-static size_t keep_body(char *data, size_t size, size_t n, void *user)
-{
-    char **body = user;
-    size_t old = strlen(*body);
-    char *grown = realloc(*body, old + size * n + 1);
-    if (grown == NULL)
-        return 0;
-    memcpy(grown + old, data, size * n);
-    grown[old + size * n] = '\0';
-    *body = grown;
-    return size * n;
-}
-
-/* One request of the phone's browser (a handle that keeps the relay's
- * cookie); its body, or NULL when it failed. *location gets a redirect's
- * target when not NULL. */
+/* One request of the phone's browser; its body, or NULL when it failed. */
 static char *browse(CURL *curl, const char *url, const char *form,
                     char **location)
 {
-    char *body = calloc(1, 1);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CAINFO, tu_env("HB_CA_FILE"));
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    if (form != NULL)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-    else
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    char *to = NULL;
-    if (curl_easy_perform(curl) != CURLE_OK || body == NULL) {
-        free(body);
-        return NULL;
-    }
-    if (location != NULL) {
-        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
-        *location = to != NULL ? strdup(to) : NULL;
-    }
-    return body;
+    return pu_browse(curl, url, form, NULL, location);
 }
 
 /* The text of attr="..." after marker in page, or NULL. */

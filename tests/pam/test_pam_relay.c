@@ -62,43 +62,14 @@ static int login(const char *user, const char *extra, struct script *s)
     return login_via("sshd", user, extra, s, 0);
 }
 
-/* A browser for one login: one libcurl handle with its own cookies. */
-static size_t take(char *data, size_t size, size_t n, void *user)
-{
-    char **buf = user;
-    size_t old = strlen(*buf);
-    *buf = realloc(*buf, old + size * n + 1);
-    memcpy(*buf + old, data, size * n);
-    (*buf)[old + size * n] = '\0';
-    return size * n;
-}
-
 /* GET url (POST form when not NULL); the body, and where a redirect
- * points in *location (may be NULL). */
+ * points in *location (may be NULL). A failed request fails the test. */
 static char *browse(CURL *curl, const char *url, const char *form, long *status,
                     char **location)
 {
-    char *body = calloc(1, 1);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CAINFO, tu_env("HB_CA_FILE"));
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, take);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    if (form != NULL)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-    else
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK)
-        fail_msg("request to %s failed: %s", url, curl_easy_strerror(rc));
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-    if (location != NULL) {
-        char *to = NULL;
-        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
-        *location = to != NULL ? strdup(to) : NULL;
-    }
+    char *body = pu_browse(curl, url, form, status, location);
+    if (body == NULL)
+        fail_msg("request to %s failed", url);
     return body;
 }
 
