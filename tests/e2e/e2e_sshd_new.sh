@@ -140,17 +140,10 @@ if [ "${HB_BENCH:-0}" -gt 0 ]; then
         e2e_wait_end "$t" 15 && [ "$(e2e_exit_status "$t")" = 0 ] || { e2e_show "$t"; break; }
         started=$(head -n1 "$E2E_DIR/$t.out")
         echo "login $i: callback at $(cat "$E2E_DIR/cb.time"), shell started at $started"
-        times+=("$(python3 -c 'import sys; print("%.1f" % ((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' \
-            "$(cat "$E2E_DIR/cb.time")" "$started")")
+        times+=("$(e2e_ms_between "$(cat "$E2E_DIR/cb.time")" "$started")")
         e2e_tmux kill-session -t "$t"
     done
-    if [ "${#times[@]}" -eq "$HB_BENCH" ]; then
-        printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {
-            m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-            printf "bench: sshd 10.3 callback -> first shell output: median %.1f ms, min %.1f, max %.1f over %d logins\n", m, a[1], a[NR], NR }'
-    else
-        not_ok sshd_new_bench_logins "only ${#times[@]} of $HB_BENCH logins ended well"
-    fi
+    e2e_bench_summary "sshd 10.3" sshd_new_bench_logins "$HB_BENCH" ${times[@]+"${times[@]}"}
 fi
 
 finish

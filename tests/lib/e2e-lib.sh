@@ -562,3 +562,23 @@ PubkeyAuthentication no
 LogLevel DEBUG
 EOF
 }
+
+# For the benchmarks (HB_BENCH=N): e2e_ms_between START END, the
+# milliseconds between two times in seconds (date +%s.%N);
+# e2e_bench_summary LABEL CASE WANTED TIMES...: their median, least and
+# most as a "bench:" line, or CASE failed when fewer than WANTED logins
+# ended well.
+e2e_ms_between() {
+    python3 -c 'import sys; print("%.1f" % ((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' "$1" "$2"
+}
+e2e_bench_summary() {
+    local label=$1 case=$2 wanted=$3
+    shift 3
+    if [ "$#" -eq "$wanted" ]; then
+        printf '%s\n' "$@" | sort -n | awk -v label="$label" '{a[NR]=$1} END {
+            m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+            printf "bench: %s callback -> first shell output: median %.1f ms, min %.1f, max %.1f over %d logins\n", label, m, a[1], a[NR], NR }'
+    else
+        not_ok "$case" "only $# of $wanted logins ended well"
+    fi
+}
