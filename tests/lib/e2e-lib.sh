@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Shared by the end-to-end tests (tests/e2e_*.sh) and tools/demo: the real
+# Shared by the end-to-end tests (tests/e2e/*.sh) and tools/demo: the real
 # sshd, sudo and su load the built module through the documented
 # configuration (examples/), inside private mount and PID namespaces where
 # /etc, the PAM module directory and /run are copies that vanish with them;
