@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -29,6 +31,60 @@ struct mock_options mock_opt = {.http_port = -1,
                                 .token_ttl = 300,
                                 .client_id = "test-client"};
 atomic_int mock_stopping;
+
+/* Each connection, for its idle time. A test sets how long an idle
+ * connection stays open (/mock/idle); libmicrohttpd's own per-connection
+ * timeout (MHD_CONNECTION_OPTION_TIMEOUT) cannot say it here: since 1.0 it
+ * is ignored in thread-per-connection mode (the value is stored only for
+ * the other modes), so the mock closes such a connection itself, whatever
+ * the version. The daemon's timeout (MOCK_IDLE_DEFAULT) still bounds the
+ * others. */
+struct mock_conn {
+    struct mock_conn *prev, *next;
+    unsigned long serial;
+    int fd;
+    int busy;        /* a request is being received or answered */
+    unsigned idle_s; /* 0 until a request set it */
+    struct timespec idle_since;
+    int cut;
+};
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mock_conn conns = {.prev = &conns, .next = &conns};
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct mock_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* shutdown() makes the socket readable for the connection's thread, which
+ * then closes it as a client's close, as libmicrohttpd's timeout would. */
+static void close_idle_connections(void)
+{
+    long long now = mono_ms();
+
+    pthread_mutex_lock(&conns_lock);
+    for (struct mock_conn *k = conns.next; k != &conns; k = k->next) {
+        long long since = (long long)k->idle_since.tv_sec * 1000 +
+                          k->idle_since.tv_nsec / 1000000;
+        if (!k->busy && !k->cut && k->idle_s != 0 &&
+            now - since >= (long long)k->idle_s * 1000) {
+            shutdown(k->fd, SHUT_RDWR);
+            k->cut = 1;
+        }
+    }
+    pthread_mutex_unlock(&conns_lock);
+}
 /* Not const: MHD takes the handler's closure as a plain pointer. */
 static int tls_on = 1;
 static int tls_off = 0;
@@ -51,13 +107,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         req->method = method;
         *req_cls = req;
         mock_count(MOCK_COUNT_REQUESTS);
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        if (ci != NULL && ci->socket_context != NULL)
-            req->connection = *(const unsigned long *)ci->socket_context;
-        /* From this request on, as long as a test last asked for. */
-        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
-                                  mock_idle_get());
+        struct mock_conn *k = conn_of(c);
+        if (k != NULL) {
+            req->connection = k->serial;
+            /* From this request on, as long as a test last asked for. */
+            pthread_mutex_lock(&conns_lock);
+            k->busy = 1;
+            k->idle_s = mock_idle_get();
+            pthread_mutex_unlock(&conns_lock);
+        }
         length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
         /* Refused before reading; MHD then closes the connection. */
@@ -90,9 +148,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct mock_conn *k = conn_of(c);
+
     (void)cls;
-    (void)c;
     (void)toe;
+    if (k != NULL) {
+        pthread_mutex_lock(&conns_lock);
+        k->busy = 0;
+        clock_gettime(CLOCK_MONOTONIC, &k->idle_since);
+        pthread_mutex_unlock(&conns_lock);
+    }
     if (*req_cls != NULL)
         mock_request_free(*req_cls);
     *req_cls = NULL;
@@ -102,16 +167,35 @@ static void connection_seen(void *cls, struct MHD_Connection *c,
                             void **socket_context,
                             enum MHD_ConnectionNotificationCode toe)
 {
+    struct mock_conn *k = *socket_context;
+
     (void)cls;
-    (void)c;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        unsigned long *n = malloc(sizeof(*n));
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         unsigned long serial = mock_connection_opened();
-        if (n != NULL)
-            *n = serial;
-        *socket_context = n;
-    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        free(*socket_context);
+
+        k = fd != NULL ? calloc(1, sizeof(*k)) : NULL;
+        if (k != NULL) {
+            k->serial = serial;
+            k->fd = fd->connect_fd;
+            clock_gettime(CLOCK_MONOTONIC, &k->idle_since);
+            pthread_mutex_lock(&conns_lock);
+            k->prev = conns.prev;
+            k->next = &conns;
+            conns.prev->next = k;
+            conns.prev = k;
+            pthread_mutex_unlock(&conns_lock);
+        }
+        *socket_context = k;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && k != NULL) {
+        /* Unlinked before libmicrohttpd closes the descriptor, so that
+         * close_idle_connections never shuts down a reused number. */
+        pthread_mutex_lock(&conns_lock);
+        k->prev->next = k->next;
+        k->next->prev = k->prev;
+        pthread_mutex_unlock(&conns_lock);
+        free(k);
         *socket_context = NULL;
     }
 }
@@ -348,8 +432,15 @@ int main(int argc, char **argv)
     if (!mock_opt.quiet)
         fprintf(stderr, "haobtc-mock: listening on https://127.0.0.1:%ld/\n",
                 port);
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    /* A tenth of a second: how late past its idle time a connection may
+     * close. */
+    for (;;) {
+        struct timespec tick = {0, 100 * 1000000L};
+        sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        close_idle_connections();
+    }
     rc = 0;
 out:
     atomic_store(&mock_stopping, 1);

@@ -118,8 +118,8 @@ unsigned long mock_connection_opened(void);
 unsigned long mock_connection_last(void);
 void mock_seen_set(enum mock_seen which, unsigned long connection);
 unsigned long mock_seen_get(enum mock_seen which);
-/* Seconds an idle connection is kept open (MHD's connection timeout);
- * 0 sets the default back. */
+/* Seconds an idle connection is kept open after a request that began
+ * with this setting (main.c closes it); 0 sets the default back. */
 void mock_idle_set(unsigned seconds);
 unsigned mock_idle_get(void);
 

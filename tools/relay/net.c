@@ -316,21 +316,28 @@ void relay_net_notify(void *cls, struct MHD_Connection *c,
     struct conn *k = *socket_context;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *fd =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        /* Each answer is copied out before the next question: since
+         * libmicrohttpd 1.0 every answer for a connection is kept in one
+         * place, which the next call overwrites (read later, the
+         * descriptor was part of the address's pointer, and the watchdog
+         * shut down no connection, or another's). */
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        MHD_socket fd = ci != NULL ? ci->connect_fd : MHD_INVALID_SOCKET;
+        struct addr peer;
 
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        from_sockaddr(ci != NULL ? ci->client_addr : NULL, &peer);
         k = calloc(1, sizeof(*k));
-        if (k == NULL || fd == NULL) {
+        if (k == NULL || fd == MHD_INVALID_SOCKET) {
             /* Untracked connections would escape the deadline. */
-            if (fd != NULL)
-                shutdown(fd->connect_fd, SHUT_RDWR);
+            if (fd != MHD_INVALID_SOCKET)
+                shutdown(fd, SHUT_RDWR);
             free(k);
             return;
         }
-        k->fd = fd->connect_fd;
-        from_sockaddr(ci != NULL ? ci->client_addr : NULL, &k->peer);
+        k->fd = fd;
+        k->peer = peer;
         k->exempt = k->peer.family == 0 || is_trusted(n, &k->peer);
         k->phase = P_RECEIVING;
         k->since_ms = mono_ms();
