@@ -250,23 +250,34 @@ enum hb_scope_group hb_scope_group_in(const char *list, const char *group)
     return r;
 }
 
+/* getpwnam_r (pw) or getgrnam_r (gr) for name, into a buffer grown until
+ * the entry fits (*buf, freed by the caller); the last call's return. */
+static int nss_get(const char *name, struct passwd *pw, struct passwd **pw_res,
+                   struct group *gr, struct group **gr_res, char **buf)
+{
+    size_t size = 1024;
+    int rc = ERANGE;
+    *buf = NULL;
+    while (rc == ERANGE && size <= NSS_BUF_MAX) {
+        char *more = realloc(*buf, size);
+        if (more == NULL)
+            break;
+        *buf = more;
+        rc = pw != NULL ? getpwnam_r(name, pw, *buf, size, pw_res)
+                        : getgrnam_r(name, gr, *buf, size, gr_res);
+        size *= 2;
+    }
+    return rc;
+}
+
 /* The account's primary group and its groups as NSS lists them (the
  * same initgroups answer a login gets); false when NSS fails or does not
  * know the user. */
 static bool user_groups(const char *user, gid_t *primary, gid_t **gids, int *n)
 {
     struct passwd pw, *res = NULL;
-    size_t size = 1024;
     char *buf = NULL;
-    int rc = ERANGE;
-    while (rc == ERANGE && size <= NSS_BUF_MAX) {
-        char *more = realloc(buf, size);
-        if (more == NULL)
-            break;
-        buf = more;
-        rc = getpwnam_r(user, &pw, buf, size, &res);
-        size *= 2;
-    }
+    int rc = nss_get(user, &pw, &res, NULL, NULL, &buf);
     if (rc != 0 || res == NULL) {
         free(buf);
         return false;
@@ -301,17 +312,8 @@ static int member_of(const char *user, gid_t primary, const gid_t *gids, int n,
                      const char *group)
 {
     struct group gr, *res = NULL;
-    size_t size = 1024;
     char *buf = NULL;
-    int rc = ERANGE;
-    while (rc == ERANGE && size <= NSS_BUF_MAX) {
-        char *more = realloc(buf, size);
-        if (more == NULL)
-            break;
-        buf = more;
-        rc = getgrnam_r(group, &gr, buf, size, &res);
-        size *= 2;
-    }
+    int rc = nss_get(group, NULL, NULL, &gr, &res, &buf);
     int r = -1;
     if (rc == 0 || rc == ENOENT)
         r = 0;
