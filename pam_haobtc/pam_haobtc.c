@@ -60,6 +60,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                  cfg.relay_url != NULL ? cfg.relay_url : "none",
                  (long)cfg.timeout);
 
+    /* reuse_for_key: the same user with the same SSH key, within the
+     * window, needs no second approval. */
+    status = hb_pam_reuse_key(pamh, &cfg, user, from, &err);
+    if (status == HB_OK)
+        goto done;
+
     /* Everything that reaches the network runs in the helper, away from
      * this process's environment, descriptors and memory. */
     status = hb_helper_start(&helper, time(NULL) + cfg.timeout, true, &err);
@@ -106,8 +112,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         hb_pam_debug(pamh, &cfg, "mapped to %s by same_name", user);
 
     status = hb_pam_export(pamh, &profile, &err);
-    if (status == HB_OK)
+    if (status == HB_OK) {
         hb_pam_log_success(pamh, user, from, &profile);
+        hb_pam_reuse_key_record(pamh, &cfg, user, &profile, map_line);
+    }
 
 done:
     /* Really down: the way in is an administrator's one-time code, never

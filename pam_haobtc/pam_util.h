@@ -74,5 +74,15 @@ void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
 enum hb_status hb_pam_export(pam_handle_t *pamh,
                              const struct hb_profile *profile,
                              struct hb_error *err);
+/* reuse_for_key (pam_reuse.c): HB_OK, logged and exported, when this
+ * sshd login's key has a fresh approval for user; anything else means
+ * the phone as usual. */
+enum hb_status hb_pam_reuse_key(pam_handle_t *pamh, const struct hb_config *cfg,
+                                const char *user, const char *from,
+                                struct hb_error *err);
+/* After an approval: keeps it for reuse_for_key when that applies. */
+void hb_pam_reuse_key_record(pam_handle_t *pamh, const struct hb_config *cfg,
+                             const char *user, const struct hb_profile *profile,
+                             unsigned map_line);
 
 #endif

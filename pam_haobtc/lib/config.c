@@ -37,7 +37,7 @@ void hb_config_free(struct hb_config *cfg)
         &cfg->token_url,          &cfg->resource_url, &cfg->client_id,
         &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
         &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
-        &cfg->breakglass_file,
+        &cfg->breakglass_file,    &cfg->reuse_dir,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
@@ -113,7 +113,7 @@ static enum hb_status bad_value(const char *key, const char *value,
 /* Every key but client_secret, which has rules of its own: one table, so
  * that a new key is one line and the man page can be checked against it
  * (hb_config_key_name). */
-enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS };
+enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS, KEY_DURATION };
 
 struct key {
     const char *name;
@@ -121,7 +121,7 @@ struct key {
     size_t offset;               /* of the field in struct hb_config */
     bool (*valid)(const char *); /* KEY_STRING, may be NULL */
     const char *const *words;    /* KEY_CHOICE: the field gets the index */
-    long min, max;               /* KEY_SECONDS */
+    long min, max;               /* KEY_SECONDS, KEY_DURATION */
     const char *expected;
 };
 
@@ -160,6 +160,12 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
 #name, KEY_SECONDS, AT(name), NULL, NULL, min, max, expected           \
     }
 
+/* A time with a unit (hb_parse_duration), in seconds in the field. */
+#define DURATION(name, min, max, expected)                                     \
+    {                                                                          \
+#name, KEY_DURATION, AT(name), NULL, NULL, min, max, expected          \
+    }
+
 static const char endpoint[] = "a path starting with / or an https:// URL";
 
 static const struct key keys[] = {
@@ -173,6 +179,7 @@ static const struct key keys[] = {
     STRING(redirect_uri, is_redirect_uri, "an absolute URL"),
     STRING(map_file, is_absolute_path, "an absolute path"),
     STRING(breakglass_file, is_absolute_path, "an absolute path"),
+    STRING(reuse_dir, is_absolute_path, "an absolute path"),
     STRING(ca_file, is_absolute_path, "an absolute path"),
     STRING(proxy, NULL, "a proxy URL"),
     STRING(fleet_key_file, is_absolute_path, "an absolute path"),
@@ -188,6 +195,8 @@ static const struct key keys[] = {
     BOOL(debug),
     SECONDS(timeout, 5, 3600, "seconds from 5 to 3600"),
     SECONDS(http_timeout, 1, 300, "seconds from 1 to 300"),
+    DURATION(reuse_for_key, 0, HB_REUSE_MAX_SECONDS,
+             "a time such as 30m or 8h, from 0 (off) to 12h"),
 };
 
 const char *hb_config_key_name(size_t i)
@@ -240,6 +249,10 @@ static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
         break;
     case KEY_SECONDS:
         if (hb_parse_long(value, k->min, k->max, (long *)(void *)field))
+            return HB_OK;
+        break;
+    case KEY_DURATION:
+        if (hb_parse_duration(value, k->min, k->max, (long *)(void *)field))
             return HB_OK;
         break;
     }
@@ -365,6 +378,8 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
         status = set_string(&cfg->map_file, HB_DEFAULT_MAP, err);
     if (status == HB_OK && cfg->breakglass_file == NULL)
         status = set_string(&cfg->breakglass_file, HB_DEFAULT_BREAKGLASS, err);
+    if (status == HB_OK && cfg->reuse_dir == NULL)
+        status = set_string(&cfg->reuse_dir, HB_DEFAULT_REUSE_DIR, err);
     if (status == HB_OK)
         status = resolve(cfg->site_url, &cfg->authorize_url,
                          "/auth/oauth/authorize/", err);

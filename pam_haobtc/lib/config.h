@@ -11,6 +11,9 @@
 #define HB_DEFAULT_CONF "/etc/security/pam_haobtc.conf"
 #define HB_DEFAULT_MAP "/etc/security/pam_haobtc.map"
 #define HB_DEFAULT_BREAKGLASS "/etc/security/pam_haobtc.breakglass"
+#define HB_DEFAULT_REUSE_DIR "/var/lib/pam_haobtc"
+/* The longest reuse_for_key: a working day, not a standing pass. */
+#define HB_REUSE_MAX_SECONDS (12 * 3600)
 
 enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
 enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
@@ -64,6 +67,11 @@ struct hb_config {
      * to the relay; read from fleet_key_file, wiped by hb_config_free(). */
     char *fleet_key_file;
     char *fleet_key;
+    /* Seconds an sshd approval stays good for the same local user and the
+     * same SSH key (reuse.h); 0, the default, is off. */
+    long reuse_for_key;
+    /* Where the root-only reuse records live. */
+    char *reuse_dir;
 };
 
 /* Loads the file named by conf= (or the default), then the module arguments
