@@ -600,6 +600,29 @@ sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
 run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
 expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'
 
+# reuse_for_key needs a key proven before keyboard-interactive in every
+# list, and no user's ~/.pam_environment read before the module.
+check reuse_for_key_off_says_nothing sh -c "! grep -q reuse_for_key '$t/green.out'"
+variant reuse reuse_for_key=8h
+run_check reuse_kbd_only -c "$t/reuse.conf" --skip network,map
+expect reuse_for_key_needs_a_key_first reuse_kbd_only FAIL reuse_for_key \
+    'AuthenticationMethods keyboard-interactive does not prove a public key before keyboard-interactive in every list.*Fix: set AuthenticationMethods publickey,keyboard-interactive'
+sshd_variant keyfirst 'PubkeyAuthentication yes' 'AuthenticationMethods publickey,keyboard-interactive'
+run_check reuse_key_first -c "$t/reuse.conf" --sshd-config "$t/ssh/keyfirst.sshd_config" --skip network,map
+expect reuse_for_key_with_the_key_first reuse_key_first ok reuse_for_key \
+    '^AuthenticationMethods publickey,keyboard-interactive: a public key is proven before haobtc'
+check reuse_for_key_with_the_key_first_fails_nothing grep -qx 0 "$t/reuse_key_first.rc"
+sshd_variant kbdfirst 'PubkeyAuthentication yes' \
+    'AuthenticationMethods publickey,keyboard-interactive keyboard-interactive,publickey'
+run_check reuse_kbd_first -c "$t/reuse.conf" --sshd-config "$t/ssh/kbdfirst.sshd_config" --skip network,map
+expect reuse_for_key_needs_the_key_first_in_every_list reuse_kbd_first FAIL reuse_for_key \
+    'publickey,keyboard-interactive keyboard-interactive,publickey does not prove'
+pam_variant userenv "sshd=auth required pam_env.so user_readenv=1|auth required $mod|@include common-auth"
+run_check reuse_userenv -c "$t/reuse.conf" --pam-dir "$t/pam-userenv" \
+    --sshd-config "$t/ssh/keyfirst.sshd_config" --skip network,map
+expect reuse_for_key_after_user_readenv reuse_userenv FAIL reuse_for_key \
+    "$t/pam-userenv/sshd line 1: pam_env.so with user_readenv=1 runs before pam_haobtc.so.*Fix: drop user_readenv=1"
+
 # --- the report in the administrator's language: under zh_CN.UTF-8 the
 # findings and fixes are Chinese; verdicts, topics and the tally stay as
 # they are for grep and scripts

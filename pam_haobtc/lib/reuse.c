@@ -191,7 +191,8 @@ enum hb_status hb_map_line_digest(const struct hb_config *cfg, unsigned line_no,
 
 /* ---- the store */
 
-/* The directory as a descriptor, checked: root's, 0700, no symlink. */
+/* The directory as a descriptor, checked: root's, 0700, no symlink;
+ * -1 with HB_OK when it does not exist and create is false. */
 static enum hb_status open_dir(const char *dir, bool create, int *fd,
                                struct hb_error *err)
 {
@@ -203,6 +204,10 @@ static enum hb_status open_dir(const char *dir, bool create, int *fd,
         return hb_fail(err, HB_ERR_CONFIG,
                        "the reuse store must be an "
                        "absolute path");
+    /* Nothing kept yet: no store, and nothing wrong. */
+    struct stat st;
+    if (!create && lstat(dir, &st) != 0 && errno == ENOENT)
+        return HB_OK;
     if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
         return hb_fail(err, HB_ERR_CONFIG, "cannot create %s: %s", dir,
                        strerror(errno));
@@ -212,7 +217,6 @@ static enum hb_status open_dir(const char *dir, bool create, int *fd,
                        errno == ELOOP || errno == ENOTDIR
                            ? "not a directory (a symbolic link?)"
                            : strerror(errno));
-    struct stat st;
     if (fstat(d, &st) != 0 || st.st_uid != 0 || (st.st_mode & 07777) != 0700) {
         close(d);
         return hb_fail(err, HB_ERR_CONFIG,
@@ -334,7 +338,7 @@ enum hb_status hb_reuse_load(const char *dir, struct hb_reuse_record **recs,
     *n = 0;
     int d = -1;
     enum hb_status status = open_dir(dir, false, &d, err);
-    if (status == HB_OK)
+    if (status == HB_OK && d >= 0)
         status = load_at(dir, recs, n, err);
     if (d >= 0)
         close(d);
@@ -401,7 +405,7 @@ static enum hb_status edit(const char *dir, bool create,
 {
     int d = -1;
     enum hb_status status = open_dir(dir, create, &d, err);
-    if (status != HB_OK)
+    if (status != HB_OK || d < 0)
         return status;
     struct hb_reuse_record *recs = NULL;
     size_t n = 0;

@@ -61,6 +61,9 @@ void check_network(struct check *c); /* secret, provider, relay (helper) */
 void check_map(struct check *c);     /* the map file and same_name */
 void check_pam(struct check *c);     /* the PAM services using the module */
 void check_sshd(struct check *c);    /* sshd -T */
+/* Within check_sshd, with sshd's AuthenticationMethods (NULL: unset):
+ * what reuse_for_key needs, when it is on (check_reuse.c). */
+void check_reuse(struct check *c, const char *methods);
 /* The end of check_pam: one line per PAM service in the PAM directory
  * with its policy (check_policy.c). */
 void check_policies(struct check *c);
