@@ -208,9 +208,16 @@ static enum hb_status open_dir(const char *dir, bool create, int *fd,
     struct stat st;
     if (!create && lstat(dir, &st) != 0 && errno == ENOENT)
         return HB_OK;
-    if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (create && mkdir(dir, 0700) == 0) {
+        /* The caller's umask may have taken bits away; the check below
+         * wants exactly 0700. */
+        if (chmod(dir, 0700) != 0)
+            return hb_fail(err, HB_ERR_CONFIG, "cannot set the mode of %s: %s",
+                           dir, strerror(errno));
+    } else if (create && errno != EEXIST) {
         return hb_fail(err, HB_ERR_CONFIG, "cannot create %s: %s", dir,
                        strerror(errno));
+    }
     int d = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (d < 0)
         return hb_fail(err, HB_ERR_CONFIG, "cannot open %s: %s", dir,
