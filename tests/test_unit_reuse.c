@@ -266,7 +266,7 @@ static void same_key_within_the_window_is_reused(void **state)
                      HB_OK);
     assert_string_equal(r.uuid, UUID);
     assert_string_equal(r.username, "alice-h");
-    assert_string_equal(r.fingerprint, fp_a);
+    assert_string_equal(r.bound, fp_a);
     assert_int_equal(r.expires, (long long)now + 3600);
     /* The store is root's alone. */
     struct stat st;
@@ -433,7 +433,7 @@ static void the_store_keeps_a_bounded_number(void **state)
     assert_int_equal(hb_reuse_load(store, &recs, &n, &err), HB_OK);
     assert_int_equal(n, HB_REUSE_RECORDS_MAX);
     snprintf(fp, sizeof(fp), "SHA256:%043d", 5);
-    assert_string_equal(recs[0].fingerprint, fp);
+    assert_string_equal(recs[0].bound, fp);
     free(recs);
     hb_config_free(&cfg);
 }

@@ -197,6 +197,8 @@ static const struct key keys[] = {
     SECONDS(http_timeout, 1, 300, "seconds from 1 to 300"),
     DURATION(reuse_for_key, 0, HB_REUSE_MAX_SECONDS,
              "a time such as 30m or 8h, from 0 (off) to 12h"),
+    DURATION(session_reuse, 0, HB_REUSE_MAX_SECONDS,
+             "a time such as 30m or 8h, from 0 (off) to 12h"),
 };
 
 const char *hb_config_key_name(size_t i)

@@ -70,6 +70,9 @@ struct hb_config {
     /* Seconds an sshd approval stays good for the same local user and the
      * same SSH key (reuse.h); 0, the default, is off. */
     long reuse_for_key;
+    /* Seconds an approval at login stays good for sudo and su within the
+     * audit session opened after it (reuse_session.h); 0 is off. */
+    long session_reuse;
     /* Where the root-only reuse records live. */
     char *reuse_dir;
 };

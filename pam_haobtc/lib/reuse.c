@@ -243,6 +243,28 @@ static bool copy_field(char *dst, size_t n, const char *src)
     return true;
 }
 
+static bool all_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strspn(s, "0123456789");
+    return n >= min && n <= max && s[n] == '\0';
+}
+
+/* A key's fingerprint, "session:N" or "pending:PID:START". */
+static bool bound_is_valid(const char *b)
+{
+    if (strncmp(b, "SHA256:", 7) == 0)
+        return strlen(b) == HB_FINGERPRINT_MAX - 1;
+    if (strncmp(b, "session:", 8) == 0)
+        return all_digits(b + 8, 1, 10);
+    if (strncmp(b, "pending:", 8) != 0)
+        return false;
+    const char *colon = strchr(b + 8, ':');
+    if (colon == NULL || colon - (b + 8) > 10 || colon == b + 8)
+        return false;
+    return strspn(b + 8, "0123456789") == (size_t)(colon - (b + 8)) &&
+           all_digits(colon + 1, 1, 20);
+}
+
 static bool parse_record(char *line, struct hb_reuse_record *r)
 {
     char *f[9] = {0};
@@ -260,9 +282,8 @@ static bool parse_record(char *line, struct hb_reuse_record *r)
         !copy_field(r->uuid, sizeof(r->uuid), f[1]) ||
         !hb_uuid_is_valid(r->uuid) ||
         !copy_field(r->username, sizeof(r->username), f[2]) ||
-        !copy_field(r->fingerprint, sizeof(r->fingerprint), f[3]) ||
-        strlen(r->fingerprint) != HB_FINGERPRINT_MAX - 1 ||
-        strncmp(r->fingerprint, "SHA256:", 7) != 0 ||
+        !copy_field(r->bound, sizeof(r->bound), f[3]) ||
+        !bound_is_valid(r->bound) ||
         !copy_field(r->map_digest, sizeof(r->map_digest), f[4]) ||
         !hb_parse_long(f[5], 0, LONG_MAX, &approved) ||
         !hb_parse_long(f[6], 0, LONG_MAX, &expires) ||
@@ -385,8 +406,8 @@ static enum hb_status save_at(int d, const char *dir,
         int len = snprintf(line, sizeof(line), "%s %s %s %s %s %lld %lld %s\n",
                            recs[i].user, recs[i].uuid,
                            recs[i].username[0] != '\0' ? recs[i].username : "-",
-                           recs[i].fingerprint, recs[i].map_digest,
-                           recs[i].approved, recs[i].expires, recs[i].boot_id);
+                           recs[i].bound, recs[i].map_digest, recs[i].approved,
+                           recs[i].expires, recs[i].boot_id);
         ok = len > 0 && (size_t)len < sizeof(line) &&
              write_all(fd, line, (size_t)len);
     }
@@ -448,7 +469,7 @@ static size_t add_edit(struct hb_reuse_record *recs, size_t n, void *cls)
         bool stale = r->expires <= (long long)a->now ||
                      strcmp(r->boot_id, a->rec->boot_id) != 0;
         bool same = strcmp(r->user, a->rec->user) == 0 &&
-                    strcmp(r->fingerprint, a->rec->fingerprint) == 0;
+                    strcmp(r->bound, a->rec->bound) == 0;
         if (!stale && !same)
             recs[kept++] = *r;
     }
@@ -498,6 +519,42 @@ enum hb_status hb_reuse_revoke(const char *dir, const char *user,
     return status;
 }
 
+struct take_cls {
+    const char *bound;
+    const char *user;
+    struct hb_reuse_record *out;
+    bool found;
+};
+
+static size_t take_edit(struct hb_reuse_record *recs, size_t n, void *cls)
+{
+    struct take_cls *t = cls;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(recs[i].bound, t->bound) == 0 &&
+            (t->user == NULL || strcmp(recs[i].user, t->user) == 0)) {
+            if (t->out != NULL)
+                *t->out = recs[i];
+            t->found = true;
+        } else {
+            recs[kept++] = recs[i];
+        }
+    }
+    return kept;
+}
+
+enum hb_status hb_reuse_take(const char *dir, const char *bound,
+                             const char *user, struct hb_reuse_record *out,
+                             bool *found, struct hb_error *err)
+{
+    struct take_cls t = {bound, user, out, false};
+    *found = false;
+    enum hb_status status = edit(dir, false, take_edit, &t, err);
+    if (status == HB_OK)
+        *found = t.found;
+    return status;
+}
+
 /* ---- the match */
 
 enum hb_status hb_reuse_key_find(const struct hb_config *cfg, const char *user,
@@ -516,8 +573,7 @@ enum hb_status hb_reuse_key_find(const struct hb_config *cfg, const char *user,
         return status;
     const struct hb_reuse_record *hit = NULL;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(recs[i].user, user) == 0 &&
-            strcmp(recs[i].fingerprint, fp) == 0)
+        if (strcmp(recs[i].user, user) == 0 && strcmp(recs[i].bound, fp) == 0)
             hit = &recs[i];
     status = HB_ERR_DENIED;
     if (hit == NULL)
@@ -577,7 +633,7 @@ enum hb_status hb_reuse_key_record(const struct hb_config *cfg,
         return hb_fail(err, HB_ERR_DENIED, "the uuid is not hex");
     if (hb_username_is_plain(profile->username))
         copy_field(rec.username, sizeof(rec.username), profile->username);
-    if (!copy_field(rec.fingerprint, sizeof(rec.fingerprint), fp) ||
+    if (!copy_field(rec.bound, sizeof(rec.bound), fp) ||
         strlen(fp) != HB_FINGERPRINT_MAX - 1)
         return hb_fail(err, HB_ERR_DENIED, "no key fingerprint");
     if (!hb_boot_id(rec.boot_id))

@@ -37,14 +37,16 @@ enum hb_status hb_authinfo_key(const char *info, char fp[HB_FINGERPRINT_MAX],
 void hb_key_fingerprint(const unsigned char *blob, size_t n,
                         char fp[HB_FINGERPRINT_MAX]);
 
-/* One approval: who was let in with which key, by which map line
- * (digest of its text; of "same_name" for same_name), when, until when,
- * and in which boot of the machine. */
+/* One approval: who was let in, bound to what (a key's fingerprint;
+ * "session:N", the audit session opened after it; "pending:PID:START",
+ * an approval sshd's PAM process hands to the session it opens), by which
+ * map line (digest of its text; of "same_name" for same_name; "-" when
+ * not bound to one), when, until when, and in which boot. */
 struct hb_reuse_record {
     char user[HB_USERNAME_MAX + 1];
     char uuid[HB_UUID_MAX + 1];
     char username[HB_USERNAME_MAX + 1]; /* "" when none or not plain */
-    char fingerprint[HB_FINGERPRINT_MAX];
+    char bound[HB_FINGERPRINT_MAX];
     char map_digest[HB_MAP_DIGEST_MAX];
     long long approved;
     long long expires;
@@ -73,6 +75,12 @@ enum hb_status hb_reuse_add(const char *dir, const struct hb_reuse_record *rec,
  * counts them. */
 enum hb_status hb_reuse_revoke(const char *dir, const char *user,
                                size_t *removed, struct hb_error *err);
+
+/* Removes the records bound to bound (and of user, unless NULL); the
+ * last of them in *out (may be NULL), *found whether there was one. */
+enum hb_status hb_reuse_take(const char *dir, const char *bound,
+                             const char *user, struct hb_reuse_record *out,
+                             bool *found, struct hb_error *err);
 
 /* A record for user and fp from this boot, approved less than
  * cfg->reuse_for_key seconds ago and not expired, whose identity the map

@@ -74,7 +74,7 @@ static enum hb_status list(const char *dir, struct hb_error *err)
                                 ? "an earlier boot"
                             : r->expires <= now ? "expired"
                                                 : "active";
-        printf("%-16s  %s  uuid %s  until %s  %s\n", r->user, r->fingerprint,
+        printf("%-16s  %s  uuid %s  until %s  %s\n", r->user, r->bound,
                r->uuid, when, state);
     }
     free(recs);
