@@ -74,8 +74,8 @@ static enum hb_status list(const char *dir, struct hb_error *err)
                                 ? "an earlier boot"
                             : r->expires <= now ? "expired"
                                                 : "active";
-        printf("%-16s  %s  uuid %s  until %s  %s\n", r->user, r->bound,
-               r->uuid, when, state);
+        printf("%-16s  %s  uuid %s  until %s  %s\n", r->user, r->bound, r->uuid,
+               when, state);
     }
     free(recs);
     return HB_OK;
