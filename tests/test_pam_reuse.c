@@ -17,6 +17,7 @@
 
 #include "pamutil.h"
 #include "reuse.h"
+#include "reuse_session.h"
 #include "testutil.h"
 
 static const char key_a[] =
@@ -67,43 +68,69 @@ static void configure(const char *window)
 /* One pam_authenticate through svc as sshd would start it: the key in the
  * PAM environment (NULL: none), the remote host set; *log gets what was
  * logged. */
-static int login(const char *svc, const char *authinfo, struct script *s,
-                 char **log)
+/* What the module logs (pam_wrapper's stderr) from capture_begin to
+ * capture_end, shown again for the driver's log check. */
+struct capture {
+    char *path;
+    int saved;
+};
+
+static struct capture capture_begin(void)
 {
-    char *path = tu_printf("%s/stderr", tu_dir());
+    struct capture c = {tu_printf("%s/stderr", tu_dir()), -1};
     fflush(stderr);
-    int saved = dup(2);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
+    c.saved = dup(2);
+    int fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(c.saved >= 0 && fd >= 0);
     assert_int_equal(dup2(fd, 2), 2);
     close(fd);
+    return c;
+}
 
-    struct pam_conv conv = {pu_converse, s};
-    pam_handle_t *pamh = NULL;
-    int rc = pam_start(svc, "alice", &conv, &pamh);
+static char *capture_end(struct capture *c)
+{
+    fflush(stderr);
+    dup2(c->saved, 2);
+    close(c->saved);
+    FILE *f = fopen(c->path, "r");
+    assert_non_null(f);
+    size_t cap = 1 << 16;
+    char *log = calloc(1, cap);
+    size_t n = fread(log, 1, cap - 1, f);
+    log[n] = '\0';
+    fclose(f);
+    fputs(log, stderr);
+    free(c->path);
+    return log;
+}
+
+/* pam_start as user through svc, with the remote host and the key (NULL:
+ * none) sshd would set, and pam_authenticate. */
+static int start(const char *svc, const char *user, const char *authinfo,
+                 struct pam_conv *conv, pam_handle_t **pamh)
+{
+    int rc = pam_start(svc, user, conv, pamh);
     if (rc == PAM_SUCCESS)
-        rc = pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+        rc = pam_set_item(*pamh, PAM_RHOST, "192.0.2.7");
     if (rc == PAM_SUCCESS && authinfo != NULL) {
         char *env = tu_printf("SSH_AUTH_INFO_0=%s\n", authinfo);
-        rc = pam_putenv(pamh, env);
+        rc = pam_putenv(*pamh, env);
         free(env);
     }
     if (rc == PAM_SUCCESS)
-        rc = pam_authenticate(pamh, 0);
-    pam_end(pamh, rc);
+        rc = pam_authenticate(*pamh, 0);
+    return rc;
+}
 
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t cap = 1 << 16;
-    *log = calloc(1, cap);
-    size_t n = fread(*log, 1, cap - 1, f);
-    (*log)[n] = '\0';
-    fclose(f);
-    fputs(*log, stderr);
-    free(path);
+static int login(const char *svc, const char *authinfo, struct script *s,
+                 char **log)
+{
+    struct capture c = capture_begin();
+    struct pam_conv conv = {pu_converse, s};
+    pam_handle_t *pamh = NULL;
+    int rc = start(svc, "alice", authinfo, &conv, &pamh);
+    pam_end(pamh, rc);
+    *log = capture_end(&c);
     return rc;
 }
 
@@ -270,6 +297,217 @@ static void unsafe_store_asks_the_phone_and_is_logged(void **state)
     free(keys);
 }
 
+/* ---- session_reuse */
+
+static unsigned long audit_session(void)
+{
+    unsigned long sid = 0;
+    assert_true(hb_audit_session(&sid));
+    return sid;
+}
+
+/* Sets this process's login uid, which starts a new audit session (root
+ * may, with CAP_AUDIT_CONTROL): pam_loginuid skips the write, and makes no
+ * new session, when the uid is already the user's. */
+static void set_login_uid(const char *uid)
+{
+    FILE *f = fopen("/proc/self/loginuid", "w");
+    assert_non_null(f);
+    fputs(uid, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* An approved login through svc whose session stays open: *pamh for
+ * pam_close_session; *log what was logged. */
+static void approved_session(const char *svc, pam_handle_t **pamh,
+                             struct script *s, char **log)
+{
+    set_login_uid("0");
+    struct capture c = capture_begin();
+    static struct pam_conv conv;
+    conv.conv = pu_converse;
+    conv.appdata_ptr = s;
+    int rc = start(svc, "alice", NULL, &conv, pamh);
+    int open_rc = rc == PAM_SUCCESS ? pam_open_session(*pamh, 0) : -1;
+    *log = capture_end(&c);
+    assert_int_equal(rc, PAM_SUCCESS);
+    assert_int_equal(s->prompts, 1);
+    assert_int_equal(open_rc, PAM_SUCCESS);
+}
+
+static void close_session(pam_handle_t *pamh, const char *logged)
+{
+    struct capture c = capture_begin();
+    int rc = pam_close_session(pamh, 0);
+    pam_end(pamh, PAM_SUCCESS);
+    char *log = capture_end(&c);
+    assert_int_equal(rc, PAM_SUCCESS);
+    if (logged != NULL && strstr(log, logged) == NULL)
+        fail_msg("expected '%s' in the log", logged);
+    free(log);
+}
+
+static int sudo_as(const char *user, struct script *s, char **log)
+{
+    struct capture c = capture_begin();
+    struct pam_conv conv = {pu_converse, s};
+    pam_handle_t *pamh = NULL;
+    int rc = start("sudo", user, NULL, &conv, &pamh);
+    pam_end(pamh, rc);
+    *log = capture_end(&c);
+    return rc;
+}
+
+static void sudo_in_the_approved_session_needs_no_phone(void **state)
+{
+    (void)state;
+    configure(NULL);
+    char *extra = tu_printf("map_file = %s\nreuse_dir = %s\ndebug = yes\n"
+                            "session_reuse = 1h\n",
+                            map, store);
+    free(tu_conf_at(pu_module_conf(), extra));
+    free(extra);
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    pam_handle_t *pamh = NULL;
+    char *log = NULL;
+    unsigned long before = 0;
+    hb_audit_session(&before);
+    approved_session("haobtc-session", &pamh, &s, &log);
+    unsigned long sid = audit_session();
+    assert_int_not_equal(sid, before);
+    char *kept = tu_printf("audit session %lu of alice: sudo and su reuse the "
+                           "approval of uuid 5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60 "
+                           "for 3600 s",
+                           sid);
+    assert_non_null(strstr(log, kept));
+    free(kept);
+    free(log);
+
+    struct script again = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("alice", &again, &log), PAM_SUCCESS);
+    assert_int_equal(again.prompts, 0);
+    char *reused = tu_printf("haobtc login for alice from 192.0.2.7: uuid "
+                             "5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60, reusing the "
+                             "approval of alice's audit session %lu, ",
+                             sid);
+    assert_non_null(strstr(log, reused));
+    assert_null(strstr(log, "debug: helper "));
+    free(reused);
+    free(log);
+
+    /* Another target the identity does not map to: the phone. */
+    struct script bob = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("bob", &bob, &log), PAM_CONV_ERR);
+    assert_int_equal(bob.prompts, 1);
+    assert_non_null(strstr(log, "the approval's identity does not map to "
+                                "this account"));
+    free(log);
+    pu_release(&bob);
+
+    /* The session's end ends it. */
+    char *closed = tu_printf("audit session %lu of alice closed: its approval "
+                             "is no longer reused",
+                             sid);
+    close_session(pamh, closed);
+    free(closed);
+    struct script after = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("alice", &after, &log), PAM_CONV_ERR);
+    assert_int_equal(after.prompts, 1);
+    free(log);
+    pu_release(&after);
+    pu_release(&again);
+    pu_release(&s);
+}
+
+static void sudo_in_another_session_asks_the_phone(void **state)
+{
+    (void)state;
+    char *extra = tu_printf("map_file = %s\nreuse_dir = %s\ndebug = yes\n"
+                            "session_reuse = 1h\n",
+                            map, store);
+    free(tu_conf_at(pu_module_conf(), extra));
+    free(extra);
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    pam_handle_t *pamh = NULL;
+    char *log = NULL;
+    approved_session("haobtc-session", &pamh, &s, &log);
+    free(log);
+    /* A new audit session for this process, as another login makes. */
+    set_login_uid("1001");
+    char *other = tu_printf("no reuse in audit session %lu: no approval "
+                            "recorded for audit session %lu",
+                            audit_session(), audit_session());
+    struct script again = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("alice", &again, &log), PAM_CONV_ERR);
+    assert_int_equal(again.prompts, 1);
+    assert_non_null(strstr(log, other));
+    free(other);
+    free(log);
+    pam_end(pamh, PAM_SUCCESS);
+    pu_release(&again);
+    pu_release(&s);
+}
+
+/* su keeps its caller's audit session: an approval there is not one for
+ * the session. */
+static void su_session_is_not_kept(void **state)
+{
+    (void)state;
+    char *extra = tu_printf("map_file = %s\nreuse_dir = %s\ndebug = yes\n"
+                            "session_reuse = 1h\n",
+                            map, store);
+    free(tu_conf_at(pu_module_conf(), extra));
+    free(extra);
+    unsigned long sid = audit_session();
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    pam_handle_t *pamh = NULL;
+    char *log = NULL;
+    struct capture c = capture_begin();
+    struct pam_conv conv = {pu_converse, &s};
+    int rc = start("su", "alice", NULL, &conv, &pamh);
+    int open_rc = rc == PAM_SUCCESS ? pam_open_session(pamh, 0) : -1;
+    pam_end(pamh, PAM_SUCCESS);
+    log = capture_end(&c);
+    assert_int_equal(rc, PAM_SUCCESS);
+    assert_int_equal(open_rc, PAM_SUCCESS);
+    char *not_kept = tu_printf("session: audit session %lu was not opened "
+                               "by this login",
+                               sid);
+    assert_non_null(strstr(log, not_kept));
+    free(not_kept);
+    free(log);
+    struct script again = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("alice", &again, &log), PAM_CONV_ERR);
+    assert_int_equal(again.prompts, 1);
+    free(log);
+    pu_release(&again);
+    pu_release(&s);
+}
+
+static void session_window_ends(void **state)
+{
+    (void)state;
+    char *extra = tu_printf("map_file = %s\nreuse_dir = %s\ndebug = yes\n"
+                            "session_reuse = 1s\n",
+                            map, store);
+    free(tu_conf_at(pu_module_conf(), extra));
+    free(extra);
+    struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
+    pam_handle_t *pamh = NULL;
+    char *log = NULL;
+    approved_session("haobtc-session", &pamh, &s, &log);
+    free(log);
+    sleep(2);
+    struct script again = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_as("alice", &again, &log), PAM_CONV_ERR);
+    assert_int_equal(again.prompts, 1);
+    assert_non_null(strstr(log, "the approval's window has passed"));
+    free(log);
+    pam_end(pamh, PAM_SUCCESS);
+    pu_release(&again);
+    pu_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +528,12 @@ int main(void)
                                         done),
         cmocka_unit_test_setup_teardown(
             unsafe_store_asks_the_phone_and_is_logged, fresh, done),
+        cmocka_unit_test_setup_teardown(
+            sudo_in_the_approved_session_needs_no_phone, fresh, done),
+        cmocka_unit_test_setup_teardown(sudo_in_another_session_asks_the_phone,
+                                        fresh, done),
+        cmocka_unit_test_setup_teardown(su_session_is_not_kept, fresh, done),
+        cmocka_unit_test_setup_teardown(session_window_ends, fresh, done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
