@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# reuse_for_key end to end with Debian's OpenSSH: sshd asks a public key,
-# then keyboard-interactive (the module), on a loopback port in a private
-# mount namespace. A second ssh with the same key within the window logs in
-# with no QR code and is logged with the key's fingerprint; another key,
-# the end of the window, a changed map line and haobtc-login reuse revoke
-# each bring the QR code back. Then the day's count: one login and four
-# SFTP connections with the same key, approvals needed without and with.
+# reuse_for_key and session_reuse end to end with Debian's OpenSSH and sudo:
+# sshd asks a public key, then keyboard-interactive (the module), on a
+# loopback port in a private mount namespace. A second ssh with the same
+# key within the window logs in with no QR code and is logged with the
+# key's fingerprint; another key, the end of the window, a changed map line
+# and haobtc-login reuse revoke each bring the QR code back. The day's
+# count: one login and four SFTP connections with the same key, approvals
+# needed without and with. Last, sudo inside the approved ssh session (the
+# module after pam_loginuid in sshd's session stack) needs no phone, and
+# sudo in another session does.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 HB_SRC=${HB_SRC:-$(cd "$here/.." && pwd)}
@@ -168,6 +171,66 @@ if [ "$off-$on" = 5-1 ]; then
     ok "reuse_day_approvals (ssh login, 5 sudo, SFTP with 4 connections: before $((off + 5)), with reuse_for_key $((on + 5)); ssh side measured $off and $on)"
 else
     not_ok reuse_day_counts_are_five_and_one "measured $off and $on"
+fi
+
+# session_reuse: the module on sshd's session stack after pam_loginuid; sudo
+# inside the approved ssh session needs no phone, five times over; sudo in
+# a second session (a key reuse, no approval of its own) and in a terminal
+# with no audit session asks the phone.
+e2e_pam_service sudo
+e2e_sudoers || { not_ok reuse_sudoers; exit 1; }
+sed -i 's/^\(session *required *pam_loginuid.so\)$/\1\nsession optional pam_haobtc.so/' /etc/pam.d/sshd
+check reuse_sshd_session_line_after_pam_loginuid grep -A1 -x 'session *required *pam_loginuid.so' /etc/pam.d/sshd
+"$HB_BUILD/tests/haobtc-login" reuse revoke --all >/dev/null
+conf reuse_for_key=1h session_reuse=1h
+# ssh_sudo NAME CMD: alice with key a and a terminal runs CMD; everything
+# shows on NAME's screen.
+ssh_sudo() {
+    e2e_term "$1" - ssh -F /dev/null -p "$SSH_PORT" -t \
+        -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$E2E_DIR/known_hosts" \
+        -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i "$keys/a" \
+        -o PreferredAuthentications=publickey,keyboard-interactive \
+        alice@127.0.0.1 "$2"
+}
+five_sudos_without_the_phone() {
+    e2e_wait_end s1 30 && [ "$(e2e_exit_status s1)" = 0 ] &&
+        [ "$(e2e_scrollback s1 | grep -c 'press Enter')" = 1 ] &&
+        [ "$(e2e_scrollback s1 | tr -d '\r' | grep -cx root)" = 5 ] || { e2e_show s1; return 1; }
+}
+ssh_sudo s1 'for i in 1 2 3 4 5; do sudo -k; sudo id -un; done'
+if approve s1; then
+    check reuse_sudo_in_the_approved_session_needs_no_phone five_sudos_without_the_phone
+    check reuse_session_opened_is_logged syslog_has "of alice: sudo and su reuse the approval of uuid $ALICE_UUID for "
+    check reuse_sudo_reuse_is_logged syslog_has "reusing the approval of alice's audit session "
+    check reuse_session_close_is_logged syslog_has "closed: its approval is no longer reused"
+else
+    e2e_show s1
+    not_ok reuse_session_login_shows_the_qr_code
+fi
+sudo_asks_the_phone() { # NAME: after the login (none shown), sudo's QR
+    e2e_wait_text "$1" 'Sign in with haobtc to log in as alice on' 20 &&
+        e2e_wait_text "$1" '^https://[^ ]+/s/[^ ]+$' 5 || { e2e_show "$1"; return 1; }
+    kill "$(e2e_pid "$1")" 2>/dev/null
+    e2e_wait_end "$1" 10
+}
+# The key's approval is still fresh: this login is a reuse, and its
+# session has no approval of its own.
+ssh_sudo s2 'sudo -k; sudo id -un'
+check reuse_sudo_in_another_session_asks_the_phone sudo_asks_the_phone s2
+e2e_as_user s3 alice 'cat /proc/self/sessionid; sudo -k; sudo id -un'
+e2e_wait_text s3 'Sign in with haobtc' 20
+if [ "$(head -n1 "$E2E_DIR/s3.out")" = 4294967295 ]; then
+    check reuse_sudo_without_an_audit_session_asks_the_phone sudo_asks_the_phone s3
+else
+    check reuse_sudo_in_the_test_runners_session_asks_the_phone sudo_asks_the_phone s3
+fi
+
+# The day with both: the login's one approval, then sudo and SFTP reuse it.
+sudo_approvals=$(($(e2e_scrollback s1 | grep -c 'press Enter') - 1))
+if [ "$on" = 1 ] && [ "$sudo_approvals" = 0 ]; then
+    ok "reuse_day_approvals_with_session_reuse_too (ssh login, 5 sudo, SFTP with 4 connections: $((on + sudo_approvals)))"
+else
+    not_ok reuse_day_approvals_with_session_reuse_too "ssh side $on, sudo $sudo_approvals"
 fi
 
 if ! finish; then
