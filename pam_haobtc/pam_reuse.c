@@ -147,7 +147,7 @@ static enum hb_status reuse_session(pam_handle_t *pamh,
     struct hb_error why = {0};
     time_t now = time(NULL);
     enum hb_status status =
-        hb_reuse_session_find(cfg, user, sid, now, &rec, &why);
+        hb_reuse_session_find(cfg, user, getuid(), sid, now, &rec, &why);
     if (status == HB_ERR_CONFIG)
         hb_pam_log(pamh, LOG_WARNING,
                    "no reuse for %s in audit session %lu, asking for "

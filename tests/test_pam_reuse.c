@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pamutil.h"
@@ -347,15 +348,46 @@ static void close_session(pam_handle_t *pamh, const char *logged)
     free(log);
 }
 
-static int sudo_as(const char *user, struct script *s, char **log)
+/* One sudo login as user, by a process whose real uid is caller (its
+ * effective one root), as sudo's is; in a child, so the test keeps its
+ * own uids. */
+static int sudo_by(uid_t caller, const char *user, struct script *s, char **log)
 {
     struct capture c = capture_begin();
-    struct pam_conv conv = {pu_converse, s};
-    pam_handle_t *pamh = NULL;
-    int rc = start("sudo", user, NULL, &conv, &pamh);
-    pam_end(pamh, rc);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        int out[2] = {-1, 0};
+        if (setresuid(caller, 0, 0) == 0) {
+            struct pam_conv conv = {pu_converse, s};
+            pam_handle_t *pamh = NULL;
+            out[0] = start("sudo", user, NULL, &conv, &pamh);
+            pam_end(pamh, out[0]);
+            out[1] = s->prompts;
+        }
+        fflush(stderr);
+        _exit(write(fds[1], out, sizeof(out)) == sizeof(out) ? 0 : 1);
+    }
+    close(fds[1]);
+    int in[2] = {-2, -1};
+    ssize_t got = read(fds[0], in, sizeof(in));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
     *log = capture_end(&c);
-    return rc;
+    assert_int_equal(got, sizeof(in));
+    s->prompts = in[1];
+    return in[0];
+}
+
+/* alice (uid 1001 in tests/data/passwd) runs sudo as herself, or sudo
+ * asks for user as alice's process. */
+static int sudo_as(const char *user, struct script *s, char **log)
+{
+    return sudo_by(1001, user, s, log);
 }
 
 static void sudo_in_the_approved_session_needs_no_phone(void **state)
@@ -403,6 +435,16 @@ static void sudo_in_the_approved_session_needs_no_phone(void **state)
                                 "this account"));
     free(log);
     pu_release(&bob);
+
+    /* Another account's process in the session (bob's, uid 1002), even
+     * for alice: the phone. */
+    struct script other = {.kind = ANSWER_FAIL};
+    assert_int_equal(sudo_by(1002, "alice", &other, &log), PAM_CONV_ERR);
+    assert_int_equal(other.prompts, 1);
+    assert_non_null(strstr(log, "the caller (uid 1002) is not the session's "
+                                "user alice"));
+    free(log);
+    pu_release(&other);
 
     /* The session's end ends it. */
     char *closed = tu_printf("audit session %lu of alice closed: its approval "

@@ -16,6 +16,8 @@
 #include "testutil.h"
 
 #define UUID "5f1c2a9e0b7d4c3a8e6f1d2c3b4a5968"
+/* alice's uid in tests/data/passwd (nss_wrapper). */
+#define ALICE 1001
 
 static char *store;
 static struct hb_config cfg;
@@ -133,29 +135,40 @@ static void session_record_is_for_its_session_window_and_target(void **state)
     struct hb_approval a = approval(now);
     assert_int_equal(hb_reuse_session_open(&cfg, "alice", &a, 1000, now, &err),
                      HB_OK);
-    assert_int_equal(hb_reuse_session_find(&cfg, "alice", 1000, now, &r, &err),
-                     HB_OK);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1000, now, &r, &err),
+        HB_OK);
     assert_string_equal(r.bound, "session:1000");
     assert_int_equal(r.expires, (long long)now + 3600);
-    assert_int_equal(hb_reuse_session_find(&cfg, "alice", 1001, now, &r, &err),
-                     HB_ERR_DENIED);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1001, now, &r, &err),
+        HB_ERR_DENIED);
     assert_string_equal(err.msg, "no approval recorded for audit session 1001");
     assert_int_equal(
-        hb_reuse_session_find(&cfg, "alice", 1000, now + 3600, &r, &err),
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1000, now + 3600, &r, &err),
         HB_ERR_DENIED);
     assert_string_equal(err.msg, "the approval's window has passed");
-    assert_int_equal(hb_reuse_session_find(&cfg, "bob", 1000, now, &r, &err),
-                     HB_ERR_DENIED);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "bob", ALICE, 1000, now, &r, &err),
+        HB_ERR_DENIED);
     assert_non_null(strstr(err.msg, "does not map to this account"));
+    /* Another account's process in the session. */
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", 1002, 1000, now, &r, &err),
+        HB_ERR_DENIED);
+    assert_string_equal(
+        err.msg, "the caller (uid 1002) is not the session's user alice");
     cfg.session_reuse = 0;
-    assert_int_equal(hb_reuse_session_find(&cfg, "alice", 1000, now, &r, &err),
-                     HB_ERR_DENIED);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1000, now, &r, &err),
+        HB_ERR_DENIED);
     cfg.session_reuse = 3600;
     bool found = false;
     assert_int_equal(hb_reuse_session_close(&cfg, 1000, &found, &err), HB_OK);
     assert_true(found);
-    assert_int_equal(hb_reuse_session_find(&cfg, "alice", 1000, now, &r, &err),
-                     HB_ERR_DENIED);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1000, now, &r, &err),
+        HB_ERR_DENIED);
     assert_int_equal(hb_reuse_session_close(&cfg, 1000, &found, &err), HB_OK);
     assert_false(found);
 }
@@ -173,8 +186,9 @@ static void malformed_binding_is_refused(void **state)
         tu_printf("sed -i 's/session:1000/session:10x0/' '%s/keys'", store);
     assert_int_equal(system(cmd), 0);
     free(cmd);
-    assert_int_equal(hb_reuse_session_find(&cfg, "alice", 1000, now, &r, &err),
-                     HB_ERR_CONFIG);
+    assert_int_equal(
+        hb_reuse_session_find(&cfg, "alice", ALICE, 1000, now, &r, &err),
+        HB_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "line 1 is malformed"));
 }
 

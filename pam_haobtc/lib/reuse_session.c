@@ -4,6 +4,7 @@
 #include "autoconf.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,9 +147,19 @@ enum hb_status hb_reuse_session_open(const struct hb_config *cfg,
     return hb_reuse_add(cfg->reuse_dir, &rec, now, err);
 }
 
+/* Whether name's uid is uid. */
+static bool is_uid_of(const char *name, uid_t uid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    return getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
+           res->pw_uid == uid;
+}
+
 enum hb_status hb_reuse_session_find(const struct hb_config *cfg,
-                                     const char *pam_user, unsigned long sid,
-                                     time_t now, struct hb_reuse_record *found,
+                                     const char *pam_user, uid_t caller,
+                                     unsigned long sid, time_t now,
+                                     struct hb_reuse_record *found,
                                      struct hb_error *err)
 {
     memset(found, 0, sizeof(*found));
@@ -174,6 +185,12 @@ enum hb_status hb_reuse_session_find(const struct hb_config *cfg,
              (long long)now - hit->approved >= cfg->session_reuse ||
              (long long)now >= hit->expires)
         hb_fail(err, status, "the approval's window has passed");
+    /* Another account's process in the session (one the user started with
+     * sudo -u, say) is not the person who approved. */
+    else if (!is_uid_of(hit->user, caller))
+        hb_fail(err, status,
+                "the caller (uid %lu) is not the session's user %s",
+                (unsigned long)caller, hit->user);
     else
         status = HB_OK;
     if (status == HB_OK)

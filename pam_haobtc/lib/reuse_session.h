@@ -52,12 +52,14 @@ enum hb_status hb_reuse_session_open(const struct hb_config *cfg,
                                      const struct hb_approval *a,
                                      unsigned long sid, time_t now,
                                      struct hb_error *err);
-/* The record of audit session sid from this boot, within the window, whose
- * identity the map gives pam_user: HB_OK with it in found; HB_ERR_DENIED
- * with the reason; HB_ERR_CONFIG for an unsafe store. */
+/* The record of audit session sid from this boot, within the window, for
+ * a caller (the real uid of su or sudo) who is the session's own user, and
+ * whose identity the map gives pam_user: HB_OK with it in found;
+ * HB_ERR_DENIED with the reason; HB_ERR_CONFIG for an unsafe store. */
 enum hb_status hb_reuse_session_find(const struct hb_config *cfg,
-                                     const char *pam_user, unsigned long sid,
-                                     time_t now, struct hb_reuse_record *found,
+                                     const char *pam_user, uid_t caller,
+                                     unsigned long sid, time_t now,
+                                     struct hb_reuse_record *found,
                                      struct hb_error *err);
 /* Removes the record of audit session sid; *found whether there was one. */
 enum hb_status hb_reuse_session_close(const struct hb_config *cfg,
