@@ -544,7 +544,7 @@ static void not_root_is_refused(void **state)
     hb_config_free(&cfg);
 }
 
-static void reuse_for_key_takes_a_duration_up_to_12h(void **state)
+static void reuse_keys_take_a_duration_up_to_12h(void **state)
 {
     (void)state;
     struct hb_config cfg;
@@ -571,6 +571,13 @@ static void reuse_for_key_takes_a_duration_up_to_12h(void **state)
     assert_int_equal(hb_config_set(&cfg, "reuse_for_key", "-1", false, &err),
                      HB_ERR_CONFIG);
     assert_int_equal(cfg.reuse_for_key, 12 * 3600);
+    /* session_reuse takes the same times. */
+    assert_int_equal(cfg.session_reuse, 0);
+    assert_int_equal(hb_config_set(&cfg, "session_reuse", "8h", false, &err),
+                     HB_OK);
+    assert_int_equal(cfg.session_reuse, 8 * 3600);
+    assert_int_equal(hb_config_set(&cfg, "session_reuse", "13h", false, &err),
+                     HB_ERR_CONFIG);
     hb_config_free(&cfg);
 }
 
@@ -608,7 +615,7 @@ int main(void)
                                         drop_store),
         cmocka_unit_test_setup_teardown(not_root_is_refused, fresh_store,
                                         drop_store),
-        cmocka_unit_test(reuse_for_key_takes_a_duration_up_to_12h),
+        cmocka_unit_test(reuse_keys_take_a_duration_up_to_12h),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
