@@ -69,6 +69,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                  cfg.relay_url != NULL ? cfg.relay_url : "none",
                  (long)cfg.timeout);
 
+    /* reuse_for_key and session_reuse: an approval bound to this SSH key
+     * or this audit session, within its window, needs no second one. */
+    status = hb_pam_reuse(pamh, &cfg, user, from, &err);
+    if (status == HB_OK)
+        goto done;
+
     /* Everything that reaches the network runs in the helper, away from
      * this process's environment, descriptors and memory. */
     status = hb_helper_start(&helper, time(NULL) + cfg.timeout, true, &err);
@@ -115,8 +121,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         hb_pam_debug(pamh, &cfg, "mapped to %s by same_name", user);
 
     status = hb_pam_export(pamh, &profile, &err);
-    if (status == HB_OK)
+    if (status == HB_OK) {
         hb_pam_log_success(pamh, user, from, &profile);
+        hb_pam_reuse_keep(pamh, &cfg, user, &profile, map_line);
+    }
 
 done:
     /* Really down: the way in is an administrator's one-time code, never
@@ -147,6 +155,22 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 {
     (void)pamh, (void)flags, (void)argc, (void)argv;
     return PAM_SUCCESS;
+}
+
+/* session_reuse: after pam_loginuid, records that this audit session was
+ * opened after an approval (pam_reuse.c); otherwise nothing to do. */
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+                                   const char **argv)
+{
+    (void)flags;
+    return hb_pam_session_open(pamh, argc, argv);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+                                    const char **argv)
+{
+    (void)flags;
+    return hb_pam_session_close(pamh, argc, argv);
 }
 
 /* Account policy (expiry, locks) belongs to pam_unix and friends; this

@@ -77,6 +77,22 @@ void hb_pam_log_success(pam_handle_t *pamh, const char *user, const char *from,
 enum hb_status hb_pam_export(pam_handle_t *pamh,
                              const struct hb_profile *profile,
                              struct hb_error *err);
+/* reuse_for_key and session_reuse (pam_reuse.c): HB_OK, logged and
+ * exported, when this login has a fresh approval to reuse (sshd: the same
+ * key; sudo and su: the audit session opened after one); anything else
+ * means the phone as usual. */
+enum hb_status hb_pam_reuse(pam_handle_t *pamh, const struct hb_config *cfg,
+                            const char *user, const char *from,
+                            struct hb_error *err);
+/* After an approval: keeps it for reuse_for_key, and for the session this
+ * login opens (session_reuse), when those apply. */
+void hb_pam_reuse_keep(pam_handle_t *pamh, const struct hb_config *cfg,
+                       const char *user, const struct hb_profile *profile,
+                       unsigned map_line);
+/* pam_sm_open_session and pam_sm_close_session: the audit session's
+ * record of the approval, made and removed. Never fail a session. */
+int hb_pam_session_open(pam_handle_t *pamh, int argc, const char **argv);
+int hb_pam_session_close(pam_handle_t *pamh, int argc, const char **argv);
 
 /* pam_audit.c: one audit record per login (audit.h). */
 struct hb_pam_attempt {

@@ -28,6 +28,40 @@ bool hb_parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
+bool hb_parse_duration(const char *s, long min, long max, long *out)
+{
+    size_t n = strlen(s);
+    long unit = 1;
+    char digits[24];
+    if (n == 0 || n >= sizeof(digits))
+        return false;
+    memcpy(digits, s, n + 1);
+    switch (digits[n - 1]) {
+    case 'd':
+        unit *= 24;
+        __attribute__((fallthrough));
+    case 'h':
+        unit *= 60;
+        __attribute__((fallthrough));
+    case 'm':
+        unit *= 60;
+        __attribute__((fallthrough));
+    case 's':
+        digits[n - 1] = '\0';
+        break;
+    default:
+        break;
+    }
+    long v = 0;
+    if (!hb_parse_long(digits, 0, max, &v) || v > max / unit)
+        return false;
+    v *= unit;
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
 char *hb_trim(char *s)
 {
     char *end = s + strlen(s);

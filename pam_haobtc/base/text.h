@@ -11,6 +11,9 @@
  * after it, no overflow. *out is left alone otherwise. */
 bool hb_parse_long(const char *s, long min, long max, long *out);
 
+/* "90m", "8h", "7d", "30s" or "3600" (seconds) within [min, max] seconds
+ * into *out; nothing else around it. */
+bool hb_parse_duration(const char *s, long min, long max, long *out);
 /* Skips leading blanks and cuts trailing blanks and line ends in place. */
 char *hb_trim(char *s);
 

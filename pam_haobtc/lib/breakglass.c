@@ -93,37 +93,7 @@ bool hb_breakglass_looks_like(const char *answer)
 
 bool hb_breakglass_parse_ttl(const char *s, long *out)
 {
-    size_t n = strlen(s);
-    long unit = 1;
-    char digits[24];
-    if (n == 0 || n >= sizeof(digits))
-        return false;
-    memcpy(digits, s, n + 1);
-    switch (digits[n - 1]) {
-    case 'd':
-        unit *= 24;
-        __attribute__((fallthrough));
-    case 'h':
-        unit *= 60;
-        __attribute__((fallthrough));
-    case 'm':
-        unit *= 60;
-        __attribute__((fallthrough));
-    case 's':
-        digits[n - 1] = '\0';
-        break;
-    default:
-        break;
-    }
-    long v = 0;
-    if (!hb_parse_long(digits, 1, HB_BG_TTL_MAX, &v) ||
-        v > HB_BG_TTL_MAX / unit)
-        return false;
-    v *= unit;
-    if (v < 60 || v > HB_BG_TTL_MAX)
-        return false;
-    *out = v;
-    return true;
+    return hb_parse_duration(s, 60, HB_BG_TTL_MAX, out);
 }
 
 static bool parse_ll(const char *s, long long *out)

@@ -28,6 +28,7 @@ void hb_config_free(struct hb_config *cfg)
         &cfg->client_secret_file, &cfg->redirect_uri, &cfg->relay_url,
         &cfg->map_file,           &cfg->ca_file,      &cfg->proxy,
         &cfg->breakglass_file,    &cfg->services,     &cfg->groups,
+        &cfg->reuse_dir,
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
@@ -103,7 +104,14 @@ static enum hb_status bad_value(const char *key, const char *value,
 /* Every key but client_secret, which has rules of its own: one table, so
  * that a new key is one line and the man page can be checked against it
  * (hb_config_key_name). */
-enum key_kind { KEY_STRING, KEY_CHOICE, KEY_BOOL, KEY_SECONDS, KEY_SCOPE };
+enum key_kind {
+    KEY_STRING,
+    KEY_CHOICE,
+    KEY_BOOL,
+    KEY_SECONDS,
+    KEY_SCOPE,
+    KEY_DURATION
+};
 
 struct key {
     const char *name;
@@ -111,7 +119,7 @@ struct key {
     size_t offset;               /* of the field in struct hb_config */
     bool (*valid)(const char *); /* KEY_STRING, may be NULL */
     const char *const *words;    /* KEY_CHOICE: the field gets the index */
-    long min, max;               /* KEY_SECONDS; KEY_SCOPE: the list */
+    long min, max; /* KEY_SECONDS, KEY_DURATION; KEY_SCOPE: the list */
     /* The value when the key is not set, as it would be written (NULL:
      * none, or one made from other keys, as the doc says); the man page
      * shows the same text (every_key_is_in_the_man_page). */
@@ -161,7 +169,16 @@ static const char *const langs[] = {"auto", "en", "zh_CN", NULL};
 #name, KEY_SCOPE, AT(name), NULL, NULL, list, 0, NULL, expected, doc   \
     }
 
+/* A time with a unit (hb_parse_duration), in seconds in the field. */
+#define DURATION(name, min, max, dflt, expected, doc)                          \
+    {                                                                          \
+#name, KEY_DURATION, AT(name), NULL, NULL, min, max, dflt, expected,   \
+            doc                                                                \
+    }
+
 static const char yes_or_no[] = N_("yes or no");
+static const char reuse_time[] =
+    N_("a time such as 30m or 8h, from 0 (off) to 12h");
 static const char endpoint[] = N_("a path starting with / or an https:// URL");
 
 static const struct key keys[] = {
@@ -186,6 +203,9 @@ static const struct key keys[] = {
     STRING(breakglass_file, is_absolute_path, HB_DEFAULT_BREAKGLASS,
            N_("an absolute path"),
            N_("one-time codes for when haobtc is unreachable")),
+    STRING(reuse_dir, is_absolute_path, HB_DEFAULT_REUSE_DIR,
+           N_("an absolute path"),
+           N_("the root-only store of approvals kept for reuse")),
     STRING(ca_file, is_absolute_path, NULL, N_("an absolute path"),
            N_("the CA for the provider and the relay (else the system's)")),
     STRING(proxy, NULL, NULL, N_("a proxy URL"),
@@ -219,6 +239,10 @@ static const struct key keys[] = {
             N_("the whole login's deadline")),
     SECONDS(http_timeout, 1, 300, "10", N_("seconds from 1 to 300"),
             N_("the limit of each request to haobtc or the relay")),
+    DURATION(reuse_for_key, 0, HB_REUSE_MAX_SECONDS, "0", reuse_time,
+             N_("an sshd approval serves the same key again for this long")),
+    DURATION(session_reuse, 0, HB_REUSE_MAX_SECONDS, "0", reuse_time,
+             N_("sudo and su in an approved login session need no phone")),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -234,13 +258,14 @@ bool hb_config_key_info(size_t i, struct hb_config_key *info)
     if (i == 0) {
         *info = (struct hb_config_key){
             "client_secret", NULL, N_("a non-empty secret"),
-            N_("the client secret itself (only in a root-only file)")};
+            N_("the client secret itself (only in a root-only file)"), false};
         return true;
     }
     if (i - 1 >= N_KEYS)
         return false;
     const struct key *k = &keys[i - 1];
-    *info = (struct hb_config_key){k->name, k->dflt, k->expected, k->doc};
+    *info = (struct hb_config_key){k->name, k->dflt, k->expected, k->doc,
+                                   k->valid == is_endpoint};
     return true;
 }
 
@@ -298,6 +323,10 @@ static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
                            why);
         return set_string((char **)(void *)field, value, err);
     }
+    case KEY_DURATION:
+        if (hb_parse_duration(value, k->min, k->max, (long *)(void *)field))
+            return HB_OK;
+        break;
     }
     return bad_value(k->name, value, k->expected, err);
 }
@@ -342,6 +371,7 @@ bool hb_config_value(const struct hb_config *cfg, size_t i, char *out,
         memcpy(&yes, field, sizeof(yes));
         snprintf(out, size, "%s", yes ? "yes" : "no");
         return true;
+    case KEY_DURATION:
     case KEY_SECONDS:
         memcpy(&seconds, field, sizeof(seconds));
         snprintf(out, size, "%ld", seconds);

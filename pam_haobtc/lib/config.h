@@ -11,6 +11,9 @@
 #define HB_DEFAULT_CONF "/etc/security/pam_haobtc.conf"
 #define HB_DEFAULT_MAP "/etc/security/pam_haobtc.map"
 #define HB_DEFAULT_BREAKGLASS "/etc/security/pam_haobtc.breakglass"
+#define HB_DEFAULT_REUSE_DIR "/var/lib/pam_haobtc"
+/* The longest reuse_for_key: a working day, not a standing pass. */
+#define HB_REUSE_MAX_SECONDS (12 * 3600)
 
 enum hb_mode { HB_MODE_AUTO, HB_MODE_PASTE, HB_MODE_POLL };
 enum hb_qr { HB_QR_UTF8, HB_QR_ASCII, HB_QR_OFF };
@@ -67,6 +70,14 @@ struct hb_config {
      * to the relay; read from fleet_key_file, wiped by hb_config_free(). */
     char *fleet_key_file;
     char *fleet_key;
+    /* Seconds an sshd approval stays good for the same local user and the
+     * same SSH key (reuse.h); 0, the default, is off. */
+    long reuse_for_key;
+    /* Seconds an approval at login stays good for sudo and su within the
+     * audit session opened after it (reuse_session.h); 0 is off. */
+    long session_reuse;
+    /* Where the root-only reuse records live. */
+    char *reuse_dir;
 };
 
 /* Loads the file named by conf= (or the default), then the module arguments
@@ -96,6 +107,7 @@ struct hb_config_key {
     const char *dflt; /* as written in the file; NULL: none, or made */
     const char *expected;
     const char *doc; /* one line */
+    bool on_site;    /* dflt is a path joined to site_url */
 };
 bool hb_config_key_info(size_t i, struct hb_config_key *info);
 /* The i-th key's value in cfg as it would be written in the file; false

@@ -5,8 +5,8 @@
 so=$HB_BUILD/pam_haobtc/.libs/pam_haobtc.so
 got=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ')
 check module_exports_only_pam_sm_functions \
-    [ "$got" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]
-[ "$got" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ] || echo "exports: $got"
+    [ "$got" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]
+[ "$got" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ] || echo "exports: $got"
 
 # Everything the module pulls into sshd, su or sudo, directly or not.
 loaded=$(ldd "$so" | awk '{print $1}' | tr '\n' ' ')

@@ -177,7 +177,7 @@ for key in $(grep -o '^[a-z_]*' "$dir/keys.out"); do
     grep -qE "^\.BR? (.*[ \"])?$key([ \"]|\$)" "$HB_SRC/doc/pam_haobtc.conf.5" || unlisted="$unlisted $key"
 done
 check keys_lists_only_keys_of_the_man_page test "$unlisted" = ""
-check keys_lists_all_28_keys [ "$(grep -cE '^[a-z_]+ (= |\()' "$dir/keys.out")" = 28 ]
+check keys_lists_all_31_keys [ "$(grep -cE '^[a-z_]+ (= |\()' "$dir/keys.out")" = 31 ]
 check keys_refuses_an_argument sh -c '! "$1" keys extra 2>/dev/null' sh "$HB_LOGIN"
 if zh=$(hb_zh_locale); then
     LOCPATH=$zh LC_ALL=zh_CN.UTF-8 "$HB_LOGIN" keys >"$dir/keys_zh.out" 2>&1

@@ -321,8 +321,8 @@ pam_variant broken "sshd=auth sufficient $mod|auth required pam_permit.so|sessio
 run_check pam_broken --pam-dir "$t/pam-broken" --skip network,map,sshd
 expect pam_refusal_gets_in pam_broken FAIL 'pam sshd' \
     'a refused or failed haobtc login gets in without a password'
-expect pam_session_line_fails_every_session pam_broken FAIL 'pam sshd' \
-    'every session fails: pam_haobtc.so has no session part'
+expect pam_session_line_without_session_reuse_does_nothing pam_broken warn 'pam sshd' \
+    'session .*line 3: required .*pam_haobtc.so.* does nothing: session_reuse is off.*Fix: set session_reuse'
 expect pam_bad_module_argument pam_broken FAIL 'pam sudo' 'module argument colour: unknown key'
 expect pam_secret_in_arguments pam_broken FAIL 'pam sudo-i' 'client_secret is refused in module arguments'
 expect pam_include_missing pam_broken FAIL 'pam su' \
@@ -681,6 +681,39 @@ fi
 sshd_variant password 'PasswordAuthentication yes' 'AuthenticationMethods any'
 run_check sshd_password --sshd-config "$t/ssh/password.sshd_config" --skip network,map
 expect sshd_password_authentication sshd_password warn 'sshd methods' 'PasswordAuthentication yes'
+
+# reuse_for_key needs a key proven before keyboard-interactive in every
+# list, and no user's ~/.pam_environment read before the module.
+check reuse_for_key_off_says_nothing sh -c "! grep -q reuse_for_key '$t/green.out'"
+variant reuse reuse_for_key=8h
+run_check reuse_kbd_only -c "$t/reuse.conf" --skip network,map
+expect reuse_for_key_needs_a_key_first reuse_kbd_only FAIL reuse_for_key \
+    'AuthenticationMethods keyboard-interactive does not prove a public key before keyboard-interactive in every list.*Fix: set AuthenticationMethods publickey,keyboard-interactive'
+sshd_variant keyfirst 'PubkeyAuthentication yes' 'AuthenticationMethods publickey,keyboard-interactive'
+run_check reuse_key_first -c "$t/reuse.conf" --sshd-config "$t/ssh/keyfirst.sshd_config" --skip network,map
+expect reuse_for_key_with_the_key_first reuse_key_first ok reuse_for_key \
+    '^AuthenticationMethods publickey,keyboard-interactive: a public key is proven before haobtc'
+check reuse_for_key_with_the_key_first_fails_nothing grep -qx 0 "$t/reuse_key_first.rc"
+sshd_variant kbdfirst 'PubkeyAuthentication yes' \
+    'AuthenticationMethods publickey,keyboard-interactive keyboard-interactive,publickey'
+run_check reuse_kbd_first -c "$t/reuse.conf" --sshd-config "$t/ssh/kbdfirst.sshd_config" --skip network,map
+expect reuse_for_key_needs_the_key_first_in_every_list reuse_kbd_first FAIL reuse_for_key \
+    'publickey,keyboard-interactive keyboard-interactive,publickey does not prove'
+# session_reuse: the session line after pam_loginuid keeps the approval;
+# before it, there is no audit session of the login's own.
+variant session_reuse session_reuse=8h
+pam_variant sessions "sshd=auth sufficient $mod|@include common-auth|session required pam_loginuid.so|session optional $mod" \
+    "login=auth sufficient $mod|@include common-auth|session optional $mod|session required pam_loginuid.so"
+run_check session_lines -c "$t/session_reuse.conf" --pam-dir "$t/pam-sessions" --skip network,map,sshd
+expect session_line_after_pam_loginuid session_lines ok 'pam sshd' \
+    'session .*pam_haobtc.so.* keeps the login.s approval for sudo and su in its audit session'
+expect session_line_before_pam_loginuid session_lines warn 'pam login' \
+    'comes before pam_loginuid.so.*Fix: put the line after pam_loginuid.so'
+pam_variant userenv "sshd=auth required pam_env.so user_readenv=1|auth required $mod|@include common-auth"
+run_check reuse_userenv -c "$t/reuse.conf" --pam-dir "$t/pam-userenv" \
+    --sshd-config "$t/ssh/keyfirst.sshd_config" --skip network,map
+expect reuse_for_key_after_user_readenv reuse_userenv FAIL reuse_for_key \
+    "$t/pam-userenv/sshd line 1: pam_env.so with user_readenv=1 runs before pam_haobtc.so.*Fix: drop user_readenv=1"
 
 # --- the report in the administrator's language: under zh_CN.UTF-8 the
 # findings and fixes are Chinese; verdicts, topics and the tally stay as

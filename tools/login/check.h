@@ -68,6 +68,9 @@ bool check_policy_not_asked(struct check *c, const char *service, char *asked,
                             char *not_asked, size_t size);
 /* services= and groups= (check_scope.c), before the policies. */
 void check_scope(struct check *c);
+/* Within check_sshd, with sshd's AuthenticationMethods (NULL: unset):
+ * what reuse_for_key needs, when it is on (check_reuse.c). */
+void check_reuse(struct check *c, const char *methods);
 /* The end of check_pam: one line per PAM service in the PAM directory
  * with its policy (check_policy.c). */
 void check_policies(struct check *c);

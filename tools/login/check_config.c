@@ -81,7 +81,7 @@ static void settings_line(struct check *c)
             !hb_config_value(&c->cfg, i, value, sizeof(value)))
             continue;
         /* An endpoint's default is a path on site_url. */
-        bool same = k.dflt[0] == '/'
+        bool same = k.on_site
                         ? strncmp(value, c->cfg.site_url, site_len) == 0 &&
                               strcmp(value + site_len, k.dflt) == 0
                         : strcmp(value, k.dflt) == 0;

@@ -443,8 +443,45 @@ static void account_lines(struct check *c, const char *topic,
     pam_stack_free(&st);
 }
 
-/* session and password lines: the module has neither part, so libpam
- * gets PAM_MODULE_UNKNOWN from it there. */
+/* A session line: it records the audit session for session_reuse, which
+ * pam_loginuid must have opened before it. */
+static void session_line(struct check *c, const char *topic,
+                         const struct pam_stack *st, size_t i)
+{
+    char at[512];
+    where(c->t, &st->line[i], at, sizeof(at));
+    bool loginuid_before = false;
+    for (size_t k = 0; k < i; k++)
+        loginuid_before =
+            loginuid_before ||
+            strcmp(pam_module_name(&st->line[k]), "pam_loginuid.so") == 0;
+    if (!c->cfg_loaded || c->cfg.session_reuse <= 0)
+        check_say(c, CHECK_WARN, topic,
+                  hb_tr(c->t, "set session_reuse, or remove that session "
+                              "line"),
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"). */
+                  hb_tr(c->t, "session %s does nothing: session_reuse is "
+                              "off"),
+                  at);
+    else if (!loginuid_before)
+        check_say(c, CHECK_WARN, topic,
+                  hb_tr(c->t, "put the line after pam_loginuid.so"),
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"). */
+                  hb_tr(c->t, "session %s comes before pam_loginuid.so: "
+                              "the login has no audit session of its own "
+                              "there, and session_reuse keeps nothing"),
+                  at);
+    else
+        check_say(c, CHECK_OK, topic, NULL,
+                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"). */
+                  hb_tr(c->t, "session %s keeps the login's approval for "
+                              "sudo and su in its audit session "
+                              "(session_reuse)"),
+                  at);
+}
+
+/* session lines (session_line), and password lines: the module has no
+ * password part, so libpam gets PAM_MODULE_UNKNOWN from it there. */
 static void other_types(struct check *c, const char *topic, const char *service)
 {
     static const char *const types[] = {"session", "password"};
@@ -459,6 +496,10 @@ static void other_types(struct check *c, const char *topic, const char *service)
         for (size_t i = 0; i < st.n; i++) {
             if (pam_role(&st.line[i]) != ROLE_HAOBTC)
                 continue;
+            if (t == 0) {
+                session_line(c, topic, &st, i);
+                break;
+            }
             char at[512], fix[640];
             where(c->t, &st.line[i], at, sizeof(at));
             /* TRANSLATORS: %s is the PAM type: session or password. */

@@ -478,6 +478,9 @@ void check_sshd(struct check *c)
         check_say(c, CHECK_OK, "sshd kbdinteractive", NULL,
                   "KbdInteractiveAuthentication yes");
     methods_line(c, cap.out);
+    char methods[1024];
+    check_reuse(
+        c, value(cap.out, "authenticationmethods", methods, sizeof(methods)));
     grace_line(c, cap.out);
     version_line(c);
     access_lines(c, cap.out);

@@ -34,6 +34,8 @@ static void usage(FILE *to)
             "--help)\n"
             "       haobtc-login breakglass issue|list|revoke  (see "
             "breakglass --help)\n"
+            "       haobtc-login reuse list|revoke USER|--all  (see reuse "
+            "--help)\n"
             "  Prints the haobtc authorize link, reads the code pasted from\n"
             "  the page haobtc redirects to, exchanges it, and prints the\n"
             "  profile and the local account it maps to.\n"

@@ -16,6 +16,8 @@ int check_main(int argc, char **argv);
 /* "haobtc-login breakglass issue|list|revoke" (breakglass.c); argv[1] is
  * "breakglass". */
 int breakglass_main(int argc, char **argv);
+/* "haobtc-login reuse list|revoke" (reuse.c); argv[1] is "reuse". */
+int reuse_main(int argc, char **argv);
 /* "haobtc-login enable|disable SERVICE..." (enable.c); argv[0] is
  * "enable" or "disable". */
 int enable_main(int argc, char **argv);

@@ -3,9 +3,10 @@
  * login's flow from a shell (flow.c); "pkce" runs it to learn whether
  * haobtc enforces PKCE (flow.c); "check" checks the whole setup
  * (check_*.c); "breakglass" keeps the one-time codes for outages
- * (breakglass.c); "enable" and "disable" write and take out the haobtc
- * lines of the PAM services a name covers (enable.c); "keys" lists the
- * configuration's keys (keys.c). */
+ * (breakglass.c); "reuse" lists and revokes the sshd approvals kept
+ * for reuse_for_key (reuse.c); "enable" and "disable" write and take out
+ * the haobtc lines of the PAM services a name covers (enable.c); "keys"
+ * lists the configuration's keys (keys.c). */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
         return check_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "breakglass") == 0)
         return breakglass_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "reuse") == 0)
+        return reuse_main(argc, argv);
     if (argc > 1 &&
         (strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "disable") == 0))
         return enable_main(argc - 1, argv + 1);
