@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "check_module.h"
 #include "pam_replay.h"
 
 /* Arrays, not pointers to literals: check_join lists names as char *. */
@@ -50,23 +51,13 @@ static const char *fate(const struct hb_texts *t, const struct replay *r, int h)
     return hb_tr(t, "refused");
 }
 
-/* "FILE line N: CONTROL MODULE" of a line, for findings. */
-static void where(const struct hb_texts *t, const struct pam_line *l, char *out,
-                  size_t n)
-{
-    /* TRANSLATORS: a PAM service file, a line number, the line's control
-     * field and module. */
-    snprintf(out, n, hb_tr(t, "%s line %u: %s %s"), l->file, l->line_no,
-             l->control, l->module);
-}
-
 static void explain(struct check *c, const char *topic,
                     const struct pam_stack *st, const struct replay *rp,
                     size_t first)
 {
     const struct replay r = *rp;
     char at[512], fix[512];
-    where(c->t, &st->line[first], at, sizeof(at));
+    check_where(c->t, &st->line[first], at, sizeof(at));
     bool matters = false, reached = false;
     for (int p = 0; p < 2; p++) {
         matters = matters || r.in[H_OK][p] != r.in[H_NO][p] ||
@@ -109,7 +100,7 @@ static void explain(struct check *c, const char *topic,
     }
     if (!reached) {
         char end[512];
-        where(c->t, &st->line[r.ended_at[H_OK][P_NO]], end, sizeof(end));
+        check_where(c->t, &st->line[r.ended_at[H_OK][P_NO]], end, sizeof(end));
         snprintf(fix, sizeof(fix), "%s",
                  hb_tr(c->t, "move the pam_haobtc.so line above the line "
                              "that ends the stack (usually before @include "
@@ -244,164 +235,6 @@ static void explain(struct check *c, const char *topic,
     }
 }
 
-/* The directory libpam loads relative module names from: where its own
- * pam_unix.so is. */
-static bool libpam_dir(char *out, size_t n)
-{
-    static const char *const patterns[] = {
-        "/lib/*/security/pam_unix.so", "/usr/lib/*/security/pam_unix.so",
-        "/lib64/security/pam_unix.so", "/usr/lib64/security/pam_unix.so",
-        "/lib/security/pam_unix.so",   "/usr/lib/security/pam_unix.so",
-    };
-    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
-        glob_t g;
-        if (glob(patterns[i], 0, NULL, &g) == 0 && g.gl_pathc > 0) {
-            snprintf(out, n, "%s", g.gl_pathv[0]);
-            globfree(&g);
-            char *slash = strrchr(out, '/');
-            *slash = '\0';
-            return true;
-        }
-        globfree(&g);
-    }
-    return false;
-}
-
-/* false after a FAIL: libpam cannot load the module named there. */
-static bool module_file(struct check *c, const char *topic,
-                        const struct pam_line *l)
-{
-    char dir[512], path[1024], at[512], fix[2048];
-    where(c->t, l, at, sizeof(at));
-    if (l->module[0] == '/') {
-        snprintf(path, sizeof(path), "%s", l->module);
-        /* TRANSLATORS: %s is the module's path. */
-        snprintf(fix, sizeof(fix), hb_tr(c->t, "install the module at %s"),
-                 path);
-    } else if (libpam_dir(dir, sizeof(dir))) {
-        snprintf(path, sizeof(path), "%s/%s", dir, l->module);
-        char built[1024];
-        struct stat st;
-        snprintf(built, sizeof(built), "%s/%s", HB_PAMMODDIR, l->module);
-        if (strcmp(dir, HB_PAMMODDIR) != 0 && stat(built, &st) == 0)
-            snprintf(fix, sizeof(fix),
-                     /* TRANSLATORS: the directory it was installed in, then
-                      * libpam's module directory. */
-                     hb_tr(c->t, "it was installed in %s: reconfigure with "
-                                 "--with-pammoddir=%s and install again, or "
-                                 "name it by its full path"),
-                     HB_PAMMODDIR, dir);
-        else
-            snprintf(fix, sizeof(fix),
-                     /* TRANSLATORS: both %s are libpam's module directory. */
-                     hb_tr(c->t, "install pam_haobtc.so in %s (make install "
-                                 "with --with-pammoddir=%s, or the package)"),
-                     dir, dir);
-    } else {
-        return true;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return true;
-    check_say(c, l->optional ? CHECK_WARN : CHECK_FAIL, topic, fix,
-              /* TRANSLATORS: the module's path, where ("FILE line N:
-               * CONTROL MODULE"), then empty or ": the '-' before the type
-               * skips the line silently". */
-              hb_tr(c->t, "libpam cannot find %s (%s)%s"), path, at,
-              l->optional ? hb_tr(c->t, ": the '-' before the type skips "
-                                        "the line silently")
-                          : "");
-    return false;
-}
-
-/* Where libpam looks for a line's module; false when that is unknown. */
-static bool module_path(const struct pam_line *l, char *out, size_t n)
-{
-    char dir[512];
-    if (l->module[0] == '/') {
-        snprintf(out, n, "%s", l->module);
-        return true;
-    }
-    if (!libpam_dir(dir, sizeof(dir)))
-        return false;
-    snprintf(out, n, "%s/%s", dir, l->module);
-    return true;
-}
-
-/* A line naming another module: false after a FAIL, when libpam cannot
- * load it (it then counts as a failing module on every login) or it is
- * pam_haobtc.so misspelled (then haobtc is never asked either). A "-"
- * line naming some other missing module is skipped by libpam, as meant. */
-static bool other_module_file(struct check *c, const char *topic,
-                              const struct pam_line *l)
-{
-    bool typo = pam_haobtc_misspelled(pam_module_name(l));
-    char path[1024], at[512];
-    struct stat st;
-    if ((l->optional && !typo) || !module_path(l, path, sizeof(path)) ||
-        (stat(path, &st) == 0 && S_ISREG(st.st_mode)))
-        return true;
-    where(c->t, l, at, sizeof(at));
-    if (typo)
-        check_say(c, CHECK_FAIL, topic,
-                  hb_tr(c->t, "write the module's name as pam_haobtc.so on "
-                              "that line"),
-                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
-                   * then the module's path. */
-                  hb_tr(c->t, "%s: libpam has no module %s, so haobtc is "
-                              "never asked there (pam_haobtc.so "
-                              "misspelled?)"),
-                  at, path);
-    else
-        check_say(c, CHECK_FAIL, topic,
-                  hb_tr(c->t, "correct the module's name on that line, or "
-                              "install the package that has it"),
-                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
-                   * then the module's path. */
-                  hb_tr(c->t, "%s: libpam cannot find %s, and counts the "
-                              "line as a failing module on every login"),
-                  at, path);
-    return false;
-}
-
-/* The module arguments of a line, checked by the module's own loader;
- * false after a FAIL (every login there is PAM_SERVICE_ERR). */
-static bool module_args(struct check *c, const char *topic,
-                        const struct pam_line *l)
-{
-    bool ok = true;
-    struct hb_config cfg;
-    struct hb_error err = {0};
-    char at[512], fix[1024];
-    where(c->t, l, at, sizeof(at));
-    /* The loader takes the arguments as libpam passes them: const. */
-    const char *args[PAM_LINE_ARGS_MAX];
-    int argc = 0;
-    for (; argc < l->argc && argc < PAM_LINE_ARGS_MAX; argc++)
-        args[argc] = l->argv[argc];
-    if (hb_config_load_without_secret(argc, args, &cfg, &err) != HB_OK) {
-        snprintf(fix, sizeof(fix),
-                 /* TRANSLATORS: a PAM service file and a line number. */
-                 hb_tr(c->t, "correct the arguments on %s line %u "
-                             "(pam_haobtc(8)), or the file they name"),
-                 l->file, l->line_no);
-        check_say(c, CHECK_FAIL, topic, fix, "%s: %s", at, err.msg);
-        ok = false;
-    } else if (c->cfg_loaded && strcmp(cfg.conf_path, c->cfg.conf_path) != 0) {
-        snprintf(fix, sizeof(fix),
-                 /* TRANSLATORS: %s is a configuration file. */
-                 hb_tr(c->t, "run haobtc-login check -c %s as well"),
-                 cfg.conf_path);
-        check_say(c, CHECK_WARN, topic, fix,
-                  /* TRANSLATORS: where ("FILE line N: CONTROL MODULE"),
-                   * the configuration file it names, the one checked. */
-                  hb_tr(c->t, "%s uses %s, not the file checked above (%s)"),
-                  at, cfg.conf_path, c->cfg.conf_path);
-    }
-    hb_config_free(&cfg);
-    return ok;
-}
-
 /* An account stack that lets an expired account in (usermod
  * --expiredate), with the module answering PAM_IGNORE there as it does.
  * After a haobtc login, pam_unix's account check is all that stands
@@ -424,7 +257,7 @@ static void account_lines(struct check *c, const char *topic,
         struct scenario s = {RV_IGNORE, RV_ACCT_EXPIRED};
         if (order != NULL && pam_stack_run(&st, pam_outcome, &s, order)) {
             char skipped[512];
-            where(c->t, &st.line[decider], skipped, sizeof(skipped));
+            check_where(c->t, &st.line[decider], skipped, sizeof(skipped));
             check_say(c, CHECK_WARN, topic,
                       hb_tr(c->t, "let pam_unix's account check decide (keep "
                                   "@include common-account, and no jump or "
@@ -449,7 +282,7 @@ static void session_line(struct check *c, const char *topic,
                          const struct pam_stack *st, size_t i)
 {
     char at[512];
-    where(c->t, &st->line[i], at, sizeof(at));
+    check_where(c->t, &st->line[i], at, sizeof(at));
     bool loginuid_before = false;
     for (size_t k = 0; k < i; k++)
         loginuid_before =
@@ -501,7 +334,7 @@ static void other_types(struct check *c, const char *topic, const char *service)
                 break;
             }
             char at[512], fix[640];
-            where(c->t, &st.line[i], at, sizeof(at));
+            check_where(c->t, &st.line[i], at, sizeof(at));
             /* TRANSLATORS: %s is the PAM type: session or password. */
             snprintf(fix, sizeof(fix), hb_tr(c->t, "remove that %s line"),
                      types[t]);
@@ -672,10 +505,10 @@ static void one_service(struct check *c, const char *service,
         bool fresh = false;
         struct seen *line = seen_line(seen, n_seen, l, &fresh);
         if (line != NULL && fresh && haobtc) {
-            line->loads = module_file(c, topic, l);
-            line->loads = module_args(c, topic, l) && line->loads;
+            line->loads = check_module_file(c, topic, l);
+            line->loads = check_module_args(c, topic, l) && line->loads;
         } else if (line != NULL && fresh) {
-            line->loads = other_module_file(c, topic, l);
+            line->loads = check_other_module_file(c, topic, l);
         }
         loads = loads && (line == NULL || line->loads);
     }
@@ -687,8 +520,8 @@ static void one_service(struct check *c, const char *service,
         out->password_alone = r.in[H_NO][P_OK];
         char at[512], again[512];
         if (r.twice[0] != r.twice[1]) {
-            where(c->t, &st.line[r.twice[0]], at, sizeof(at));
-            where(c->t, &st.line[r.twice[1]], again, sizeof(again));
+            check_where(c->t, &st.line[r.twice[0]], at, sizeof(at));
+            check_where(c->t, &st.line[r.twice[1]], again, sizeof(again));
             check_say(c, CHECK_FAIL, topic,
                       hb_tr(c->t, "use either the package's profile in "
                                   "common-auth (pam-auth-update) or "
