@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "config_secrets.h"
 #include "lang.h"
 #include "safefile.h"
 #include "scope.h"
@@ -269,26 +270,6 @@ bool hb_config_key_info(size_t i, struct hb_config_key *info)
     return true;
 }
 
-static enum hb_status set_secret(struct hb_config *cfg, const char *value,
-                                 bool from_args, struct hb_error *err)
-{
-    if (from_args)
-        return hb_fail(err, HB_ERR_CONFIG,
-                       "client_secret is refused in module arguments "
-                       "(/etc/pam.d is world-readable); use the config "
-                       "file or client_secret_file");
-    if (value[0] == '\0')
-        return bad_value("client_secret", value, "a non-empty secret", err);
-    cfg->secret_in_file = true;
-    if (cfg->without_secret)
-        return HB_OK;
-    hb_free_secret(&cfg->client_secret);
-    cfg->client_secret = strdup(value);
-    if (cfg->client_secret == NULL)
-        return hb_fail(err, HB_ERR_NOMEM, "out of memory");
-    return HB_OK;
-}
-
 static enum hb_status set_key(struct hb_config *cfg, const struct key *k,
                               const char *value, struct hb_error *err)
 {
@@ -392,7 +373,7 @@ enum hb_status hb_config_set(struct hb_config *cfg, const char *key,
                            "value for %s contains a control character", key);
     }
     if (strcmp(key, "client_secret") == 0)
-        return set_secret(cfg, value, from_args, err);
+        return hb_config_set_secret(cfg, value, from_args, err);
     for (size_t i = 0; i < N_KEYS; i++)
         if (strcmp(key, keys[i].name) == 0)
             return set_key(cfg, &keys[i], value, err);
@@ -455,41 +436,6 @@ static enum hb_status resolve(const char *site, char **slot,
     return HB_OK;
 }
 
-/* ---- Relay authentication (issue 9): the fleet key, one line in a
- * root-owned file nobody else can read, required with a relay. */
-static enum hb_status load_fleet_key(struct hb_config *cfg,
-                                     struct hb_error *err)
-{
-    if (cfg->relay_url == NULL)
-        return HB_OK;
-    if (cfg->fleet_key_file == NULL)
-        return hb_fail(err, HB_ERR_CONFIG,
-                       "relay_url needs fleet_key_file (the relay refuses "
-                       "requests not signed with the fleet key)");
-    /* Like the client secret, only the helper holds the key. */
-    if (cfg->without_secret)
-        return HB_OK;
-    char *text = NULL;
-    size_t len = 0;
-    enum hb_status status =
-        hb_read_safe_file(cfg->fleet_key_file, 0, true, &text, &len, NULL, err);
-    if (status != HB_OK)
-        return status;
-    while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
-        text[--len] = '\0';
-    if (len < 16 || strchr(text, '\n') != NULL) {
-        hb_free_secret(&text);
-        return hb_fail(err, HB_ERR_CONFIG,
-                       "%s must hold the fleet key on one line (at least 16 "
-                       "characters)",
-                       cfg->fleet_key_file);
-    }
-    hb_free_secret(&cfg->fleet_key);
-    cfg->fleet_key = text;
-    return HB_OK;
-}
-/* ---- end of relay authentication */
-
 enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
 {
     enum hb_status status = HB_OK;
@@ -509,38 +455,16 @@ enum hb_status hb_config_finish(struct hb_config *cfg, struct hb_error *err)
 
     if (cfg->client_id == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "client_id is not set");
-    bool inline_secret = cfg->secret_in_file || cfg->client_secret != NULL;
-    if (inline_secret && cfg->client_secret_file != NULL)
-        return hb_fail(err, HB_ERR_CONFIG,
-                       "set client_secret or client_secret_file, not both");
-    if (cfg->client_secret_file != NULL && !cfg->without_secret) {
-        char *text = NULL;
-        size_t len = 0;
-        status = hb_read_safe_file(cfg->client_secret_file, 0, true, &text,
-                                   &len, NULL, err);
-        if (status != HB_OK)
-            return status;
-        /* A trailing newline is how editors save files, not part of it. */
-        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-            text[--len] = '\0';
-        if (len == 0 || strchr(text, '\n') != NULL) {
-            hb_free_secret(&text);
-            return hb_fail(err, HB_ERR_CONFIG,
-                           "%s must hold the secret on one line",
-                           cfg->client_secret_file);
-        }
-        cfg->client_secret = text;
-    }
-    if (!inline_secret && cfg->client_secret_file == NULL)
-        return hb_fail(err, HB_ERR_CONFIG,
-                       "client_secret or client_secret_file is not set");
+    status = hb_config_load_client_secret(cfg, err);
+    if (status != HB_OK)
+        return status;
     if (cfg->http_timeout > cfg->timeout)
         return hb_fail(err, HB_ERR_CONFIG,
                        "http_timeout (%ld) is longer than timeout (%ld)",
                        cfg->http_timeout, cfg->timeout);
     if (cfg->mode == HB_MODE_POLL && cfg->relay_url == NULL)
         return hb_fail(err, HB_ERR_CONFIG, "mode=poll needs relay_url");
-    status = load_fleet_key(cfg, err);
+    status = hb_config_load_fleet_key(cfg, err);
     if (status != HB_OK)
         return status;
 
