@@ -23,6 +23,9 @@
 #include "pamutil.h"
 #include "testutil.h"
 
+/* tests/run-tests makes this service, the same as "haobtc". */
+#define SERVICE "haobtc-audit"
+
 /* The journald stand-in: a datagram socket at the module's path. */
 static int journal = -1;
 
@@ -53,16 +56,34 @@ static int close_journal(void **state)
     return 0;
 }
 
-/* The next record within two seconds, or NULL. */
+static char *field(const char *record, const char *key);
+
+/* The next record of this test's service within wait_ms, or NULL: under
+ * make check -j other tests' logins run beside these, and their module
+ * writes to the same socket. */
 static char *next_record(int wait_ms)
 {
     struct pollfd p = {.fd = journal, .events = POLLIN};
-    if (poll(&p, 1, wait_ms) != 1)
-        return NULL;
-    char *buf = calloc(1, 16384);
-    ssize_t n = recv(journal, buf, 16383, 0);
-    assert_true(n > 0);
-    return buf;
+    while (poll(&p, 1, wait_ms) == 1) {
+        char *buf = calloc(1, 16384);
+        ssize_t n = recv(journal, buf, 16383, 0);
+        assert_true(n > 0);
+        char *service = field(buf, "HAOBTC_PAM_SERVICE");
+        bool ours = service != NULL && strcmp(service, SERVICE) == 0;
+        free(service);
+        if (ours)
+            return buf;
+        free(buf);
+    }
+    return NULL;
+}
+
+/* A login through this test's service (its module configuration plus
+ * extra). */
+static int audit_login(const char *user, const char *extra, struct script *s)
+{
+    free(tu_conf_at(pu_module_conf(), extra));
+    return pu_run(SERVICE, user, s, 0);
 }
 
 /* The value of field key in record (a fresh string), or NULL. */
@@ -106,14 +127,14 @@ static void approved_login_sends_one_record_with_every_field(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(pu_authenticate("alice", NULL, &s, 0), PAM_SUCCESS);
+    assert_int_equal(audit_login("alice", NULL, &s), PAM_SUCCESS);
     pu_release(&s);
     char *r = the_only_record();
     field_is(r, "MESSAGE_ID", hb_audit_message_id(HB_AUDIT_APPROVED));
     field_is(r, "HAOBTC_OUTCOME", "approved");
     field_is(r, "PRIORITY", "6");
     field_is(r, "SYSLOG_IDENTIFIER", "pam_haobtc");
-    field_is(r, "HAOBTC_PAM_SERVICE", "haobtc");
+    field_is(r, "HAOBTC_PAM_SERVICE", SERVICE);
     field_is(r, "HAOBTC_PAM_USER", "alice");
     field_is(r, "HAOBTC_UUID", "5f1c2a9e0b7d4c3e8a6f1b2c3d4e5f60");
     field_is(r, "HAOBTC_USERNAME", "alice");
@@ -141,7 +162,7 @@ static void each_login_has_its_own_attempt(void **state)
     char *ids[2];
     for (int i = 0; i < 2; i++) {
         struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-        assert_int_equal(pu_authenticate("alice", NULL, &s, 0), PAM_SUCCESS);
+        assert_int_equal(audit_login("alice", NULL, &s), PAM_SUCCESS);
         pu_release(&s);
         char *r = the_only_record();
         ids[i] = field(r, "HAOBTC_ATTEMPT");
@@ -158,7 +179,7 @@ static void refused_code_gives_haobtcs_code_and_reason(void **state)
     (void)state;
     tu_fault("code", "token", "code=40012");
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(pu_authenticate("alice", NULL, &s, 0), PAM_AUTH_ERR);
+    assert_int_equal(audit_login("alice", NULL, &s), PAM_AUTH_ERR);
     pu_release(&s);
     char *r = the_only_record();
     field_is(r, "MESSAGE_ID", hb_audit_message_id(HB_AUDIT_REFUSED));
@@ -177,7 +198,7 @@ static void identity_not_mapped_is_refused_with_the_uuid(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(pu_authenticate("bob", NULL, &s, 0), PAM_AUTH_ERR);
+    assert_int_equal(audit_login("bob", NULL, &s), PAM_AUTH_ERR);
     pu_release(&s);
     char *r = the_only_record();
     field_is(r, "HAOBTC_OUTCOME", "refused");
@@ -193,7 +214,7 @@ static void unreachable_provider_is_unavailable(void **state)
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
     assert_int_equal(
-        pu_authenticate("alice", "site_url = https://127.0.0.1:1\n", &s, 0),
+        audit_login("alice", "site_url = https://127.0.0.1:1\n", &s),
         PAM_AUTHINFO_UNAVAIL);
     pu_release(&s);
     char *r = the_only_record();
@@ -206,7 +227,7 @@ static void broken_configuration_is_an_error(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(pu_authenticate("alice", "colour = blue\n", &s, 0),
+    assert_int_equal(audit_login("alice", "colour = blue\n", &s),
                      PAM_SERVICE_ERR);
     pu_release(&s);
     char *r = the_only_record();
@@ -219,9 +240,8 @@ static void newline_in_user_name_adds_no_field(void **state)
 {
     (void)state;
     struct script s = {.kind = ANSWER_CODE, .approver = "alice"};
-    assert_int_equal(
-        pu_authenticate("alice\nHAOBTC_OUTCOME=approved", NULL, &s, 0),
-        PAM_AUTH_ERR);
+    assert_int_equal(audit_login("alice\nHAOBTC_OUTCOME=approved", NULL, &s),
+                     PAM_AUTH_ERR);
     pu_release(&s);
     char *r = the_only_record();
     field_is(r, "HAOBTC_PAM_USER", "alice\\x0aHAOBTC_OUTCOME=approved");
