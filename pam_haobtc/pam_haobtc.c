@@ -77,8 +77,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     hb_pam_debug(pamh, &cfg, "helper %s started (pid %ld)", hb_helper_path(),
                  (long)helper.pid);
 
-    status =
-        hb_helper_challenge(&helper, argc, argv, user, rhost, &offer, &err);
+    status = hb_helper_challenge(&helper, argc, argv, user, rhost,
+                                 hb_pam_service(pamh), &offer, &err);
     if (status != HB_OK)
         goto done;
     hb_pam_debug(pamh, &cfg, "challenge: %s",

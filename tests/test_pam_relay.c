@@ -432,9 +432,9 @@ static void attempt_start(struct attempt *a, const char *extra)
     free(arg);
     assert_int_equal(hb_http_open(&a->http, &a->cfg, time(NULL) + 60, &err),
                      HB_OK);
-    assert_int_equal(
-        hb_challenge_start(&a->http, "alice", "203.0.113.7", &a->ch, &err),
-        HB_OK);
+    assert_int_equal(hb_challenge_start(&a->http, "alice", "203.0.113.7", NULL,
+                                        &a->ch, &err),
+                     HB_OK);
     assert_true(a->ch.can_poll);
 }
 

@@ -372,6 +372,31 @@ post "$main_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" "tag_key=$T
 get "$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')" >/dev/null
 check context_page_escapes_html_in_what_it_shows \
     grep -q 'from <b>&lt;script&gt;&amp;&quot;&#39;</b>' "$tdir/body"
+# The PAM service and sudo's command (issue 27): shown escaped, in both
+# languages; optional, as a module before them sends none.
+post "$main_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" "tag_key=$TK" \
+    host=web01 user=alice service=sudo "command=systemctl restart x </pre><script>&\"'" >/dev/null
+what_link=$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')
+get "$what_link" >/dev/null
+check context_page_shows_the_service grep -q '<p id="service">through <b>sudo</b></p>' "$tdir/body"
+check context_page_shows_the_command_escaped grep -q \
+    '<pre id="command">systemctl restart x &lt;/pre&gt;&lt;script&gt;&amp;&quot;&#39;</pre>' "$tdir/body"
+get "$what_link?lang=zh-CN" >/dev/null
+check context_page_shows_service_and_command_in_chinese \
+    grep -q "经由 <b>sudo</b>.*以运行此命令：</p><pre id=\"command\">systemctl restart x" "$tdir/body"
+get "$main_link" >/dev/null
+check context_page_of_a_module_without_them_shows_neither \
+    lacks -e 'id="service"' -e 'id="command"' "$tdir/body"
+refused_case command_with_a_right_to_left_override_is_refused host=web01 user=alice \
+    "command=rm $(printf '\u202e')txt.exe"
+check command_refusal_names_the_field grep -q '"error":"bad command"' "$tdir/body"
+refused_case command_with_a_newline_is_refused host=web01 user=alice "command=$(printf 'ls\nrm')"
+refused_case command_over_200_bytes_is_refused host=web01 user=alice \
+    "command=$(head -c 201 /dev/zero | tr '\0' c)"
+refused_case service_with_an_escape_is_refused host=web01 user=alice "service=$(printf 'sudo\033[2J')"
+is command_of_200_printable_bytes_is_201 201 "$(post "$main_url/api/v1/sessions" \
+    "state=$(state_of "$(new_secret)")" "tag_key=$TK" host=web01 user=alice \
+    "command=$(head -c 200 /dev/zero | tr '\0' c)")"
 register "$main_url" "$S9"
 is duplicate_state_even_with_other_fields_is_409 409 "$st"
 

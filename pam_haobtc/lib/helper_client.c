@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "helper_client.h"
+#include "sudo_command.h"
 #include "lang.h"
 
 /* How long a helper may take to exit by itself once the module is done. */
@@ -318,18 +319,23 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
 
 enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
                                    const char **argv, const char *user,
-                                   const char *rhost, struct hb_offer *offer,
-                                   struct hb_error *err)
+                                   const char *rhost, const char *service,
+                                   struct hb_offer *offer, struct hb_error *err)
 {
     memset(offer, 0, sizeof(*offer));
     struct hb_wire out, in;
     char deadline[32];
     snprintf(deadline, sizeof(deadline), "%lld", (long long)h->deadline);
+    /* Under sudo, what the phone is asked to approve (sudo_command.h). */
+    char *command = hb_sudo_command();
     hb_wire_init(&out, HB_WIRE_START);
     bool fits = hb_wire_add(&out, HB_WIRE_VERSION) &&
                 hb_wire_add(&out, deadline) &&
                 hb_wire_add(&out, user != NULL ? user : "") &&
-                hb_wire_add(&out, rhost != NULL ? rhost : "");
+                hb_wire_add(&out, rhost != NULL ? rhost : "") &&
+                hb_wire_add(&out, service != NULL ? service : "") &&
+                hb_wire_add(&out, command != NULL ? command : "");
+    free(command);
     for (int i = 0; fits && i < argc; i++)
         fits = hb_wire_add(&out, argv[i]);
     if (!fits)

@@ -92,6 +92,27 @@ static void put_bold_values(struct hb_buf *p, const char *fmt, const char *a,
     }
 }
 
+/* The PAM service and, under sudo, the command: what the person is asked
+ * to approve beyond the account (absent from a module before them). */
+static void put_what(struct hb_buf *p, const struct hb_texts *t,
+                     const struct relay_view *v)
+{
+    if (v->service[0] != '\0') {
+        hb_buf_add(p, "<p id=\"service\">");
+        /* TRANSLATORS: %s is the PAM service asking, e.g. sshd or sudo. */
+        put_bold_values(p, hb_tr(t, "through %s"), v->service, NULL);
+        hb_buf_add(p, "</p>");
+    }
+    if (v->command[0] != '\0') {
+        hb_buf_add(p, "<p>");
+        /* TRANSLATORS: the context page, before the command sudo runs. */
+        hb_buf_add_html(p, hb_tr(t, "to run this command:"));
+        hb_buf_add(p, "</p><pre id=\"command\">");
+        hb_buf_add_html(p, v->command);
+        hb_buf_add(p, "</pre>");
+    }
+}
+
 /* The page's own language switch: the context page can be fetched again. */
 static void put_switch(struct hb_buf *p, const struct hb_texts *t)
 {
@@ -140,6 +161,7 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
         put_bold_values(&p, hb_tr(t, "from %s"), v.rhost, NULL);
         hb_buf_add(&p, "</p>");
     }
+    put_what(&p, t, &v);
     /* Rendered once: without JavaScript the page cannot count down. */
     if (v.seconds_left >= 60)
         /* TRANSLATORS: minutes and seconds left, e.g. "4 min 30 s". */

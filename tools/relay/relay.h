@@ -26,6 +26,8 @@
 /* What a context page shows is printable ASCII within these lengths. */
 #define RELAY_HOST_MAX 253
 #define RELAY_USER_MAX 128
+#define RELAY_SERVICE_MAX HB_RELAY_SERVICE_MAX
+#define RELAY_COMMAND_MAX HB_RELAY_COMMAND_MAX
 /* A per-session random value (16 bytes, base64url): the Continue form's
  * anti-CSRF field, and the cookie that lets a browser's callback count. */
 #define RELAY_TOKEN_LEN 22
@@ -107,6 +109,17 @@ struct relay_limits {
     long long (*clock_ms)(void);
 };
 
+/* What a registration says the login is, as the context page shows it:
+ * validated printable ASCII, "" for a field the module did not send (a
+ * module before it, or no command outside sudo). */
+struct relay_login {
+    const char *host;
+    const char *user;
+    const char *rhost;
+    const char *service;
+    const char *command;
+};
+
 /* A copy of a session's context, owned by the caller (for pages and logs). */
 struct relay_view {
     char state[RELAY_STATE_LEN + 1];
@@ -119,6 +132,8 @@ struct relay_view {
     char *host;
     char *user;
     char *rhost;
+    char *service; /* "" when the module sent none */
+    char *command;
     long seconds_left;
     /* The session's page views and Continues, this one included (0 where
      * the store did not count this look: a callback's). */
@@ -260,8 +275,8 @@ struct relay_store_ops {
      * id_out receives the new short id. */
     enum relay_result (*add)(struct relay_store *st, const char *state,
                              const char *code_challenge, const char *tag_key,
-                             const char *host, const char *user,
-                             const char *rhost, char id_out[RELAY_ID_LEN + 1]);
+                             const struct relay_login *login,
+                             char id_out[RELAY_ID_LEN + 1]);
     /* RELAY_OK with *out filled (free with relay_view_clear), or
      * RELAY_UNKNOWN; counts the look in the session (out->views). */
     enum relay_result (*view)(struct relay_store *st, const char *id,
@@ -340,11 +355,9 @@ static inline enum relay_result relay_store_health(struct relay_store *st,
 static inline enum relay_result
 relay_store_add(struct relay_store *st, const char *state,
                 const char *code_challenge, const char *tag_key,
-                const char *host, const char *user, const char *rhost,
-                char id_out[RELAY_ID_LEN + 1])
+                const struct relay_login *login, char id_out[RELAY_ID_LEN + 1])
 {
-    return st->ops->add(st, state, code_challenge, tag_key, host, user, rhost,
-                        id_out);
+    return st->ops->add(st, state, code_challenge, tag_key, login, id_out);
 }
 static inline enum relay_result
 relay_store_view(struct relay_store *st, const char *id, struct relay_view *out)
