@@ -92,7 +92,9 @@ fi
 ok "pam_prompt_shows_the_short_link ($link)"
 
 # The Chinese phone's session: registered with the fleet key as the module
-# registers one; its poll secret P stays here.
+# registers one under "sudo systemctl restart x" (the page shows the
+# command); its poll secret P stays here.
+zh_command='systemctl restart x'
 b64url() { basenc --base64url | tr -d '='; }
 zh_secret=$(head -c 32 /dev/urandom | b64url)
 zh_state=$(printf %s "$zh_secret" | openssl dgst -sha256 -binary | b64url)
@@ -102,7 +104,7 @@ zh_tag_key=$(head -c 32 /dev/urandom | b64url)
 zh_challenge=$(pkce_challenge "$(head -c 32 /dev/urandom | b64url)")
 timeout -k 2 20 "$HB_SRC/tests/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
     "state=$zh_state" "code_challenge=$zh_challenge" "tag_key=$zh_tag_key" \
-    "host=$host" user=alice >/dev/null
+    "host=$host" user=alice service=sudo "command=$zh_command" >/dev/null
 zh_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/zh.json")
 if [ -z "$zh_link" ]; then
     not_ok relay_registers_the_chinese_phones_session "$(cat "$bdir/zh.json")"
@@ -121,7 +123,8 @@ for shot in "${shots[@]}"; do rm -f "$artifacts/$shot.png"; done
 run_s=$((browser_s - 15))
 [ "$run_s" -ge 5 ] || run_s=5
 HB_LINK=$link HB_LINK_ZH=$zh_link HB_CODE_ZH=$bdir/zh.code \
-HB_USER=alice HB_HOST=$host HB_SPKI=$spki HB_CHROMIUM=$chromium \
+HB_USER=alice HB_HOST=$host HB_SERVICE=haobtc-browser \
+HB_COMMAND_ZH=$zh_command HB_SPKI=$spki HB_CHROMIUM=$chromium \
 HB_CHROMEDRIVER=$chromedriver HB_DRIVER_LOG=$bdir/chromedriver.log \
 HB_ARTIFACTS=$artifacts HB_PROFILE=$bdir/profile HB_RUN_TIMEOUT=$run_s \
     timeout -k 5 "$browser_s" "$python" "$HB_SRC/tests/browser/relay-login.py" \

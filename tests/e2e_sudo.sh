@@ -111,6 +111,25 @@ e2e_conf relay timeout=60 http_timeout=5
 sudo_term s3
 check sudo_relay_second_try_has_a_fresh_link_and_runs_the_command fresh_session_then_success
 
+# The phone's page says what sudo will run (issue 27): the command from
+# sudo's own arguments, after its options, never the SUDO_COMMAND its
+# caller set; and the PAM service.
+command_on_the_page() {
+    local link page=$E2E_DIR/s5.page
+    e2e_wait_count s5 'press Enter' 1 10 || { e2e_show s5; return 1; }
+    link=$(e2e_link s5)
+    curl -sS --cacert "$HB_PKI/ca.pem" -o "$page" "$link" || return 1
+    grep -q '<pre id="command">id -un</pre>' "$page" &&
+        grep -q '<p id="service">through <b>sudo</b></p>' "$page" &&
+        ! grep -q faked "$page" || { cat "$page"; e2e_show s5; return 1; }
+    phone_approve "$link" alice
+    e2e_type s5 Enter
+    ran_as_root s5
+}
+e2e_term s5 "$E2E_DIR/s5.out" su -s /bin/bash alice -c \
+    'sudo -k; SUDO_COMMAND=faked-by-the-caller sudo -u root -- id -un'
+check sudo_page_shows_the_command_sudo_runs_not_a_faked_sudo_command command_on_the_page
+
 # Under LANG=zh_CN.UTF-8 (lang = auto): sudo's env_reset is for the
 # command; PAM runs in alice's locale, so the prompt is Chinese, and the
 # phone's approval runs the command.

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The command sudo was asked to run, from its own argv. The caller of
- * sudo chooses sudo's environment, and sudo sets SUDO_COMMAND only in the
- * environment it builds for the command, so a SUDO_COMMAND that a PAM
- * module sees in sudo's process is the caller's to fake; the argv of a
- * setuid process is not (nobody else may write its memory). */
+ * sudo chooses sudo's environment; sudo 1.9.13's sudoers plugin happens to
+ * put its own SUDO_COMMAND there before it authenticates (checked), but
+ * that is one plugin's order of work, not a promise, and a getenv in
+ * this process reads the caller's variable wherever it does not. The
+ * argv of a setuid process is its own (nobody else may write its
+ * memory). */
 #include "autoconf.h"
 
 #include <fcntl.h>

@@ -11,7 +11,9 @@ Every wait is bounded: each browser command by HB_STEP_TIMEOUT seconds
 (10), the whole run by HB_RUN_TIMEOUT (60; e2e_browser.sh sets it), after
 which it fails.
 Input from the environment: HB_LINK (the short link from the PAM prompt),
-HB_USER, HB_HOST (what the context page must name), MOCK2_URL, RELAY_URL,
+HB_USER, HB_HOST, HB_SERVICE (what the context page must name),
+HB_COMMAND_ZH (the command the Chinese page shows, under service sudo),
+MOCK2_URL, RELAY_URL,
 HB_SPKI (base64 SHA-256 of the test server certificate's public key),
 HB_ARTIFACTS (screenshot folder), HB_PROFILE (a fresh profile folder),
 HB_CHROMIUM, HB_CHROMEDRIVER (the programs; Debian's by default),
@@ -140,9 +142,10 @@ class Phone:
         return self.cdp("Network.getCookies", urls=[url])["cookies"]
 
 
-def phone_login(p, link, lang):
-    """One phone's way through a relay login; returns the code the done
-    page shows."""
+def phone_login(p, link, lang, want_service, want_command=""):
+    """One phone's way through a relay login, whose context page names
+    want_service and shows want_command ("" for none); returns the code the
+    done page shows."""
     global step
     from selenium.webdriver.support.ui import Select
 
@@ -164,6 +167,12 @@ def phone_login(p, link, lang):
     main = p.text("main")
     expect(name("context_page_names_the_user"), user in main, main)
     expect(name("context_page_names_the_host"), host in main, main)
+    # What is approved (issue 27): the PAM service, and sudo's command.
+    service = p.text("#service") if p.count("#service") == 1 else ""
+    expect(name("context_page_names_the_pam_service"), want_service in service, service)
+    if want_command:
+        shown = p.text("#command") if p.count("#command") == 1 else ""
+        expect(name("context_page_shows_the_command"), shown == want_command, shown)
     if lang != "en":
         expect("context_page_has_lang_zh_cn", p.lang() == lang, p.lang())
         expect("context_page_title_is_chinese", t["title"] in main, main)
@@ -248,13 +257,13 @@ def run():
         d.set_page_load_timeout(wait_s)
         d.set_script_timeout(wait_s)
         ok("browser_starts", d.capabilities.get("browserVersion", "chromium"))
-        phone_login(Phone(d, wait_s), env("HB_LINK"), "en")
+        phone_login(Phone(d, wait_s), env("HB_LINK"), "en", env("HB_SERVICE"))
         # A phone set to Chinese: every request its tab makes says so.
         d.switch_to.new_window("tab")
         zh = Phone(d, wait_s)
         zh.cdp("Network.enable")
         zh.cdp("Network.setExtraHTTPHeaders", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-        code = phone_login(zh, env("HB_LINK_ZH"), "zh-CN")
+        code = phone_login(zh, env("HB_LINK_ZH"), "zh-CN", "sudo", env("HB_COMMAND_ZH"))
         with open(env("HB_CODE_ZH"), "w") as f:
             f.write(code + "\n")
     finally:
