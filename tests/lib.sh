@@ -250,7 +250,7 @@ fifo_pamtester_end() {
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).
 phone_continue() {
-    local page action csrf
+    local page action csrf pick=()
     page=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1") || return 1
     page=$(printf '%s' "$page" | tr '\n' ' ')
     action=$(printf '%s' "$page" | grep -o '<form method="post" action="[^"]*"' |
@@ -258,18 +258,31 @@ phone_continue() {
     csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' |
         sed 's/.*value="\([^"]*\)"/\1/')
     [ -n "$action" ] && [ -n "$csrf" ] || return 1
+    # Number matching: the page asks for the number the terminal showed
+    # (NUMBER); without one the phone cannot go on.
+    if printf '%s' "$page" | grep -q 'name="number"'; then
+        [ -n "${3:-}" ] || { echo "phone_continue: the page asks for a number" >&2; return 1; }
+        pick=(--data-urlencode "number=$3")
+    fi
     curl -sS --cacert "$HB_PKI/ca.pem" -c "$2" -b "$2" -o /dev/null \
-        -w '%{redirect_url}' --data-urlencode "csrf=$csrf" "$action"
+        -w '%{redirect_url}' --data-urlencode "csrf=$csrf" "${pick[@]}" "$action"
 }
 
-# phone_approve LINK USER: the simulated phone with a relay: opens the short
-# link, presses Continue (which sets the relay's cookie), approves as USER
+# number_shown TEXT: the number a terminal's text asks the phone to pick
+# (its last "Your number is N" line, in English or Chinese), or nothing.
+number_shown() {
+    printf '%s\n' "$1" | sed -n 's/^.*\(Your number is\|您的数字是\) \([1-9][0-9]\)[:：].*$/\2/p' | tail -n 1
+}
+
+# phone_approve LINK USER [NUMBER]: the simulated phone with a relay: opens
+# the short link, presses Continue picking NUMBER when the page asks for
+# one (which sets the relay's cookie), approves as USER
 # at the provider (MOCK2), and follows the redirect back to the relay's
 # callback with the cookie.
 phone_approve() {
     local jar href location rc=1
     jar=$(mktemp "${HB_TEST_DIR:-/tmp}/jar.XXXXXX") || return 1
-    href=$(phone_continue "$1" "$jar")
+    href=$(phone_continue "$1" "$jar" "${3:-}")
     location=$(provider_approve "$href" "$2")
     [ -n "$href" ] && [ -n "$location" ] &&
         curl -sS --cacert "$HB_PKI/ca.pem" -b "$jar" "$location" >/dev/null && rc=0

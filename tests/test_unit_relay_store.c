@@ -114,10 +114,10 @@ static const char tag_key[] = "TagKeyTagKeyTagKeyTagKeyTagKeyTagKeyTagKeyT";
 /* RFC 7636 appendix B's challenge. */
 static const char challenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-static const struct relay_login alice = {"web01", "alice", "203.0.113.7",
-                                         "sudo", "systemctl restart x"};
-static const struct relay_login plain = {"web01", "alice", "", "", ""};
-static const struct relay_login mallory = {"web02", "mallory", "", "", ""};
+static const struct relay_login alice = {
+    "web01", "alice", "203.0.113.7", "sudo", "systemctl restart x", 0};
+static const struct relay_login plain = {"web01", "alice", "", "", "", 0};
+static const struct relay_login mallory = {"web02", "mallory", "", "", "", 0};
 
 static void add(struct relay_store *st, const char *state,
                 char id[RELAY_ID_LEN + 1])

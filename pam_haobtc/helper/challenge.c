@@ -52,7 +52,8 @@ static enum hb_status register_shown(struct hb_http *http, const char *user,
                                     HB_RELAY_SERVICE_MAX),
                      hb_relay_shown(what != NULL ? what->command : NULL,
                                     HB_RELAY_COMMAND_MAX)};
-    struct hb_relay_what s = {shown[0], shown[1], shown[2], shown[3], shown[4]};
+    struct hb_relay_what s = {shown[0], shown[1], shown[2],
+                              shown[3], shown[4], http->cfg->number_match};
     char *tag_key = hb_tag_key_for(ch->poll_secret);
     enum hb_status status;
     if (s.host == NULL || s.user == NULL || s.rhost == NULL ||
@@ -60,7 +61,7 @@ static enum hb_status register_shown(struct hb_http *http, const char *user,
         status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     else
         status = hb_relay_register(http, ch->state, ch->code_challenge, tag_key,
-                                   &s, &ch->link, err);
+                                   &s, &ch->link, &ch->number, err);
     for (size_t i = 0; i < sizeof(shown) / sizeof(*shown); i++)
         free(shown[i]);
     if (status == HB_OK) {
@@ -113,6 +114,12 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         if (status != HB_OK)
             return status;
         status = register_shown(http, user, rhost, what, ch, err);
+        /* Fail closed: without the number the phone would approve a
+         * login it cannot tell from another one. */
+        if (status == HB_OK && cfg->number_match && ch->number == 0)
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "the relay does not offer number matching: "
+                           "upgrade haobtc-relay or set number_match = no");
         if (status == HB_OK) {
             ch->can_poll = true;
             return HB_OK;

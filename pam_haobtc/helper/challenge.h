@@ -21,6 +21,7 @@ struct hb_challenge {
     char *link;          /* what the QR encodes: short link or authorize */
     char host[256];      /* this machine, as the person is told */
     bool can_poll;       /* a relay session exists for this attempt */
+    int number;          /* number matching's, shown at the terminal; 0 none */
     struct hb_error relay_error; /* why not, when a relay is configured */
 };
 

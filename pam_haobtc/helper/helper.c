@@ -145,12 +145,16 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
         return status;
 
     struct hb_wire out;
+    char number[8] = "";
+    if (l->ch.number != 0)
+        snprintf(number, sizeof(number), "%d", l->ch.number);
     hb_wire_init(&out, HB_WIRE_CHALLENGE);
     if (!hb_wire_add(&out, l->ch.link) ||
         !hb_wire_add(&out, l->ch.can_poll ? "poll" : "paste") ||
         !hb_wire_add(&out, l->ch.relay_error.status != HB_OK
                                ? l->ch.relay_error.msg
-                               : ""))
+                               : "") ||
+        !hb_wire_add(&out, number))
         return hb_fail(err, HB_ERR_PROTOCOL, "the challenge does not fit");
     return hb_wire_send(l->fd, &out, err);
 }

@@ -326,9 +326,10 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *code_challenge,
                                  const char *tag_key,
                                  const struct hb_relay_what *shown, char **link,
-                                 struct hb_error *err)
+                                 int *number, struct hb_error *err)
 {
     *link = NULL;
+    *number = 0;
     const char *pairs[FORM_MAX - 6] = {HB_RELAY_FIELD_STATE,
                                        state,
                                        HB_RELAY_FIELD_CODE_CHALLENGE,
@@ -343,6 +344,8 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                        shown->rhost,
                                        NULL};
     size_t n = 12;
+    pairs[n++] = HB_RELAY_FIELD_NUMBER_MATCH;
+    pairs[n++] = shown->number_match ? "yes" : "no";
     /* Sent only when there is one, as a module before them did. */
     if (shown->service != NULL && shown->service[0] != '\0') {
         pairs[n++] = HB_RELAY_FIELD_SERVICE;
@@ -374,6 +377,17 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                          "relay answered a link that is not a plain https "
                          "URL");
     } else {
+        json_object *num = NULL;
+        if (json_object_object_get_ex(obj, HB_RELAY_ANSWER_NUMBER, &num) &&
+            json_object_is_type(num, json_type_int)) {
+            int64_t v = json_object_get_int64(num);
+            if (v < HB_RELAY_NUMBER_MIN || v > HB_RELAY_NUMBER_MAX) {
+                hb_json_put_wiped(obj);
+                return hb_fail(err, HB_ERR_PROTOCOL,
+                               "relay answered a number out of range");
+            }
+            *number = (int)v;
+        }
         *link = strdup(got);
         if (*link == NULL)
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
@@ -420,6 +434,10 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     } else if (http_status == 200 && is_pending) {
         status = hb_fail(err, HB_ERR_PENDING, "not approved yet");
+    } else if (strcmp(why, "number mismatch") == 0) {
+        status = hb_fail(err, HB_ERR_MISMATCH,
+                         "number mismatch: the phone picked another number "
+                         "than the terminal showed");
     } else if (strcmp(why, "access_denied") == 0) {
         status = hb_fail(err, HB_ERR_REJECTED,
                          "the login was denied on the haobtc page");

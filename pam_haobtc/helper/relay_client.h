@@ -30,12 +30,15 @@ struct hb_relay_what {
     const char *rhost;
     const char *service; /* NULL or "": not sent */
     const char *command; /* NULL or "": not sent (not under sudo) */
+    bool number_match;   /* ask the relay for a number */
 };
+/* *number: the relay's number for number matching, 0 when it sent none
+ * (not asked, or a relay before it). */
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *code_challenge,
                                  const char *tag_key,
                                  const struct hb_relay_what *shown, char **link,
-                                 struct hb_error *err);
+                                 int *number, struct hb_error *err);
 /* Waits up to wait_s for the code of the session whose state derives from
  * poll_secret (the poll names this host, as registrations do: the relay
  * counts a module's requests by it); 429/503 (after Retry-After, with jitter)

@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "helper_client.h"
+#include "relay_protocol.h"
 #include "sudo_command.h"
+#include "text.h"
 #include "lang.h"
 
 /* How long a helper may take to exit by itself once the module is done. */
@@ -346,7 +348,11 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
     if (status == HB_OK) {
         const char *link = hb_wire_field(&in, 0);
         const char *how = hb_wire_field(&in, 1);
-        if (in.n_fields != 3 || strncmp(link, "https://", 8) != 0 ||
+        const char *number = hb_wire_field(&in, 3);
+        long n = 0;
+        if (in.n_fields != 4 || strncmp(link, "https://", 8) != 0 ||
+            (number[0] != '\0' && !hb_parse_long(number, HB_RELAY_NUMBER_MIN,
+                                                 HB_RELAY_NUMBER_MAX, &n)) ||
             strcspn(link, " \t\r\n\x1b\x7f") != strlen(link) ||
             (strcmp(how, "poll") != 0 && strcmp(how, "paste") != 0)) {
             status = hb_fail(err, HB_ERR_HELPER,
@@ -354,6 +360,7 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
         } else {
             offer->link = strdup(link);
             offer->can_poll = strcmp(how, "poll") == 0;
+            offer->number = (int)n;
             snprintf(offer->relay_error, sizeof(offer->relay_error), "%s",
                      hb_wire_field(&in, 2));
             if (offer->link == NULL)

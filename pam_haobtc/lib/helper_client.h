@@ -37,6 +37,7 @@ struct hb_offer {
     char *link;
     bool can_poll;
     char relay_error[HB_ERRMSG_MAX];
+    int number; /* number matching's, shown at the terminal; 0 for none */
 };
 
 /* The helper's fixed path, set when the program is built (helper_path.c):

@@ -24,11 +24,12 @@ enum hb_wire_type {
     HB_WIRE_WAIT,     /* wait on the relay for this login's code */
     HB_WIRE_EXCHANGE, /* pasted answer, or "" for the relay's code */
     /* helper -> module */
-    HB_WIRE_CHALLENGE, /* link, "poll"|"paste", relay error or "" */
-    HB_WIRE_PENDING,   /* the relay has nothing yet */
-    HB_WIRE_APPROVED,  /* the relay handed over the code; it stays here */
-    HB_WIRE_PROFILE,   /* uuid, username, address, provider */
-    HB_WIRE_ERROR,     /* status, haobtc code, message */
+    /* link, "poll"|"paste", relay error or "", number to match or "" */
+    HB_WIRE_CHALLENGE,
+    HB_WIRE_PENDING,  /* the relay has nothing yet */
+    HB_WIRE_APPROVED, /* the relay handed over the code; it stays here */
+    HB_WIRE_PROFILE,  /* uuid, username, address, provider */
+    HB_WIRE_ERROR,    /* status, haobtc code, message */
     /* haobtc-login check: instead of START, the network half of the setup
      * check, answered by RESULT lines and then CHECKED */
     HB_WIRE_CHECK, /* version, deadline, args... */

@@ -46,7 +46,8 @@ enum {
     F_RHOST,
     F_CHALLENGE,
     F_SERVICE,
-    F_COMMAND
+    F_COMMAND,
+    F_NUMBER_MATCH
 };
 
 /* An optional field: absent or empty is none. */
@@ -114,7 +115,8 @@ enum MHD_Result relay_do_register(const struct relay *r,
                               {HB_RELAY_FIELD_RHOST, NULL, 0},
                               {HB_RELAY_FIELD_CODE_CHALLENGE, NULL, 0},
                               {HB_RELAY_FIELD_SERVICE, NULL, 0},
-                              {HB_RELAY_FIELD_COMMAND, NULL, 0}};
+                              {HB_RELAY_FIELD_COMMAND, NULL, 0},
+                              {HB_RELAY_FIELD_NUMBER_MATCH, NULL, 0}};
     const char *why = "bad form";
     char id[RELAY_ID_LEN + 1];
     char link[1024];
@@ -133,6 +135,15 @@ enum MHD_Result relay_do_register(const struct relay *r,
     login.rhost = rhost;
     login.service = f[F_SERVICE].value != NULL ? f[F_SERVICE].value : "";
     login.command = f[F_COMMAND].value != NULL ? f[F_COMMAND].value : "";
+    /* Drawn here, never from the link or the id: only the terminal that
+     * registered it shows it. */
+    login.number = 0;
+    if (f[F_NUMBER_MATCH].value != NULL &&
+        strcmp(f[F_NUMBER_MATCH].value, "yes") == 0) {
+        login.number = relay_new_number();
+        if (login.number == 0)
+            return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    }
     switch (relay_store_add(r->store, f[F_STATE].value, challenge,
                             f[F_TAG_KEY].value, &login, id)) {
     case RELAY_OK:
@@ -156,6 +167,9 @@ enum MHD_Result relay_do_register(const struct relay *r,
     relay_reply_add(o, "id", json_object_new_string(id));
     relay_reply_add(o, HB_RELAY_ANSWER_LINK, json_object_new_string(link));
     relay_reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
+    if (login.number != 0)
+        relay_reply_add(o, HB_RELAY_ANSWER_NUMBER,
+                        json_object_new_int(login.number));
     return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
 }
 
@@ -176,6 +190,8 @@ static enum MHD_Result poll_answer(const struct relay *r,
         return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
     case RELAY_DENIED:
         return relay_fail(c, MHD_HTTP_OK, "access_denied");
+    case RELAY_MISMATCH:
+        return relay_fail(c, MHD_HTTP_OK, "number mismatch");
     case RELAY_PENDING:
     case RELAY_SUPERSEDED:
         o = relay_reply_new(false);

@@ -35,6 +35,7 @@ static const char page_style[] =
     "font-size:1.1em;word-break:break-all;user-select:all}"
     "pre{padding:.6em;background:#eef0f3;border-radius:6px;margin:0;"
     "white-space:pre-wrap;word-break:break-all;font-weight:600}"
+    ".picks{display:flex;gap:.6em}.pick{font-size:1.5em;padding:.5em}"
     ".lang{text-align:right;margin:0 0 .4em;font-size:.9em}"
     ".alt{display:none}.alt:target{display:block}.alt:target~.pri"
     "{display:none}";

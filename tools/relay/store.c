@@ -35,6 +35,8 @@ struct session {
     long long expires_ms;
     char *code; /* NULL until the callback; wiped when the session goes */
     bool denied;
+    bool mismatch;        /* denied by a wrong number on the context page */
+    unsigned char number; /* number matching's, 0 for none */
     /* The latest poll's number: an earlier one still waiting belongs to a
      * connection its module gave up on, and must not take the code. */
     uint64_t poll_gen;
@@ -372,6 +374,25 @@ bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
     return true;
 }
 
+int relay_new_number(void)
+{
+    const unsigned span = HB_RELAY_NUMBER_MAX - HB_RELAY_NUMBER_MIN + 1;
+    const unsigned limit = 256 - 256 % span;
+    unsigned char rnd[16];
+
+    for (;;) {
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+            return 0;
+        for (size_t i = 0; i < sizeof(rnd); i++) {
+            if (rnd[i] < limit) {
+                int n = HB_RELAY_NUMBER_MIN + (int)(rnd[i] % span);
+                hb_wipe(rnd, sizeof(rnd));
+                return n;
+            }
+        }
+    }
+}
+
 static enum relay_result mem_add(struct relay_store *base, const char *state,
                                  const char *code_challenge,
                                  const char *tag_key,
@@ -406,6 +427,7 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
         free(s);
         return RELAY_FAILED;
     }
+    s->number = (unsigned char)login->number;
     total = 0;
     for (size_t i = 0; i < 5; i++) {
         s->text_at[i] = (unsigned short)total;
@@ -477,6 +499,7 @@ static bool copy_view(const struct session *s, struct relay_view *out,
     out->rhost = strdup(s->text + s->text_at[2]);
     out->service = strdup(s->text + s->text_at[3]);
     out->command = strdup(s->text + s->text_at[4]);
+    out->number = s->number;
     out->seconds_left = (long)((s->expires_ms - now + 999) / 1000);
     if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
         out->service == NULL || out->command == NULL) {
@@ -510,7 +533,7 @@ static enum relay_result mem_view(struct relay_store *base, const char *id,
 }
 
 static enum relay_result mem_answer(struct relay_store *base, const char *state,
-                                    const char *code,
+                                    const char *code, bool mismatch,
                                     relay_cookie_fn *cookie_of, void *cls,
                                     struct relay_view *ctx)
 {
@@ -542,6 +565,7 @@ static enum relay_result mem_answer(struct relay_store *base, const char *state,
     } else {
         s->code = copy;
         s->denied = copy == NULL;
+        s->mismatch = copy == NULL && mismatch;
         copy = NULL;
         if (ctx != NULL)
             copy_view(s, ctx, now);
@@ -577,8 +601,9 @@ static enum relay_result take_locked(struct mem_store *st, const char *state,
         return RELAY_CODE;
     }
     if (s->denied) {
+        bool mismatch = s->mismatch;
         remove_session(st, s);
-        return RELAY_DENIED;
+        return mismatch ? RELAY_MISMATCH : RELAY_DENIED;
     }
     if (left_ms != NULL)
         *left_ms = s->expires_ms - now;
