@@ -191,7 +191,8 @@ approve_tagged() {
 
 # pamtester_start PAM_DIR SERVICE [SECONDS]: pamtester authenticating alice
 # through PAM_DIR/pam.d/SERVICE (pam_wrapper) as the coprocess PT; sets
-# pt_pid, and link from the first https:// line it prints (waiting SECONDS,
+# pt_pid, link from the first https:// line it prints and number from the
+# number it shows to pick before it (waiting SECONDS,
 # 15 by default)
 pamtester_start() {
     coproc PT {
@@ -203,9 +204,10 @@ pamtester_start() {
     pt_pid=$PT_PID
     # Copies of its ends: bash closes its own once it has ended.
     exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
-    link=
+    link= number=
     local line
     while IFS= read -r -t "${3:-15}" line <&"$PT_OUT"; do
+        [ -n "$number" ] || number=$(number_shown "$line")
         case $line in https://*) link=$line; break ;; esac
     done
 }
@@ -214,8 +216,9 @@ pamtester_start() {
 # through DIR/pam.d/SERVICE in the background, its answers from the FIFO
 # DIR/in (held open here as $FP_PERSON, so it waits at its prompts), its
 # output in DIR/out; SHELL-WORDS (e.g. "ulimit -n 12;") run in its shell
-# first. Sets FP_PID, and FP_LINK to the first https:// line it printed
-# (empty if none came within 20 s or it ended). fifo_pamtester_end closes
+# first. Sets FP_PID, FP_LINK to the first https:// line it printed
+# (empty if none came within 20 s or it ended), and FP_NUMBER to the number
+# it showed to pick (number matching). fifo_pamtester_end closes
 # the FIFO, reaps it and keeps what it logged for the secrets check.
 fifo_pamtester() {
     local i
@@ -238,6 +241,7 @@ fifo_pamtester() {
         [ -n "$FP_LINK" ] || ! kill -0 "$FP_PID" 2>/dev/null && break
         sleep 0.1
     done
+    FP_NUMBER=$(number_shown "$(cat "$1/out")")
 }
 fifo_pamtester_end() {
     exec {FP_PERSON}>&-

@@ -540,7 +540,7 @@ pam_finish() { # pam_finish OUT: waits for pamtester's verdict
 }
 phone() { # phone LINK: context page, Continue, approval, callback via haproxy
     local href location
-    href=$(phone_continue "$1" "$pdir/jar") || return 1
+    href=$(phone_continue "$1" "$pdir/jar" "$number") || return 1
     location=$(provider_approve "$href" alice)
     [ -n "$location" ] &&
         curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$fleet_url${location#"$main_url"}"
