@@ -1025,6 +1025,58 @@ grep -a SYSLOG "$pdir/out" >>"$HB_TEST_DIR/module-syslog.txt"
 check pam_enter_after_approval_authenticates_alice \
     grep -q 'pamtester: successfully authenticated' "$pdir/out"
 
+# A relay from before number matching answers a registration with no
+# number: with number_match on (the default) the module fails closed, as a
+# configuration error with a line that says what to do; with
+# number_match = no that relay's link is shown as before.
+python3 - "$pdir/old.port" "$HB_PKI" <<'PY' &
+import http.server, json, ssl, sys
+class Old(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        port = self.server.server_address[1]
+        body = json.dumps({"ok": True, "id": "AAAAAAAA", "expires_in": 300,
+                           "link": "https://127.0.0.1:%d/s/AAAAAAAA" % port}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), Old)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2] + "/server.pem", sys.argv[2] + "/server-key.pem")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(sys.argv[1] + ".new", "w").write(str(srv.server_address[1]))
+import os; os.rename(sys.argv[1] + ".new", sys.argv[1])
+srv.serve_forever()
+PY
+pids+=("$!")
+wait_for_file "$pdir/old.port" 10
+old_relay=https://127.0.0.1:$(cat "$pdir/old.port")
+old_login() { # old_login CONF-EXTRA...: pamtester's output against the old relay
+    write_conf "$pdir/old.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+        "client_id=test-client" "client_secret=test-secret" \
+        "relay_url=$old_relay" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+        "fleet_key_file=$HB_FLEET_KEY" prompt=always "$@"
+    printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/old.conf" >"$pdir/pam.d/haobtc-old"
+    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
+    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+        timeout 30 pamtester -v haobtc-old alice authenticate </dev/null 2>&1
+}
+old_login >"$pdir/old.out"
+check relay_without_number_matching_fails_closed_as_a_configuration_error \
+    grep -q 'pamtester: Error in service module' "$pdir/old.out"
+check relay_without_number_matching_is_logged_with_what_to_do grep -qF \
+    'the relay does not offer number matching: upgrade haobtc-relay or set number_match = no' "$pdir/old.out"
+check relay_without_number_matching_shows_no_link lacks '/s/AAAAAAAA' "$pdir/old.out"
+old_login number_match=no >"$pdir/old-no.out"
+check relay_without_number_matching_and_number_match_no_shows_its_link \
+    grep -qx "$old_relay/s/AAAAAAAA" "$pdir/old-no.out"
+grep -a SYSLOG "$pdir/old.out" "$pdir/old-no.out" >>"$HB_TEST_DIR/module-syslog.txt"
+
 # --- the module port (--module-port): modules' requests and /health, on
 # connections that cost a quarter of the public port's; phones stay on
 # the public port, and a page or callback sent to the module port is 404
