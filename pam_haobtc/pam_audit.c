@@ -46,7 +46,9 @@ static enum hb_audit_outcome outcome_of(const struct hb_pam_attempt *a,
     case HB_ERR_BREAKGLASS:
     case HB_ERR_LOST:
     case HB_ERR_PENDING:
-        return a->mismatch ? HB_AUDIT_MISMATCH : HB_AUDIT_REFUSED;
+        return HB_AUDIT_REFUSED;
+    case HB_ERR_MISMATCH:
+        return HB_AUDIT_MISMATCH;
     case HB_ERR_CONFIG:
     case HB_ERR_CONV:
     case HB_ERR_NOMEM:

@@ -72,6 +72,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     /* reuse_for_key and session_reuse: an approval bound to this SSH key
      * or this audit session, within its window, needs no second one. */
     status = hb_pam_reuse(pamh, &cfg, user, from, &err);
+    attempt.via_reuse = status == HB_OK;
     if (status == HB_OK)
         goto done;
 
@@ -86,8 +87,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     hb_pam_debug(pamh, &cfg, "helper %s started (pid %ld)", hb_helper_path(),
                  (long)helper.pid);
 
-    status =
-        hb_helper_challenge(&helper, argc, argv, user, rhost, &offer, &err);
+    status = hb_helper_challenge(&helper, argc, argv, user, rhost,
+                                 hb_pam_service(pamh), &offer, &err);
     if (status != HB_OK)
         goto done;
     hb_pam_debug(pamh, &cfg, "challenge: %s",

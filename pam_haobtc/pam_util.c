@@ -49,6 +49,7 @@ int hb_pam_result(enum hb_status status)
     case HB_ERR_REJECTED:
     case HB_ERR_PASSWORD:
     case HB_ERR_LOST:
+    case HB_ERR_MISMATCH:
         return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
@@ -146,6 +147,10 @@ static const char *person_text(const struct hb_texts *t,
         return hb_tr(t, "The break-glass code was not accepted.");
     case HB_ERR_REJECTED:
         return hb_tr(t, "The sign-in was denied on the haobtc page.");
+    case HB_ERR_MISMATCH:
+        return hb_tr(t, "The number picked on the phone did not match the "
+                        "one shown here, so this sign-in was refused; start "
+                        "again.");
     case HB_ERR_DENIED:
         if (err->haobtc_code != 0) {
             const struct hb_code_info *info = hb_code_lookup(err->haobtc_code);

@@ -98,7 +98,7 @@ int hb_pam_session_close(pam_handle_t *pamh, int argc, const char **argv);
 struct hb_pam_attempt {
     char id[HB_ATTEMPT_LEN + 1];
     long long started_ms;
-    bool via_breakglass, via_reuse, mismatch;
+    bool via_breakglass, via_reuse;
     /* As the relay saw the approving phone (none without a relay). */
     const char *phone_address, *phone_agent;
 };

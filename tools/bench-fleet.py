@@ -371,7 +371,10 @@ async def one_login(i, relay_url, mock_url, env, ready, go, out):
         path = urllib.parse.urlsplit(link).path
         st, _, page = await phone.request("GET", path)
         csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
-        st, hd, _ = await phone.request("POST", path, ("csrf=" + csrf).encode())
+        # Number matching: the pick of the number the prompt showed.
+        n = re.search(rb"Your number is (\d\d):", buf)
+        pick = "&number=" + n.group(1).decode() if n else ""
+        st, hd, _ = await phone.request("POST", path, ("csrf=" + csrf + pick).encode())
         assert st == 303, st
         cookie = hd["set-cookie"].split(";")[0]
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(hd["location"]).query)

@@ -36,6 +36,23 @@
 #define HB_RELAY_FIELD_RHOST "rhost"
 #define HB_RELAY_FIELD_NONCE "nonce"
 #define HB_RELAY_HOST_MAX 253
+/* Optional (a relay before them ignores them, and shows none when a module
+ * before them sends none): the PAM service, and under sudo the command
+ * sudo was asked to run, both printable ASCII, the command cut at
+ * HB_RELAY_COMMAND_MAX bytes with "..." at its end. */
+#define HB_RELAY_FIELD_SERVICE "service"
+#define HB_RELAY_FIELD_COMMAND "command"
+#define HB_RELAY_SERVICE_MAX 64
+#define HB_RELAY_COMMAND_MAX 200
+/* Number matching: a module that sends number_match=yes gets a number
+ * (HB_RELAY_NUMBER_MIN..MAX) in the registration's answer, which its
+ * terminal shows and the context page asks the person to pick; a wrong
+ * pick ends the login, and its poll answers "number mismatch". A module
+ * that sends no or another value gets none (a module before it). */
+#define HB_RELAY_FIELD_NUMBER_MATCH "number_match"
+#define HB_RELAY_ANSWER_NUMBER "number"
+#define HB_RELAY_NUMBER_MIN 10
+#define HB_RELAY_NUMBER_MAX 99
 /* Poll: secret and wait (seconds), and host. */
 #define HB_RELAY_FIELD_SECRET "secret"
 #define HB_RELAY_FIELD_WAIT "wait"
@@ -62,6 +79,7 @@ _Static_assert(HB_RELAY_WAIT_MAX < HB_RELAY_POLL_WAIT_DEFAULT_MAX,
         "bad secret", "bad wait", "shutting down", "unknown", "access_denied", \
         "not found", "method not allowed", "form expected", "too large",       \
         "internal", "store unavailable", "bad code_challenge",                 \
-        "code_challenge required"
+        "code_challenge required", "bad service", "bad command",               \
+        "number mismatch"
 
 #endif

@@ -40,22 +40,30 @@ static bool redirect_is_relay(const struct hb_config *cfg)
 }
 
 static enum hb_status register_shown(struct hb_http *http, const char *user,
-                                     const char *rhost, struct hb_challenge *ch,
+                                     const char *rhost,
+                                     const struct hb_challenge_what *what,
+                                     struct hb_challenge *ch,
                                      struct hb_error *err)
 {
-    char *s_host = hb_relay_shown(ch->host, HB_RELAY_HOST_MAX);
-    char *s_user = hb_relay_shown(user, SHOWN_USER_MAX);
-    char *s_rhost = hb_relay_shown(rhost, HB_RELAY_HOST_MAX);
+    char *shown[] = {hb_relay_shown(ch->host, HB_RELAY_HOST_MAX),
+                     hb_relay_shown(user, SHOWN_USER_MAX),
+                     hb_relay_shown(rhost, HB_RELAY_HOST_MAX),
+                     hb_relay_shown(what != NULL ? what->service : NULL,
+                                    HB_RELAY_SERVICE_MAX),
+                     hb_relay_shown(what != NULL ? what->command : NULL,
+                                    HB_RELAY_COMMAND_MAX)};
+    struct hb_relay_what s = {shown[0], shown[1], shown[2],
+                              shown[3], shown[4], http->cfg->number_match};
     char *tag_key = hb_tag_key_for(ch->poll_secret);
     enum hb_status status;
-    if (s_host == NULL || s_user == NULL || s_rhost == NULL || tag_key == NULL)
+    if (s.host == NULL || s.user == NULL || s.rhost == NULL ||
+        s.service == NULL || s.command == NULL || tag_key == NULL)
         status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     else
         status = hb_relay_register(http, ch->state, ch->code_challenge, tag_key,
-                                   s_host, s_user, s_rhost, &ch->link, err);
-    free(s_host);
-    free(s_user);
-    free(s_rhost);
+                                   &s, &ch->link, &ch->number, err);
+    for (size_t i = 0; i < sizeof(shown) / sizeof(*shown); i++)
+        free(shown[i]);
     if (status == HB_OK) {
         ch->tag_key = tag_key;
         tag_key = NULL;
@@ -65,8 +73,9 @@ static enum hb_status register_shown(struct hb_http *http, const char *user,
 }
 
 enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
-                                  const char *rhost, struct hb_challenge *ch,
-                                  struct hb_error *err)
+                                  const char *rhost,
+                                  const struct hb_challenge_what *what,
+                                  struct hb_challenge *ch, struct hb_error *err)
 {
     const struct hb_config *cfg = http->cfg;
     memset(ch, 0, sizeof(*ch));
@@ -104,7 +113,13 @@ enum hb_status hb_challenge_start(struct hb_http *http, const char *user,
         enum hb_status status = hb_http_keep_ready(http, cfg->token_url, err);
         if (status != HB_OK)
             return status;
-        status = register_shown(http, user, rhost, ch, err);
+        status = register_shown(http, user, rhost, what, ch, err);
+        /* Fail closed: without the number the phone would approve a
+         * login it cannot tell from another one. */
+        if (status == HB_OK && cfg->number_match && ch->number == 0)
+            return hb_fail(err, HB_ERR_CONFIG,
+                           "the relay does not offer number matching: "
+                           "upgrade haobtc-relay or set number_match = no");
         if (status == HB_OK) {
             ch->can_poll = true;
             return HB_OK;

@@ -104,7 +104,7 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
     if (in->type != HB_WIRE_START)
         status = hb_fail(err, HB_ERR_HELPER, "the module did not start");
     if (status == HB_OK &&
-        (in->n_fields < 4 || strcmp(in->field[0], HB_WIRE_VERSION) != 0))
+        (in->n_fields < 6 || strcmp(in->field[0], HB_WIRE_VERSION) != 0))
         status = hb_fail(err, HB_ERR_CONFIG,
                          "pam_haobtc.so and haobtc-helper are from different "
                          "versions; reinstall both");
@@ -114,7 +114,8 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
     if (status == HB_OK) {
         const char *user = in->field[2];
         const char *rhost = in->field[3][0] != '\0' ? in->field[3] : NULL;
-        status = hb_config_load(in->n_fields - 4, in->field + 4, &l->cfg, err);
+        const struct hb_challenge_what what = {in->field[4], in->field[5]};
+        status = hb_config_load(in->n_fields - 6, in->field + 6, &l->cfg, err);
         l->have_cfg = true;
         if (status == HB_OK) {
             time_t own = time(NULL) + l->cfg.timeout;
@@ -137,19 +138,23 @@ static enum hb_status start(struct login *l, struct hb_wire *in,
                 l->http.on_call_cls = l;
             }
             status = hb_challenge_start(&l->http, user[0] != '\0' ? user : NULL,
-                                        rhost, &l->ch, err);
+                                        rhost, &what, &l->ch, err);
         }
     }
     if (status != HB_OK)
         return status;
 
     struct hb_wire out;
+    char number[8] = "";
+    if (l->ch.number != 0)
+        snprintf(number, sizeof(number), "%d", l->ch.number);
     hb_wire_init(&out, HB_WIRE_CHALLENGE);
     if (!hb_wire_add(&out, l->ch.link) ||
         !hb_wire_add(&out, l->ch.can_poll ? "poll" : "paste") ||
         !hb_wire_add(&out, l->ch.relay_error.status != HB_OK
                                ? l->ch.relay_error.msg
-                               : ""))
+                               : "") ||
+        !hb_wire_add(&out, number))
         return hb_fail(err, HB_ERR_PROTOCOL, "the challenge does not fit");
     return hb_wire_send(l->fd, &out, err);
 }

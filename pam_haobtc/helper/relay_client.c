@@ -74,14 +74,17 @@ static char *this_host(void)
     return hb_relay_shown(name, HB_RELAY_HOST_MAX);
 }
 
+/* Keys and values a form may hold, the end included. */
+#define FORM_MAX 32
+
 /* Builds "k1=v1&k2=v2..." with every value escaped; NULL values are sent
  * empty. pairs ends with a NULL key. */
 static char *form_of(struct hb_http *http, const char *const *pairs)
 {
-    char *escaped[16] = {NULL};
+    char *escaped[FORM_MAX] = {NULL};
     size_t n = 0, cap = 1;
     bool ok = true;
-    for (; pairs[n] != NULL && n + 1 < 16; n += 2) {
+    for (; pairs[n] != NULL && n + 1 < FORM_MAX; n += 2) {
         escaped[n] =
             hb_http_escape(http, pairs[n + 1] != NULL ? pairs[n + 1] : "");
         if (escaped[n] == NULL)
@@ -127,12 +130,12 @@ static char *form_with_nonce(struct hb_http *http, const char *const *pairs,
                              const char *wait)
 {
     char *nonce = hb_random_token(16);
-    const char *all[20];
+    const char *all[FORM_MAX];
     size_t n = 0;
     if (nonce == NULL)
         return NULL;
     /* Room for the wait, the nonce and the end after pairs. */
-    for (; pairs[n] != NULL && n + 6 < 20; n += 2) {
+    for (; pairs[n] != NULL && n + 6 < FORM_MAX; n += 2) {
         all[n] = pairs[n];
         all[n + 1] = pairs[n + 1];
     }
@@ -321,24 +324,38 @@ static enum hb_status refused(struct hb_error *err, const char *what,
 
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *code_challenge,
-                                 const char *tag_key, const char *host,
-                                 const char *user, const char *rhost,
-                                 char **link, struct hb_error *err)
+                                 const char *tag_key,
+                                 const struct hb_relay_what *shown, char **link,
+                                 int *number, struct hb_error *err)
 {
     *link = NULL;
-    const char *pairs[] = {HB_RELAY_FIELD_STATE,
-                           state,
-                           HB_RELAY_FIELD_CODE_CHALLENGE,
-                           code_challenge,
-                           HB_RELAY_FIELD_TAG_KEY,
-                           tag_key,
-                           HB_RELAY_FIELD_HOST,
-                           host,
-                           HB_RELAY_FIELD_USER,
-                           user,
-                           HB_RELAY_FIELD_RHOST,
-                           rhost,
-                           NULL};
+    *number = 0;
+    const char *pairs[FORM_MAX - 6] = {HB_RELAY_FIELD_STATE,
+                                       state,
+                                       HB_RELAY_FIELD_CODE_CHALLENGE,
+                                       code_challenge,
+                                       HB_RELAY_FIELD_TAG_KEY,
+                                       tag_key,
+                                       HB_RELAY_FIELD_HOST,
+                                       shown->host,
+                                       HB_RELAY_FIELD_USER,
+                                       shown->user,
+                                       HB_RELAY_FIELD_RHOST,
+                                       shown->rhost,
+                                       NULL};
+    size_t n = 12;
+    pairs[n++] = HB_RELAY_FIELD_NUMBER_MATCH;
+    pairs[n++] = shown->number_match ? "yes" : "no";
+    /* Sent only when there is one, as a module before them did. */
+    if (shown->service != NULL && shown->service[0] != '\0') {
+        pairs[n++] = HB_RELAY_FIELD_SERVICE;
+        pairs[n++] = shown->service;
+    }
+    if (shown->command != NULL && shown->command[0] != '\0') {
+        pairs[n++] = HB_RELAY_FIELD_COMMAND;
+        pairs[n++] = shown->command;
+    }
+    pairs[n] = NULL;
     json_object *obj = NULL;
     long http_status = 0;
     /* The person waits for the prompt meanwhile: a busy relay gets one
@@ -360,6 +377,17 @@ enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                          "relay answered a link that is not a plain https "
                          "URL");
     } else {
+        json_object *num = NULL;
+        if (json_object_object_get_ex(obj, HB_RELAY_ANSWER_NUMBER, &num) &&
+            json_object_is_type(num, json_type_int)) {
+            int64_t v = json_object_get_int64(num);
+            if (v < HB_RELAY_NUMBER_MIN || v > HB_RELAY_NUMBER_MAX) {
+                hb_json_put_wiped(obj);
+                return hb_fail(err, HB_ERR_PROTOCOL,
+                               "relay answered a number out of range");
+            }
+            *number = (int)v;
+        }
         *link = strdup(got);
         if (*link == NULL)
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
@@ -406,6 +434,10 @@ enum hb_status hb_relay_poll(struct hb_http *http, const char *poll_secret,
             status = hb_fail(err, HB_ERR_NOMEM, "out of memory");
     } else if (http_status == 200 && is_pending) {
         status = hb_fail(err, HB_ERR_PENDING, "not approved yet");
+    } else if (strcmp(why, "number mismatch") == 0) {
+        status = hb_fail(err, HB_ERR_MISMATCH,
+                         "number mismatch: the phone picked another number "
+                         "than the terminal showed");
     } else if (strcmp(why, "access_denied") == 0) {
         status = hb_fail(err, HB_ERR_REJECTED,
                          "the login was denied on the haobtc page");

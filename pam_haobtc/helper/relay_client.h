@@ -18,16 +18,27 @@ char *hb_relay_shown(const char *s, size_t max);
 
 /* Registers a session for state and returns the short link; the relay
  * builds the provider's link itself, with code_challenge (PKCE S256; the
- * verifier stays in the helper). host, user and rhost (printable
- * ASCII, see hb_challenge_start) are shown on the relay's context page;
+ * verifier stays in the helper). host, user, rhost, service and
+ * command (printable ASCII, see hb_challenge_start) are shown on the
+ * relay's context page;
  * tag_key keys the tag its done page shows beside the code. Every request
  * is signed with the fleet key; a relay answering 429 or 503 is asked
  * again within http_timeout. */
+struct hb_relay_what {
+    const char *host;
+    const char *user;
+    const char *rhost;
+    const char *service; /* NULL or "": not sent */
+    const char *command; /* NULL or "": not sent (not under sudo) */
+    bool number_match;   /* ask the relay for a number */
+};
+/* *number: the relay's number for number matching, 0 when it sent none
+ * (not asked, or a relay before it). */
 enum hb_status hb_relay_register(struct hb_http *http, const char *state,
                                  const char *code_challenge,
-                                 const char *tag_key, const char *host,
-                                 const char *user, const char *rhost,
-                                 char **link, struct hb_error *err);
+                                 const char *tag_key,
+                                 const struct hb_relay_what *shown, char **link,
+                                 int *number, struct hb_error *err);
 /* Waits up to wait_s for the code of the session whose state derives from
  * poll_secret (the poll names this host, as registrations do: the relay
  * counts a module's requests by it); 429/503 (after Retry-After, with jitter)

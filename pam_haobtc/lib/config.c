@@ -235,6 +235,8 @@ static const struct key keys[] = {
     BOOL(same_name, "no",
          N_("without a map entry, a haobtc username equal to the local name")),
     BOOL(or_password, "no", N_("the stack lets the password in instead")),
+    BOOL(number_match, "yes",
+         N_("the phone picks the number the terminal shows (relay only)")),
     BOOL(debug, "no", N_("log each step of a login at LOG_DEBUG")),
     SECONDS(timeout, 5, 3600, "110", N_("seconds from 5 to 3600"),
             N_("the whole login's deadline")),

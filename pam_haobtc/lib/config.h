@@ -57,6 +57,10 @@ struct hb_config {
      * package's profile): the person is told how to get to it at once, and
      * what they type during the wait is handed on as the password. */
     bool or_password;
+    /* Number matching (issue 27): the relay draws a number the terminal
+     * shows and the phone must pick; a relay that offers none fails the
+     * login while this is on. */
+    bool number_match;
     long timeout;
     long http_timeout;
     char *ca_file;

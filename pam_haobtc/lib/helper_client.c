@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "helper_client.h"
+#include "relay_protocol.h"
+#include "sudo_command.h"
+#include "text.h"
 #include "lang.h"
 
 /* How long a helper may take to exit by itself once the module is done. */
@@ -318,18 +321,23 @@ static enum hb_status converse(struct hb_helper *h, const struct hb_wire *out,
 
 enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
                                    const char **argv, const char *user,
-                                   const char *rhost, struct hb_offer *offer,
-                                   struct hb_error *err)
+                                   const char *rhost, const char *service,
+                                   struct hb_offer *offer, struct hb_error *err)
 {
     memset(offer, 0, sizeof(*offer));
     struct hb_wire out, in;
     char deadline[32];
     snprintf(deadline, sizeof(deadline), "%lld", (long long)h->deadline);
+    /* Under sudo, what the phone is asked to approve (sudo_command.h). */
+    char *command = hb_sudo_command();
     hb_wire_init(&out, HB_WIRE_START);
     bool fits = hb_wire_add(&out, HB_WIRE_VERSION) &&
                 hb_wire_add(&out, deadline) &&
                 hb_wire_add(&out, user != NULL ? user : "") &&
-                hb_wire_add(&out, rhost != NULL ? rhost : "");
+                hb_wire_add(&out, rhost != NULL ? rhost : "") &&
+                hb_wire_add(&out, service != NULL ? service : "") &&
+                hb_wire_add(&out, command != NULL ? command : "");
+    free(command);
     for (int i = 0; fits && i < argc; i++)
         fits = hb_wire_add(&out, argv[i]);
     if (!fits)
@@ -340,7 +348,11 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
     if (status == HB_OK) {
         const char *link = hb_wire_field(&in, 0);
         const char *how = hb_wire_field(&in, 1);
-        if (in.n_fields != 3 || strncmp(link, "https://", 8) != 0 ||
+        const char *number = hb_wire_field(&in, 3);
+        long n = 0;
+        if (in.n_fields != 4 || strncmp(link, "https://", 8) != 0 ||
+            (number[0] != '\0' && !hb_parse_long(number, HB_RELAY_NUMBER_MIN,
+                                                 HB_RELAY_NUMBER_MAX, &n)) ||
             strcspn(link, " \t\r\n\x1b\x7f") != strlen(link) ||
             (strcmp(how, "poll") != 0 && strcmp(how, "paste") != 0)) {
             status = hb_fail(err, HB_ERR_HELPER,
@@ -348,6 +360,7 @@ enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
         } else {
             offer->link = strdup(link);
             offer->can_poll = strcmp(how, "poll") == 0;
+            offer->number = (int)n;
             snprintf(offer->relay_error, sizeof(offer->relay_error), "%s",
                      hb_wire_field(&in, 2));
             if (offer->link == NULL)

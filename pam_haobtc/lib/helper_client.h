@@ -37,6 +37,7 @@ struct hb_offer {
     char *link;
     bool can_poll;
     char relay_error[HB_ERRMSG_MAX];
+    int number; /* number matching's, shown at the terminal; 0 for none */
 };
 
 /* The helper's fixed path, set when the program is built (helper_path.c):
@@ -54,11 +55,13 @@ enum hb_status hb_helper_check_file(const char *path, struct hb_error *err);
 enum hb_status hb_helper_start(struct hb_helper *h, time_t deadline,
                                bool watch_presence, struct hb_error *err);
 /* Hands the helper the module arguments (it reads the configuration and
- * the secret itself) and the login's user and rhost; it answers with the
- * challenge. */
+ * the secret itself) and the login's user, rhost, PAM service (may be
+ * NULL) and, when this process is sudo, the command it runs; it answers
+ * with the challenge. */
 enum hb_status hb_helper_challenge(struct hb_helper *h, int argc,
                                    const char **argv, const char *user,
-                                   const char *rhost, struct hb_offer *offer,
+                                   const char *rhost, const char *service,
+                                   struct hb_offer *offer,
                                    struct hb_error *err);
 /* Instead of a challenge: whether haobtc can be reached now (a break-glass
  * code counts only while it cannot); when not, err says what was found. */

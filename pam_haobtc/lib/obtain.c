@@ -177,7 +177,9 @@ static enum hb_status ask_until_code(const struct hb_person *p,
             break;
         /* Not approved yet: ask again, shortly, keeping the link. */
         free(prompt);
-        prompt = hb_prompt_again(cfg, p->texts, offer->link);
+        prompt = hb_number_first(p->texts,
+                                 hb_prompt_again(cfg, p->texts, offer->link),
+                                 offer->number);
         if (prompt == NULL) {
             status = hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
             break;
@@ -216,9 +218,12 @@ enum hb_status hb_obtain_code(const struct hb_person *person,
         skipped = false;
     }
     if (skipped) {
-        char *notice = hb_notice_build(person->texts, user, host, offer->link,
-                                       hb_notice_ascii_only(person->service),
-                                       cfg->or_password);
+        bool ascii = hb_notice_ascii_only(person->service);
+        char *notice = hb_number_first(ascii ? NULL : person->texts,
+                                       hb_notice_build(person->texts, user,
+                                                       host, offer->link, ascii,
+                                                       cfg->or_password),
+                                       offer->number);
         if (notice != NULL) {
             note(person, LOG_DEBUG,
                  "showing the link with no prompt (service %s); waiting on "
@@ -235,8 +240,11 @@ enum hb_status hb_obtain_code(const struct hb_person *person,
              "the link is not short plain ASCII; asking instead");
     }
 
-    char *prompt = hb_prompt_build(cfg, person->texts, user, host, offer->link,
-                                   offer->can_poll);
+    char *prompt =
+        hb_number_first(person->texts,
+                        hb_prompt_build(cfg, person->texts, user, host,
+                                        offer->link, offer->can_poll),
+                        offer->number);
     if (prompt == NULL)
         return hb_fail(err, HB_ERR_NOMEM, "cannot build the prompt");
     return ask_until_code(person, cfg, helper, offer, prompt, code, err);

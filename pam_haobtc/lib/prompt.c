@@ -326,6 +326,24 @@ char *hb_notice_build(const struct hb_texts *t, const char *user,
     return out;
 }
 
+char *hb_number_first(const struct hb_texts *t, char *text, int number)
+{
+    char *out = NULL;
+    if (text == NULL || number == 0)
+        return text;
+    /* TRANSLATORS: the terminal's first line with number matching; %d is
+     * the two-digit number the phone's page asks the person to pick. */
+    char *line = NULL;
+    if (asprintf(&line, hb_tr(t, "Your number is %d: pick it on your phone."),
+                 number) < 0)
+        line = NULL;
+    if (line != NULL && asprintf(&out, "%s\n%s", line, text) < 0)
+        out = NULL;
+    free(line);
+    free(text);
+    return out;
+}
+
 bool hb_notice_ascii_only(const char *service)
 {
     /* Every ssh client shows an ASCII message whole; su, sudo and login

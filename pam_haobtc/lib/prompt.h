@@ -65,6 +65,10 @@ char *hb_notice_build(const struct hb_texts *t, const char *user,
 /* Whether the notice must be ASCII for service: sshd's clients up to
  * 10.2 print info messages through their logger, escaping other bytes. */
 bool hb_notice_ascii_only(const char *service);
+/* text with number matching's line first (number 0: text as it is): the
+ * number the phone must pick, in t's language (NULL: English ASCII, as a
+ * notice over sshd must be). Takes text; NULL when out of memory. */
+char *hb_number_first(const struct hb_texts *t, char *text, int number);
 /* The second: the QR code alone, without its last newline; NULL with qr =
  * off (or out of memory). */
 char *hb_notice_qr(const struct hb_config *cfg, const char *link);

@@ -58,6 +58,8 @@ const char *hb_status_name(enum hb_status status)
         return "the password chosen instead";
     case HB_ERR_LOST:
         return "lost by the relay";
+    case HB_ERR_MISMATCH:
+        return "number mismatch";
     case HB_NOT_ASKED:
         return "not asked";
     }

@@ -33,12 +33,15 @@ enum hb_status {
     /* The relay no longer knows this login while it is still within its
      * time (it restarted without its sessions): start again. */
     HB_ERR_LOST,
+    /* The person picked another number than the terminal showed on the
+     * relay's page (number matching): the login is refused. */
+    HB_ERR_MISMATCH,
     /* Not a failure: the login is outside services= or groups= (scope.h),
      * PAM_IGNORE. Never crosses the helper link, so after HB_ERR_LAST. */
     HB_NOT_ASKED,
 };
 /* The last value, for checking a status that crossed the helper link. */
-#define HB_ERR_LAST HB_ERR_LOST
+#define HB_ERR_LAST HB_ERR_MISMATCH
 
 #define HB_ERRMSG_MAX 256
 

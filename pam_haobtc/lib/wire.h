@@ -12,22 +12,24 @@
 
 /* Raised when the frames change incompatibly: module and helper are
  * installed together, so a mismatch means a half-finished upgrade. */
-#define HB_WIRE_VERSION "2"
+#define HB_WIRE_VERSION "3"
 
 #define HB_WIRE_MAX 16384 /* body bytes: type, then fields */
 #define HB_WIRE_FIELDS 40
 
 enum hb_wire_type {
     /* module -> helper */
-    HB_WIRE_START = 1, /* version, deadline, host, user, rhost, args... */
-    HB_WIRE_WAIT,      /* wait on the relay for this login's code */
-    HB_WIRE_EXCHANGE,  /* pasted answer, or "" for the relay's code */
+    /* version, deadline, user, rhost, service, command, args... */
+    HB_WIRE_START = 1,
+    HB_WIRE_WAIT,     /* wait on the relay for this login's code */
+    HB_WIRE_EXCHANGE, /* pasted answer, or "" for the relay's code */
     /* helper -> module */
-    HB_WIRE_CHALLENGE, /* link, "poll"|"paste", relay error or "" */
-    HB_WIRE_PENDING,   /* the relay has nothing yet */
-    HB_WIRE_APPROVED,  /* the relay handed over the code; it stays here */
-    HB_WIRE_PROFILE,   /* uuid, username, address, provider */
-    HB_WIRE_ERROR,     /* status, haobtc code, message */
+    /* link, "poll"|"paste", relay error or "", number to match or "" */
+    HB_WIRE_CHALLENGE,
+    HB_WIRE_PENDING,  /* the relay has nothing yet */
+    HB_WIRE_APPROVED, /* the relay handed over the code; it stays here */
+    HB_WIRE_PROFILE,  /* uuid, username, address, provider */
+    HB_WIRE_ERROR,    /* status, haobtc code, message */
     /* haobtc-login check: instead of START, the network half of the setup
      * check, answered by RESULT lines and then CHECKED */
     HB_WIRE_CHECK, /* version, deadline, args... */

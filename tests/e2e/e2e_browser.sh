@@ -77,9 +77,10 @@ coproc PT {
 pt_pid=$PT_PID
 # Copies of its ends: bash closes its own once it has ended.
 exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
-link='' host=''
+link='' host='' number=''
 deadline=$((SECONDS + 20))
 while [ "$SECONDS" -lt "$deadline" ] && IFS= read -r -t 5 line <&"$PT_OUT"; do
+    [ -n "$number" ] || number=$(number_shown "$line")
     case $line in
         "Sign in with haobtc to log in as alice on "*) host=${line#* on }; host=${host%.} ;;
         https://*) link=$line; break ;;
@@ -90,9 +91,17 @@ if [ -z "$link" ] || [ -z "$host" ]; then
     exit 1
 fi
 ok "pam_prompt_shows_the_short_link ($link)"
+if [ -n "$number" ]; then
+    ok "pam_prompt_shows_the_number_to_pick ($number)"
+else
+    not_ok pam_prompt_shows_the_number_to_pick
+    exit 1
+fi
 
 # The Chinese phone's session: registered with the fleet key as the module
-# registers one; its poll secret P stays here.
+# registers one under "sudo systemctl restart x" (the page shows the
+# command); its poll secret P stays here.
+zh_command='systemctl restart x'
 b64url() { basenc --base64url | tr -d '='; }
 zh_secret=$(head -c 32 /dev/urandom | b64url)
 zh_state=$(printf %s "$zh_secret" | openssl dgst -sha256 -binary | b64url)
@@ -102,8 +111,17 @@ zh_tag_key=$(head -c 32 /dev/urandom | b64url)
 zh_challenge=$(pkce_challenge "$(head -c 32 /dev/urandom | b64url)")
 timeout -k 2 20 "$HB_SRC/tests/bin/relay-post" --out "$bdir/zh.json" "$RELAY_URL" /api/v1/sessions \
     "state=$zh_state" "code_challenge=$zh_challenge" "tag_key=$zh_tag_key" \
-    "host=$host" user=alice >/dev/null
+    "host=$host" user=alice service=sudo "command=$zh_command" number_match=yes >/dev/null
 zh_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/zh.json")
+zh_number=$(sed -n 's/.*"number":\([0-9]*\).*/\1/p' "$bdir/zh.json")
+# A third login, whose phone picks another number than its terminal shows.
+wrong_secret=$(head -c 32 /dev/urandom | b64url)
+timeout -k 2 20 "$HB_SRC/tests/bin/relay-post" --out "$bdir/wrong.json" "$RELAY_URL" /api/v1/sessions \
+    "state=$(printf %s "$wrong_secret" | openssl dgst -sha256 -binary | b64url)" \
+    "code_challenge=$zh_challenge" "tag_key=$zh_tag_key" "host=$host" user=alice \
+    number_match=yes >/dev/null
+wrong_link=$(sed -n 's/.*"link":"\([^"]*\)".*/\1/p' "$bdir/wrong.json")
+wrong_number=$(sed -n 's/.*"number":\([0-9]*\).*/\1/p' "$bdir/wrong.json")
 if [ -z "$zh_link" ]; then
     not_ok relay_registers_the_chinese_phones_session "$(cat "$bdir/zh.json")"
     exit 1
@@ -121,7 +139,9 @@ for shot in "${shots[@]}"; do rm -f "$artifacts/$shot.png"; done
 run_s=$((browser_s - 15))
 [ "$run_s" -ge 5 ] || run_s=5
 HB_LINK=$link HB_LINK_ZH=$zh_link HB_CODE_ZH=$bdir/zh.code \
-HB_USER=alice HB_HOST=$host HB_SPKI=$spki HB_CHROMIUM=$chromium \
+HB_USER=alice HB_HOST=$host HB_SERVICE=haobtc-browser \
+HB_COMMAND_ZH=$zh_command HB_NUMBER=$number HB_NUMBER_ZH=$zh_number \
+HB_LINK_WRONG=$wrong_link HB_NUMBER_WRONG=$wrong_number HB_SPKI=$spki HB_CHROMIUM=$chromium \
 HB_CHROMEDRIVER=$chromedriver HB_DRIVER_LOG=$bdir/chromedriver.log \
 HB_ARTIFACTS=$artifacts HB_PROFILE=$bdir/profile HB_RUN_TIMEOUT=$run_s \
     timeout -k 5 "$browser_s" "$python" "$HB_SRC/tests/e2e/browser/relay-login.py" \
@@ -167,6 +187,13 @@ else
     not_ok relay_hands_over_the_code_the_chinese_done_page_showed \
         "shown '$zh_shown', polled $(cat "$bdir/zh-poll.json")"
 fi
+
+# The wrong pick ended its login: its poll answers "number mismatch", as
+# the module's terminal then says.
+timeout -k 2 20 "$HB_SRC/tests/bin/relay-post" --out "$bdir/wrong-poll.json" "$RELAY_URL" /api/v1/poll \
+    "secret=$wrong_secret" wait=0 >/dev/null
+check wrong_pick_login_polls_number_mismatch \
+    grep -qx '{"ok":false,"error":"number mismatch"}' "$bdir/wrong-poll.json"
 
 # The phone approved: Enter polls the relay, which hands the code over.
 printf '\n' >&"$PT_IN"

@@ -279,7 +279,7 @@ if e2e_wait_text v1 '^https://[^ ]+/s/[^ ]+' 15; then
     helper_checks env_su su tcp
     e2e_screen v1 | grep -q 'press Enter' && e2e_type v1 Enter
     sleep 1
-    phone_approve "$(e2e_link v1)" alice
+    phone_approve "$(e2e_link v1)" alice "$(e2e_number v1)"
     check_why env_su_with_hostile_variables_still_makes_bob_alice same_result v1 alice
     check_why env_su_shell_has_no_extra_descriptor only_std_fds v1
 else

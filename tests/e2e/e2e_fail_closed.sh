@@ -140,7 +140,7 @@ pam_su() {
 # phone_approves NAME: the phone approves as alice, then Enter.
 phone_approves() {
     first_prompt "$1" || return 1
-    phone_approve "$(e2e_link "$1")" alice || return 1
+    phone_approve "$(e2e_link "$1")" alice "$(e2e_number "$1")" || return 1
     e2e_type "$1" Enter
 }
 

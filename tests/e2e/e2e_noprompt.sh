@@ -61,7 +61,7 @@ approve_untouched() {
     local t=$1 svc=$2
     if e2e_wait_text "$t" 'the login goes on by itself' 10; then
         check "${svc}_shows_link_and_qr_with_no_prompt" shown "$t"
-        phone_approve "$(e2e_link "$t")" alice
+        phone_approve "$(e2e_link "$t")" alice "$(e2e_number "$t")"
         check "${svc}_runs_after_approval_with_no_keypress" ended_with "$t" "$3"
     else
         e2e_show "$t"
@@ -140,7 +140,7 @@ if [ "${HB_BENCH:-0}" -gt 0 ]; then
             "su - alice -c 'date +%s.%N; id -un'"
         e2e_wait_text "$t" 'the login goes on by itself' 10 || { e2e_show "$t"; break; }
         sleep 0.3 # the module is in its long poll
-        phone_approve "$(e2e_link "$t")" alice
+        phone_approve "$(e2e_link "$t")" alice "$(e2e_number "$t")"
         e2e_wait_end "$t" 15 && [ "$(e2e_exit_status "$t")" = 0 ] || { e2e_show "$t"; break; }
         started=$(e2e_scrollback "$t" | grep -oE '^[0-9]{10}\.[0-9]+' | tail -n1)
         echo "login $i: callback at $(cat "$E2E_DIR/cb.time"), shell started at $started"

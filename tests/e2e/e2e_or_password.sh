@@ -124,7 +124,7 @@ fi
 su_term e4
 if waiting e4; then
     e2e_type e4 -l 'half-typed'
-    phone_approve "$(e2e_link e4)" alice
+    phone_approve "$(e2e_link e4)" alice "$(e2e_number e4)"
     check su_phone_approval_still_needs_no_keypress ran e4 alice 0
     check su_keys_typed_before_the_approval_are_not_shown typed_nowhere e4 half-typed
 else
@@ -205,7 +205,7 @@ if e2e_wait_text o1 'the login goes on by itself' 10; then
     e2e_type o1 -l 'typed-at-haobtc-only'
     e2e_type o1 Enter
     sleep 1
-    phone_approve "$(e2e_link o1)" alice
+    phone_approve "$(e2e_link o1)" alice "$(e2e_number o1)"
     check haobtc_only_enter_changes_nothing_and_the_phone_logs_in ran o1 alice 0
     check haobtc_only_typed_text_is_not_shown typed_nowhere o1 typed-at-haobtc-only
 else

@@ -316,7 +316,7 @@ haobtc_ssh() {
     sleep 1
     # The installed helper, waiting on the relay, runs as its own user.
     ps -C haobtc-helper -o user:32= >"$E2E_DIR/helper-user.txt"
-    phone_approve "$(e2e_link h1)" alice || { e2e_show h1; return 1; }
+    phone_approve "$(e2e_link h1)" alice "$(e2e_number h1)" || { e2e_show h1; return 1; }
     in_a_shell h1
 }
 

@@ -266,7 +266,7 @@ haobtc_ssh() {
         { e2e_show h1; return 1; }
     e2e_type h1 Enter
     sleep 1
-    phone_approve "$(e2e_link h1)" alice || { e2e_show h1; return 1; }
+    phone_approve "$(e2e_link h1)" alice "$(e2e_number h1)" || { e2e_show h1; return 1; }
     e2e_wait_text h1 "^$LOCAL_USER@[^:]+:~\\$" 15 || { e2e_show h1; return 1; }
     e2e_type h1 -l 'echo "shell of $(id -un)"; exit'
     e2e_type h1 Enter

@@ -48,7 +48,7 @@ ssh_login r1
 if e2e_wait_text r1 'press Enter' 10; then
     check sshd_qr_on_the_80x24_screen_decodes_to_the_short_link qr_shows_the_link
     # The phone approves first; Enter then fetches the code.
-    phone_approve "$(e2e_link r1)" alice
+    phone_approve "$(e2e_link r1)" alice "$(e2e_number r1)"
     e2e_type r1 Enter
     check sshd_relay_approve_then_enter_logs_in_alice logged_in r1
 else
@@ -61,7 +61,7 @@ ssh_login r2
 if e2e_wait_text r2 'press Enter' 10; then
     e2e_type r2 Enter
     sleep 1.5
-    phone_approve "$(e2e_link r2)" alice
+    phone_approve "$(e2e_link r2)" alice "$(e2e_number r2)"
     check sshd_relay_enter_then_approve_logs_in_alice logged_in r2
 else
     e2e_show r2
@@ -87,7 +87,7 @@ e2e_conf relay timeout=60 http_timeout=5 lang=zh_CN
 ssh_login z1
 if e2e_wait_text z1 '按回车键' 10; then
     check sshd_lang_zh_cn_prompt_fits_80x24_and_the_qr_decodes chinese_prompt_fits_and_decodes
-    phone_approve "$(e2e_link z1)" alice
+    phone_approve "$(e2e_link z1)" alice "$(e2e_number z1)"
     e2e_type z1 Enter
     check sshd_lang_zh_cn_login_succeeds logged_in z1
 else

@@ -92,7 +92,7 @@ check setup_check_says_sshd_instant_info_fits_10_3 \
 ssh_login n1 "$prefix/bin/ssh"
 if e2e_wait_text n1 'the login goes on by itself' 15; then
     check sshd_new_client_new_qr_on_screen_decodes_to_the_link qr_decodes_to_the_link n1
-    phone_approve "$(e2e_link n1)" alice
+    phone_approve "$(e2e_link n1)" alice "$(e2e_number n1)"
     check sshd_new_client_new_logs_in_with_no_keypress logged_in_untouched n1
 else
     e2e_show n1
@@ -103,7 +103,7 @@ fi
 ssh_login o1 /usr/bin/ssh
 if e2e_wait_text o1 'the login goes on by itself' 15; then
     check sshd_new_client_9_2_shows_the_link_readable link_is_readable o1
-    phone_approve "$(e2e_link o1)" alice
+    phone_approve "$(e2e_link o1)" alice "$(e2e_number o1)"
     check sshd_new_client_9_2_logs_in_with_no_keypress logged_in_untouched o1
 else
     e2e_show o1
@@ -136,7 +136,7 @@ if [ "${HB_BENCH:-0}" -gt 0 ]; then
         e2e_term "$t" "$E2E_DIR/$t.out" "${SSH_ARGS[@]}"
         e2e_wait_text "$t" 'the login goes on by itself' 15 || { e2e_show "$t"; break; }
         sleep 0.3 # the module is in its long poll
-        phone_approve "$(e2e_link "$t")" alice
+        phone_approve "$(e2e_link "$t")" alice "$(e2e_number "$t")"
         e2e_wait_end "$t" 15 && [ "$(e2e_exit_status "$t")" = 0 ] || { e2e_show "$t"; break; }
         started=$(head -n1 "$E2E_DIR/$t.out")
         echo "login $i: callback at $(cat "$E2E_DIR/cb.time"), shell started at $started"

@@ -38,7 +38,7 @@ if e2e_wait_text u1 'press Enter' 10; then
     check su_prompt_and_qr_code_are_shown prompt_is_shown
     e2e_type u1 Enter
     sleep 1
-    phone_approve "$(e2e_link u1)" alice
+    phone_approve "$(e2e_link u1)" alice "$(e2e_number u1)"
     check su_relay_approval_makes_bob_alice became_alice u1
 else
     e2e_show u1
@@ -84,7 +84,7 @@ if e2e_zh_locale; then
     if e2e_wait_text uz '按回车键' 10; then
         check su_under_lang_zh_cn_shows_the_chinese_prompt chinese_prompt_is_shown
         e2e_type uz Enter
-        phone_approve "$(e2e_link uz)" alice
+        phone_approve "$(e2e_link uz)" alice "$(e2e_number uz)"
         check su_under_lang_zh_cn_makes_bob_alice became_alice uz
     else
         e2e_show uz

@@ -90,22 +90,64 @@ fresh_session_then_success() {
     local link1 link2 state1 state2
     e2e_wait_count s3 'press Enter' 1 10 || { e2e_show s3; return 1; }
     link1=$(e2e_link s3)
-    state1=$(e2e_relay_state "$link1")
+    state1=$(e2e_relay_state "$link1" "$(e2e_number s3)")
     e2e_type s3 -l wrong-code
     e2e_type s3 Enter
     e2e_wait_count s3 'press Enter' 2 15 || { e2e_show s3; return 1; }
     link2=$(e2e_link s3)
-    state2=$(e2e_relay_state "$link2")
+    state2=$(e2e_relay_state "$link2" "$(e2e_number s3)")
     echo "links: $link1 $link2; states: $state1 $state2"
     [ "$link1" != "$link2" ] && [ -n "$state1" ] && [ -n "$state2" ] &&
         [ "$state1" != "$state2" ] || { e2e_show s3; return 1; }
-    phone_approve "$link2" alice
+    phone_approve "$link2" alice "$(e2e_number s3)"
     e2e_type s3 Enter
     ran_as_root s3 && e2e_scrollback s3 | grep -q 'Sorry, try again'
 }
 e2e_conf relay timeout=60 http_timeout=5
 sudo_term s3
 check sudo_relay_second_try_has_a_fresh_link_and_runs_the_command fresh_session_then_success
+
+# The phone's page says what sudo will run (issue 27): the command from
+# sudo's own arguments, after its options, never the SUDO_COMMAND its
+# caller set; and the PAM service.
+command_on_the_page() {
+    local link page=$E2E_DIR/s5.page
+    e2e_wait_count s5 'press Enter' 1 10 || { e2e_show s5; return 1; }
+    link=$(e2e_link s5)
+    curl -sS --cacert "$HB_PKI/ca.pem" -o "$page" "$link" || return 1
+    grep -q '<pre id="command">id -un</pre>' "$page" &&
+        grep -q '<p id="service">through <b>sudo</b></p>' "$page" &&
+        ! grep -q faked "$page" || { cat "$page"; e2e_show s5; return 1; }
+    phone_approve "$link" alice "$(e2e_number s5)"
+    e2e_type s5 Enter
+    ran_as_root s5
+}
+e2e_term s5 "$E2E_DIR/s5.out" su -s /bin/bash alice -c \
+    'sudo -k; SUDO_COMMAND=faked-by-the-caller sudo -u root -- id -un'
+check sudo_page_shows_the_command_sudo_runs_not_a_faked_sudo_command command_on_the_page
+
+# Number matching (issue 27): the phone picks another number than the
+# terminal shows: refused, and the terminal says why; sudo asks again with
+# a new number, and the right pick runs the command.
+wrong_then_right_number() {
+    local link n wrong jar
+    e2e_wait_count s6 'press Enter' 1 10 || { e2e_show s6; return 1; }
+    link=$(e2e_link s6)
+    n=$(e2e_number s6)
+    [ -n "$n" ] || { e2e_show s6; return 1; }
+    wrong=$((n == 99 ? 10 : n + 1))
+    jar=$(mktemp "$E2E_DIR/jar.XXXXXX")
+    phone_continue "$link" "$jar" "$wrong" >/dev/null
+    e2e_type s6 Enter
+    e2e_wait_count s6 'press Enter' 2 15 || { e2e_show s6; return 1; }
+    e2e_scrollback s6 | grep -q 'The number picked on the phone did not match' || { e2e_show s6; return 1; }
+    [ "$(e2e_link s6)" != "$link" ] || { e2e_show s6; return 1; }
+    phone_approve "$(e2e_link s6)" alice "$(e2e_number s6)"
+    e2e_type s6 Enter
+    ran_as_root s6
+}
+e2e_term s6 "$E2E_DIR/s6.out" su -s /bin/bash alice -c 'sudo -k; sudo id -un'
+check sudo_wrong_number_is_refused_with_why_then_the_right_one_runs wrong_then_right_number
 
 # Under LANG=zh_CN.UTF-8 (lang = auto): sudo's env_reset is for the
 # command; PAM runs in alice's locale, so the prompt is Chinese, and the
@@ -122,7 +164,7 @@ if e2e_zh_locale; then
     E2E_LANG=zh_CN.UTF-8 sudo_term sz
     if e2e_wait_text sz '按回车键' 10; then
         check sudo_under_lang_zh_cn_shows_the_chinese_prompt chinese_prompt_is_shown
-        phone_approve "$(e2e_link sz)" alice
+        phone_approve "$(e2e_link sz)" alice "$(e2e_number sz)"
         e2e_type sz Enter
         check sudo_under_lang_zh_cn_runs_the_command_as_root ran_as_root sz
     else
@@ -155,7 +197,7 @@ ran_as_bob() {
 phone_approves() {
     e2e_wait_text si_ok 'press Enter' 10 || { e2e_show si_ok; return 1; }
     e2e_qr_is_the_link si_ok || return 1
-    phone_approve "$(e2e_link si_ok)" alice || return 1
+    phone_approve "$(e2e_link si_ok)" alice "$(e2e_number si_ok)" || return 1
     e2e_type si_ok Enter
     ran_as_bob si_ok && no_password_prompt si_ok || { e2e_show si_ok; return 1; }
 }
@@ -229,7 +271,7 @@ check haobtc_login_enable_sudo_covers_sudo_and_sudo_i enable_over_debians_files
 sudo_i_term si_enabled
 enabled_asks_the_phone() {
     e2e_wait_text si_enabled 'press Enter' 10 && e2e_qr_is_the_link si_enabled &&
-        phone_approve "$(e2e_link si_enabled)" alice && e2e_type si_enabled Enter &&
+        phone_approve "$(e2e_link si_enabled)" alice "$(e2e_number si_enabled)" && e2e_type si_enabled Enter &&
         ran_as_bob si_enabled && no_password_prompt si_enabled || { e2e_show si_enabled; return 1; }
 }
 check sudo_i_after_enable_sudo_runs_on_the_phones_approval enabled_asks_the_phone
@@ -239,7 +281,7 @@ check sudo_i_after_enable_sudo_runs_on_the_phones_approval enabled_asks_the_phon
 e2e_conf relay timeout=30 http_timeout=5 services=sudo
 scoped_sudo_asks_the_phone() {
     e2e_wait_text sc_sudo 'press Enter' 10 && e2e_qr_is_the_link sc_sudo &&
-        phone_approve "$(e2e_link sc_sudo)" alice && e2e_type sc_sudo Enter &&
+        phone_approve "$(e2e_link sc_sudo)" alice "$(e2e_number sc_sudo)" && e2e_type sc_sudo Enter &&
         ran_as_bob sc_sudo && no_password_prompt sc_sudo || { e2e_show sc_sudo; return 1; }
 }
 sudo_i_term sc_sudo
@@ -278,7 +320,7 @@ check sudo_by_a_wheel_member_with_groups_not_wheel_asks_the_password_only \
 # bob is no wheel member: the phone, as before.
 e2e_conf relay timeout=30 http_timeout=5 'groups=*, !bob'
 not_wheel_gets_the_phone() {
-    e2e_wait_text sc_phone 'press Enter' 10 && phone_approve "$(e2e_link sc_phone)" alice &&
+    e2e_wait_text sc_phone 'press Enter' 10 && phone_approve "$(e2e_link sc_phone)" alice "$(e2e_number sc_phone)" &&
         e2e_type sc_phone Enter && ran_as_root sc_phone && no_password_prompt sc_phone ||
         { e2e_show sc_phone; return 1; }
 }

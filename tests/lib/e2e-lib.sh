@@ -493,12 +493,16 @@ e2e_state() { e2e_scrollback "$1" | grep -oE '[?&]state=[^& ]+' | tail -n1 | cut
 # e2e_challenge NAME: the PKCE code_challenge of the authorize link shown
 e2e_challenge() { e2e_scrollback "$1" | grep -oE '[?&]code_challenge=[^& ]+' | tail -n1 | cut -d= -f2; }
 
-# e2e_relay_state LINK: the state in the address the relay's page for a
-# short link sends the phone on to.
+# e2e_number NAME: the number the terminal shows last for the phone to
+# pick (number matching), as the person reads it.
+e2e_number() { number_shown "$(e2e_scrollback "$1")"; }
+
+# e2e_relay_state LINK NUMBER: the state in the address the relay's page
+# for a short link sends the phone on to (picking NUMBER).
 e2e_relay_state() {
     local href jar
     jar=$(mktemp "$E2E_DIR/jar.XXXXXX")
-    href=$(phone_continue "$1" "$jar")
+    href=$(phone_continue "$1" "$jar" "$2")
     rm -f "$jar"
     href=${href##*[?&]state=}
     echo "${href%%&*}"

@@ -191,7 +191,8 @@ approve_tagged() {
 
 # pamtester_start PAM_DIR SERVICE [SECONDS]: pamtester authenticating alice
 # through PAM_DIR/pam.d/SERVICE (pam_wrapper) as the coprocess PT; sets
-# pt_pid, and link from the first https:// line it prints (waiting SECONDS,
+# pt_pid, link from the first https:// line it prints and number from the
+# number it shows to pick before it (waiting SECONDS,
 # 15 by default)
 pamtester_start() {
     coproc PT {
@@ -203,9 +204,10 @@ pamtester_start() {
     pt_pid=$PT_PID
     # Copies of its ends: bash closes its own once it has ended.
     exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
-    link=
+    link= number=
     local line
     while IFS= read -r -t "${3:-15}" line <&"$PT_OUT"; do
+        [ -n "$number" ] || number=$(number_shown "$line")
         case $line in https://*) link=$line; break ;; esac
     done
 }
@@ -214,8 +216,9 @@ pamtester_start() {
 # through DIR/pam.d/SERVICE in the background, its answers from the FIFO
 # DIR/in (held open here as $FP_PERSON, so it waits at its prompts), its
 # output in DIR/out; SHELL-WORDS (e.g. "ulimit -n 12;") run in its shell
-# first. Sets FP_PID, and FP_LINK to the first https:// line it printed
-# (empty if none came within 20 s or it ended). fifo_pamtester_end closes
+# first. Sets FP_PID, FP_LINK to the first https:// line it printed
+# (empty if none came within 20 s or it ended), and FP_NUMBER to the number
+# it showed to pick (number matching). fifo_pamtester_end closes
 # the FIFO, reaps it and keeps what it logged for the secrets check.
 fifo_pamtester() {
     local i
@@ -238,6 +241,7 @@ fifo_pamtester() {
         [ -n "$FP_LINK" ] || ! kill -0 "$FP_PID" 2>/dev/null && break
         sleep 0.1
     done
+    FP_NUMBER=$(number_shown "$(cat "$1/out")")
 }
 fifo_pamtester_end() {
     exec {FP_PERSON}>&-
@@ -250,7 +254,7 @@ fifo_pamtester_end() {
 # presses Continue (a POST with the page's anti-CSRF value), keeping the
 # cookie in JAR; prints where the relay sends it (the provider's page).
 phone_continue() {
-    local page action csrf
+    local page action csrf pick=()
     page=$(curl -sS --cacert "$HB_PKI/ca.pem" "$1") || return 1
     page=$(printf '%s' "$page" | tr '\n' ' ')
     action=$(printf '%s' "$page" | grep -o '<form method="post" action="[^"]*"' |
@@ -258,18 +262,31 @@ phone_continue() {
     csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' |
         sed 's/.*value="\([^"]*\)"/\1/')
     [ -n "$action" ] && [ -n "$csrf" ] || return 1
+    # Number matching: the page asks for the number the terminal showed
+    # (NUMBER); without one the phone cannot go on.
+    if printf '%s' "$page" | grep -q 'name="number"'; then
+        [ -n "${3:-}" ] || { echo "phone_continue: the page asks for a number" >&2; return 1; }
+        pick=(--data-urlencode "number=$3")
+    fi
     curl -sS --cacert "$HB_PKI/ca.pem" -c "$2" -b "$2" -o /dev/null \
-        -w '%{redirect_url}' --data-urlencode "csrf=$csrf" "$action"
+        -w '%{redirect_url}' --data-urlencode "csrf=$csrf" "${pick[@]}" "$action"
 }
 
-# phone_approve LINK USER: the simulated phone with a relay: opens the short
-# link, presses Continue (which sets the relay's cookie), approves as USER
+# number_shown TEXT: the number a terminal's text asks the phone to pick
+# (its last "Your number is N" line, in English or Chinese), or nothing.
+number_shown() {
+    printf '%s\n' "$1" | sed -n 's/^.*\(Your number is\|您的数字是\) \([1-9][0-9]\)[:：].*$/\2/p' | tail -n 1
+}
+
+# phone_approve LINK USER [NUMBER]: the simulated phone with a relay: opens
+# the short link, presses Continue picking NUMBER when the page asks for
+# one (which sets the relay's cookie), approves as USER
 # at the provider (MOCK2), and follows the redirect back to the relay's
 # callback with the cookie.
 phone_approve() {
     local jar href location rc=1
     jar=$(mktemp "${HB_TEST_DIR:-/tmp}/jar.XXXXXX") || return 1
-    href=$(phone_continue "$1" "$jar")
+    href=$(phone_continue "$1" "$jar" "${3:-}")
     location=$(provider_approve "$href" "$2")
     [ -n "$href" ] && [ -n "$location" ] &&
         curl -sS --cacert "$HB_PKI/ca.pem" -b "$jar" "$location" >/dev/null && rc=0

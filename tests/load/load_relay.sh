@@ -278,7 +278,7 @@ write_conf "$pdir/conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
 printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf" >"$pdir/pam.d/haobtc-busy"
 pamtester_start "$pdir" haobtc-busy
-href=$(phone_continue "$link" "$pdir/jar")
+href=$(phone_continue "$link" "$pdir/jar" "$number")
 location=$(provider_approve "$href" alice)
 is busy_relay_callback_is_200 200 \
     "$(curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$busy_url${location#"$main_url"}")"
@@ -387,7 +387,7 @@ printf 'auth required %s conf=%s\n' \
     "$HB_MODULE" "$pdir/conf2" >"$pdir/pam.d/haobtc-cut"
 pamtester_start "$pdir" haobtc-cut
 printf '\n' >&"$PT_IN"
-(sleep 3 && phone_approve "$link" alice) &
+(sleep 3 && phone_approve "$link" alice "$number") &
 phone_pid=$!
 timeout 40 cat <&"$PT_OUT" >"$pdir/out2"
 stop_pid "$pt_pid" # only if it still waits at a prompt

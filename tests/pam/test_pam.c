@@ -828,13 +828,23 @@ static char *attr_after(const char *page, const char *marker, const char *attr)
  * approval at the provider with the link's state and PKCE challenge, and
  * back to the relay's callback. Runs off the test's thread: says whether
  * it went through rather than failing the test there. */
-static bool phone_approves(const char *link)
+/* The number a prompt's first line asks the phone to pick (number
+ * matching), 0 for none. */
+static int number_in(const char *prompt)
+{
+    const char *at = strstr(prompt, "Your number is ");
+    return at != NULL ? atoi(at + strlen("Your number is ")) : 0;
+}
+
+static bool phone_approves(const char *link, int number)
 {
     CURL *curl = curl_easy_init();
     char *page = browse(curl, link, NULL, NULL);
     char *action = attr_after(page, "<form method=\"post\"", "action=\"");
     char *csrf = attr_after(page, "name=\"csrf\"", "value=\"");
-    char *form = tu_printf("csrf=%s", csrf != NULL ? csrf : "");
+    char *form = number != 0 ? tu_printf("csrf=%s&number=%d",
+                                         csrf != NULL ? csrf : "", number)
+                             : tu_printf("csrf=%s", csrf != NULL ? csrf : "");
     char *href = NULL, *location = NULL, *done = NULL;
     if (action != NULL)
         free(browse(curl, action, form, &href));
@@ -882,6 +892,7 @@ static struct {
     pthread_t thread;
     long newest;
     bool approved;
+    int number;
 } later;
 
 static void *approve_later(void *arg)
@@ -889,7 +900,7 @@ static void *approve_later(void *arg)
     (void)arg;
     sleep(later.after_s);
     later.newest = mock2_stat("last_connection");
-    later.approved = phone_approves(later.link);
+    later.approved = phone_approves(later.link, later.number);
     return NULL;
 }
 
@@ -897,6 +908,7 @@ static void phone_approves_later(struct script *s, const char *prompt)
 {
     (void)s;
     later.link = pu_link(prompt);
+    later.number = number_in(prompt);
     later.approved = false;
     assert_int_equal(pthread_create(&later.thread, NULL, approve_later, NULL),
                      0);

@@ -84,6 +84,43 @@ static char *attr_after(const char *page, const char *marker, const char *attr)
     return strndup(at, strcspn(at, "\""));
 }
 
+/* The number the terminal's first line showed (number matching), which
+ * the phone picks; 0 when it showed none. */
+static int shown_number;
+/* Picked instead when not 0: a person who picks another number. */
+static bool pick_wrong;
+
+static int number_of(const char *prompt)
+{
+    size_t first = strcspn(prompt, "\n");
+    for (size_t i = 0; i + 1 < first; i++)
+        if (prompt[i] >= '1' && prompt[i] <= '9' && prompt[i + 1] >= '0' &&
+            prompt[i + 1] <= '9' && (i == 0 || prompt[i - 1] == ' '))
+            return (prompt[i] - '0') * 10 + (prompt[i + 1] - '0');
+    return 0;
+}
+
+/* The link a phone scans, and the number the person reads beside it. */
+static char *link_of(const char *prompt)
+{
+    shown_number = number_of(prompt);
+    return pu_link(prompt);
+}
+
+/* The pick: the shown number, or with pick_wrong another of the page's. */
+static int pick_on(const char *page)
+{
+    const char *at = page;
+    while (pick_wrong &&
+           (at = strstr(at, "name=\"number\" value=\"")) != NULL) {
+        at += strlen("name=\"number\" value=\"");
+        int n = atoi(at);
+        if (n != shown_number)
+            return n;
+    }
+    return shown_number;
+}
+
 /* The phone: opens the short link, presses Continue (a POST that sets the
  * relay's cookie and leads to the provider), approves there as the
  * provider's page would (with the link's state and PKCE challenge), and
@@ -99,9 +136,26 @@ static char *phone_act_with(const char *link, const char *user, bool approve,
     assert_int_equal(status, 200);
     char *action = attr_after(page, "<form method=\"post\"", "action=\"");
     char *csrf = attr_after(page, "name=\"csrf\"", "value=\"");
-    char *form = tu_printf("csrf=%s", csrf);
+    /* With number matching, Continue is the pick of a number. */
+    char *form = strstr(page, "name=\"number\"") != NULL
+                     ? tu_printf("csrf=%s&number=%d", csrf, pick_on(page))
+                     : tu_printf("csrf=%s", csrf);
     char *url = NULL;
-    free(browse(curl, action, form, &status, &url));
+    char *after = browse(curl, action, form, &status, &url);
+    if (pick_wrong) {
+        /* The page says so, and the login is over: nothing to approve. */
+        assert_int_equal(status, 403);
+        assert_non_null(strstr(after, "Number did not match"));
+        free(after);
+        curl_easy_cleanup(curl);
+        free(url);
+        free(form);
+        free(csrf);
+        free(action);
+        free(page);
+        return NULL;
+    }
+    free(after);
     assert_int_equal(status, 303);
     assert_non_null(url);
     assert_true(
@@ -158,7 +212,7 @@ static char *phone_act(const char *link, const char *user, bool approve)
 static void phone_approves_alice(struct script *s, const char *prompt)
 {
     (void)s;
-    char *link = pu_link(prompt);
+    char *link = link_of(prompt);
     free(phone_act(link, "alice", true));
     free(link);
 }
@@ -166,7 +220,7 @@ static void phone_approves_alice(struct script *s, const char *prompt)
 /* Approves, then reads the code off the relay's done page for pasting. */
 static void phone_shows_code(struct script *s, const char *prompt)
 {
-    char *link = pu_link(prompt);
+    char *link = link_of(prompt);
     char *done = phone_act(link, "alice", true);
     const char *at = strstr(done, "id=\"code\"");
     assert_non_null(at);
@@ -180,7 +234,7 @@ static void phone_shows_code(struct script *s, const char *prompt)
 static void phone_denies(struct script *s, const char *prompt)
 {
     (void)s;
-    char *link = pu_link(prompt);
+    char *link = link_of(prompt);
     free(phone_act(link, "alice", false));
     free(link);
 }
@@ -206,7 +260,7 @@ static time_t approval_started;
 static void phone_approves_after_enter(struct script *s, const char *prompt)
 {
     (void)s;
-    pending.link = pu_link(prompt);
+    pending.link = link_of(prompt);
     approval_started = time(NULL);
     assert_int_equal(
         pthread_create(&pending.thread, NULL, approve_later, &pending), 0);
@@ -403,9 +457,9 @@ static void attempt_start(struct attempt *a, const char *extra)
     free(arg);
     assert_int_equal(hb_http_open(&a->http, &a->cfg, time(NULL) + 60, &err),
                      HB_OK);
-    assert_int_equal(
-        hb_challenge_start(&a->http, "alice", "203.0.113.7", &a->ch, &err),
-        HB_OK);
+    assert_int_equal(hb_challenge_start(&a->http, "alice", "203.0.113.7", NULL,
+                                        &a->ch, &err),
+                     HB_OK);
     assert_true(a->ch.can_poll);
 }
 
@@ -419,6 +473,8 @@ static void attempt_end(struct attempt *a)
 /* The phone approves the attempt's link; the done page's pasteable text. */
 static char *approved_answer(const struct attempt *a)
 {
+    /* The number the helper would have handed the terminal. */
+    shown_number = a->ch.number;
     char *done = phone_act(a->ch.link, "alice", true);
     const char *at = strstr(done, "id=\"code\"");
     assert_non_null(at);
@@ -554,7 +610,7 @@ static char injected_code[512];
 static void phone_injects_attackers_code(struct script *s, const char *prompt)
 {
     (void)s;
-    char *link = pu_link(prompt);
+    char *link = link_of(prompt);
     char *done = phone_act_with(link, "alice", true, injected_code);
     assert_non_null(strstr(done, "Login approved"));
     free(done);
@@ -578,6 +634,60 @@ static void code_injected_at_cb_is_auth_err_at_the_token_exchange(void **state)
     assert_int_equal(login("alice", NULL, &s), PAM_AUTH_ERR);
     assert_int_equal(tu_lines_with(log, MISMATCH), before + 1);
     free(log);
+    pu_release(&s);
+}
+
+/* Number matching (issue 27): the terminal's first line shows the number
+ * the relay drew; the phone that picks it logs in. */
+static void number_is_the_first_line_and_the_right_pick_logs_in(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", NULL, &s), PAM_SUCCESS);
+    int n = number_of(s.first_prompt);
+    assert_true(n >= 10 && n <= 99);
+    char *want = tu_printf("Your number is %d: pick it on your phone.\n"
+                           "Sign in with haobtc to log in as alice on ",
+                           n);
+    assert_true(strncmp(s.first_prompt, want, strlen(want)) == 0);
+    free(want);
+    pu_release(&s);
+}
+
+/* A wrong pick ends the login at the relay: the poll answers "number
+ * mismatch", the person reads why, the log says so. */
+static void
+wrong_pick_is_auth_err_and_says_the_number_did_not_match(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    char *conf = relay_conf(NULL);
+    free(tu_conf_at(pu_module_conf(), conf));
+    free(conf);
+    char *log = NULL;
+    pick_wrong = true;
+    int rc = pu_run_logged("alice", NULL, &s, &log);
+    pick_wrong = false;
+    assert_int_equal(rc, PAM_AUTH_ERR);
+    assert_non_null(strstr(s.messages, "The number picked on the phone did "
+                                       "not match the one shown here, so "
+                                       "this sign-in was refused; start "
+                                       "again."));
+    assert_non_null(strstr(log, "failed: number mismatch"));
+    free(log);
+    pu_release(&s);
+}
+
+/* number_match = no: no number at the terminal, and the relay asks the
+ * phone for none (the phone's plain Continue goes through). */
+static void number_match_no_shows_no_number_and_the_page_asks_none(void **state)
+{
+    (void)state;
+    struct script s = {.kind = ANSWER_ENTER, .phone = phone_approves_alice};
+    assert_int_equal(login("alice", "number_match = no\n", &s), PAM_SUCCESS);
+    assert_int_equal(number_of(s.first_prompt), 0);
+    assert_null(strstr(s.first_prompt, "Your number is"));
+    assert_true(strncmp(s.first_prompt, "Sign in with haobtc", 19) == 0);
     pu_release(&s);
 }
 
@@ -814,8 +924,14 @@ static void no_prompt_shows_link_then_qr_and_logs_in_on_approval(void **state)
     /* First: one short ASCII message with the sentence, the link, a hint. */
     assert_true(is_ascii(s.info[0]));
     assert_true(strlen(s.info[0]) < 1024);
-    assert_true(strncmp(s.info[0], "Sign in with haobtc to log in as alice on ",
-                        42) == 0);
+    /* The number to pick first (number matching), then the sentence. */
+    int n = number_of(s.info[0]);
+    char *first = tu_printf("Your number is %d: pick it on your phone.\n"
+                            "Sign in with haobtc to log in as alice on ",
+                            n);
+    assert_true(n >= 10 && n <= 99);
+    assert_true(strncmp(s.info[0], first, strlen(first)) == 0);
+    free(first);
     char *link = pu_link(s.info[0]);
     char *prefix = tu_printf("%s/s/", tu_env("RELAY_URL"));
     assert_true(strncmp(link, prefix, strlen(prefix)) == 0);
@@ -1101,6 +1217,11 @@ int main(void)
         cmocka_unit_test(
             unsigned_flood_from_the_modules_address_leaves_its_login),
         cmocka_unit_test(code_injected_at_cb_is_auth_err_at_the_token_exchange),
+        cmocka_unit_test(number_is_the_first_line_and_the_right_pick_logs_in),
+        cmocka_unit_test(
+            wrong_pick_is_auth_err_and_says_the_number_did_not_match),
+        cmocka_unit_test(
+            number_match_no_shows_no_number_and_the_page_asks_none),
         cmocka_unit_test(denial_on_the_phone_is_auth_err),
         cmocka_unit_test(unreachable_relay_in_auto_mode_falls_back_to_paste),
         cmocka_unit_test(unreachable_relay_in_poll_mode_is_authinfo_unavail),

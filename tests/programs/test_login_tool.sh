@@ -69,12 +69,14 @@ pid=$TOOL_PID
 # Our own copies: bash closes a coprocess's descriptors once it has ended,
 # which may be before its last output is read.
 exec {tool_out}<&"${TOOL[0]}" {tool_in}>&"${TOOL[1]}"
-link=
+link= number=
 while IFS= read -r -t 10 line <&"$tool_out"; do
+    [ -n "$number" ] || number=$(number_shown "$line")
     case $line in https://*) link=$line; break ;; esac
 done
 check login_tool_relay_shows_short_link [ "${link#"$RELAY_URL"/s/}" != "$link" ]
-phone_approve "$link" alice
+check login_tool_relay_shows_the_number_to_pick [ -n "$number" ]
+phone_approve "$link" alice "$number"
 printf '\n' >&"$tool_in"
 exec {tool_in}>&-
 cat <&"$tool_out" >"$dir/out"
@@ -103,11 +105,12 @@ before=$(pkce_refusals "$HB_TEST_DIR/relay/mock.log")
 coproc TOOL { LD_PRELOAD=$HB_PRELOAD_BASE "$HB_LOGIN" pkce -c "$dir/relay.conf" -u alice 2>&1; }
 pid=$TOOL_PID
 exec {tool_out}<&"${TOOL[0]}" {tool_in}>&"${TOOL[1]}"
-link=
+link= number=
 while IFS= read -r -t 10 line <&"$tool_out"; do
+    [ -n "$number" ] || number=$(number_shown "$line")
     case $line in https://*) link=$line; break ;; esac
 done
-phone_approve "$link" alice
+phone_approve "$link" alice "$number"
 printf '\n' >&"$tool_in"
 exec {tool_in}>&-
 cat <&"$tool_out" >"$dir/out"
@@ -177,7 +180,7 @@ for key in $(grep -o '^[a-z_]*' "$dir/keys.out"); do
     grep -qE "^\.BR? (.*[ \"])?$key([ \"]|\$)" "$HB_SRC/doc/pam_haobtc.conf.5" || unlisted="$unlisted $key"
 done
 check keys_lists_only_keys_of_the_man_page test "$unlisted" = ""
-check keys_lists_all_31_keys [ "$(grep -cE '^[a-z_]+ (= |\()' "$dir/keys.out")" = 31 ]
+check keys_lists_all_32_keys [ "$(grep -cE '^[a-z_]+ (= |\()' "$dir/keys.out")" = 32 ]
 check keys_refuses_an_argument sh -c '! "$1" keys extra 2>/dev/null' sh "$HB_LOGIN"
 if zh=$(hb_zh_locale); then
     LOCPATH=$zh LC_ALL=zh_CN.UTF-8 "$HB_LOGIN" keys >"$dir/keys_zh.out" 2>&1

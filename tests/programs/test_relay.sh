@@ -49,9 +49,9 @@ getc() { # getc JAR URL [curl options]
     local o=${out:-$tdir/body}
     curl "${ca[@]}" -b "$1" -c "$1" -o "$o" -D "$o.h" -w '%{http_code}' "$2" "${@:3}"
 }
-# cont LINK JAR [CSRF]: press Continue on the context page (with CSRF
-# instead of the page's value when given); the status on stdout, the
-# Location in $tdir/location
+# cont LINK JAR [CSRF] [NUMBER]: press Continue on the context page (with
+# CSRF instead of the page's value when not empty; picking NUMBER when
+# given); the status on stdout, the Location in $tdir/location
 cont() {
     local o=${out:-$tdir/body} page action csrf
     page=$(curl "${ca[@]}" "$1" | tr '\n' ' ')
@@ -59,8 +59,10 @@ cont() {
         sed 's/.*action="\([^"]*\)"/\1/')
     csrf=${3:-$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' |
         sed 's/.*value="\([^"]*\)"/\1/')}
+    local pick=()
+    [ -z "${4:-}" ] || pick=(--data-urlencode "number=$4")
     curl "${ca[@]}" -b "$2" -c "$2" -o "$o" -D "$o.h" "${hdr[@]}" \
-        -w '%{http_code}' --data-urlencode "csrf=$csrf" "${action:-$1}"
+        -w '%{http_code}' --data-urlencode "csrf=$csrf" "${pick[@]}" "${action:-$1}"
     sed -n 's/^[Ll]ocation: \(.*\)\r$/\1/p' "$o.h" >"$tdir/location"
 }
 hdr=()
@@ -372,6 +374,99 @@ post "$main_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" "tag_key=$T
 get "$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')" >/dev/null
 check context_page_escapes_html_in_what_it_shows \
     grep -q 'from <b>&lt;script&gt;&amp;&quot;&#39;</b>' "$tdir/body"
+# The PAM service and sudo's command (issue 27): shown escaped, in both
+# languages; optional, as a module before them sends none.
+post "$main_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" "tag_key=$TK" \
+    host=web01 user=alice service=sudo "command=systemctl restart x </pre><script>&\"'" >/dev/null
+what_link=$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')
+get "$what_link" >/dev/null
+check context_page_shows_the_service grep -q '<p id="service">through <b>sudo</b></p>' "$tdir/body"
+check context_page_shows_the_command_escaped grep -q \
+    '<pre id="command">systemctl restart x &lt;/pre&gt;&lt;script&gt;&amp;&quot;&#39;</pre>' "$tdir/body"
+get "$what_link?lang=zh-CN" >/dev/null
+check context_page_shows_service_and_command_in_chinese \
+    grep -q "经由 <b>sudo</b>.*以运行此命令：</p><pre id=\"command\">systemctl restart x" "$tdir/body"
+get "$main_link" >/dev/null
+check context_page_of_a_module_without_them_shows_neither \
+    lacks -e 'id="service"' -e 'id="command"' "$tdir/body"
+refused_case command_with_a_right_to_left_override_is_refused host=web01 user=alice \
+    "command=rm $(printf '\u202e')txt.exe"
+check command_refusal_names_the_field grep -q '"error":"bad command"' "$tdir/body"
+refused_case command_with_a_newline_is_refused host=web01 user=alice "command=$(printf 'ls\nrm')"
+refused_case command_over_200_bytes_is_refused host=web01 user=alice \
+    "command=$(head -c 201 /dev/zero | tr '\0' c)"
+refused_case service_with_an_escape_is_refused host=web01 user=alice "service=$(printf 'sudo\033[2J')"
+is command_of_200_printable_bytes_is_201 201 "$(post "$main_url/api/v1/sessions" \
+    "state=$(state_of "$(new_secret)")" "tag_key=$TK" host=web01 user=alice \
+    "command=$(head -c 200 /dev/zero | tr '\0' c)")"
+
+# Number matching (issue 27): a module that asks gets a number, and the
+# page asks the phone to pick it among three; a wrong pick ends the login.
+# nm_register: a login with number_match=yes; its secret in $nm_p, its
+# link in $nm_link, its number in $nm_n.
+nm_register() {
+    nm_p=$(new_secret)
+    post "$main_url/api/v1/sessions" "state=$(state_of "$nm_p")" "tag_key=$TK" \
+        "code_challenge=$CH" host=web01 user=alice service=sshd number_match=yes >/dev/null
+    nm_link=$(body | sed -n 's/.*"link":"\([^"]*\)".*/\1/p')
+    nm_n=$(body | sed -n 's/.*"number":\([0-9]*\).*/\1/p')
+}
+# nm_pick LINK JAR CSRF [N]: the form as the page posts it (CSRF "page":
+# the page's own value), with the pick N when given; the status on stdout
+nm_pick() {
+    local csrf=$3 fields
+    if [ "$csrf" = page ]; then
+        get "$1" >/dev/null
+        csrf=$(body | grep -o 'name="csrf" value="[^"]*"' | sed 's/.*value="\([^"]*\)"/\1/')
+    fi
+    fields=(--data-urlencode "csrf=$csrf")
+    [ -z "${4:-}" ] || fields+=(--data-urlencode "number=$4")
+    curl "${ca[@]}" -b "$2" -c "$2" -o "$tdir/body" -D "$tdir/body.h" \
+        -w '%{http_code}' "${fields[@]}" "$1"
+}
+choices() { body | grep -o 'name="number" value="[0-9]*"' | sed 's/.*value="\([0-9]*\)"/\1/' | tr '\n' ' '; }
+nm_register
+check number_matching_registration_answers_a_number_from_10_to_99 \
+    test "${nm_n:-0}" -ge 10 -a "${nm_n:-0}" -le 99
+get "$nm_link" >/dev/null
+nm_choices=$(choices)
+three_distinct_with_the_number() {
+    local c
+    read -ra c <<<"$nm_choices"
+    [ "${#c[@]}" = 3 ] && [ "$(printf '%s\n' "${c[@]}" | sort -u | wc -l)" = 3 ] &&
+        printf '%s\n' "${c[@]}" | grep -qx "$nm_n" || { echo "choices '$nm_choices', number $nm_n"; return 1; }
+}
+check context_page_offers_three_distinct_numbers_one_the_terminals three_distinct_with_the_number
+check number_page_has_no_plain_continue lacks 'id="continue"' "$tdir/body"
+get "$nm_link" >/dev/null
+is reload_offers_the_same_three_in_the_same_order "$nm_choices" "$(choices)"
+get "$nm_link?lang=zh-CN" >/dev/null
+check number_question_is_in_chinese_too grep -q '选择终端上显示的数字' "$tdir/body"
+is pick_without_csrf_is_403 403 "$(nm_pick "$nm_link" "$tdir/nm0.jar" "" "$nm_n")"
+is pick_with_a_forged_csrf_is_403 403 \
+    "$(nm_pick "$nm_link" "$tdir/nm0.jar" AAAAAAAAAAAAAAAAAAAAAA "$nm_n")"
+is continue_without_a_pick_is_400 400 "$(nm_pick "$nm_link" "$tdir/nm0.jar" page)"
+is refused_picks_stored_nothing_poll_pending 200 "$(post "$main_url/api/v1/poll" "secret=$nm_p" wait=0)"
+check refused_picks_left_the_login_pending grep -qx '{"ok":false,"pending":true}' "$tdir/body"
+wrong=$(for c in $nm_choices; do [ "$c" = "$nm_n" ] || { echo "$c"; break; }; done)
+is wrong_pick_is_403 403 "$(nm_pick "$nm_link" "$tdir/nm1.jar" page "$wrong")"
+check wrong_pick_page_says_the_number_did_not_match grep -q 'Number did not match' "$tdir/body"
+check wrong_pick_sets_no_cookie lacks -i '^set-cookie' "$tdir/body.h"
+is right_pick_after_a_wrong_one_finds_no_login_404 404 "$(nm_pick "$nm_link" "$tdir/nm1.jar" page "$nm_n")"
+is poll_after_a_wrong_pick_is_200 200 "$(post "$main_url/api/v1/poll" "secret=$nm_p" wait=0)"
+check poll_after_a_wrong_pick_answers_number_mismatch \
+    grep -qx '{"ok":false,"error":"number mismatch"}' "$tdir/body"
+check relay_logs_the_mismatch grep -q 'login refused: number mismatch: alice on web01' "$HB_TEST_DIR/relay/relay.log"
+nm_register
+is right_pick_is_303_to_the_provider 303 "$(nm_pick "$nm_link" "$tdir/nm2.jar" page "$nm_n")"
+check right_pick_leads_to_the_provider grep -qiF "location: $(authz "$(state_of "$nm_p")" "$main_url" "$CH")" "$tdir/body.h"
+is right_pick_then_callback_stores_the_code 200 \
+    "$(getc "$tdir/nm2.jar" "$main_url/cb?code=nm-code&state=$(state_of "$nm_p")")"
+post "$main_url/api/v1/poll" "secret=$nm_p" wait=0 >/dev/null
+check poll_after_a_right_pick_gets_the_code grep -qx '{"ok":true,"code":"nm-code"}' "$tdir/body"
+post "$main_url/api/v1/sessions" "state=$(state_of "$(new_secret)")" "tag_key=$TK" \
+    host=web01 user=alice number_match=no >/dev/null
+check number_match_no_answers_no_number lacks '"number"' "$tdir/body"
 register "$main_url" "$S9"
 is duplicate_state_even_with_other_fields_is_409 409 "$st"
 
@@ -878,9 +973,11 @@ coproc PT {
 pt_pid=$PT_PID
 # Copies of its ends: bash closes its own once it has ended.
 exec {PT_OUT}<&"${PT[0]}" {PT_IN}>&"${PT[1]}"
-pam_link=
+pam_link= pam_number= first=
 : >"$pdir/prompt"
 while IFS= read -r -t 15 line <&"$PT_OUT"; do
+    # The prompt's first line: the number to pick on the phone.
+    case $line in "Your number is "*) first=$line; pam_number=${line#Your number is }; pam_number=${pam_number%%:*} ;; esac
     case $line in
         "Sign in with haobtc"*) printf '%s\n' "$line" >"$pdir/prompt" ;;
         *) [ -s "$pdir/prompt" ] && printf '%s\n' "$line" >>"$pdir/prompt" ;;
@@ -892,7 +989,9 @@ IFS= read -r -t 5 -d ':' question <&"$PT_OUT" && printf '%s: \n' "$question" >>"
 check pam_prompt_link_is_the_relay_short_link \
     grep -Eqx "$main_url/s/[1-9A-HJ-NP-Za-km-z]{8}" <<<"$pam_link"
 check pam_prompt_asks_to_press_enter grep -q 'press Enter (or paste the code): $' "$pdir/prompt"
-lines=$(wc -l <"$pdir/prompt")
+is pam_prompt_first_line_shows_the_number_to_pick \
+    "Your number is $pam_number: pick it on your phone." "$first"
+lines=$(($(wc -l <"$pdir/prompt") + 1))
 width=$(LC_ALL=C.UTF-8 wc -L <"$pdir/prompt")
 if [ "$lines" -le 24 ] && [ "$width" -le 80 ] && [ "$lines" -ge 5 ]; then
     ok "pam_prompt_with_relay_fits_80x24 (${width}x${lines})"
@@ -907,7 +1006,7 @@ host=$(sed -n '1s/.* on \(.*\)\.$/\1/p' "$pdir/prompt")
 is pam_context_page_is_200 200 "$(get "$pam_link")"
 check pam_context_page_names_alice_and_this_host \
     grep -qF "Log in as <b>alice</b> on <b>$host</b>" "$tdir/body"
-is pam_continue_is_303 303 "$(cont "$pam_link" "$pdir/jar")"
+is pam_continue_is_303 303 "$(cont "$pam_link" "$pdir/jar" "" "$pam_number")"
 href=$(cat "$tdir/location")
 pstate=$(url_query "$href" state)
 pchallenge=$(url_query "$href" code_challenge)
@@ -925,6 +1024,58 @@ pt_pid=
 grep -a SYSLOG "$pdir/out" >>"$HB_TEST_DIR/module-syslog.txt"
 check pam_enter_after_approval_authenticates_alice \
     grep -q 'pamtester: successfully authenticated' "$pdir/out"
+
+# A relay from before number matching answers a registration with no
+# number: with number_match on (the default) the module fails closed, as a
+# configuration error with a line that says what to do; with
+# number_match = no that relay's link is shown as before.
+python3 - "$pdir/old.port" "$HB_PKI" <<'PY' &
+import http.server, json, ssl, sys
+class Old(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        port = self.server.server_address[1]
+        body = json.dumps({"ok": True, "id": "AAAAAAAA", "expires_in": 300,
+                           "link": "https://127.0.0.1:%d/s/AAAAAAAA" % port}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), Old)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2] + "/server.pem", sys.argv[2] + "/server-key.pem")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(sys.argv[1] + ".new", "w").write(str(srv.server_address[1]))
+import os; os.rename(sys.argv[1] + ".new", sys.argv[1])
+srv.serve_forever()
+PY
+pids+=("$!")
+wait_for_file "$pdir/old.port" 10
+old_relay=https://127.0.0.1:$(cat "$pdir/old.port")
+old_login() { # old_login CONF-EXTRA...: pamtester's output against the old relay
+    write_conf "$pdir/old.conf" "site_url=$MOCK2_URL" "ca_file=$HB_PKI/ca.pem" \
+        "client_id=test-client" "client_secret=test-secret" \
+        "relay_url=$old_relay" "redirect_uri=$main_url/cb" "map_file=$pdir/map" \
+        "fleet_key_file=$HB_FLEET_KEY" prompt=always "$@"
+    printf 'auth required %s conf=%s\n' "$HB_MODULE" "$pdir/old.conf" >"$pdir/pam.d/haobtc-old"
+    LD_PRELOAD="$HB_PRELOAD_BASE:$HB_PAM_WRAPPER" \
+    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pdir/pam.d" \
+    PAM_WRAPPER_DEBUGLEVEL=4 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+        timeout 30 pamtester -v haobtc-old alice authenticate </dev/null 2>&1
+}
+old_login >"$pdir/old.out"
+check relay_without_number_matching_fails_closed_as_a_configuration_error \
+    grep -q 'pamtester: Error in service module' "$pdir/old.out"
+check relay_without_number_matching_is_logged_with_what_to_do grep -qF \
+    'the relay does not offer number matching: upgrade haobtc-relay or set number_match = no' "$pdir/old.out"
+check relay_without_number_matching_shows_no_link lacks '/s/AAAAAAAA' "$pdir/old.out"
+old_login number_match=no >"$pdir/old-no.out"
+check relay_without_number_matching_and_number_match_no_shows_its_link \
+    grep -qx "$old_relay/s/AAAAAAAA" "$pdir/old-no.out"
+grep -a SYSLOG "$pdir/old.out" "$pdir/old-no.out" >>"$HB_TEST_DIR/module-syslog.txt"
 
 # --- the module port (--module-port): modules' requests and /health, on
 # connections that cost a quarter of the public port's; phones stay on

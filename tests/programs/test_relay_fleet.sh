@@ -182,13 +182,18 @@ if what == "challenge":  # A registers with a PKCE challenge, B's Continue
     state = b64(hashlib.sha256(secret.encode()).digest())
     st, _, body = signed(a, "/api/v1/sessions", {"state": state, "code_challenge": challenge,
                                                   "tag_key": b64(os.urandom(32)),
-                                                  "host": "web01", "user": "alice"})
+                                                  "host": "web01", "user": "alice",
+                                                  "service": "sudo",
+                                                  "command": "systemctl restart x"})
     path = urllib.parse.urlsplit(re.search(r'"link":"([^"]*)"', body).group(1)).path
     page = req(b, "GET", path)[2]
+    shown = ('<p id="service">through <b>sudo</b></p>' in page and
+             '<pre id="command">systemctl restart x</pre>' in page)
     csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
     st2, r, _ = req(b, "POST", path, "csrf=" + csrf)
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.getheader("Location")).query)
-    print("%d %d %s %s" % (st, st2, q["code_challenge"][0], q["code_challenge_method"][0]))
+    print("%d %d %s %s %s" % (st, st2, q["code_challenge"][0], q["code_challenge_method"][0],
+                              "shown" if shown else "not-shown"))
 elif what == "across":  # A registers, B shows the page and takes the callback
     a, b, poll_at = sys.argv[2:5]
     secret, state, cookie = login(a, b)
@@ -438,9 +443,10 @@ PY
 
 # --- one login over the fleet's parts
 # The module's PKCE challenge is kept in the shared session: the link B
-# builds for a session A registered carries it.
-is pkce_challenge_registered_on_a_is_in_the_link_continue_on_b_builds \
-    "201 303 E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM S256" \
+# builds for a session A registered carries it; and B's context page shows
+# the service and command A was sent.
+is pkce_challenge_and_command_registered_on_a_are_in_b_s_link_and_page \
+    "201 303 E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM S256 shown" \
     "$(client challenge "$a_url" "$b_url" E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM)"
 is registered_on_a_approved_on_b_polled_on_b_gets_the_code \
     '200 200 {"ok":true,"code":"fleet-code"}' "$(client across "$a_url" "$b_url" "$b_url")"
@@ -534,7 +540,7 @@ pam_finish() { # pam_finish OUT: waits for pamtester's verdict
 }
 phone() { # phone LINK: context page, Continue, approval, callback via haproxy
     local href location
-    href=$(phone_continue "$1" "$pdir/jar") || return 1
+    href=$(phone_continue "$1" "$pdir/jar" "$number") || return 1
     location=$(provider_approve "$href" alice)
     [ -n "$location" ] &&
         curl "${ca[@]}" -b "$pdir/jar" -o /dev/null -w '%{http_code}' "$fleet_url${location#"$main_url"}"

@@ -517,7 +517,7 @@ static void unset_keys_show_the_tables_defaults(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 20);
+    assert_int_equal(checked, 21);
     assert_false(hb_config_value(&cfg, 0, value, sizeof(value)));
     hb_config_free(&cfg);
 }

@@ -51,7 +51,8 @@ static enum hb_status challenge(struct hb_helper *h, time_t deadline,
     const char *args[] = {"conf=/nonexistent/pam_haobtc.conf"};
     enum hb_status status = hb_helper_start(h, deadline, false, err);
     if (status == HB_OK)
-        status = hb_helper_challenge(h, 1, args, "alice", NULL, &offer, err);
+        status =
+            hb_helper_challenge(h, 1, args, "alice", NULL, NULL, &offer, err);
     hb_offer_free(&offer);
     return status;
 }

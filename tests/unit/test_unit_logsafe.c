@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* What may reach a log line: escaping of caller-chosen text and the rule
- * for PAM_RHOST. */
+ * for PAM_RHOST; and the sudo command the phone's page shows. */
 #include "autoconf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "logsafe.h"
+#include "relay_client.h"
+#include "relay_protocol.h"
+#include "sudo_command.h"
 #include "testutil.h"
 
 static void escaped(const char *in, const char *want)
@@ -230,6 +233,90 @@ static void scope_length_limit_is_if_namesize(void **state)
     assert_false(hb_host_is_valid("fe80::1%abcdefghijklmnop"));
 }
 
+#define ARGV(...)                                                              \
+    (const char *const[])                                                      \
+    {                                                                          \
+        __VA_ARGS__                                                            \
+    }
+#define NARGS(...) (sizeof(ARGV(__VA_ARGS__)) / sizeof(char *))
+#define SUDO_IS(want, ...)                                                     \
+    do {                                                                       \
+        char *got = hb_sudo_command_of(NARGS(__VA_ARGS__), ARGV(__VA_ARGS__)); \
+        assert_non_null(got);                                                  \
+        assert_string_equal(got, want);                                        \
+        free(got);                                                             \
+    } while (0)
+
+static void sudo_command_skips_sudo_options_and_their_values(void **unused)
+{
+    (void)unused;
+    SUDO_IS("systemctl restart x", "sudo", "systemctl", "restart", "x");
+    SUDO_IS("systemctl restart x", "/usr/bin/sudo", "-u", "bob", "-E", "--",
+            "systemctl", "restart", "x");
+    SUDO_IS("id", "sudo", "-ubob", "id");
+    SUDO_IS("id", "sudo", "-Eu", "bob", "id");
+    SUDO_IS("id", "sudo", "--user=bob", "id");
+    SUDO_IS("id", "sudo", "--user", "bob", "id");
+    /* getopt_long takes an unambiguous start of a long name. */
+    SUDO_IS("id", "sudo", "--us", "bob", "--pre", "id");
+    SUDO_IS("id", "sudo", "-hweb02", "-g", "adm", "-p", "x", "id");
+    SUDO_IS("-u", "sudo", "--", "-u");
+    SUDO_IS("FOO=1 env", "sudo", "FOO=1", "env");
+}
+
+static void sudo_command_names_the_mode_without_a_command(void **unused)
+{
+    (void)unused;
+    SUDO_IS("sudo -i", "/usr/bin/sudo", "-i");
+    SUDO_IS("sudo -u bob -s", "sudo", "-u", "bob", "-s");
+    SUDO_IS("sudoedit /etc/hosts", "sudoedit", "/etc/hosts");
+    SUDO_IS("sudoedit /etc/hosts", "sudo", "-e", "/etc/hosts");
+    SUDO_IS("sudoedit /etc/hosts", "sudo", "--edit", "/etc/hosts");
+    SUDO_IS("sudo", "sudo");
+}
+
+static void sudo_command_quotes_words_a_shell_would_split(void **unused)
+{
+    (void)unused;
+    SUDO_IS("rm 'a b' 'it'\\''s' '' '$(id)'", "sudo", "rm", "a b", "it's", "",
+            "$(id)");
+}
+
+static void sudo_command_is_cut_for_the_frame(void **unused)
+{
+    char word[2000];
+    (void)unused;
+    memset(word, 'a', sizeof(word) - 1);
+    word[sizeof(word) - 1] = '\0';
+    char *got = hb_sudo_command_of(3, ARGV("sudo", "echo", word));
+    assert_non_null(got);
+    assert_int_equal(strlen(got), HB_SUDO_COMMAND_KEEP);
+    assert_memory_equal(got, "echo aaa", 8);
+    free(got);
+}
+
+static void this_process_is_not_sudo_so_no_command(void **unused)
+{
+    (void)unused;
+    assert_null(hb_sudo_command());
+}
+
+/* What the helper sends the relay: printable ASCII, cut with "...". */
+static void shown_command_escapes_controls_and_bidi_and_is_cut(void **unused)
+{
+    char word[400];
+    (void)unused;
+    char *got = hb_relay_shown("rm \xe2\x80\xae\x1b[2J\n\\", 200);
+    assert_string_equal(got, "rm \\xe2\\x80\\xae\\x1b[2J\\x0a\\\\");
+    free(got);
+    memset(word, 'b', sizeof(word) - 1);
+    word[sizeof(word) - 1] = '\0';
+    got = hb_relay_shown(word, HB_RELAY_COMMAND_MAX);
+    assert_int_equal(strlen(got), HB_RELAY_COMMAND_MAX);
+    assert_string_equal(got + HB_RELAY_COMMAND_MAX - 3, "...");
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +334,12 @@ int main(void)
         cmocka_unit_test(name_length_limit_is_below_ni_maxhost),
         cmocka_unit_test(malformed_hosts_are_refused),
         cmocka_unit_test(scope_length_limit_is_if_namesize),
+        cmocka_unit_test(sudo_command_skips_sudo_options_and_their_values),
+        cmocka_unit_test(sudo_command_names_the_mode_without_a_command),
+        cmocka_unit_test(sudo_command_quotes_words_a_shell_would_split),
+        cmocka_unit_test(sudo_command_is_cut_for_the_frame),
+        cmocka_unit_test(this_process_is_not_sudo_so_no_command),
+        cmocka_unit_test(shown_command_escapes_controls_and_bidi_and_is_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -526,6 +526,23 @@ static void a_broken_or_missing_catalog_is_english(void **state)
     hb_texts_close(&t);
 }
 
+/* Number matching: the number's line comes first; with none the text is
+ * handed back as it was. */
+static void number_line_comes_first_and_none_changes_nothing(void **state)
+{
+    (void)state;
+    char *text = strdup("Sign in with haobtc to log in as alice on web01.");
+    char *out = hb_number_first(NULL, text, 42);
+    assert_string_equal(out, "Your number is 42: pick it on your phone.\n"
+                             "Sign in with haobtc to log in as alice on "
+                             "web01.");
+    free(out);
+    text = strdup("as it was");
+    assert_ptr_equal(hb_number_first(NULL, text, 0), text);
+    free(text);
+    assert_null(hb_number_first(NULL, NULL, 42));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +570,7 @@ int main(void)
             notice_is_chinese_on_a_local_terminal_and_ascii_for_sshd),
         cmocka_unit_test(language_follows_the_locale_and_accept_language),
         cmocka_unit_test(a_broken_or_missing_catalog_is_english),
+        cmocka_unit_test(number_line_comes_first_and_none_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

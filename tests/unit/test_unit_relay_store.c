@@ -114,11 +114,15 @@ static const char tag_key[] = "TagKeyTagKeyTagKeyTagKeyTagKeyTagKeyTagKeyT";
 /* RFC 7636 appendix B's challenge. */
 static const char challenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
+static const struct relay_login alice = {
+    "web01", "alice", "203.0.113.7", "sudo", "systemctl restart x", 0};
+static const struct relay_login plain = {"web01", "alice", "", "", "", 0};
+static const struct relay_login mallory = {"web02", "mallory", "", "", "", 0};
+
 static void add(struct relay_store *st, const char *state,
                 char id[RELAY_ID_LEN + 1])
 {
-    assert_int_equal(relay_store_add(st, state, challenge, tag_key, "web01",
-                                     "alice", "203.0.113.7", id),
+    assert_int_equal(relay_store_add(st, state, challenge, tag_key, &alice, id),
                      RELAY_OK);
     assert_true(relay_is_id(id));
 }
@@ -190,6 +194,8 @@ static void added_session_shows_its_context_and_whole_ttl(void **unused)
     assert_string_equal(v.host, "web01");
     assert_string_equal(v.user, "alice");
     assert_string_equal(v.rhost, "203.0.113.7");
+    assert_string_equal(v.service, "sudo");
+    assert_string_equal(v.command, "systemctl restart x");
     assert_int_equal(v.seconds_left, TTL_S);
     assert_int_equal(strlen(v.csrf), RELAY_TOKEN_LEN);
     assert_int_equal(strlen(v.cookie), RELAY_TOKEN_LEN);
@@ -226,9 +232,8 @@ static void second_registration_of_a_state_is_a_duplicate(void **unused)
     (void)unused;
     value_of('A', state);
     add(st, state, id);
-    assert_int_equal(
-        relay_store_add(st, state, "", tag_key, "web02", "mallory", "", id2),
-        RELAY_DUPLICATE);
+    assert_int_equal(relay_store_add(st, state, "", tag_key, &mallory, id2),
+                     RELAY_DUPLICATE);
     assert_string_equal(id2, "");
     assert_int_equal(sessions(st), 1);
     relay_store_free(st);
@@ -453,13 +458,11 @@ static void cap_refuses_until_a_session_expires(void **unused)
     add(st, a, id);
     now += 1;
     add(st, b, id);
-    assert_int_equal(
-        relay_store_add(st, c, "", tag_key, "web01", "alice", "", id),
-        RELAY_FULL);
+    assert_int_equal(relay_store_add(st, c, "", tag_key, &plain, id),
+                     RELAY_FULL);
     now = born + TTL_MS - 1;
-    assert_int_equal(
-        relay_store_add(st, c, "", tag_key, "web01", "alice", "", id),
-        RELAY_FULL);
+    assert_int_equal(relay_store_add(st, c, "", tag_key, &plain, id),
+                     RELAY_FULL);
     /* The oldest has just expired: adding makes room without a purge. */
     now = born + TTL_MS;
     add(st, c, id);

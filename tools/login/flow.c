@@ -277,8 +277,8 @@ static int run_flow(int argc, char **argv, bool probe)
         status =
             hb_helper_start(&helper, time(NULL) + cfg.timeout, false, &err);
     if (status == HB_OK)
-        status =
-            hb_helper_challenge(&helper, k, args, user, NULL, &offer, &err);
+        status = hb_helper_challenge(&helper, k, args, user, NULL, NULL, &offer,
+                                     &err);
     const struct hb_person person = {
         .ask = terminal_ask,
         .tell = terminal_tell,

@@ -38,7 +38,23 @@ static bool text_ok(const char *s, size_t len, size_t max)
     return true;
 }
 
-enum { F_STATE, F_TAG_KEY, F_HOST, F_USER, F_RHOST, F_CHALLENGE };
+enum {
+    F_STATE,
+    F_TAG_KEY,
+    F_HOST,
+    F_USER,
+    F_RHOST,
+    F_CHALLENGE,
+    F_SERVICE,
+    F_COMMAND,
+    F_NUMBER_MATCH
+};
+
+/* An optional field: absent or empty is none. */
+static bool optional_ok(const struct relay_field *f, size_t max)
+{
+    return f->value == NULL || f->len == 0 || text_ok(f->value, f->len, max);
+}
 
 static const char *check_session(const struct relay *r,
                                  const struct relay_field *f)
@@ -64,6 +80,10 @@ static const char *check_session(const struct relay *r,
     if (f[F_RHOST].value != NULL && f[F_RHOST].len != 0 &&
         !text_ok(f[F_RHOST].value, f[F_RHOST].len, RELAY_HOST_MAX))
         return "bad rhost";
+    if (!optional_ok(&f[F_SERVICE], RELAY_SERVICE_MAX))
+        return "bad service";
+    if (!optional_ok(&f[F_COMMAND], RELAY_COMMAND_MAX))
+        return "bad command";
     return NULL;
 }
 
@@ -93,11 +113,15 @@ enum MHD_Result relay_do_register(const struct relay *r,
                               {HB_RELAY_FIELD_HOST, NULL, 0},
                               {HB_RELAY_FIELD_USER, NULL, 0},
                               {HB_RELAY_FIELD_RHOST, NULL, 0},
-                              {HB_RELAY_FIELD_CODE_CHALLENGE, NULL, 0}};
+                              {HB_RELAY_FIELD_CODE_CHALLENGE, NULL, 0},
+                              {HB_RELAY_FIELD_SERVICE, NULL, 0},
+                              {HB_RELAY_FIELD_COMMAND, NULL, 0},
+                              {HB_RELAY_FIELD_NUMBER_MATCH, NULL, 0}};
     const char *why = "bad form";
     char id[RELAY_ID_LEN + 1];
     char link[1024];
     const char *rhost, *challenge;
+    struct relay_login login;
     struct json_object *o;
 
     if (relay_form_parse(body, len, f, sizeof(f) / sizeof(f[0])))
@@ -106,9 +130,22 @@ enum MHD_Result relay_do_register(const struct relay *r,
         return relay_fail(c, MHD_HTTP_BAD_REQUEST, why);
     rhost = f[F_RHOST].value != NULL ? f[F_RHOST].value : "";
     challenge = f[F_CHALLENGE].value != NULL ? f[F_CHALLENGE].value : "";
+    login.host = f[F_HOST].value;
+    login.user = f[F_USER].value;
+    login.rhost = rhost;
+    login.service = f[F_SERVICE].value != NULL ? f[F_SERVICE].value : "";
+    login.command = f[F_COMMAND].value != NULL ? f[F_COMMAND].value : "";
+    /* Drawn here, never from the link or the id: only the terminal that
+     * registered it shows it. */
+    login.number = 0;
+    if (f[F_NUMBER_MATCH].value != NULL &&
+        strcmp(f[F_NUMBER_MATCH].value, "yes") == 0) {
+        login.number = relay_new_number();
+        if (login.number == 0)
+            return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    }
     switch (relay_store_add(r->store, f[F_STATE].value, challenge,
-                            f[F_TAG_KEY].value, f[F_HOST].value,
-                            f[F_USER].value, rhost, id)) {
+                            f[F_TAG_KEY].value, &login, id)) {
     case RELAY_OK:
         break;
     case RELAY_DUPLICATE:
@@ -130,6 +167,9 @@ enum MHD_Result relay_do_register(const struct relay *r,
     relay_reply_add(o, "id", json_object_new_string(id));
     relay_reply_add(o, HB_RELAY_ANSWER_LINK, json_object_new_string(link));
     relay_reply_add(o, "expires_in", json_object_new_int64(r->session_ttl));
+    if (login.number != 0)
+        relay_reply_add(o, HB_RELAY_ANSWER_NUMBER,
+                        json_object_new_int(login.number));
     return relay_send_json(c, MHD_HTTP_CREATED, o, false, NULL, NULL);
 }
 
@@ -150,6 +190,8 @@ static enum MHD_Result poll_answer(const struct relay *r,
         return relay_send_json(c, MHD_HTTP_OK, o, true, NULL, NULL);
     case RELAY_DENIED:
         return relay_fail(c, MHD_HTTP_OK, "access_denied");
+    case RELAY_MISMATCH:
+        return relay_fail(c, MHD_HTTP_OK, "number mismatch");
     case RELAY_PENDING:
     case RELAY_SUPERSEDED:
         o = relay_reply_new(false);

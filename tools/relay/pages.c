@@ -92,6 +92,87 @@ static void put_bold_values(struct hb_buf *p, const char *fmt, const char *a,
     }
 }
 
+/* The PAM service and, under sudo, the command: what the person is asked
+ * to approve beyond the account (absent from a module before them). */
+static void put_what(struct hb_buf *p, const struct hb_texts *t,
+                     const struct relay_view *v)
+{
+    if (v->service[0] != '\0') {
+        hb_buf_add(p, "<p id=\"service\">");
+        /* TRANSLATORS: %s is the PAM service asking, e.g. sshd or sudo. */
+        put_bold_values(p, hb_tr(t, "through %s"), v->service, NULL);
+        hb_buf_add(p, "</p>");
+    }
+    if (v->command[0] != '\0') {
+        hb_buf_add(p, "<p>");
+        /* TRANSLATORS: the context page, before the command sudo runs. */
+        hb_buf_add_html(p, hb_tr(t, "to run this command:"));
+        hb_buf_add(p, "</p><pre id=\"command\">");
+        hb_buf_add_html(p, v->command);
+        hb_buf_add(p, "</pre>");
+    }
+}
+
+/* The three numbers the page offers: the session's and two others, in an
+ * order, all derived from the session's anti-CSRF value, so a reload shows
+ * the same three (a person who reloads learns nothing by comparing). */
+static void choices_of(const struct relay_view *v, int out[3])
+{
+    const int span = HB_RELAY_NUMBER_MAX - HB_RELAY_NUMBER_MIN + 1;
+    unsigned char mac[32] = {0};
+    size_t at = 1;
+
+    /* Without a MAC the choices are fixed, still three distinct ones. */
+    (void)hb_hmac_sha256(v->csrf, RELAY_TOKEN_LEN, "choices", 7, mac);
+    for (int k = 0; k < 3; k++)
+        out[k] = 0;
+    out[mac[0] % 3] = v->number;
+    for (int k = 0; k < 3; k++) {
+        int pick = 0;
+
+        while (out[k] == 0) {
+            pick = at < sizeof(mac) ? HB_RELAY_NUMBER_MIN + mac[at++] % span
+                                    : pick + 1;
+            if (pick > HB_RELAY_NUMBER_MAX)
+                pick = HB_RELAY_NUMBER_MIN;
+            if (pick != out[0] && pick != out[1] && pick != out[2])
+                out[k] = pick;
+        }
+    }
+    hb_wipe(mac, sizeof(mac));
+}
+
+/* The Continue form's buttons: with number matching, one per choice, each
+ * a Continue with its pick; else the one Continue. */
+static void put_buttons(struct hb_buf *p, const struct hb_texts *t,
+                        const struct relay_view *v)
+{
+    int choices[3];
+    char button[160];
+
+    if (v->number == 0) {
+        hb_buf_add(p, "<button id=\"continue\" class=\"button\" "
+                      "type=\"submit\">");
+        hb_buf_add_html(p, hb_tr(t, "Continue to haobtc"));
+        hb_buf_add(p, "</button>");
+        return;
+    }
+    hb_buf_add(p, "<p id=\"pick\">");
+    /* TRANSLATORS: above three buttons with numbers; the terminal shows
+     * the right one. */
+    hb_buf_add_html(p, hb_tr(t, "Pick the number your terminal shows:"));
+    hb_buf_add(p, "</p><div class=\"picks\">");
+    choices_of(v, choices);
+    for (int k = 0; k < 3; k++) {
+        snprintf(button, sizeof(button),
+                 "<button class=\"button pick\" type=\"submit\" "
+                 "name=\"number\" value=\"%d\">%d</button>",
+                 choices[k], choices[k]);
+        hb_buf_add(p, button);
+    }
+    hb_buf_add(p, "</div>");
+}
+
 /* The page's own language switch: the context page can be fetched again. */
 static void put_switch(struct hb_buf *p, const struct hb_texts *t)
 {
@@ -140,6 +221,7 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
         put_bold_values(&p, hb_tr(t, "from %s"), v.rhost, NULL);
         hb_buf_add(&p, "</p>");
     }
+    put_what(&p, t, &v);
     /* Rendered once: without JavaScript the page cannot count down. */
     if (v.seconds_left >= 60)
         /* TRANSLATORS: minutes and seconds left, e.g. "4 min 30 s". */
@@ -161,10 +243,9 @@ enum MHD_Result relay_do_page(const struct relay *r, struct MHD_Connection *c,
     hb_buf_add_html(&p, id);
     hb_buf_add(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
     hb_buf_add(&p, v.csrf);
-    hb_buf_add(&p, "\"><button id=\"continue\" class=\"button\" "
-                   "type=\"submit\">");
-    hb_buf_add_html(&p, hb_tr(t, "Continue to haobtc"));
-    hb_buf_add(&p, "</button></form>");
+    hb_buf_add(&p, "\">");
+    put_buttons(&p, t, &v);
+    hb_buf_add(&p, "</form>");
     relay_view_clear(&v);
     return relay_send_page_lang(c, MHD_HTTP_OK, &p, t,
                                 strncmp(r->origin, "https:", 6) == 0);
@@ -216,11 +297,52 @@ static bool same_origin(const struct relay *r, struct MHD_Connection *c)
     return origin == NULL || strcmp(origin, r->origin) == 0;
 }
 
+/* The session's own cookie, for a denial the context page's form vouches
+ * for (its anti-CSRF value was checked). */
+static const char *view_cookie(void *cls, const char *id)
+{
+    (void)id;
+    return ((const struct relay_view *)cls)->cookie;
+}
+
+/* A pick's number, or 0 when the field is not one of the numbers. */
+static int pick_of(const struct relay_field *f)
+{
+    if (f->value == NULL || f->len != 2 || f->value[0] < '1' ||
+        f->value[0] > '9' || f->value[1] < '0' || f->value[1] > '9')
+        return 0;
+    return (f->value[0] - '0') * 10 + (f->value[1] - '0');
+}
+
+/* A wrong pick ends the login: stored as a denial no code can follow,
+ * which the waiting poll answers "number mismatch". */
+static enum MHD_Result mismatch(const struct relay *r, struct MHD_Connection *c,
+                                struct relay_view *v)
+{
+    enum relay_result rc =
+        relay_store_mismatch(r->store, v->state, view_cookie, v);
+
+    if (rc == RELAY_OK)
+        relay_log(r, RELAY_WARNING, "login refused: number mismatch: %s on %s",
+                  v->user, v->host);
+    relay_view_clear(v);
+    if (rc == RELAY_UNAVAILABLE)
+        return unavailable_page(c);
+    if (rc != RELAY_OK && rc != RELAY_ANSWERED && rc != RELAY_UNKNOWN)
+        return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
+    return relay_send_message(
+        c, MHD_HTTP_FORBIDDEN, relay_texts(c), N_("Number did not match"),
+        N_("The number you picked is not the one your terminal shows, so "
+           "this login was refused. If you started it, start again at "
+           "your terminal."),
+        NULL);
+}
+
 enum MHD_Result relay_do_continue(const struct relay *r,
                                   struct MHD_Connection *c, const char *id,
                                   char *body, size_t len)
 {
-    struct relay_field f[] = {{"csrf", NULL, 0}};
+    struct relay_field f[] = {{"csrf", NULL, 0}, {"number", NULL, 0}};
     struct relay_view v;
     enum relay_result rc = relay_store_view(r->store, id, &v);
     char *location = NULL, *cookie = NULL;
@@ -235,7 +357,7 @@ enum MHD_Result relay_do_continue(const struct relay *r,
         return unavailable_page(c);
     if (rc != RELAY_OK)
         return relay_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal");
-    if (!relay_form_parse(body, len, f, 1) || f[0].len != RELAY_TOKEN_LEN ||
+    if (!relay_form_parse(body, len, f, 2) || f[0].len != RELAY_TOKEN_LEN ||
         !hb_ct_equal(f[0].value, v.csrf, RELAY_TOKEN_LEN) ||
         !same_origin(r, c)) {
         relay_view_clear(&v);
@@ -251,6 +373,16 @@ enum MHD_Result relay_do_continue(const struct relay *r,
         relay_view_clear(&v);
         return ret;
     }
+    if (v.number != 0 && pick_of(&f[1]) == 0) {
+        relay_view_clear(&v);
+        return relay_send_message(
+            c, MHD_HTTP_BAD_REQUEST, relay_texts(c), N_("Pick a number"),
+            N_("Open the link again and pick the number your terminal "
+               "shows."),
+            NULL);
+    }
+    if (v.number != 0 && pick_of(&f[1]) != v.number)
+        return mismatch(r, c, &v);
     /* Lives no longer than the session; only /cb ever sees it. */
     if (asprintf(&location, "%s%s%s%s%s", r->continue_prefix, v.state,
                  v.code_challenge[0] != '\0' ? "&code_challenge=" : "",

@@ -68,12 +68,12 @@ static long long mono_ms(void)
 static redisReply *run(struct redis_store *rs, enum script which, int nkeys,
                        int nargs, const char **args)
 {
-    const char *argv[20];
-    size_t argl[20];
+    const char *argv[24];
+    size_t argl[24];
     char keys[12];
     redisReply *reply;
 
-    if (nargs + 3 > 20)
+    if (nargs + 3 > 24)
         return NULL;
     snprintf(keys, sizeof(keys), "%d", nkeys);
     argv[0] = "EVALSHA";
@@ -189,16 +189,17 @@ static enum relay_result rs_health(struct relay_store *base, size_t *sessions,
 
 static enum relay_result rs_add(struct relay_store *base, const char *state,
                                 const char *code_challenge, const char *tag_key,
-                                const char *host, const char *user,
-                                const char *rhost,
+                                const struct relay_login *login,
                                 char id_out[RELAY_ID_LEN + 1])
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
     char skey[64], ikey[32], ttl[24], max[24];
     char csrf[RELAY_TOKEN_LEN + 1], cookie[RELAY_TOKEN_LEN + 1];
     char id[RELAY_ID_LEN + 1];
+    char number[8];
     enum relay_result rc = RELAY_FAILED;
 
+    snprintf(number, sizeof(number), "%d", login->number);
     snprintf(ttl, sizeof(ttl), "%lld", rs->ttl_ms);
     snprintf(max, sizeof(max), "%ld", rs->max_sessions);
     if (!relay_new_token(csrf) || !relay_new_token(cookie))
@@ -215,16 +216,19 @@ static enum relay_result rs_add(struct relay_store *base, const char *state,
                               csrf,
                               cookie,
                               tag_key,
-                              host,
-                              user,
-                              rhost,
-                              code_challenge};
+                              login->host,
+                              login->user,
+                              login->rhost,
+                              code_challenge,
+                              login->service,
+                              login->command,
+                              number};
         redisReply *r;
 
         if (!relay_new_id(id))
             break;
         args[1] = key_of(ikey, sizeof(ikey), "i:", id);
-        r = run(rs, S_ADD, 3, 14, args);
+        r = run(rs, S_ADD, 3, 17, args);
         if (r == NULL)
             rc = RELAY_UNAVAILABLE;
         else if (is_text(r, "ok"))
@@ -263,7 +267,8 @@ static enum relay_result fill_view(const redisReply *r, const char *state,
     char *fields[4] = {out->state, out->csrf, out->cookie, out->tag_key};
 
     memset(out, 0, sizeof(*out));
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 12 ||
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 15 ||
+        r->element[14]->type != REDIS_REPLY_STRING ||
         r->element[10]->type != REDIS_REPLY_STRING ||
         r->element[11]->type != REDIS_REPLY_INTEGER ||
         (r->element[10]->len != 0 &&
@@ -287,12 +292,18 @@ static enum relay_result fill_view(const redisReply *r, const char *state,
     out->host = dup_element(r, 4);
     out->user = dup_element(r, 5);
     out->rhost = dup_element(r, 6);
+    out->service = dup_element(r, 12);
+    out->command = dup_element(r, 13);
+    out->number = (int)strtol(r->element[14]->str, NULL, 10);
+    if (out->number < HB_RELAY_NUMBER_MIN || out->number > HB_RELAY_NUMBER_MAX)
+        out->number = 0;
     out->seconds_left = (long)((r->element[9]->integer + 999) / 1000);
     out->views = r->element[11]->integer < 0 ? 0
                  : r->element[11]->integer > UINT_MAX
                      ? UINT_MAX
                      : (unsigned)r->element[11]->integer;
-    if (out->host == NULL || out->user == NULL || out->rhost == NULL) {
+    if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
+        out->service == NULL || out->command == NULL) {
         relay_view_clear(out);
         return RELAY_FAILED;
     }
@@ -326,8 +337,9 @@ static enum relay_result rs_view(struct relay_store *base, const char *id,
 }
 
 static enum relay_result rs_answer(struct relay_store *base, const char *state,
-                                   const char *code, relay_cookie_fn *cookie_of,
-                                   void *cls, struct relay_view *ctx)
+                                   const char *code, bool mismatch,
+                                   relay_cookie_fn *cookie_of, void *cls,
+                                   struct relay_view *ctx)
 {
     struct redis_store *rs = (struct redis_store *)(void *)base;
     char skey[64], id[RELAY_ID_LEN + 1];
@@ -355,7 +367,10 @@ static enum relay_result rs_answer(struct relay_store *base, const char *state,
     }
     if (rc == RELAY_OK) {
         const char *args[] = {skey, code != NULL ? "code" : "denied",
-                              code != NULL ? code : "1", state};
+                              code != NULL ? code
+                              : mismatch   ? "mismatch"
+                                           : "1",
+                              state};
         r = run(rs, S_ANSWER, 1, 4, args);
         rc = r == NULL                ? RELAY_UNAVAILABLE
              : is_text(r, "ok")       ? RELAY_OK
@@ -409,6 +424,9 @@ static enum relay_result read_look(redisReply *r, uint64_t *gen,
         break;
     case 4:
         rc = RELAY_DENIED;
+        break;
+    case 8:
+        rc = RELAY_MISMATCH;
         break;
     case 5:
         rc = RELAY_LIMITED;

@@ -15,7 +15,8 @@
     "local now = math.floor(now_us / 1000) "
 
 /* KEYS: session, id, sessions; ARGV: ttl_ms, max, state, id, csrf, cookie,
- * tag_key, host, user, rhost, code_challenge ('' for none). */
+ * tag_key, host, user, rhost, code_challenge ('' for none), service,
+ * command ('' for none), number ('0' for none). */
 static const char lua_add[] = LUA_NOW
     "redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now) "
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end "
@@ -24,7 +25,8 @@ static const char lua_add[] = LUA_NOW
     "if redis.call('EXISTS', KEYS[2]) == 1 then return 'id taken' end "
     "redis.call('HSET', KEYS[1], 'id', ARGV[4], 'csrf', ARGV[5], 'cookie', "
     "ARGV[6], 'tag_key', ARGV[7], 'host', ARGV[8], 'user', ARGV[9], "
-    "'rhost', ARGV[10], 'challenge', ARGV[11], 'gen', 0, "
+    "'rhost', ARGV[10], 'challenge', ARGV[11], 'service', ARGV[12], "
+    "'command', ARGV[13], 'number', ARGV[14], 'gen', 0, "
     "'exp', now + tonumber(ARGV[1])) "
     "redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
     "redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1]) "
@@ -34,8 +36,10 @@ static const char lua_add[] = LUA_NOW
 /* KEYS: the session (or ''), the id key (or ''); ARGV: the session key's
  * prefix, '1' to count the look as a view of an unanswered session (else
  * '0'). A session found by id or by state: {state, csrf, cookie, tag_key,
- * host, user, rhost, id, answered, pttl, code_challenge, views} or nil (a
- * session a relay before PKCE made has no challenge: ''). */
+ * host, user, rhost, id, answered, pttl, code_challenge, views, service,
+ * command, number ('0' for none)} or nil (a session a relay before PKCE made
+ * has no challenge, one from a relay before the service and command has none:
+ * ''). */
 static const char lua_view[] =
     "local s = KEYS[1] local state = '' "
     "if s == '' then "
@@ -44,7 +48,8 @@ static const char lua_view[] =
     "  s = ARGV[1] .. state "
     "end "
     "local f = redis.call('HMGET', s, 'csrf', 'cookie', 'tag_key', 'host', "
-    "'user', 'rhost', 'id', 'code', 'denied', 'challenge', 'views') "
+    "'user', 'rhost', 'id', 'code', 'denied', 'challenge', 'views', "
+    "'service', 'command', 'number') "
     "if not f[1] then return nil end "
     "local answered = 0 if f[8] or f[9] then answered = 1 end "
     "local views = tonumber(f[11] or 0) "
@@ -52,7 +57,8 @@ static const char lua_view[] =
     "  views = redis.call('HINCRBY', s, 'views', 1) "
     "end "
     "return {state, f[1], f[2], f[3], f[4], f[5], f[6], f[7], answered, "
-    "redis.call('PTTL', s), f[10] or '', views}";
+    "redis.call('PTTL', s), f[10] or '', views, f[12] or '', f[13] or '', "
+    "f[14] or '0'}";
 
 /* KEYS: session; ARGV: 'code' or 'denied', the value, the state. */
 static const char lua_answer[] =
@@ -68,13 +74,13 @@ static const char lua_answer[] =
  * or the poll's number; the state; the id keys' prefix; till, when a
  * new poll stops waiting (ms, Redis's clock); for a signed poll, the
  * MAC's key and its time to live (see lua_admit_poll). {0} unknown, {1}
- * superseded, {2, ms left} pending, {3, code} and {4} denied (the session
- * is gone with them), with the poll's number last, or {6} replayed. A new
- * poll tells the relays (pub/sub) to wake the one before it only when that
- * one may still be waiting: a module that asks without waiting costs no
- * message. The time left is the session's own 'exp', not a PTTL: every
- * command a poll runs is a part of the time all relays wait for Redis (a
- * session made before 'exp' existed still asks PTTL). */
+ * superseded, {2, ms left} pending, {3, code}, {4} denied and {8} denied
+ * by a wrong number (the session is gone with them), with the poll's number
+ * last, or {6} replayed. A new poll tells the relays (pub/sub) to wake the one
+ * before it only when that one may still be waiting: a module that asks without
+ * waiting costs no message. The time left is the session's own 'exp', not a
+ * PTTL: every command a poll runs is a part of the time all relays wait for
+ * Redis (a session made before 'exp' existed still asks PTTL). */
 #define LUA_TAKE_FN                                                            \
     "local function take(skey, sessions, g, state, iprefix, till, mac, ttl) "  \
     "  local f = redis.call('HMGET', skey, 'gen', 'code', 'denied', 'id', "    \
@@ -99,6 +105,7 @@ static const char lua_answer[] =
     "    redis.call('DEL', skey, iprefix .. f[4]) "                            \
     "    redis.call('ZREM', sessions, state) "                                 \
     "    if f[2] then return {3, f[2], gen} end "                              \
+    "    if f[3] == 'mismatch' then return {8, gen} end "                      \
     "    return {4, gen} "                                                     \
     "  end "                                                                   \
     "  if not f[6] then return {2, redis.call('PTTL', skey), gen} end "        \

@@ -26,6 +26,8 @@
 /* What a context page shows is printable ASCII within these lengths. */
 #define RELAY_HOST_MAX 253
 #define RELAY_USER_MAX 128
+#define RELAY_SERVICE_MAX HB_RELAY_SERVICE_MAX
+#define RELAY_COMMAND_MAX HB_RELAY_COMMAND_MAX
 /* A per-session random value (16 bytes, base64url): the Continue form's
  * anti-CSRF field, and the cookie that lets a browser's callback count. */
 #define RELAY_TOKEN_LEN 22
@@ -42,16 +44,17 @@
 
 enum relay_result {
     RELAY_OK,
-    RELAY_DUPLICATE,   /* a session with this state exists */
-    RELAY_FULL,        /* --max-sessions reached */
-    RELAY_UNKNOWN,     /* no live session (never was, expired, delivered) */
-    RELAY_ANSWERED,    /* the callback already came for this state */
-    RELAY_NO_COOKIE,   /* callback: the browser never passed the context page */
-    RELAY_CODE,        /* poll: the code is handed out, the session is gone */
-    RELAY_DENIED,      /* poll: the person refused, the session is gone */
-    RELAY_PENDING,     /* poll: no answer yet */
-    RELAY_SUPERSEDED,  /* poll: a newer poll for this login took over */
-    RELAY_STOPPING,    /* the daemon is shutting down */
+    RELAY_DUPLICATE,  /* a session with this state exists */
+    RELAY_FULL,       /* --max-sessions reached */
+    RELAY_UNKNOWN,    /* no live session (never was, expired, delivered) */
+    RELAY_ANSWERED,   /* the callback already came for this state */
+    RELAY_NO_COOKIE,  /* callback: the browser never passed the context page */
+    RELAY_CODE,       /* poll: the code is handed out, the session is gone */
+    RELAY_DENIED,     /* poll: the person refused, the session is gone */
+    RELAY_MISMATCH,   /* poll: a wrong number was picked, the session is gone */
+    RELAY_PENDING,    /* poll: no answer yet */
+    RELAY_SUPERSEDED, /* poll: a newer poll for this login took over */
+    RELAY_STOPPING,   /* the daemon is shutting down */
     RELAY_UNAVAILABLE, /* the shared store cannot be reached */
     RELAY_LIMITED,     /* the client's rate limit is spent */
     RELAY_REPLAYED,    /* a signature seen before, by this relay or another */
@@ -107,6 +110,20 @@ struct relay_limits {
     long long (*clock_ms)(void);
 };
 
+/* What a registration says the login is, as the context page shows it:
+ * validated printable ASCII, "" for a field the module did not send (a
+ * module before it, or no command outside sudo). */
+struct relay_login {
+    const char *host;
+    const char *user;
+    const char *rhost;
+    const char *service;
+    const char *command;
+    /* The number the terminal shows and the page asks for (number
+     * matching), 0 for none. */
+    int number;
+};
+
 /* A copy of a session's context, owned by the caller (for pages and logs). */
 struct relay_view {
     char state[RELAY_STATE_LEN + 1];
@@ -119,6 +136,9 @@ struct relay_view {
     char *host;
     char *user;
     char *rhost;
+    char *service; /* "" when the module sent none */
+    char *command;
+    int number; /* 0: no number matching */
     long seconds_left;
     /* The session's page views and Continues, this one included (0 where
      * the store did not count this look: a callback's). */
@@ -260,19 +280,21 @@ struct relay_store_ops {
      * id_out receives the new short id. */
     enum relay_result (*add)(struct relay_store *st, const char *state,
                              const char *code_challenge, const char *tag_key,
-                             const char *host, const char *user,
-                             const char *rhost, char id_out[RELAY_ID_LEN + 1]);
+                             const struct relay_login *login,
+                             char id_out[RELAY_ID_LEN + 1]);
     /* RELAY_OK with *out filled (free with relay_view_clear), or
      * RELAY_UNKNOWN; counts the look in the session (out->views). */
     enum relay_result (*view)(struct relay_store *st, const char *id,
                               struct relay_view *out);
-    /* code NULL records a denial; only a browser whose cookie (looked up
+    /* code NULL records a denial (a number mismatch with mismatch, which
+     * polls then answer RELAY_MISMATCH); only a browser whose cookie (looked up
      * with cookie_of) is the session's gets this far, else RELAY_NO_COOKIE
      * and nothing is stored. ctx (may be NULL) receives user, host and tag
      * key. The store's notice (gen 0) follows an answer. */
     enum relay_result (*answer)(struct relay_store *st, const char *state,
-                                const char *code, relay_cookie_fn *cookie_of,
-                                void *cls, struct relay_view *ctx);
+                                const char *code, bool mismatch,
+                                relay_cookie_fn *cookie_of, void *cls,
+                                struct relay_view *ctx);
     /* A new poll for the login: numbered *gen (a notice tells older
      * waiters to step aside), it takes an answer already there;
      * RELAY_PENDING with *left_ms, the session's time to live. On
@@ -340,11 +362,9 @@ static inline enum relay_result relay_store_health(struct relay_store *st,
 static inline enum relay_result
 relay_store_add(struct relay_store *st, const char *state,
                 const char *code_challenge, const char *tag_key,
-                const char *host, const char *user, const char *rhost,
-                char id_out[RELAY_ID_LEN + 1])
+                const struct relay_login *login, char id_out[RELAY_ID_LEN + 1])
 {
-    return st->ops->add(st, state, code_challenge, tag_key, host, user, rhost,
-                        id_out);
+    return st->ops->add(st, state, code_challenge, tag_key, login, id_out);
 }
 static inline enum relay_result
 relay_store_view(struct relay_store *st, const char *id, struct relay_view *out)
@@ -356,7 +376,16 @@ relay_store_answer(struct relay_store *st, const char *state, const char *code,
                    relay_cookie_fn *cookie_of, void *cls,
                    struct relay_view *ctx)
 {
-    return st->ops->answer(st, state, code, cookie_of, cls, ctx);
+    return st->ops->answer(st, state, code, false, cookie_of, cls, ctx);
+}
+/* The context page's wrong pick: the login's end, as a denial that no
+ * code can follow (cookie_of vouches as for an answer). */
+static inline enum relay_result relay_store_mismatch(struct relay_store *st,
+                                                     const char *state,
+                                                     relay_cookie_fn *cookie_of,
+                                                     void *cls)
+{
+    return st->ops->answer(st, state, NULL, true, cookie_of, cls, NULL);
 }
 static inline enum relay_result
 relay_store_poll_start(struct relay_store *st, const char *state, uint64_t *gen,
@@ -381,6 +410,9 @@ static inline bool relay_store_rate_allow(struct relay_store *st,
  * (store.c); false when there is no randomness. */
 bool relay_new_id(char id[RELAY_ID_LEN + 1]);
 bool relay_new_token(char out[RELAY_TOKEN_LEN + 1]);
+/* A number for number matching, uniform in HB_RELAY_NUMBER_MIN..MAX;
+ * 0 when there is no randomness. */
+int relay_new_number(void);
 
 void relay_view_clear(struct relay_view *v);
 bool relay_is_id(const char *s);

@@ -33,6 +33,9 @@ static const char page_style[] =
     "color:#fff;text-decoration:none;border-radius:8px;font-weight:600}"
     "code{display:block;padding:.8em;background:#eef0f3;border-radius:6px;"
     "font-size:1.1em;word-break:break-all;user-select:all}"
+    "pre{padding:.6em;background:#eef0f3;border-radius:6px;margin:0;"
+    "white-space:pre-wrap;word-break:break-all;font-weight:600}"
+    ".picks{display:flex;gap:.6em}.pick{font-size:1.5em;padding:.5em}"
     ".lang{text-align:right;margin:0 0 .4em;font-size:.9em}"
     ".alt{display:none}.alt:target{display:block}.alt:target~.pri"
     "{display:none}";

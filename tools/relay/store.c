@@ -35,6 +35,8 @@ struct session {
     long long expires_ms;
     char *code; /* NULL until the callback; wiped when the session goes */
     bool denied;
+    bool mismatch;        /* denied by a wrong number on the context page */
+    unsigned char number; /* number matching's, 0 for none */
     /* The latest poll's number: an earlier one still waiting belongs to a
      * connection its module gave up on, and must not take the code. */
     uint64_t poll_gen;
@@ -45,8 +47,9 @@ struct session {
     char cookie[RELAY_TOKEN_LEN + 1];
     char tag_key[RELAY_TAG_KEY_LEN + 1];
     char code_challenge[HB_RELAY_CODE_CHALLENGE_LEN + 1]; /* "" for none */
-    /* One allocation holds the strings exactly sized: host at 0. */
-    unsigned short user_at, rhost_at;
+    /* One allocation holds the strings exactly sized: host, user, rhost,
+     * service, command (struct relay_login's order). */
+    unsigned short text_at[5];
     char text[];
 };
 
@@ -371,24 +374,47 @@ bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
     return true;
 }
 
+int relay_new_number(void)
+{
+    const unsigned span = HB_RELAY_NUMBER_MAX - HB_RELAY_NUMBER_MIN + 1;
+    const unsigned limit = 256 - 256 % span;
+    unsigned char rnd[16];
+
+    for (;;) {
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+            return 0;
+        for (size_t i = 0; i < sizeof(rnd); i++) {
+            if (rnd[i] < limit) {
+                int n = HB_RELAY_NUMBER_MIN + (int)(rnd[i] % span);
+                hb_wipe(rnd, sizeof(rnd));
+                return n;
+            }
+        }
+    }
+}
+
 static enum relay_result mem_add(struct relay_store *base, const char *state,
                                  const char *code_challenge,
-                                 const char *tag_key, const char *host,
-                                 const char *user, const char *rhost,
+                                 const char *tag_key,
+                                 const struct relay_login *login,
                                  char id_out[RELAY_ID_LEN + 1])
 {
     struct mem_store *st = (struct mem_store *)(void *)base;
-    size_t host_len = strlen(host) + 1;
-    size_t user_len = strlen(user) + 1;
-    size_t rhost_len = strlen(rhost) + 1;
+    const char *texts[] = {login->host, login->user, login->rhost,
+                           login->service, login->command};
+    size_t lens[5], total = 0;
     enum relay_result rc = RELAY_FAILED;
     struct session *s;
     long long now;
 
+    for (size_t i = 0; i < 5; i++) {
+        lens[i] = strlen(texts[i]) + 1;
+        total += lens[i];
+    }
     /* The offsets below are unsigned short; validation keeps well inside. */
-    if (host_len + user_len + rhost_len > 65535)
+    if (total > 65535)
         return RELAY_FAILED;
-    s = malloc(sizeof(*s) + host_len + user_len + rhost_len);
+    s = malloc(sizeof(*s) + total);
     if (s == NULL)
         return RELAY_FAILED;
     memset(s, 0, sizeof(*s));
@@ -401,11 +427,13 @@ static enum relay_result mem_add(struct relay_store *base, const char *state,
         free(s);
         return RELAY_FAILED;
     }
-    s->user_at = (unsigned short)host_len;
-    s->rhost_at = (unsigned short)(host_len + user_len);
-    memcpy(s->text, host, host_len);
-    memcpy(s->text + s->user_at, user, user_len);
-    memcpy(s->text + s->rhost_at, rhost, rhost_len);
+    s->number = (unsigned char)login->number;
+    total = 0;
+    for (size_t i = 0; i < 5; i++) {
+        s->text_at[i] = (unsigned short)total;
+        memcpy(s->text + total, texts[i], lens[i]);
+        total += lens[i];
+    }
 
     pthread_mutex_lock(&st->lock);
     now = st->clock_ms();
@@ -450,6 +478,8 @@ void relay_view_clear(struct relay_view *v)
     free(v->host);
     free(v->user);
     free(v->rhost);
+    free(v->service);
+    free(v->command);
     hb_wipe(v, sizeof(*v));
 }
 
@@ -464,11 +494,15 @@ static bool copy_view(const struct session *s, struct relay_view *out,
     memcpy(out->cookie, s->cookie, sizeof(out->cookie));
     memcpy(out->tag_key, s->tag_key, sizeof(out->tag_key));
     memcpy(out->code_challenge, s->code_challenge, sizeof(out->code_challenge));
-    out->host = strdup(s->text);
-    out->user = strdup(s->text + s->user_at);
-    out->rhost = strdup(s->text + s->rhost_at);
+    out->host = strdup(s->text + s->text_at[0]);
+    out->user = strdup(s->text + s->text_at[1]);
+    out->rhost = strdup(s->text + s->text_at[2]);
+    out->service = strdup(s->text + s->text_at[3]);
+    out->command = strdup(s->text + s->text_at[4]);
+    out->number = s->number;
     out->seconds_left = (long)((s->expires_ms - now + 999) / 1000);
-    if (out->host == NULL || out->user == NULL || out->rhost == NULL) {
+    if (out->host == NULL || out->user == NULL || out->rhost == NULL ||
+        out->service == NULL || out->command == NULL) {
         relay_view_clear(out);
         return false;
     }
@@ -499,7 +533,7 @@ static enum relay_result mem_view(struct relay_store *base, const char *id,
 }
 
 static enum relay_result mem_answer(struct relay_store *base, const char *state,
-                                    const char *code,
+                                    const char *code, bool mismatch,
                                     relay_cookie_fn *cookie_of, void *cls,
                                     struct relay_view *ctx)
 {
@@ -531,6 +565,7 @@ static enum relay_result mem_answer(struct relay_store *base, const char *state,
     } else {
         s->code = copy;
         s->denied = copy == NULL;
+        s->mismatch = copy == NULL && mismatch;
         copy = NULL;
         if (ctx != NULL)
             copy_view(s, ctx, now);
@@ -566,8 +601,9 @@ static enum relay_result take_locked(struct mem_store *st, const char *state,
         return RELAY_CODE;
     }
     if (s->denied) {
+        bool mismatch = s->mismatch;
         remove_session(st, s);
-        return RELAY_DENIED;
+        return mismatch ? RELAY_MISMATCH : RELAY_DENIED;
     }
     if (left_ms != NULL)
         *left_ms = s->expires_ms - now;

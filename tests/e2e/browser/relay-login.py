@@ -11,7 +11,11 @@ Every wait is bounded: each browser command by HB_STEP_TIMEOUT seconds
 (10), the whole run by HB_RUN_TIMEOUT (60; e2e_browser.sh sets it), after
 which it fails.
 Input from the environment: HB_LINK (the short link from the PAM prompt),
-HB_USER, HB_HOST (what the context page must name), MOCK2_URL, RELAY_URL,
+HB_USER, HB_HOST, HB_SERVICE (what the context page must name),
+HB_COMMAND_ZH (the command the Chinese page shows, under service sudo),
+HB_NUMBER, HB_NUMBER_ZH (the numbers to pick), HB_LINK_WRONG and
+HB_NUMBER_WRONG (a login whose page gets another number than its own),
+MOCK2_URL, RELAY_URL,
 HB_SPKI (base64 SHA-256 of the test server certificate's public key),
 HB_ARTIFACTS (screenshot folder), HB_PROFILE (a fresh profile folder),
 HB_CHROMIUM, HB_CHROMEDRIVER (the programs; Debian's by default),
@@ -140,9 +144,38 @@ class Phone:
         return self.cdp("Network.getCookies", urls=[url])["cookies"]
 
 
-def phone_login(p, link, lang):
-    """One phone's way through a relay login; returns the code the done
-    page shows."""
+def choices(p):
+    """The numbers the context page offers to pick (number matching)."""
+    return [b.get_attribute("value") for b in
+            p.d.find_elements(p.by.CSS_SELECTOR, 'form[method="post"] button[name="number"]')]
+
+
+def wrong_pick(p, link, number):
+    """A phone that picks another number than the terminal shows: the page
+    says the number did not match (the login is over)."""
+    global step
+    step = "wrong_pick_opens_the_context_page"
+    p.d.get(link)
+    p.loaded(link)
+    offered = choices(p)
+    expect("context_page_offers_three_distinct_numbers_one_the_terminals",
+           len(set(offered)) == 3 and number in offered, f"{offered}, number {number}")
+    wrong = next(n for n in offered if n != number)
+    step = "wrong_pick_is_refused"
+    p.el(f'button[name="number"][value="{wrong}"]').click()
+    p.wait.until(lambda d: d.execute_script("return document.readyState") == "complete"
+                 and "Number did not match" in d.page_source, "no refusal page")
+    status = p.status()
+    expect("wrong_pick_is_403", status == 403, f"status {status}")
+    main = p.text("main")
+    expect("wrong_pick_page_says_the_number_did_not_match", "Number did not match" in main, main)
+    p.screenshot(os.path.join(env("HB_ARTIFACTS"), "mismatch.png"))
+
+
+def phone_login(p, link, lang, want_service, want_command="", number=""):
+    """One phone's way through a relay login, whose context page names
+    want_service and shows want_command ("" for none) and asks to pick
+    number ("" for none); returns the code the done page shows."""
     global step
     from selenium.webdriver.support.ui import Select
 
@@ -164,6 +197,12 @@ def phone_login(p, link, lang):
     main = p.text("main")
     expect(name("context_page_names_the_user"), user in main, main)
     expect(name("context_page_names_the_host"), host in main, main)
+    # What is approved (issue 27): the PAM service, and sudo's command.
+    service = p.text("#service") if p.count("#service") == 1 else ""
+    expect(name("context_page_names_the_pam_service"), want_service in service, service)
+    if want_command:
+        shown = p.text("#command") if p.count("#command") == 1 else ""
+        expect(name("context_page_shows_the_command"), shown == want_command, shown)
     if lang != "en":
         expect("context_page_has_lang_zh_cn", p.lang() == lang, p.lang())
         expect("context_page_title_is_chinese", t["title"] in main, main)
@@ -177,8 +216,15 @@ def phone_login(p, link, lang):
     step = name("continue_leads_to_the_provider")
     # Continue is a POST form: it sets the relay's cookie for /cb, then
     # the relay redirects (303) to the provider.
-    expect(name("continue_is_a_post_form"), p.count('form[method="post"] #continue') == 1)
-    p.el("#continue").click()
+    if number:
+        # Number matching: Continue is the pick of the terminal's number.
+        offered = choices(p)
+        expect(name("context_page_offers_three_distinct_numbers_one_the_terminals"),
+               len(set(offered)) == 3 and number in offered, f"{offered}, number {number}")
+        p.el(f'form[method="post"] button[name="number"][value="{number}"]').click()
+    else:
+        expect(name("continue_is_a_post_form"), p.count('form[method="post"] #continue') == 1)
+        p.el("#continue").click()
     p.loaded(f"{mock}/")
     cookies = p.cookies(f"{relay}/cb")
     cid = "hb_" + link[link.rindex("/") + 1:]
@@ -248,13 +294,16 @@ def run():
         d.set_page_load_timeout(wait_s)
         d.set_script_timeout(wait_s)
         ok("browser_starts", d.capabilities.get("browserVersion", "chromium"))
-        phone_login(Phone(d, wait_s), env("HB_LINK"), "en")
+        wrong_pick(Phone(d, wait_s), env("HB_LINK_WRONG"), env("HB_NUMBER_WRONG"))
+        phone_login(Phone(d, wait_s), env("HB_LINK"), "en", env("HB_SERVICE"),
+                    number=env("HB_NUMBER"))
         # A phone set to Chinese: every request its tab makes says so.
         d.switch_to.new_window("tab")
         zh = Phone(d, wait_s)
         zh.cdp("Network.enable")
         zh.cdp("Network.setExtraHTTPHeaders", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-        code = phone_login(zh, env("HB_LINK_ZH"), "zh-CN")
+        code = phone_login(zh, env("HB_LINK_ZH"), "zh-CN", "sudo", env("HB_COMMAND_ZH"),
+                           env("HB_NUMBER_ZH"))
         with open(env("HB_CODE_ZH"), "w") as f:
             f.write(code + "\n")
     finally:
