@@ -22,11 +22,6 @@
 #define RATE_BUCKETS 8192
 #define KEY_MAX (1 + RELAY_WHO_MAX) /* the budget, then who */
 
-/* Base58's alphabet: no 0/O or I/l, so a link read aloud survives. */
-static const char id_alphabet[] =
-    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-#define ID_ALPHABET_LEN 58
-
 struct session {
     struct session *id_next;    /* hash chain by short id */
     struct session *state_next; /* hash chain by state */
@@ -94,71 +89,9 @@ static long long monotonic_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static void sip_round(uint64_t v[4])
-{
-    v[0] += v[1];
-    v[1] = ROTL(v[1], 13);
-    v[1] ^= v[0];
-    v[0] = ROTL(v[0], 32);
-    v[2] += v[3];
-    v[3] = ROTL(v[3], 16);
-    v[3] ^= v[2];
-    v[0] += v[3];
-    v[3] = ROTL(v[3], 21);
-    v[3] ^= v[0];
-    v[2] += v[1];
-    v[1] = ROTL(v[1], 17);
-    v[1] ^= v[2];
-    v[2] = ROTL(v[2], 32);
-}
-
-/* SipHash-2-4 with a random key: anyone may register a state, so a plain
- * hash would let a client pile every session into one chain. */
-uint64_t relay_siphash24(const uint64_t key[2], const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t v[4] = {
-        key[0] ^ 0x736f6d6570736575ULL, key[1] ^ 0x646f72616e646f6dULL,
-        key[0] ^ 0x6c7967656e657261ULL, key[1] ^ 0x7465646279746573ULL};
-    uint64_t m;
-    size_t i = 0;
-
-    for (; i + 8 <= len; i += 8) {
-        m = 0;
-        for (int j = 7; j >= 0; j--)
-            m = (m << 8) | p[i + (size_t)j];
-        v[3] ^= m;
-        sip_round(v);
-        sip_round(v);
-        v[0] ^= m;
-    }
-    m = (uint64_t)len << 56;
-    for (size_t j = 0; i + j < len; j++)
-        m |= (uint64_t)p[i + j] << (8 * j);
-    v[3] ^= m;
-    sip_round(v);
-    sip_round(v);
-    v[0] ^= m;
-    v[2] ^= 0xff;
-    for (int r = 0; r < 4; r++)
-        sip_round(v);
-    return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
 static size_t slot_of(const struct mem_store *st, const char *s, size_t n)
 {
     return (size_t)relay_siphash24(st->hash_key, s, n) & st->mask;
-}
-
-bool relay_is_id(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n != RELAY_ID_LEN)
-        return false;
-    return strspn(s, id_alphabet) == n;
 }
 
 static const struct relay_store_ops mem_ops;
@@ -332,25 +265,6 @@ static struct session *find_state(struct mem_store *st, const char *state,
     return NULL;
 }
 
-bool relay_new_id(char id[RELAY_ID_LEN + 1])
-{
-    /* Rejection sampling keeps every character equally likely. */
-    const unsigned limit = 256 - 256 % ID_ALPHABET_LEN;
-    unsigned char rnd[32];
-    size_t n = 0;
-
-    while (n < RELAY_ID_LEN) {
-        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-            return false;
-        for (size_t i = 0; i < sizeof(rnd) && n < RELAY_ID_LEN; i++) {
-            if (rnd[i] < limit)
-                id[n++] = id_alphabet[rnd[i] % ID_ALPHABET_LEN];
-        }
-    }
-    id[n] = '\0';
-    return true;
-}
-
 static bool new_id(struct mem_store *st, char id[RELAY_ID_LEN + 1])
 {
     for (int attempt = 0; attempt < 16; attempt++) {
@@ -360,37 +274,6 @@ static bool new_id(struct mem_store *st, char id[RELAY_ID_LEN + 1])
             return true;
     }
     return false;
-}
-
-/* A random token of RELAY_TOKEN_LEN base64url characters. */
-bool relay_new_token(char out[RELAY_TOKEN_LEN + 1])
-{
-    unsigned char rnd[16];
-
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        return false;
-    hb_b64url(rnd, sizeof(rnd), out);
-    hb_wipe(rnd, sizeof(rnd));
-    return true;
-}
-
-int relay_new_number(void)
-{
-    const unsigned span = HB_RELAY_NUMBER_MAX - HB_RELAY_NUMBER_MIN + 1;
-    const unsigned limit = 256 - 256 % span;
-    unsigned char rnd[16];
-
-    for (;;) {
-        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-            return 0;
-        for (size_t i = 0; i < sizeof(rnd); i++) {
-            if (rnd[i] < limit) {
-                int n = HB_RELAY_NUMBER_MIN + (int)(rnd[i] % span);
-                hb_wipe(rnd, sizeof(rnd));
-                return n;
-            }
-        }
-    }
 }
 
 static enum relay_result mem_add(struct relay_store *base, const char *state,
