@@ -60,7 +60,7 @@ logged_in() {
 # approve NAME: the QR code is shown; the phone approves, Enter goes on.
 approve() {
     e2e_wait_text "$1" 'press Enter' 15 || return 1
-    phone_approve "$(e2e_link "$1")" alice && e2e_type "$1" Enter
+    phone_approve "$(e2e_link "$1")" alice "$(e2e_number "$1")" && e2e_type "$1" Enter
 }
 # asks_the_phone NAME: the QR code and link are shown (then the client is
 # stopped: nobody approves).
