@@ -53,23 +53,11 @@ static char *file_of(const char *file, const char *conf)
 {
     if (file != NULL)
         return strdup(file);
-    char *arg = NULL;
-    const char *args[1];
-    int n = 0;
-    if (conf != NULL) {
-        if (!login_conf_arg(&arg, conf))
-            return NULL;
-        args[n++] = arg;
-    }
     struct hb_config cfg;
-    struct hb_error err = {0};
     char *path = NULL;
-    if (hb_config_load_without_secret(n, args, &cfg, &err) == HB_OK)
+    if (login_load_config(conf, "breakglass", &cfg))
         path = strdup(cfg.breakglass_file);
-    else
-        fprintf(stderr, "haobtc-login breakglass: %s\n", err.msg);
     hb_config_free(&cfg);
-    free(arg);
     return path;
 }
 

@@ -27,5 +27,11 @@ int keys_main(int argc, char **argv);
 /* -c PATH, for all: the module's own conf=PATH argument in *arg (a new
  * string; the one before is freed). False when out of memory. */
 bool login_conf_arg(char **arg, const char *path);
+struct hb_config;
+/* The configuration (conf, or the default file) without its secrets into
+ * cfg, which the caller frees with hb_config_free either way; false, and
+ * why on standard error under "haobtc-login CMD", when it does not load. */
+bool login_load_config(const char *conf, const char *cmd,
+                       struct hb_config *cfg);
 
 #endif

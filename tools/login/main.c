@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "login.h"
 
 bool login_conf_arg(char **arg, const char *path)
@@ -23,6 +24,25 @@ bool login_conf_arg(char **arg, const char *path)
         return false;
     }
     return true;
+}
+
+bool login_load_config(const char *conf, const char *cmd, struct hb_config *cfg)
+{
+    hb_config_init(cfg);
+    char *arg = NULL;
+    const char *args[1];
+    int n = 0;
+    if (conf != NULL) {
+        if (!login_conf_arg(&arg, conf))
+            return false;
+        args[n++] = arg;
+    }
+    struct hb_error err = {0};
+    bool ok = hb_config_load_without_secret(n, args, cfg, &err) == HB_OK;
+    if (!ok)
+        fprintf(stderr, "haobtc-login %s: %s\n", cmd, err.msg);
+    free(arg);
+    return ok;
 }
 
 int main(int argc, char **argv)

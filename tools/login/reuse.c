@@ -35,23 +35,11 @@ static char *dir_of(const char *dir, const char *conf)
 {
     if (dir != NULL)
         return strdup(dir);
-    char *arg = NULL;
-    const char *args[1];
-    int n = 0;
-    if (conf != NULL) {
-        if (!login_conf_arg(&arg, conf))
-            return NULL;
-        args[n++] = arg;
-    }
     struct hb_config cfg;
-    struct hb_error err = {0};
     char *path = NULL;
-    if (hb_config_load_without_secret(n, args, &cfg, &err) == HB_OK)
+    if (login_load_config(conf, "reuse", &cfg))
         path = strdup(cfg.reuse_dir);
-    else
-        fprintf(stderr, "haobtc-login reuse: %s\n", err.msg);
     hb_config_free(&cfg);
-    free(arg);
     return path;
 }
 
